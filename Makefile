@@ -1,0 +1,27 @@
+# Set-up and the two jobs. Every target installs what it needs first (into .venv).
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.memtop-installed
+# The runs the README's bench command makes; override: make bench BENCH_ARGS="--backend torch"
+BENCH_ARGS ?=
+
+.PHONY: setup bench test lint clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[all,test]'
+	touch $(STAMP)
+
+bench: $(STAMP)
+	$(VENV)/bin/memtop bench $(BENCH_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+test: lint
+	$(PY) -m pytest -q
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

@@ -1,0 +1,66 @@
+"""The client side of the engine: starts the engine process and exchanges messages with it.
+
+Used by the CLI and the TUI alike. The engine is a spawned multiprocessing process; the pipe
+carries msgpack bytes only.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from .engine import engine_main
+from .runspec import RunSpec
+from .wire import decode, encode
+
+
+class EngineClient:
+    def __init__(self) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.conn, child_conn = context.Pipe(duplex=True)
+        self.process = context.Process(target=engine_main, args=(child_conn,),
+                                       name="memtop-engine", daemon=True)
+        self.process.start()
+        child_conn.close()
+        self.exited = False
+
+    def submit(self, specs: Iterable[RunSpec], parallel: int = 1) -> None:
+        self._send({"type": "submit", "runs": [s.to_dict() for s in specs],
+                    "parallel": parallel})
+
+    def stop(self) -> None:
+        self._send({"type": "stop"})
+
+    def _send(self, message: dict[str, Any]) -> None:
+        try:
+            self.conn.send_bytes(encode(message))
+        except (OSError, EOFError):
+            self.exited = True
+
+    def receive(self, timeout: float) -> dict[str, Any] | None:
+        """The next message, or None after timeout; {"type": "exited"} once the engine is gone."""
+        if self.exited:
+            return {"type": "exited"}
+        try:
+            if not self.conn.poll(timeout):
+                return None
+            message = decode(self.conn.recv_bytes())
+        except (EOFError, OSError):
+            message = {"type": "exited"}
+        if message["type"] == "exited":
+            self.exited = True
+        return message
+
+    def close(self, timeout: float = 15.0) -> None:
+        """Stops the engine and waits for it: its runs are finalized before it exits."""
+        self.stop()
+        deadline = time.monotonic() + timeout
+        while not self.exited and time.monotonic() < deadline:
+            self.receive(0.1)
+        self.process.join(max(0.0, deadline - time.monotonic()))
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(2)
+        self.conn.close()

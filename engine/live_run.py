@@ -1,0 +1,261 @@
+"""One run in progress: its session process, sampler, event reader, run file and messages out.
+
+Threads: the sampler and the event reader only append to `self._inbox`; everything else (the
+run file, the messages to the client) happens in `pump`, called by the engine's main loop.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+from .alarms import AlarmWatch
+from .cgroup import CgroupReader
+from .peaks import SampledPeak
+from .runspec import RunSpec
+from .sampler import Sampler
+from .session import SPEC_ENV
+from .stagepoint import EVENT_FD_ENV
+from .store import SCHEMA_VERSION, SUFFIX, RunWriter
+from .summary import summarize
+
+KILL_GRACE_S = 3.0
+LOG_TAIL_BYTES = 64 * 1024
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """In the session, before exec: SIGKILL when the engine's thread that started it dies."""
+    with contextlib.suppress(Exception):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def make_run_id(spec: RunSpec) -> str:
+    name = os.path.basename(spec.command[0]) if spec.command else spec.model
+    model = os.path.basename(os.path.normpath(name)) or "model"
+    model = "".join(c if c.isalnum() or c in "-_." else "_" for c in model)
+    kind = spec.backend or "cmd"
+    return f"{time.strftime('%Y%m%d-%H%M%S')}-{kind}-{model}-{secrets.token_hex(2)}"
+
+
+class LiveRun:
+    def __init__(self, spec: RunSpec, send: Callable[[dict[str, Any]], None]) -> None:
+        self.spec = spec
+        self.send = send
+        self.run_id = make_run_id(spec)
+        self.path = os.path.join(spec.runs_dir, self.run_id + SUFFIX)
+        self.t_start = time.monotonic()
+        self.meta: dict[str, Any] = {
+            "run_id": self.run_id, "schema": SCHEMA_VERSION, "spec": spec.to_dict(),
+            "backend": spec.backend, "model": spec.model, "weights": spec.weights,
+            "label": spec.label, "status": "running", "t_start": self.t_start,
+            "started_wall": time.time(), "interval_ms": spec.interval_ms,
+        }
+        self.writer = RunWriter(self.path, self.meta)
+        self.stages: list[dict[str, Any]] = []
+        self.error: dict[str, Any] | None = None
+        self.done = False
+        self.stop_requested_at: float | None = None
+        self._exited_at: float | None = None
+        self.max_swap = 0
+        self._inbox: deque = deque()
+        self._events_closed = threading.Event()
+        self._peaks = SampledPeak()
+        self._alarms = AlarmWatch()
+        self._oom_kills_at_start = (CgroupReader(os.getpid()).read() or _NoCgroup).oom_kills
+        self._log = tempfile.TemporaryFile()  # noqa: SIM115  (closed in finalize)
+        self.process = self._start_session()
+        self.sampler = Sampler(self.process.pid, spec.interval_ms / 1000, self._inbox)
+        self.sampler.start()
+        self.send({"type": "started", "run": self.run_id, "path": self.path,
+                   "pid": self.process.pid, "t": self.t_start, "meta": self.meta})
+
+    def _start_session(self) -> subprocess.Popen:
+        read_fd, write_fd = os.pipe()
+        env = dict(os.environ)
+        env.update({SPEC_ENV: json.dumps(self.spec.to_dict()), EVENT_FD_ENV: str(write_fd),
+                    "PYTHONUNBUFFERED": "1"})
+        if self.spec.backend:
+            env["KERAS_BACKEND"] = self.spec.backend
+        env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        argv = self.spec.command or [sys.executable, "-m", f"{__package__}.session"]
+        try:
+            process = subprocess.Popen(
+                argv, env=env,
+                pass_fds=(write_fd,), stdin=subprocess.DEVNULL, stdout=self._log,
+                stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_die_with_parent)
+        except BaseException:
+            os.close(read_fd)
+            raise
+        finally:
+            os.close(write_fd)
+        threading.Thread(target=self._read_events, args=(read_fd,), daemon=True,
+                         name=f"events-{self.run_id}").start()
+        return process
+
+    def _read_events(self, fd: int) -> None:
+        with os.fdopen(fd, "rb") as stream:
+            for line in stream:
+                try:
+                    self._inbox.append(("event", json.loads(line)))
+                except ValueError:
+                    continue
+        self._events_closed.set()
+
+    # ---- the main loop's side -------------------------------------------------------------
+
+    def pump(self, now: float) -> None:
+        """Moves what the threads gathered into the run file and out to the client."""
+        times: list[float] = []
+        values: list[int] = []
+        while self._inbox:
+            kind, payload, *rest = self._inbox.popleft()
+            if kind == "sample":
+                t0, t1, total, main = payload
+                self._peaks.add(t0, t1, main)
+                times.append(t1)
+                values.append(total)
+            elif kind == "proc":
+                self._on_proc(payload)
+            elif kind == "system":
+                self._on_system(payload, rest[0] if rest else None)
+            elif kind == "event":
+                self._on_event(payload)
+        if times:
+            self.writer.add_samples(list(zip(times, values, strict=True)))
+            self.send({"type": "samples", "run": self.run_id, "t": times, "rss": values})
+        self.writer.maybe_commit(now)
+
+    def _on_proc(self, row: tuple) -> None:
+        self.writer.add_proc([row])
+        t, rss, hwm, swap, anon, file, nproc = row
+        self.max_swap = max(self.max_swap, swap)
+        self.send({"type": "proc", "run": self.run_id, "t": t, "rss": rss, "hwm": hwm,
+                   "swap": swap, "anon": anon, "file": file, "nproc": nproc})
+        for alarm in self._alarms.on_proc(t, swap):
+            self._alarm(alarm)
+
+    def _on_system(self, row: tuple, oom_kills: int | None) -> None:
+        self.writer.add_system([row])
+        t, available, swap_total, swap_free, psi_some, psi_full, cg_usage, cg_limit = row
+        self.send({"type": "system", "run": self.run_id, "t": t, "mem_available": available,
+                   "swap_total": swap_total, "swap_free": swap_free, "psi_some": psi_some,
+                   "psi_full": psi_full, "cgroup_usage": cg_usage, "cgroup_limit": cg_limit})
+        for alarm in self._alarms.on_system(t, psi_some, cg_usage, cg_limit):
+            self._alarm(alarm)
+
+    def _alarm(self, alarm: dict[str, Any]) -> None:
+        self.writer.add_event(alarm["t"], alarm["kind"], alarm["level"], alarm["message"])
+        self.send({"type": "alarm", "run": self.run_id, **alarm})
+
+    def _on_event(self, event: dict[str, Any]) -> None:
+        kind = event.get("type")
+        if kind == "stage":
+            event["sampled_peak"] = self._peaks.close_stage(event["t"], event["t_end"])
+            event.pop("type")
+            self.stages.append(event)
+            self.writer.add_stage(len(self.stages), event)
+            self.send({"type": "stage", "run": self.run_id, "stage": event})
+        elif kind == "meta":
+            self.meta.update(event["meta"])
+            self.writer.set_meta(event["meta"])
+            self.send({"type": "meta", "run": self.run_id, "meta": event["meta"]})
+        elif kind == "error":
+            self.error = event
+            self.writer.add_event(time.monotonic(), "error", "error", event["message"],
+                                  {"traceback": event.get("traceback")})
+        elif kind == "done":
+            self.done = True
+
+    # ---- ending ----------------------------------------------------------------------------
+
+    def request_stop(self) -> None:
+        if self.stop_requested_at is None and self.process.poll() is None:
+            self.stop_requested_at = time.monotonic()
+            self._signal(signal.SIGTERM)
+
+    def enforce_stop(self, now: float) -> None:
+        if self.stop_requested_at is not None and now - self.stop_requested_at > KILL_GRACE_S:
+            self._signal(signal.SIGKILL)
+
+    def _signal(self, signum: int) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.process.pid, signum)
+
+    def finished(self) -> bool:
+        if self.process.poll() is None:
+            return False
+        # The events end when every holder of the pipe has closed it; a child the session left
+        # behind may hold it open, so the run ends anyway shortly after the session itself.
+        if self._exited_at is None:
+            self._exited_at = time.monotonic()
+        return self._events_closed.is_set() or time.monotonic() - self._exited_at > 2.0
+
+    def finalize(self) -> dict[str, Any]:
+        self.sampler.stop()
+        self.sampler.join(timeout=2.0)
+        self._signal(signal.SIGKILL)  # anything the session left behind in its group
+        self.pump(time.monotonic())
+        end = self._outcome()
+        now = time.monotonic()
+        summary = summarize(self.stages, swap_peak=self.max_swap)
+        result = {"status": end["status"], "cause": end["cause"], "user_error": end["user_error"],
+                  "returncode": self.process.returncode, "t_end": now,
+                  "ended_wall": time.time(), "summary": summary, "log_tail": self._log_tail()}
+        self.meta.update(result)
+        self.writer.set_meta(result)
+        self.writer.add_event(now, "end", end["level"], f"{end['status']}: {end['cause']}")
+        self.writer.close()
+        self._log.close()
+        self.send({"type": "finished", "run": self.run_id, "path": self.path,
+                   **{k: v for k, v in result.items() if k != "log_tail"}})
+        return result
+
+    def _outcome(self) -> dict[str, Any]:
+        rc = self.process.returncode
+        if self.stop_requested_at is not None:
+            return _end("killed", "stopped by the user", "warning")
+        if rc is not None and rc < 0:
+            name = signal.Signals(-rc).name if -rc in signal.valid_signals() else str(-rc)
+            cause = f"killed by {name}"
+            kills = (CgroupReader(os.getpid()).read() or _NoCgroup).oom_kills
+            if -rc == signal.SIGKILL and kills is not None and \
+                    self._oom_kills_at_start is not None and kills > self._oom_kills_at_start:
+                cause = "killed by the OOM killer (SIGKILL)"
+            return _end("killed", cause, "error")
+        if self.error is not None:
+            return _end("failed", self.error["message"], "error",
+                        user_error=bool(self.error.get("user")))
+        if rc == 0 and self.done:
+            return _end("done", "completed", "info")
+        tail = self._log_tail().strip().splitlines()
+        return _end("failed", f"exit code {rc}" + (f": {tail[-1]}" if tail else ""), "error")
+
+    def _log_tail(self) -> str:
+        try:
+            self._log.seek(0, os.SEEK_END)
+            size = self._log.tell()
+            self._log.seek(max(0, size - LOG_TAIL_BYTES))
+            return self._log.read().decode("utf-8", "replace")
+        except (OSError, ValueError):
+            return ""
+
+
+class _NoCgroup:
+    oom_kills = None
+
+
+def _end(status: str, cause: str, level: str, user_error: bool = False) -> dict[str, Any]:
+    return {"status": status, "cause": cause, "level": level, "user_error": user_error}

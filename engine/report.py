@@ -1,0 +1,150 @@
+"""A run's numbers without a TUI: the seeds' stage table and summary (Rich), JSON, run lists."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from typing import Any
+
+from rich.table import Table
+
+from .store import Run
+from .summary import stage_rows, summarize
+
+HEALTH_STYLE = {"good": "green", "acceptable": "yellow", "high": "dark_orange",
+                "critical": "bold red"}
+STATUS_STYLE = {"done": "green", "running": "cyan", "queued": "dim", "failed": "red",
+                "killed": "bold red", "cancelled": "dim"}
+
+
+def fmt(value: float | None, spec: str = ",.1f", signed: bool = False) -> str:
+    if value is None:
+        return "-"
+    return format(value, ("+" if signed else "") + spec)
+
+
+def run_summary(run: Run) -> dict[str, Any]:
+    """The stored summary, or one derived from the stages for a run that never finished."""
+    stored = run.meta.get("summary")
+    if stored:
+        return stored
+    swaps = [row[3] for row in run.proc() if row[3] is not None]
+    return summarize(run.stages, swap_peak=max(swaps) if swaps else None)
+
+
+def run_json(run: Run) -> dict[str, Any]:
+    meta = run.meta
+    stages = [{**row, "t": s["t"], "latency_s": s.get("latency"),
+               "tokens_generated": s.get("tokens_generated")}
+              for row, s in zip(stage_rows(run.stages), run.stages, strict=True)]
+    return {
+        "run_id": run.run_id, "path": run.path, "backend": meta.get("backend"),
+        "model": meta.get("model"), "weights": meta.get("weights"),
+        "weights_note": meta.get("weights_note"), "status": meta.get("status"),
+        "cause": meta.get("cause"), "label": meta.get("label", ""),
+        "foreign_frameworks": meta.get("foreign_frameworks", []),
+        "isolated": bool(meta.get("spec", {}).get("isolate")),
+        "started": meta.get("started_wall"), "versions": meta.get("versions", {}),
+        "devices": meta.get("devices", []), "host": meta.get("host"), "cpu": meta.get("cpu"),
+        "python": meta.get("python"), "mem_total": meta.get("mem_total"),
+        "parameters": meta.get("parameters"), "interval_ms": meta.get("interval_ms"),
+        "stages": stages, "summary": run_summary(run),
+    }
+
+
+def stage_table(run: Run) -> Table:
+    table = Table(title=f"{run.run_id}: memory by stage", title_justify="left")
+    for name in ("Stage", "RAM (MB)", "Swap (MB)", "RAM change", "Swap change",
+                 "Peak kernel", "Peak sampled", "Duration (s)"):
+        table.add_column(name, justify="left" if name == "Stage" else "right")
+    for row in stage_rows(run.stages):
+        kernel = fmt(row["kernel_peak_mb"]) + ("" if row["peak_exact"] else " (not per stage)")
+        table.add_row(row["name"], fmt(row["rss_mb"]), fmt(row["swap_mb"]),
+                      fmt(row["rss_change_mb"], signed=True),
+                      fmt(row["swap_change_mb"], signed=True), kernel,
+                      fmt(row["sampled_peak_mb"]), fmt(row["duration_s"], ".2f"))
+    return table
+
+
+SUMMARY_LINES = (
+    ("model_loading_mb", "Model loading (MB)", ",.1f"),
+    ("compilation_mb", "Compilation (MB)", ",.1f"),
+    ("peak_mb", "Peak RAM (MB)", ",.1f"),
+    ("peak_above_initial_mb", "Peak above initial (MB)", ",.1f"),
+    ("swap_peak_mb", "Swap peak (MB)", ",.1f"),
+    ("growth_mb", "Total growth (MB)", ",.1f"),
+    ("latency_first_s", "1st inference (s)", ".2f"),
+    ("latency_second_s", "2nd inference (s)", ".2f"),
+    ("speedup", "Speedup (x)", ".1f"),
+    ("tokens_per_s", "Throughput (tokens/s)", ".2f"),
+)
+
+
+def summary_table(run: Run) -> Table:
+    summary = run_summary(run)
+    meta = run.meta
+    table = Table(title="Summary", title_justify="left", show_header=False)
+    table.add_column("what")
+    table.add_column("value", justify="right")
+    for key, label, spec in SUMMARY_LINES:
+        table.add_row(label, fmt(summary.get(key), spec))
+    table.add_row("Health", _health(summary.get("health")))
+    table.add_row("Status", f"[{STATUS_STYLE.get(meta.get('status'), '')}]"
+                            f"{meta.get('status')}[/]: {meta.get('cause', '')}")
+    table.add_row("Weights", f"{meta.get('weights')} ({meta.get('weights_note', '')})")
+    foreign = meta.get("foreign_frameworks") or []
+    table.add_row("Foreign frameworks", ", ".join(foreign) if foreign else "none")
+    return table
+
+
+def _health(value: str | None) -> str:
+    return f"[{HEALTH_STYLE[value]}]{value}[/]" if value in HEALTH_STYLE else "-"
+
+
+# Short headers: the table must fit 80 columns with four backends. docs/metrics.md explains each.
+COMPARISON_COLUMNS = ("Backend", "Weights", "Load MB", "Compile MB", "Peak MB", "Sampled MB",
+                      "Swap MB", "Growth MB", "1st s", "2nd s", "Speedup", "tok/s", "Health",
+                      "Foreign")
+
+
+def comparison_table(runs: Sequence[Run], title: str = "memtop bench") -> Table:
+    """A row per run with the seeds' columns, kernel and sampled peaks side by side."""
+    table = Table(title=title, title_justify="left")
+    for name in COMPARISON_COLUMNS:
+        table.add_column(name, justify="left" if name in ("Backend", "Weights", "Health",
+                                                          "Foreign") else "right")
+    for run in runs:
+        s = run_summary(run)
+        sampled = [r["sampled_peak_mb"] for r in stage_rows(run.stages)
+                   if r["sampled_peak_mb"] is not None]
+        status = run.meta.get("status")
+        backend = run.meta.get("backend", "?")
+        if status != "done":
+            backend += f" [{STATUS_STYLE.get(status, '')}]({status})[/]"
+        table.add_row(
+            backend, run.meta.get("weights") or "-", fmt(s["model_loading_mb"], ",.0f"),
+            fmt(s["compilation_mb"], ",.0f"), fmt(s["peak_mb"], ",.0f"),
+            fmt(max(sampled) if sampled else None, ",.0f"), fmt(s["swap_peak_mb"], ",.0f"),
+            fmt(s["growth_mb"], ",.0f"), fmt(s["latency_first_s"], ".2f"),
+            fmt(s["latency_second_s"], ".2f"), fmt(s["speedup"], ".1f"),
+            fmt(s["tokens_per_s"], ".2f"), _health(s.get("health")),
+            ", ".join(run.meta.get("foreign_frameworks") or []) or "-")
+    return table
+
+
+def runs_list_table(runs: Sequence[Run], broken: Sequence[tuple[str, str]]) -> Table:
+    table = Table(title="runs, newest first", title_justify="left")
+    for name in ("Run id", "Started", "Backend", "Model", "Weights", "Status", "Peak (MB)"):
+        table.add_column(name, justify="right" if name == "Peak (MB)" else "left")
+    for run in runs:
+        started = run.meta.get("started_wall")
+        when = datetime.datetime.fromtimestamp(started).strftime("%Y-%m-%d %H:%M:%S") \
+            if started else "-"
+        status = run.meta.get("status", "?")
+        table.add_row(run.run_id, when, run.meta.get("backend", "?"), run.meta.get("model", "?"),
+                      run.meta.get("weights", "?"),
+                      f"[{STATUS_STYLE.get(status, '')}]{status}[/]",
+                      fmt(run_summary(run).get("peak_mb"), ",.0f"))
+    for path, reason in broken:
+        table.add_row(path, "-", "-", "-", "-", f"[red]unreadable[/]: {reason}", "-")
+    return table

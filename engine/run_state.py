@@ -1,0 +1,102 @@
+"""Live state of every run in a benchmark, folded from the engine's messages (CLI and TUI)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class RunState:
+    backend: str
+    model: str
+    status: str = "queued"  # queued, running, done, failed, killed, cancelled
+    run_id: str | None = None
+    path: str | None = None
+    t_start: float | None = None
+    t_last: float | None = None
+    rss: int | None = None
+    sampled_max: int = 0
+    hwm: int | None = None
+    swap: int = 0
+    stage: str | None = None
+    weights: str | None = None
+    cause: str | None = None
+    user_error: bool = False
+    summary: dict[str, Any] | None = None
+    alarms: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def elapsed(self) -> float:
+        if self.t_start is None or self.t_last is None:
+            return 0.0
+        return self.t_last - self.t_start
+
+
+class RunBoard:
+    """All runs of one submission, in submission order."""
+
+    def __init__(self) -> None:
+        self.runs: list[RunState] = []
+        self._by_id: dict[str, RunState] = {}
+        self.idle = False
+        self.fatal: str | None = None
+
+    def _next_queued(self) -> RunState | None:
+        return next((r for r in self.runs if r.status == "queued"), None)
+
+    def apply(self, message: dict[str, Any]) -> RunState | None:
+        kind = message["type"]
+        if kind == "queued":
+            spec = message["spec"]
+            state = RunState(backend=spec["backend"], model=spec["model"])
+            self.runs.append(state)
+            self.idle = False
+            return state
+        if kind == "idle":
+            self.idle = True
+            return None
+        if kind == "fatal":
+            self.fatal = message["message"]
+            return None
+        if kind == "cancelled":
+            state = self._next_queued()
+            if state:
+                state.status = "cancelled"
+            return state
+        if kind == "started":
+            state = self._next_queued()
+            if state is None:
+                return None
+            state.status, state.run_id, state.path = "running", message["run"], message["path"]
+            state.t_start = state.t_last = message["t"]
+            self._by_id[state.run_id] = state
+            return state
+        if kind == "finished" and message.get("run") is None:  # a session that never started
+            state = self._next_queued()
+            if state:
+                state.status, state.cause = message["status"], message["cause"]
+            return state
+        state = self._by_id.get(message.get("run", ""))
+        if state is None:
+            return None
+        if kind == "samples":
+            state.rss = message["rss"][-1]
+            state.sampled_max = max(state.sampled_max, *message["rss"])
+            state.t_last = message["t"][-1]
+        elif kind == "proc":
+            state.hwm = message["hwm"] if state.hwm is None else max(state.hwm, message["hwm"])
+            state.swap = message["swap"]
+        elif kind == "stage":
+            state.stage = message["stage"]["name"]
+            state.hwm = max(state.hwm or 0, message["stage"]["peak"])
+        elif kind == "meta":
+            state.weights = message["meta"].get("weights", state.weights)
+        elif kind == "alarm":
+            state.alarms.append(message)
+        elif kind == "finished":
+            state.status, state.cause = message["status"], message["cause"]
+            state.user_error = message.get("user_error", False)
+            state.summary = message.get("summary")
+            state.t_last = message.get("t_end", state.t_last)
+        return state

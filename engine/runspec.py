@@ -1,0 +1,36 @@
+"""What one run is asked to do: sent from the client to the engine, and into the session."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+STAGES = ("initial", "model_loaded", "before_inference", "first_inference",
+          "second_inference", "final")
+WEIGHTS = ("auto", "preset", "random")
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    backend: str
+    model: str = "gpt2_medium_en"
+    weights: str = "auto"  # auto: the real preset when it loads, else random weights
+    prompt: str = "Hello"
+    second_prompt: str = "Test"
+    max_length: int = 10
+    dtype: str = "float32"
+    isolate: bool = False  # keep other ML frameworks out of the session
+    interval_ms: float = 5.0  # RSS sampling interval
+    runs_dir: str = "runs"
+    label: str = ""
+    # Instead of the model protocol, run this command as the session (`memtop run -- CMD`).
+    command: list[str] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunSpec:
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})

@@ -1,0 +1,102 @@
+"""`memtop bench --no-tui`: a Rich progress line per run, then the comparison table."""
+
+from __future__ import annotations
+
+import signal
+import sys
+from collections.abc import Sequence
+
+from rich.console import Group
+from rich.live import Live
+from rich.table import Table
+
+from memtop.engine.client import EngineClient
+from memtop.engine.errors import UserError
+from memtop.engine.report import STATUS_STYLE, comparison_table, fmt
+from memtop.engine.run_state import RunBoard, RunState
+from memtop.engine.runspec import RunSpec
+from memtop.engine.store import read_run
+from memtop.output import console
+
+MIB = 1024 * 1024
+REFRESH_PER_S = 4
+
+
+def progress_table(board: RunBoard) -> Table:
+    table = Table(box=None, show_header=True, header_style="bold")
+    for name in ("backend", "status", "stage", "elapsed", "RSS MB", "peak MB", "swap MB",
+                 "weights"):
+        table.add_column(name, justify="right" if "MB" in name or name == "elapsed" else "left")
+    for run in board.runs:
+        table.add_row(run.backend, f"[{STATUS_STYLE.get(run.status, '')}]{run.status}[/]",
+                      run.stage or "-", f"{run.elapsed:6.1f}s", _mb(run.rss),
+                      _mb(max(run.hwm or 0, run.sampled_max) or None), _mb(run.swap),
+                      run.weights or "-")
+    return table
+
+
+def _mb(value: int | None) -> str:
+    return fmt(None if value is None else value / MIB, ",.0f")
+
+
+def _finished_line(run: RunState) -> str:
+    style = STATUS_STYLE.get(run.status, "")
+    return f"[{style}]{run.backend}: {run.status}[/] ({run.cause}) -> {run.path}"
+
+
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
+def run_bench_headless(specs: Sequence[RunSpec], parallel: int = 1) -> int:
+    out = console()
+    board = RunBoard()
+    client = EngineClient()
+    # SIGTERM and SIGHUP end a headless bench like ctrl-c does: the runs are stopped and kept.
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _interrupt)
+    client.submit(specs, parallel=parallel)
+    interrupted = False
+    user_error: str | None = None
+    try:
+        with Live(progress_table(board), console=out, refresh_per_second=REFRESH_PER_S,
+                  transient=False) as live:
+            while True:
+                try:
+                    message = client.receive(0.2)
+                except KeyboardInterrupt:
+                    interrupted = True
+                    client.stop()
+                    continue
+                if message is None:
+                    continue
+                state = board.apply(message)
+                if message["type"] == "finished" and state is not None:
+                    live.console.print(_finished_line(state))
+                    if state.user_error and user_error is None:
+                        user_error = state.cause  # the next backends would fail the same way
+                        client.stop()
+                if message["type"] in ("idle", "exited"):
+                    break
+                live.update(Group(progress_table(board)))
+    finally:
+        client.close()
+    if board.fatal:
+        print(f"memtop: engine error:\n{board.fatal}", file=sys.stderr)
+    if user_error:
+        raise UserError(user_error)
+    runs = []
+    for state in board.runs:
+        if state.path:
+            try:
+                runs.append(read_run(state.path))
+            except UserError as exc:
+                out.print(f"[red]{exc}[/]")
+    if runs:
+        out.print(comparison_table(runs))
+        out.print("run files:")
+        for run in runs:
+            out.print(f"  {run.path}")
+    if interrupted:
+        return 130
+    return 0 if all(s.status == "done" for s in board.runs) else 1

@@ -1,0 +1,1 @@
+"""The Textual app (see issue 3)."""
