@@ -1,0 +1,63 @@
+"""Bad input: one line on stderr, exit code 2, no traceback."""
+
+import importlib.util
+
+import pytest
+
+from memtop.cli import main
+from memtop.engine import backends
+
+from conftest import run_memtop
+
+
+def assert_one_line_error(result, fragment: str) -> None:
+    assert result.returncode == 2, (result.returncode, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("memtop: error:") and fragment in lines[0], lines[0]
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(("args", "fragment"), [
+    (["bench", "--backend", "tensorflw", "--no-tui"], "unknown backend 'tensorflw'"),
+    (["bench", "--backend", ",", "--no-tui"], "at least one"),
+    (["bench", "--model", "/no/such/preset", "--no-tui"], "preset directory not found"),
+    (["bench", "--model", "gpt2_nano", "--weights", "random", "--no-tui"], "knows only"),
+    (["bench", "--interval-ms", "0", "--no-tui"], "positive"),
+    (["bench", "--interval-ms", "-5", "--no-tui"], "positive"),
+    (["bench", "--interval-ms", "nan", "--no-tui"], "positive"),
+    (["bench", "--max-length", "0", "--no-tui"], "positive"),
+    (["bench", "--weights", "pretrained"], "invalid choice"),
+    (["frobnicate"], "invalid choice"),
+    (["show", "no-such-run"], "run not found"),
+    (["show", "/tmp/definitely/missing.db"], "run file not found"),
+])
+def test_bad_command_lines(args, fragment, runs_dir):
+    result = run_memtop(*args, "--runs-dir", str(runs_dir)) if args[0] in ("bench", "show") \
+        else run_memtop(*args)
+    assert_one_line_error(result, fragment)
+
+
+def test_corrupt_and_truncated_run_files(runs_dir):
+    corrupt = runs_dir / "corrupt.db"
+    corrupt.write_bytes(b"SQLite format 3\x00" + bytes(range(256)) * 20)
+    assert_one_line_error(run_memtop("show", str(corrupt)), "corrupt.db")
+    text = runs_dir / "notes.db"
+    text.write_text("not a run\n")
+    assert_one_line_error(run_memtop("show", str(text)), "not a memtop run file")
+
+
+def test_a_directory_without_config_is_not_a_preset(tmp_path):
+    assert_one_line_error(run_memtop("bench", "--model", str(tmp_path), "--no-tui"),
+                          "no config.json")
+
+
+def test_backend_not_installed_names_the_extra(monkeypatch, capsys):
+    # This machine has every backend; hide one at the boundary memtop looks through.
+    real = importlib.util.find_spec
+    monkeypatch.setattr(backends.importlib.util, "find_spec",
+                        lambda name, *a: None if name == "openvino" else real(name, *a))
+    assert main(["bench", "--backend", "openvino", "--no-tui"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["memtop: error: backend 'openvino' is not installed: "
+                   "pip install 'memtop[openvino]'"]
