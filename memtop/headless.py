@@ -64,21 +64,20 @@ def run_bench_headless(specs: Sequence[RunSpec], parallel: int = 1) -> int:
             while True:
                 try:
                     message = client.receive(0.2)
-                except KeyboardInterrupt:
+                    if message is None:
+                        continue
+                    state = board.apply(message)
+                    if message["type"] == "finished" and state is not None:
+                        live.console.print(_finished_line(state))
+                        if state.user_error and user_error is None:
+                            user_error = state.cause  # the next backends would fail alike
+                            client.stop()
+                    if message["type"] in ("idle", "exited"):
+                        break
+                    live.update(Group(progress_table(board)))
+                except KeyboardInterrupt:  # ctrl-c, SIGTERM, SIGHUP: stop the runs, keep them
                     interrupted = True
                     client.stop()
-                    continue
-                if message is None:
-                    continue
-                state = board.apply(message)
-                if message["type"] == "finished" and state is not None:
-                    live.console.print(_finished_line(state))
-                    if state.user_error and user_error is None:
-                        user_error = state.cause  # the next backends would fail the same way
-                        client.stop()
-                if message["type"] in ("idle", "exited"):
-                    break
-                live.update(Group(progress_table(board)))
     finally:
         client.close()
     if board.fatal:

@@ -7,7 +7,7 @@ import pytest
 from memtop.cli import main
 from memtop.engine import backends
 
-from conftest import run_memtop
+from conftest import run_memtop, write_run
 
 
 def assert_one_line_error(result, fragment: str) -> None:
@@ -42,6 +42,10 @@ def test_corrupt_and_truncated_run_files(runs_dir):
     corrupt = runs_dir / "corrupt.db"
     corrupt.write_bytes(b"SQLite format 3\x00" + bytes(range(256)) * 20)
     assert_one_line_error(run_memtop("show", str(corrupt)), "corrupt.db")
+    truncated = runs_dir / "truncated.db"
+    write_run(truncated)
+    truncated.write_bytes(truncated.read_bytes()[:5000])
+    assert_one_line_error(run_memtop("show", str(truncated)), "truncated")
     text = runs_dir / "notes.db"
     text.write_text("not a run\n")
     assert_one_line_error(run_memtop("show", str(text)), "not a memtop run file")

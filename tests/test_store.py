@@ -2,33 +2,13 @@
 
 import os
 import sqlite3
-from pathlib import Path
 
 import pytest
 
 from memtop.engine.errors import UserError
-from memtop.engine.store import SCHEMA_VERSION, RunWriter, read_run, resolve_run
+from memtop.engine.store import SCHEMA_VERSION, read_run, resolve_run
 
-MIB = 1024 * 1024
-
-
-def stage(name: str, t: float, rss_mib: float, peak_mib: float, **extra) -> dict:
-    return {"name": name, "t": t, "t_end": t + 0.001, "wall": 0.0, "rss": int(rss_mib * MIB),
-            "swap": 0, "peak": int(peak_mib * MIB), "peak_exact": True, **extra}
-
-
-def write_run(path: Path, run_id: str = "r1", finish: bool = True) -> None:
-    writer = RunWriter(str(path), {"run_id": run_id, "backend": "torch", "status": "running"})
-    writer.add_samples([(1.0 + i / 100, (100 + i) * MIB) for i in range(50)])
-    writer.add_proc([(1.0, 100 * MIB, 110 * MIB, 0, 90 * MIB, 10 * MIB, 1)])
-    writer.add_stage(1, stage("initial", 1.0, 100, 100))
-    writer.add_stage(2, stage("model_loaded", 1.5, 150, 160))
-    writer.add_event(1.2, "swap", "info", "swap 120 MiB > 100 MiB")
-    if finish:
-        writer.set_meta({"status": "done"})
-        writer.close()
-    else:
-        writer.commit()
+from conftest import MIB, write_run
 
 
 def test_round_trip(tmp_path):

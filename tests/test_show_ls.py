@@ -1,0 +1,44 @@
+"""`memtop show` and `memtop ls` on a run file written by the real writer."""
+
+import json
+
+from conftest import run_memtop, write_run
+
+
+def test_show_prints_the_stage_table_and_summary(runs_dir):
+    write_run(runs_dir / "20260101-000000-torch-x-abcd.db", "20260101-000000-torch-x-abcd")
+    result = run_memtop("show", "latest", "--runs-dir", str(runs_dir))
+    assert result.returncode == 0, result.stderr
+    for text in ("initial", "model_loaded", "Peak kernel", "Peak sampled", "Model loading (MB)",
+                 "50.0"):  # model loading: 150 - 100 MiB
+        assert text in result.stdout
+
+
+def test_show_json_fields(runs_dir):
+    write_run(runs_dir / "r.db", "r")
+    data = json.loads(run_memtop("show", "r", "--format", "json", "--runs-dir",
+                                 str(runs_dir)).stdout)
+    for key in ("run_id", "backend", "model", "weights", "status", "foreign_frameworks",
+                "stages", "summary"):
+        assert key in data
+    for key in ("name", "rss_mb", "swap_mb", "peak_mb", "sampled_peak_mb", "duration_s"):
+        assert key in data["stages"][1]
+    for key in ("model_loading_mb", "compilation_mb", "peak_mb", "peak_above_initial_mb",
+                "swap_peak_mb", "growth_mb", "latency_first_s", "latency_second_s", "speedup",
+                "tokens_per_s", "health"):
+        assert key in data["summary"]
+    assert data["summary"]["model_loading_mb"] == 50
+    assert data["stages"][1]["peak_mb"] == 160
+
+
+def test_ls_lists_runs_and_flags_unreadable_files(runs_dir):
+    write_run(runs_dir / "good.db", "good-run")
+    (runs_dir / "broken.db").write_text("nope")
+    result = run_memtop("ls", "--runs-dir", str(runs_dir))
+    assert result.returncode == 0
+    assert "good-run" in result.stdout and "unreadable" in result.stdout
+
+
+def test_ls_on_an_empty_directory(runs_dir):
+    result = run_memtop("ls", "--runs-dir", str(runs_dir))
+    assert result.returncode == 0 and "no runs" in result.stdout

@@ -1,0 +1,58 @@
+"""Stage boundaries inside the measured process: exact peaks, and the fallback when refused."""
+
+import json
+import os
+
+from memtop.engine import stagepoint
+from memtop.engine.stagepoint import EventChannel, StageRecorder
+
+MIB = 1024 * 1024
+
+
+def read_events(fd: int) -> list[dict]:
+    with os.fdopen(fd, "rb") as stream:
+        return [json.loads(line) for line in stream]
+
+
+def test_events_carry_the_exact_peak_of_the_stage_that_ended():
+    read_fd, write_fd = os.pipe()
+    recorder = StageRecorder(EventChannel(write_fd), collect=False)
+    recorder.boundary("start")
+    block = bytearray(96 * MIB)
+    block[:: 4096] = b"x" * len(block[:: 4096])
+    del block
+    recorder.boundary("spiked", note="freed before the boundary")
+    recorder.boundary("quiet")
+    os.close(write_fd)
+    start, spiked, quiet = read_events(read_fd)
+    assert spiked["peak"] - spiked["rss"] > 80 * MIB  # the freed block is in the peak
+    assert quiet["peak"] - quiet["rss"] < 16 * MIB  # and only in its own stage
+    assert spiked["note"] == "freed before the boundary"
+    assert start["t"] <= start["t_end"] < spiked["t"]
+    assert all(e["peak_exact"] for e in (start, spiked, quiet))
+
+
+def test_a_refused_reset_flags_the_following_stages(monkeypatch):
+    # Some kernels refuse clear_refs; this one allows it, so refuse it at that one call.
+    monkeypatch.setattr(stagepoint, "reset_hwm", lambda pid="self": False)
+    recorder = StageRecorder(None, collect=False)
+    first = recorder.boundary("first")
+    second = recorder.boundary("second")
+    assert first["peak_exact"] is True  # the first stage runs from process start
+    assert second["peak_exact"] is False
+
+
+def test_a_closed_channel_does_not_stop_the_measured_program():
+    read_fd, write_fd = os.pipe()
+    os.close(read_fd)
+    channel = EventChannel(write_fd)
+    StageRecorder(channel, collect=False).boundary("orphaned")
+    assert channel.broken
+    os.close(write_fd)
+
+
+def test_no_channel_outside_memtop(monkeypatch):
+    monkeypatch.delenv(stagepoint.EVENT_FD_ENV, raising=False)
+    assert EventChannel.from_env() is None
+    monkeypatch.setenv(stagepoint.EVENT_FD_ENV, "987654")  # not an open descriptor
+    assert EventChannel.from_env() is None
