@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .history import MaxEnvelope
+
+HISTORY_BUCKETS = 2048
+
 
 @dataclass
 class RunState:
@@ -25,6 +29,21 @@ class RunState:
     user_error: bool = False
     summary: dict[str, Any] | None = None
     alarms: list[dict[str, Any]] = field(default_factory=list)
+    stages: list[dict[str, Any]] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)
+    rss_history: MaxEnvelope = field(default_factory=lambda: MaxEnvelope(HISTORY_BUCKETS))
+    swap_history: MaxEnvelope = field(default_factory=lambda: MaxEnvelope(HISTORY_BUCKETS, 0.05))
+    version: int = 0  # bumped by every change: views redraw only what changed
+
+    @property
+    def foreign(self) -> list[str]:
+        return list(self.meta.get("foreign_frameworks") or [])
+
+    @property
+    def peak(self) -> int | None:
+        """The highest RSS known so far: kernel peaks where known, else the samples'."""
+        known = [v for v in (self.hwm, self.sampled_max or None) if v]
+        return max(known) if known else None
 
     @property
     def elapsed(self) -> float:
@@ -70,6 +89,7 @@ class RunBoard:
                 return None
             state.status, state.run_id, state.path = "running", message["run"], message["path"]
             state.t_start = state.t_last = message["t"]
+            state.meta.update(message.get("meta") or {})
             self._by_id[state.run_id] = state
             return state
         if kind == "finished" and message.get("run") is None:  # a session that never started
@@ -80,17 +100,24 @@ class RunBoard:
         state = self._by_id.get(message.get("run", ""))
         if state is None:
             return None
+        state.version += 1
         if kind == "samples":
             state.rss = message["rss"][-1]
             state.sampled_max = max(state.sampled_max, *message["rss"])
             state.t_last = message["t"][-1]
+            state.rss_history.extend(message["t"], message["rss"])
         elif kind == "proc":
             state.hwm = message["hwm"] if state.hwm is None else max(state.hwm, message["hwm"])
             state.swap = message["swap"]
+            state.swap_history.add(message["t"], message["swap"])
         elif kind == "stage":
-            state.stage = message["stage"]["name"]
-            state.hwm = max(state.hwm or 0, message["stage"]["peak"])
+            stage = message["stage"]
+            state.stages.append(stage)
+            state.stage = stage["name"]
+            state.hwm = max(state.hwm or 0, stage["peak"])
+            state.swap = stage.get("swap", state.swap)
         elif kind == "meta":
+            state.meta.update(message["meta"])
             state.weights = message["meta"].get("weights", state.weights)
         elif kind == "alarm":
             state.alarms.append(message)
@@ -99,4 +126,8 @@ class RunBoard:
             state.user_error = message.get("user_error", False)
             state.summary = message.get("summary")
             state.t_last = message.get("t_end", state.t_last)
+            if state.status in ("killed", "failed"):
+                state.alarms.append({"type": "alarm", "run": state.run_id,
+                                     "t": state.t_last, "kind": "end", "level": "error",
+                                     "message": f"{state.status}: {state.cause}"})
         return state

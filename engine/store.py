@@ -86,8 +86,11 @@ class RunWriter:
     def close(self) -> None:
         """Commits and folds the WAL back so the finished file stands alone."""
         self._db.commit()
-        self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        self._db.execute("PRAGMA journal_mode=DELETE")
+        try:
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self._db.execute("PRAGMA journal_mode=DELETE")
+        except sqlite3.OperationalError:
+            pass  # a follower (`memtop replay --follow`) has it open: it stays in WAL, complete
         self._db.close()
 
 

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from memtop import __version__
+from memtop.engine.errors import UserError
 from memtop.output import console
 
 EXIT_USAGE = 2
@@ -77,7 +78,52 @@ def build_parser() -> argparse.ArgumentParser:
 
     ls = commands.add_parser("ls", help="list recorded runs, newest first")
     ls.add_argument("--runs-dir", default="runs")
+
+    replay = commands.add_parser("replay", help="play saved runs back in the dashboard")
+    replay.add_argument("run", nargs="+", help="run files, run ids, or 'latest'")
+    replay.add_argument("--follow", action="store_true",
+                        help="follow a run file another memtop is still writing")
+    replay.add_argument("--speed", type=_positive_float, default=1.0)
+    replay.add_argument("--runs-dir", default="runs")
+
+    diff = commands.add_parser("diff", help="two runs side by side, aligned by stage")
+    diff.add_argument("a", help="run A: a run file, a run id, or 'latest'")
+    diff.add_argument("b", help="run B")
+    diff.add_argument("--runs-dir", default="runs")
+
+    for sub in (bench, replay, diff):
+        _add_tui_options(sub)
+    _add_tui_options(parser)
+    parser.add_argument("--runs-dir", default="runs", help=argparse.SUPPRESS)
     return parser
+
+
+def _add_tui_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--theme", help="memtop-dark (default), memtop-light, "
+                                        "memtop-high-contrast, or a user theme")
+    parser.add_argument("--ascii", action="store_true", default=None,
+                        help="draw without block glyphs (automatic without a UTF-8 locale)")
+
+
+def _ascii(args: argparse.Namespace) -> bool:
+    if args.ascii:
+        return True
+    encoding = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "")
+    return encoding != "utf8"
+
+
+def _run_app(args: argparse.Namespace, **kwargs: object) -> int:
+    try:
+        from memtop.tui.app import MemtopApp
+    except ImportError:
+        raise UserError("the TUI needs textual: pip install 'memtop[tui]' "
+                        "(or use --no-tui)") from None
+    app = MemtopApp(theme=args.theme, ascii=_ascii(args), runs_dir=args.runs_dir, **kwargs)
+    try:
+        app.run()
+    finally:
+        app.close_sources()
+    return app.return_code or 0
 
 
 def cmd_show(args: argparse.Namespace) -> int:
@@ -127,24 +173,50 @@ def cmd_bench(args: argparse.Namespace) -> int:
                      dtype=args.dtype, isolate=args.isolate, interval_ms=args.interval_ms,
                      runs_dir=args.runs_dir, label=args.label)
              for b in backends]
-    if not args.no_tui:
-        print("memtop: the live TUI is not built yet: running headless (--no-tui)",
-              file=sys.stderr)
-    return run_bench_headless(specs, parallel=args.parallel)
+    if args.no_tui:
+        return run_bench_headless(specs, parallel=args.parallel)
+    from memtop.tui.sources import LiveSource
+
+    return _run_app(args, start="dashboard", source=LiveSource(specs, parallel=args.parallel))
 
 
-COMMANDS = {"bench": cmd_bench, "show": cmd_show, "ls": cmd_ls}
+def cmd_replay(args: argparse.Namespace) -> int:
+    from memtop.engine.store import read_run, resolve_run
+    from memtop.tui.sources import FollowSource, ReplaySource
+
+    paths = list(dict.fromkeys(resolve_run(ref, args.runs_dir) for ref in args.run))
+    if args.follow:
+        if len(paths) != 1:
+            raise UserError("--follow takes one run")
+        source = FollowSource(paths[0])
+    else:
+        source = ReplaySource([read_run(p) for p in paths], speed=args.speed)
+    return _run_app(args, start="dashboard", source=source)
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from memtop.engine.store import read_run, resolve_run
+
+    paths = [resolve_run(ref, args.runs_dir) for ref in (args.a, args.b)]
+    for path in paths:
+        read_run(path).close()  # a bad file is one line here, not a notice in the app
+    return _run_app(args, start="diff", diff_paths=paths)
+
+
+def cmd_home(args: argparse.Namespace) -> int:
+    return _run_app(args, start="home")
+
+
+COMMANDS = {"bench": cmd_bench, "show": cmd_show, "ls": cmd_ls, "replay": cmd_replay,
+            "diff": cmd_diff}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from memtop.engine.errors import UserError
-
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
         if args.command is None:
-            parser.print_help()
-            return 0
+            return cmd_home(args)
         return COMMANDS[args.command](args)
     except UserError as exc:
         return _fail(str(exc))

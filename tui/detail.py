@@ -1,0 +1,110 @@
+"""A run in full: RSS and swap over time with stage marks, stage table, summary, metadata."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+from textual_plotext import PlotextPlot
+
+from memtop.engine.report import SUMMARY_LINES, fmt
+from memtop.engine.run_state import RunState
+from memtop.engine.summary import MIB, stage_rows, summarize
+
+REDRAW_EVERY_S = 0.5
+STAGE_COLUMNS = ("Stage", "RAM MB", "Swap MB", "RAM Δ", "Swap Δ", "Peak kernel",
+                 "Peak sampled", "Duration s")
+
+
+def stage_table_rows(stages: list[dict[str, Any]]) -> list[tuple[str, ...]]:
+    return [(r["name"], fmt(r["rss_mb"]), fmt(r["swap_mb"]), fmt(r["rss_change_mb"], signed=True),
+             fmt(r["swap_change_mb"], signed=True),
+             fmt(r["kernel_peak_mb"]) + ("" if r["peak_exact"] else " *"),
+             fmt(r["sampled_peak_mb"]), fmt(r["duration_s"], ".2f")) for r in stage_rows(stages)]
+
+
+def summary_text(state: RunState) -> str:
+    summary = state.summary or summarize(state.stages, swap_peak=state.swap or None)
+    lines = [f"{label:<26}{fmt(summary.get(key), spec):>12}" for key, label, spec in SUMMARY_LINES]
+    lines.append(f"{'Health':<26}{summary.get('health') or '-':>12}")
+    return "\n".join(lines)
+
+
+def meta_text(state: RunState) -> str:
+    meta = state.meta
+    versions = ", ".join(f"{k} {v}" for k, v in (meta.get("versions") or {}).items() if v)
+    rows = [("run", state.run_id), ("status", f"{state.status}: {state.cause or ''}"),
+            ("weights", f"{meta.get('weights', '?')} ({meta.get('weights_note', '')})"),
+            ("versions", versions), ("devices", ", ".join(meta.get("devices") or [])),
+            ("foreign frameworks", ", ".join(state.foreign) or "none"),
+            ("host", f"{meta.get('host', '?')} · {meta.get('cpu', '?')} · "
+                     f"{(meta.get('mem_total') or 0) / 1024**3:.1f} GiB"),
+            ("python", meta.get("python")), ("file", state.path)]
+    return "\n".join(f"{k:<20}{v}" for k, v in rows if v)
+
+
+class DetailScreen(Screen):
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "app.pop_screen", "Back")]
+
+    def __init__(self, state: RunState, ascii: bool = False) -> None:
+        super().__init__()
+        self.state = state
+        self.ascii = ascii
+        self._drawn = -1
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll():
+            yield PlotextPlot(id="detail-chart")
+            yield Static("Stages", classes="section-title")
+            yield DataTable(id="stages", cursor_type="row", zebra_stripes=True)
+            yield Static("Summary", classes="section-title")
+            yield Static(id="summary")
+            yield Static("Session", classes="section-title")
+            yield Static(id="meta")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = f"memtop · {self.state.backend} · {self.state.model}"
+        self.query_one(DataTable).add_columns(*STAGE_COLUMNS)
+        self.redraw()
+        self.set_interval(REDRAW_EVERY_S, self.redraw)
+
+    def redraw(self) -> None:
+        state = self.state
+        if state.version == self._drawn:
+            return
+        self._drawn = state.version
+        self._draw_chart()
+        table = self.query_one(DataTable)
+        table.clear()
+        table.add_rows(stage_table_rows(state.stages))
+        self.query_one("#summary", Static).update(summary_text(state))
+        self.query_one("#meta", Static).update(meta_text(state))
+
+    def _draw_chart(self) -> None:
+        state = self.state
+        plot = self.query_one(PlotextPlot)
+        plt = plot.plt
+        plt.clear_data()
+        plt.clear_figure()
+        start = state.t_start or 0.0
+        if self.ascii:
+            plt.theme("clear")
+        history = state.rss_history
+        if len(history):
+            plt.plot([t - start for t in history.times], [v / MIB for v in history.values],
+                     label="RSS MB", marker="dot" if self.ascii else "braille")
+        swap = state.swap_history
+        if len(swap) and swap.max():
+            plt.plot([t - start for t in swap.times], [v / MIB for v in swap.values],
+                     label="swap MB", marker="dot" if self.ascii else "braille")
+        for stage in state.stages:
+            plt.vline(stage["t"] - start)
+        plt.title("RSS over time (s); vertical lines: stage boundaries")
+        plt.xlabel("seconds")
+        plot.refresh()

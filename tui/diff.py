@@ -1,0 +1,92 @@
+"""Two runs side by side, aligned by stage: A, B and the delta, coloured by sign."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+from textual_plotext import PlotextPlot
+
+from memtop.engine.diff import diff_stages, diff_summary, stage_axis
+from memtop.engine.report import fmt
+from memtop.engine.run_state import RunState
+from memtop.engine.summary import MIB, summarize
+
+STAGE_COLUMNS = ("Stage", "A MB", "B MB", "Δ MB", "A peak", "B peak", "Δ peak", "A s", "B s")
+
+
+def run_label(state: RunState) -> str:
+    label = state.meta.get("label") or ""
+    weights = state.weights or state.meta.get("weights") or "?"
+    return f"{state.backend} · {state.model} · {weights}" + (f" · {label}" if label else "")
+
+
+class DiffScreen(Screen):
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "app.pop_screen", "Back")]
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"diff--up", "diff--down"}
+    DEFAULT_CSS = """
+    DiffScreen > .diff--up { color: $error; }
+    DiffScreen > .diff--down { color: $success; }
+    """
+
+    def __init__(self, a: RunState, b: RunState) -> None:
+        super().__init__()
+        self.a, self.b = a, b
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll():
+            yield Static(f"A: {run_label(self.a)}\nB: {run_label(self.b)}", id="meta")
+            yield DataTable(id="diff-stages", zebra_stripes=True)
+            yield Static("Summary", classes="section-title")
+            yield DataTable(id="diff-summary", zebra_stripes=True)
+            yield PlotextPlot(id="diff-chart")
+        yield Footer()
+
+    def _delta(self, value: float | None, spec: str = ",.1f") -> Text:
+        if value is None:
+            return Text("-")
+        style = self.get_component_rich_style("diff--up" if value > 0 else "diff--down") \
+            if value else ""
+        return Text(fmt(value, spec, signed=True), style=style, justify="right")
+
+    def on_mount(self) -> None:
+        self.title = "memtop · diff (B - A; red: B uses more)"
+        stages = self.query_one("#diff-stages", DataTable)
+        stages.add_columns(*STAGE_COLUMNS)
+        for row in diff_stages(self.a.stages, self.b.stages):
+            stages.add_row(row["name"], fmt(row["a_rss_mb"]), fmt(row["b_rss_mb"]),
+                           self._delta(row["d_rss_mb"]), fmt(row["a_peak_mb"]),
+                           fmt(row["b_peak_mb"]), self._delta(row["d_peak_mb"]),
+                           fmt(row["a_duration_s"], ".2f"), fmt(row["b_duration_s"], ".2f"))
+        summary = self.query_one("#diff-summary", DataTable)
+        summary.add_columns("", "A", "B", "Δ")
+        sa = self.a.summary or summarize(self.a.stages)
+        sb = self.b.summary or summarize(self.b.stages)
+        for row in diff_summary(sa, sb):
+            if row["key"] == "health":
+                summary.add_row("health", str(row["a"]), str(row["b"]), "")
+                continue
+            spec = ".2f" if row["key"].endswith(("_s", "speedup", "per_s")) else ",.1f"
+            summary.add_row(row["key"], fmt(row["a"], spec), fmt(row["b"], spec),
+                            self._delta(row["d"], spec))
+        self._draw_chart()
+
+    def _draw_chart(self) -> None:
+        plot = self.query_one(PlotextPlot)
+        plt = plot.plt
+        for name, state in (("A", self.a), ("B", self.b)):
+            history = state.rss_history
+            if len(history):
+                x = stage_axis(history.times, state.stages, state.t_start or history.times[0])
+                plt.plot(x, [v / MIB for v in history.values], label=f"{name} RSS MB",
+                         marker="braille")
+        names = [s["name"] for s in self.a.stages]
+        plt.xticks(list(range(1, len(names) + 1)), [n.split("_")[0] for n in names])
+        plt.title("RSS aligned at stage boundaries")
+        plot.refresh()

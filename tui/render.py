@@ -1,0 +1,104 @@
+"""Pure text renderers for the TUI: sparklines and stage timelines, testable as strings.
+
+Styles are passed in (resolved from the theme by the widgets), so nothing here knows Textual.
+`ascii=True` draws with plain ASCII for terminals and fonts without block glyphs.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from typing import Any
+
+from rich.style import Style
+from rich.text import Text
+
+BLOCKS = " ▁▂▃▄▅▆▇█"
+ASCII_LEVELS = " .,-:=+*#"
+MIB = 1024 * 1024
+
+
+def sparkline(columns: Sequence[float | None], low: float, high: float, ascii: bool = False) -> str:
+    """One character per column, its height the column's value between low and high.
+
+    Columns are already maxima (see engine/history.py), so a spike shows at full height.
+    A column with no value is a blank.
+    """
+    levels = ASCII_LEVELS if ascii else BLOCKS
+    top = len(levels) - 1
+    span = high - low
+    out = []
+    for value in columns:
+        if value is None:
+            out.append(" ")
+            continue
+        level = top if span <= 0 else round((value - low) / span * (top - 1)) + 1
+        out.append(levels[max(1, min(top, level))])
+    return "".join(out)
+
+
+def stage_label(name: str, change_mib: float | None) -> str:
+    short = name.replace("_inference", "").replace("_", " ")
+    if change_mib is None:
+        return short
+    return f"{short} {change_mib:+,.0f}"
+
+
+def timeline_bands(stages: Sequence[dict[str, Any]], start: float, now: float,
+                   width: int) -> list[tuple[str, int]]:
+    """(label, width) per stage in stage order, widths proportional to duration, summing to
+    `width`; a stage that has begun but not ended (the current one) runs to `now`."""
+    if width <= 0 or not stages:
+        return []
+    bounds = [start] + [s["t"] for s in stages]
+    durations = [max(b - a, 0.0) for a, b in itertools.pairwise(bounds)]
+    labels = []
+    previous = None
+    for stage in stages:
+        change = None if previous is None else (stage["rss"] - previous["rss"]) / MIB
+        labels.append(stage_label(stage["name"], change))
+        previous = stage
+    if now > bounds[-1]:
+        durations.append(now - bounds[-1])
+        labels.append("…")
+    total = sum(durations) or 1.0
+    # Every band at least one cell, the rest shared by duration (largest remainders first).
+    n = len(durations)
+    if width < n:
+        return [(labels[i], 1) for i in range(width)]
+    spare = width - n
+    exact = [d / total * spare for d in durations]
+    cells = [1 + int(e) for e in exact]
+    order = sorted(range(n), key=lambda i: exact[i] - int(exact[i]), reverse=True)
+    for i in order[: width - sum(cells)]:
+        cells[i] += 1
+    return list(zip(labels, cells, strict=True))
+
+
+def timeline(bands: Sequence[tuple[str, int]], styles: Sequence[Style | str],
+             ascii: bool = False) -> Text:
+    """Bands as one line: each its label clipped to its width, on alternating styles."""
+    text = Text(no_wrap=True, overflow="crop")
+    for i, (label, cells) in enumerate(bands):
+        if ascii:
+            body = ("|" + label)[:cells].ljust(cells, "-" if i % 2 else "=")
+        else:
+            body = (" " + label)[:cells].ljust(cells)
+        text.append(body, style=styles[i % len(styles)] if styles else "")
+    return text
+
+
+def fmt_mib(value: float | None, signed: bool = False) -> str:
+    if value is None:
+        return "-"
+    return format(value / MIB, "+,.0f" if signed else ",.0f")
+
+
+def fmt_duration(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:4.1f}s"
+    minutes, secs = divmod(int(seconds), 60)
+    if minutes < 60:
+        return f"{minutes}m{secs:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m"
