@@ -21,7 +21,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from .alarms import AlarmWatch
+from .alarms import AlarmWatch, Thresholds
 from .cgroup import CgroupReader
 from .peaks import SampledPeak
 from .runspec import RunSpec
@@ -73,7 +73,7 @@ class LiveRun:
         self._inbox: deque = deque()
         self._events_closed = threading.Event()
         self._peaks = SampledPeak()
-        self._alarms = AlarmWatch()
+        self._alarms = AlarmWatch(Thresholds(**spec.alarms))
         self._oom_kills_at_start = (CgroupReader(os.getpid()).read() or _NoCgroup).oom_kills
         self._log = tempfile.TemporaryFile()  # noqa: SIM115  (closed in finalize)
         self.process = self._start_session()

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from .alarms import AlarmWatch, Thresholds
 from .report import run_summary
+from .run_state import RunBoard, RunState
 from .store import Run
 
 BATCH_S = 0.05  # the live engine sends samples about every 50 ms
@@ -35,7 +37,10 @@ def opening_messages(run: Run) -> list[dict[str, Any]]:
              "t": run_start(run), "meta": meta}]
 
 
-def run_messages(run: Run) -> list[tuple[float, dict[str, Any]]]:
+def run_messages(run: Run, thresholds: Thresholds | None = None
+                 ) -> list[tuple[float, dict[str, Any]]]:
+    """Alarms are raised again from the recorded readings with `thresholds` (the ones given to
+    the replay, not those of the recording), exactly as the live engine raises them."""
     run_id, meta = run.run_id, run.meta
     start = run_start(run)
     out: list[tuple[float, dict[str, Any]]] = [(0.0, m) for m in opening_messages(run)]
@@ -49,15 +54,17 @@ def run_messages(run: Run) -> list[tuple[float, dict[str, Any]]]:
         batch_v.append(rss)
     if batch_t:
         out.append((batch_t[-1] - start, _samples(run_id, batch_t, batch_v)))
+    watch = AlarmWatch(thresholds)
     for row in run.proc():
         out.append((row[0] - start, proc_message(run_id, row)))
+        out.extend((a["t"] - start, alarm_message(run_id, a))
+                   for a in watch.on_proc(row[0], row[3]))
     for row in run.system():
         out.append((row[0] - start, system_message(run_id, row)))
+        out.extend((a["t"] - start, alarm_message(run_id, a))
+                   for a in watch.on_system(row[0], row[4], row[6], row[7]))
     for stage in run.stages:
         out.append((stage["t_end"] - start, {"type": "stage", "run": run_id, "stage": stage}))
-    for event in run.events:
-        if event["kind"] in ALARM_KINDS:
-            out.append((event["t"] - start, alarm_message(run_id, event)))
     if meta.get("status", "running") != "running":
         end = meta.get("t_end") or (out[-1][0] + start if out else start)
         out.append((end - start, finished_message(run, end)))
@@ -90,11 +97,9 @@ def finished_message(run: Run, end: float) -> dict[str, Any]:
             "summary": run_summary(run)}
 
 
-def replayed_state(run: Run):  # -> RunState (imported lazily: run_state imports nothing heavy)
+def replayed_state(run: Run, thresholds: Thresholds | None = None) -> RunState:
     """A finished run's whole state, as a live view would hold it at its end."""
-    from .run_state import RunBoard
-
     board = RunBoard()
-    for _, message in run_messages(run):
+    for _, message in run_messages(run, thresholds):
         board.apply(message)
     return board.runs[0]

@@ -6,6 +6,7 @@ import datetime
 from collections.abc import Sequence
 from typing import Any
 
+from rich import box
 from rich.table import Table
 
 from .store import Run
@@ -101,18 +102,26 @@ def _health(value: str | None) -> str:
     return f"[{HEALTH_STYLE[value]}]{value}[/]" if value in HEALTH_STYLE else "-"
 
 
-# Short headers: the table must fit 80 columns with four backends. docs/metrics.md explains each.
-COMPARISON_COLUMNS = ("Backend", "Weights", "Load MB", "Compile MB", "Peak MB", "Sampled MB",
-                      "Swap MB", "Growth MB", "1st s", "2nd s", "Speedup", "tok/s", "Health",
-                      "Foreign")
+# Short headers; docs/metrics.md explains each. Below WIDE_COLUMNS of terminal the columns marked
+# False are left out, so that the table stays readable at 80 columns.
+COMPARISON_COLUMNS = (("Backend", True), ("Weights", False), ("Load MB", True),
+                      ("Compile MB", True), ("Peak MB", True), ("Sampled MB", True),
+                      ("Swap MB", True), ("Growth MB", False), ("1st s", True), ("2nd s", True),
+                      ("Speedup", False), ("tok/s", True), ("Health", True), ("Foreign", False))
+WIDE_COLUMNS = 120
 
 
-def comparison_table(runs: Sequence[Run], title: str = "memtop bench") -> Table:
+def comparison_table(runs: Sequence[Run], title: str = "memtop bench",
+                     width: int = WIDE_COLUMNS) -> Table:
     """A row per run with the seeds' columns, kernel and sampled peaks side by side."""
-    table = Table(title=title, title_justify="left")
-    for name in COMPARISON_COLUMNS:
-        table.add_column(name, justify="left" if name in ("Backend", "Weights", "Health",
-                                                          "Foreign") else "right")
+    wide = width >= WIDE_COLUMNS
+    keep = [wide or always for _, always in COMPARISON_COLUMNS]
+    table = Table(title=title, title_justify="left", padding=(0, 1) if wide else (0, 0),
+                  box=box.HEAVY_HEAD if wide else box.SIMPLE_HEAD, show_edge=wide)
+    for (name, _), shown in zip(COMPARISON_COLUMNS, keep, strict=True):
+        if shown:
+            text = name in ("Backend", "Weights", "Health", "Foreign")
+            table.add_column(name, justify="left" if text else "right", no_wrap=text)
     for run in runs:
         s = run_summary(run)
         sampled = [r["sampled_peak_mb"] for r in stage_rows(run.stages)
@@ -121,7 +130,7 @@ def comparison_table(runs: Sequence[Run], title: str = "memtop bench") -> Table:
         backend = run.meta.get("backend", "?")
         if status != "done":
             backend += f" [{STATUS_STYLE.get(status, '')}]({status})[/]"
-        table.add_row(
+        cells = (
             backend, run.meta.get("weights") or "-", fmt(s["model_loading_mb"], ",.0f"),
             fmt(s["compilation_mb"], ",.0f"), fmt(s["peak_mb"], ",.0f"),
             fmt(max(sampled) if sampled else None, ",.0f"), fmt(s["swap_peak_mb"], ",.0f"),
@@ -129,6 +138,7 @@ def comparison_table(runs: Sequence[Run], title: str = "memtop bench") -> Table:
             fmt(s["latency_second_s"], ".2f"), fmt(s["speedup"], ".1f"),
             fmt(s["tokens_per_s"], ".2f"), _health(s.get("health")),
             ", ".join(run.meta.get("foreign_frameworks") or []) or "-")
+        table.add_row(*(c for c, shown in zip(cells, keep, strict=True) if shown))
     return table
 
 

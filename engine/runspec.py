@@ -24,6 +24,8 @@ class RunSpec:
     interval_ms: float = 5.0  # RSS sampling interval
     runs_dir: str = "runs"
     label: str = ""
+    # Alarm thresholds (alarms.Thresholds fields); empty: the defaults.
+    alarms: dict[str, float] = dataclasses.field(default_factory=dict)
     # Instead of the model protocol, run this command as the session (`memtop run -- CMD`).
     command: list[str] | None = None
 

@@ -93,6 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     for sub in (bench, replay, diff):
         _add_tui_options(sub)
+    for sub in (bench, replay):
+        _add_alarm_options(sub)
     _add_tui_options(parser)
     parser.add_argument("--runs-dir", default="runs", help=argparse.SUPPRESS)
     return parser
@@ -105,6 +107,28 @@ def _add_tui_options(parser: argparse.ArgumentParser) -> None:
                         help="draw without block glyphs (automatic without a UTF-8 locale)")
 
 
+ALARM_OPTIONS = (("--swap-info-mb", "swap_info_mb", "info alarm above this swap (default 100)"),
+                 ("--swap-warning-mb", "swap_warning_mb", "warning above this swap (default 1000)"),
+                 ("--pressure-pct", "pressure_some_pct",
+                  "warning when /proc/pressure/memory 'some' avg10 reaches this (default 10)"),
+                 ("--cgroup-pct", "cgroup_fraction", "warning when the cgroup is this full "
+                                                     "(percent, default 90)"))
+
+
+def _add_alarm_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("alarm thresholds")
+    for flag, dest, text in ALARM_OPTIONS:
+        group.add_argument(flag, dest=dest, type=_positive_float, help=text)
+
+
+def _thresholds(args: argparse.Namespace) -> dict[str, float]:
+    values = {dest: getattr(args, dest) for _, dest, _ in ALARM_OPTIONS
+              if getattr(args, dest) is not None}
+    if "cgroup_fraction" in values:
+        values["cgroup_fraction"] /= 100
+    return values
+
+
 def _ascii(args: argparse.Namespace) -> bool:
     if args.ascii:
         return True
@@ -112,13 +136,17 @@ def _ascii(args: argparse.Namespace) -> bool:
     return encoding != "utf8"
 
 
-def _run_app(args: argparse.Namespace, **kwargs: object) -> int:
+def _tui_app_class() -> type:
     try:
         from memtop.tui.app import MemtopApp
     except ImportError:
         raise UserError("the TUI needs textual: pip install 'memtop[tui]' "
                         "(or use --no-tui)") from None
-    app = MemtopApp(theme=args.theme, ascii=_ascii(args), runs_dir=args.runs_dir, **kwargs)
+    return MemtopApp
+
+
+def _run_app(args: argparse.Namespace, **kwargs: object) -> int:
+    app = _tui_app_class()(theme=args.theme, ascii=_ascii(args), runs_dir=args.runs_dir, **kwargs)
     try:
         app.run()
     finally:
@@ -171,16 +199,22 @@ def cmd_bench(args: argparse.Namespace) -> int:
     specs = [RunSpec(backend=b, model=args.model, weights=args.weights, prompt=args.prompt,
                      second_prompt=args.second_prompt, max_length=args.max_length,
                      dtype=args.dtype, isolate=args.isolate, interval_ms=args.interval_ms,
-                     runs_dir=args.runs_dir, label=args.label)
+                     runs_dir=args.runs_dir, label=args.label, alarms=_thresholds(args))
              for b in backends]
     if args.no_tui:
         return run_bench_headless(specs, parallel=args.parallel)
+    from memtop.headless import print_comparison
     from memtop.tui.sources import LiveSource
 
-    return _run_app(args, start="dashboard", source=LiveSource(specs, parallel=args.parallel))
+    _tui_app_class()  # before any session starts
+    source = LiveSource(specs, parallel=args.parallel)
+    code = _run_app(args, start="dashboard", source=source)
+    print_comparison(source.paths)
+    return code
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
+    from memtop.engine.alarms import Thresholds
     from memtop.engine.store import read_run, resolve_run
     from memtop.tui.sources import FollowSource, ReplaySource
 
@@ -190,7 +224,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
             raise UserError("--follow takes one run")
         source = FollowSource(paths[0])
     else:
-        source = ReplaySource([read_run(p) for p in paths], speed=args.speed)
+        source = ReplaySource([read_run(p) for p in paths], speed=args.speed,
+                              thresholds=Thresholds(**_thresholds(args)))
     return _run_app(args, start="dashboard", source=source)
 
 

@@ -44,6 +44,22 @@ def _finished_line(run: RunState) -> str:
     return f"[{style}]{run.backend}: {run.status}[/] ({run.cause}) -> {run.path}"
 
 
+def print_comparison(paths: Sequence[str]) -> None:
+    """The comparison table of the runs at `paths`, then where their files are."""
+    out = console()
+    runs = []
+    for path in paths:
+        try:
+            runs.append(read_run(path))
+        except UserError as exc:
+            out.print(f"[red]{exc}[/]")
+    if runs:
+        out.print(comparison_table(runs, width=out.width))
+        out.print("run files:")
+        for run in runs:
+            out.print(f"  {run.path}")
+
+
 def _interrupt(*_: object) -> None:
     raise KeyboardInterrupt
 
@@ -84,18 +100,7 @@ def run_bench_headless(specs: Sequence[RunSpec], parallel: int = 1) -> int:
         print(f"memtop: engine error:\n{board.fatal}", file=sys.stderr)
     if user_error:
         raise UserError(user_error)
-    runs = []
-    for state in board.runs:
-        if state.path:
-            try:
-                runs.append(read_run(state.path))
-            except UserError as exc:
-                out.print(f"[red]{exc}[/]")
-    if runs:
-        out.print(comparison_table(runs))
-        out.print("run files:")
-        for run in runs:
-            out.print(f"  {run.path}")
+    print_comparison([state.path for state in board.runs if state.path])
     if interrupted:
         return 130
     return 0 if all(s.status == "done" for s in board.runs) else 1

@@ -11,8 +11,10 @@ import signal
 from collections.abc import Sequence
 from typing import ClassVar, Literal
 
-from textual.app import App
+from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
+from textual.screen import ModalScreen
+from textual.widgets import Static
 
 from memtop.engine.errors import UserError
 from memtop.engine.replay import replayed_state
@@ -39,6 +41,19 @@ memtop keys
 replay: space pause · + / - speed · ← / → seek 5 s · home / end
 home:   enter replay · space mark · d diff marked · n new benchmark · r reload
 """
+
+
+class HelpScreen(ModalScreen):
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,question_mark", "app.pop_screen",
+                                                     "Close")]
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > Static { width: auto; height: auto; padding: 1 2; border: round $primary;
+                          background: $surface; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static(HELP)
 
 
 class MemtopApp(App):
@@ -133,7 +148,8 @@ class MemtopApp(App):
     # ---- global actions --------------------------------------------------------------------
 
     def action_help(self) -> None:
-        self.notify(HELP, title="help", timeout=20)
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
 
     def action_next_theme(self) -> None:
         names = self.memtop_themes or [self.theme]

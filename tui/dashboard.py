@@ -101,7 +101,7 @@ class DashboardScreen(Screen):
             if card is None or card.state is not state:
                 if card is not None:
                     card.remove()
-                card = RunCard(state, ascii=self.ascii, id=f"card-{index}")
+                card = RunCard(state, ascii=self.ascii)
                 self._cards[index] = card
                 container.mount(card)
             else:

@@ -86,7 +86,7 @@ class DiffScreen(Screen):
                 x = stage_axis(history.times, state.stages, state.t_start or history.times[0])
                 plt.plot(x, [v / MIB for v in history.values], label=f"{name} RSS MB",
                          marker="braille")
-        names = [s["name"] for s in self.a.stages]
-        plt.xticks(list(range(1, len(names) + 1)), [n.split("_")[0] for n in names])
-        plt.title("RSS aligned at stage boundaries")
+        names = [s["name"].split("_")[0] for s in self.a.stages]
+        plt.xticks(list(range(1, len(names) + 1)))
+        plt.title("RSS by stage: " + " ".join(f"{i}={n}" for i, n in enumerate(names, 1)))
         plot.refresh()

@@ -12,6 +12,7 @@ from collections import deque
 from collections.abc import Sequence
 from typing import Any
 
+from memtop.engine.alarms import Thresholds
 from memtop.engine.follow import RunFollower
 from memtop.engine.replay import run_messages
 from memtop.engine.runspec import RunSpec
@@ -43,6 +44,7 @@ class LiveSource(Source):
         from memtop.engine.client import EngineClient
 
         self.title = "live: " + ", ".join(s.backend for s in specs)
+        self.paths: list[str] = []  # run files, as the engine starts them
         self._inbox: deque[Message] = deque()
         self._client = EngineClient()
         self._client.submit(specs, parallel=parallel)
@@ -62,7 +64,10 @@ class LiveSource(Source):
     def poll(self) -> list[Message]:
         out = []
         while self._inbox:
-            out.append(self._inbox.popleft())
+            message = self._inbox.popleft()
+            if message["type"] == "started":
+                self.paths.append(message["path"])
+            out.append(message)
         return out
 
     def stop_runs(self) -> None:
@@ -79,9 +84,11 @@ class ReplaySource(Source):
 
     seekable = True
 
-    def __init__(self, runs: Sequence[Run], speed: float = 1.0, at_end: bool = False) -> None:
+    def __init__(self, runs: Sequence[Run], speed: float = 1.0, at_end: bool = False,
+                 thresholds: Thresholds | None = None) -> None:
         self.title = "replay: " + ", ".join(r.run_id for r in runs)
-        pairs = sorted((p for run in runs for p in run_messages(run)), key=lambda p: p[0])
+        pairs = sorted((p for run in runs for p in run_messages(run, thresholds)),
+                       key=lambda p: p[0])
         self._times = [t for t, _ in pairs]
         self._messages = [m for _, m in pairs]
         self.duration = self._times[-1] if self._times else 0.0

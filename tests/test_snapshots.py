@@ -1,0 +1,35 @@
+"""SVG snapshots of the dashboard, the detail and the diff at 80x24 and 120x40.
+
+Update after an intended change of look: pytest tests/test_snapshots.py --snapshot-update
+"""
+
+import pytest
+
+from memtop.tui.app import MemtopApp
+
+from tui_support import replay_app, run_path
+
+SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_dashboard(snap_compare, size):
+    assert snap_compare(replay_app(), terminal_size=size, run_before=_settle)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_detail(snap_compare, size):
+    assert snap_compare(replay_app(), terminal_size=size, press=["down", "enter"],
+                        run_before=_settle)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_diff(snap_compare, size):
+    app = MemtopApp(start="diff", diff_paths=[run_path("torch"), run_path("openvino")],
+                    theme="memtop-dark")
+    assert snap_compare(app, terminal_size=size, run_before=_settle)
+
+
+async def _settle(pilot) -> None:
+    await pilot.pause()
+    await pilot.pause()

@@ -1,0 +1,176 @@
+"""The TUI driven by Textual's Pilot, fed recorded runs through the replay source (no ML)."""
+
+import pytest
+
+from memtop.engine.runspec import STAGES
+from memtop.engine.store import read_run
+from memtop.tui.app import MemtopApp
+from memtop.tui.dashboard import DashboardScreen
+from memtop.tui.diff import DiffScreen
+from memtop.tui.render import BLOCKS, timeline_bands
+from memtop.tui.run_card import RunCard
+
+from tui_support import SWAP_RUN, replay_app, run_path
+
+
+def card_lines(card: RunCard) -> list[str]:
+    return [line.plain if hasattr(line, "plain") else str(line)
+            for line in card.render().renderables]
+
+
+async def test_the_dashboard_shows_a_card_per_run_of_a_recorded_bench():
+    app = replay_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        cards = list(app.screen.query(RunCard))
+        assert sorted(c.state.backend for c in cards) == ["jax", "openvino", "tensorflow",
+                                                          "torch"]
+        assert all(c.state.status == "done" for c in cards)
+        assert all("random weights" in c.border_title for c in cards)
+        assert all(c.has_class("health-acceptable") or c.has_class("health-high")
+                   for c in cards)
+
+
+async def test_timeline_bands_are_in_stage_order():
+    app = replay_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        for card in app.screen.query(RunCard):
+            state, width = card.state, card.content_size.width
+            bands = timeline_bands(state.stages, state.t_start, 0.0, width)
+            labels = [label.split(" ")[0] for label, _ in bands]
+            assert labels == ["initial", "model", "before", "first", "second", "final"]
+            assert sum(cells for _, cells in bands) == width
+            # Drawn in that order, each label clipped to its band's width.
+            drawn = card_lines(card)[2]
+            assert drawn == "".join((" " + label)[:cells].ljust(cells)
+                                    for label, cells in bands)
+            assert [s["name"] for s in state.stages] == list(STAGES)
+            # The widest band is the longest stage.
+            longest = max(range(len(bands)), key=lambda i: bands[i][1])
+            durations = [state.stages[0]["t"] - state.t_start] + [
+                b["t"] - a["t"] for a, b in zip(state.stages, state.stages[1:], strict=False)]
+            assert longest == durations.index(max(durations))
+
+
+async def test_a_run_with_more_than_1000_mb_of_swap_raises_the_banner():
+    app = replay_app([read_run(str(SWAP_RUN))])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        banner = app.screen.query_one("#banner")
+        assert banner.has_class("-visible")
+        assert "1000 MiB" in str(banner.render()) and "torch" in str(banner.render())
+        assert any("swap" in n.message for n in app._notifications)
+        await pilot.press("e")
+        await pilot.pause()
+        table = app.screen.query_one("#events")
+        messages = [str(table.get_row_at(i)[3]) for i in range(table.row_count)]
+        assert any("memory pressure" in m for m in messages)
+
+
+async def test_no_banner_without_alarms():
+    app = replay_app([read_run(run_path("torch"))])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert not app.screen.query_one("#banner").has_class("-visible")
+
+
+async def test_the_diff_shows_deltas_with_the_right_sign():
+    app = MemtopApp(start="diff", diff_paths=[run_path("torch"), run_path("openvino")])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, DiffScreen)
+        table = app.screen.query_one("#diff-stages")
+        rows = {str(table.get_row_at(i)[0]): table.get_row_at(i) for i in range(table.row_count)}
+        compile_delta = rows["first_inference"][3]  # OpenVINO keeps far more after compiling
+        assert compile_delta.plain.startswith("+")
+        assert compile_delta.style == app.screen.get_component_rich_style("diff--up")
+        summary = app.screen.query_one("#diff-summary")
+        values = {str(summary.get_row_at(i)[0]): summary.get_row_at(i)
+                  for i in range(summary.row_count)}
+        assert values["latency_second_s"][3].plain.startswith("-")  # OpenVINO is faster
+
+
+async def test_pause_and_seek_in_a_replay():
+    app = replay_app([read_run(run_path("jax"))], at_end=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, DashboardScreen)
+        source = screen.source
+        await pilot.press("space")
+        paused_at = source.position
+        await pilot.pause(0.3)
+        assert source.paused and source.position == paused_at
+        await pilot.press("right")
+        assert source.position == pytest.approx(paused_at + 5.0)
+        assert screen.board.runs[0].stages  # five seconds in: imports done
+        await pilot.press("end")
+        await pilot.pause()
+        assert screen.board.runs[0].status == "done"
+        await pilot.press("home")
+        await pilot.pause()
+        assert source.position == 0 and screen.board.runs[0].stages == []
+        await pilot.press("plus")
+        assert source.speed == 2.0
+
+
+async def test_a_broken_theme_file_is_reported_not_fatal(tmp_path, monkeypatch):
+    themes = tmp_path / "memtop" / "themes"
+    themes.mkdir(parents=True)
+    (themes / "broken.toml").write_text('name = "broken"\nprimary = "not-a-colour"\n')
+    (themes / "mine.toml").write_text('name = "mine"\nprimary = "#123456"\n')
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    app = replay_app([read_run(run_path("torch"))])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert any("broken.toml" in e and "not a colour" in e for e in app.startup_errors)
+        assert any("broken.toml" in n.message for n in app._notifications)
+        assert "mine" in app.available_themes  # the good user theme still loads
+        assert app.theme == "memtop-dark"
+
+
+async def test_the_theme_key_cycles_memtop_themes():
+    app = replay_app([read_run(run_path("torch"))])
+    async with app.run_test(size=(100, 30)) as pilot:
+        seen = {app.theme}
+        for _ in range(3):
+            await pilot.press("t")
+            seen.add(app.theme)
+        assert {"memtop-dark", "memtop-light", "memtop-high-contrast"} <= seen
+
+
+async def test_ascii_mode_draws_no_block_glyphs():
+    app = replay_app(ascii=True)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        for card in app.screen.query(RunCard):
+            text = "".join(card_lines(card)) + card.border_subtitle
+            assert not set(text) & set(BLOCKS[1:] + "⚑…"), text
+            assert text.isascii()
+
+
+async def test_detail_opens_on_enter_and_esc_goes_back():
+    app = replay_app([read_run(run_path("tensorflow"))])
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        table = app.screen.query_one("#stages")
+        assert [str(table.get_row_at(i)[0]) for i in range(table.row_count)] == list(STAGES)
+        await pilot.press("escape")
+        assert isinstance(app.screen, DashboardScreen)
+
+
+async def test_home_lists_runs_and_diffs_two_marked(tmp_path):
+    import shutil
+
+    for backend in ("torch", "jax"):
+        shutil.copy(run_path(backend), tmp_path)
+    app = MemtopApp(start="home", runs_dir=str(tmp_path))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one("#home-runs")
+        assert table.row_count == 2
+        await pilot.press("space", "down", "space", "d")
+        await pilot.pause()
+        assert isinstance(app.screen, DiffScreen)

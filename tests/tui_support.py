@@ -1,0 +1,26 @@
+"""Helpers for the TUI tests: the recorded fixture runs and an app that replays them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from memtop.engine.store import Run, read_run
+from memtop.tui.app import MemtopApp
+from memtop.tui.sources import ReplaySource
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "runs"
+BENCH_RUNS = sorted(p for p in FIXTURES.glob("*.db") if "gpt2_medium_en" in p.name)
+SWAP_RUN = FIXTURES / "swap-synthetic.db"
+
+
+def fixture_runs() -> list[Run]:
+    return [read_run(str(p)) for p in BENCH_RUNS]
+
+
+def run_path(backend: str) -> str:
+    return str(next(p for p in BENCH_RUNS if f"-{backend}-" in p.name))
+
+
+def replay_app(runs: list[Run] | None = None, at_end: bool = True, **kwargs) -> MemtopApp:
+    source = ReplaySource(runs if runs is not None else fixture_runs(), at_end=at_end)
+    return MemtopApp(start="dashboard", source=source, theme="memtop-dark", **kwargs)
