@@ -7,7 +7,7 @@ from typing import Any
 
 from .history import MaxEnvelope
 
-HISTORY_BUCKETS = 2048
+HISTORY_BUCKETS = 1024  # per series: a few times the widest sparkline
 
 
 @dataclass

@@ -3,6 +3,7 @@ take the same path: the source's messages are folded into a RunBoard ten times a
 
 from __future__ import annotations
 
+import time
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -17,9 +18,12 @@ from .render import fmt_duration
 from .run_card import RunCard
 from .sources import ReplaySource, Source
 
-TICK_S = 0.1  # at most ten repaints a second, every message batched into one
+TICK_S = 0.1  # messages are drained ten times a second, all of a tick's batched into one
+PAINT_EVERY_S = 0.25  # cards repaint at most four times a second (htop: 1.5); a run's start,
+# stage or end repaints at once
 WIDE_COLUMNS = 150  # two columns of cards from this width
 SEEK_STEP_S = 5.0
+URGENT = {"queued", "started", "stage", "finished", "alarm", "cancelled"}
 
 
 class DashboardScreen(Screen):
@@ -47,6 +51,7 @@ class DashboardScreen(Screen):
         self.board = RunBoard()
         self.alarms: list[dict] = []
         self._cards: dict[int, RunCard] = {}
+        self._painted = 0.0
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -72,14 +77,19 @@ class DashboardScreen(Screen):
         if isinstance(source, ReplaySource) and source.reset:
             source.reset = False
             self._rebuild()
+        urgent = False
         for message in source.poll():
             state = self.board.apply(message)
+            urgent = urgent or message["type"] in URGENT
             if message["type"] == "alarm":
                 self._on_alarm(message)
             elif message["type"] == "finished" and state is not None and state.alarms and \
                     state.alarms[-1].get("kind") == "end":
                 self._on_alarm(state.alarms[-1])
-        self._sync_cards()
+        now = time.monotonic()
+        if urgent or now - self._painted >= PAINT_EVERY_S:
+            self._painted = now
+            self._sync_cards()
         if isinstance(source, ReplaySource):
             state = "paused" if source.paused else f"x{source.speed:g}"
             self.query_one("#replay-bar", Static).update(
