@@ -48,7 +48,9 @@ def stage(name: str, t: float, rss_mib: float, peak_mib: float, **extra) -> dict
             "swap": 0, "peak": int(peak_mib * MIB), "peak_exact": True, **extra}
 
 
-def write_run(path: Path, run_id: str = "r1", finish: bool = True) -> None:
+def write_run(path: Path, run_id: str = "r1", finish: bool = True,
+              meta: dict | None = None) -> None:
+    """A small run file made by the real writer: two stages, 50 samples, one swap event."""
     writer = RunWriter(str(path), {"run_id": run_id, "backend": "torch", "status": "running"})
     writer.add_samples([(1.0 + i / 100, (100 + i) * MIB) for i in range(50)])
     writer.add_proc([(1.0, 100 * MIB, 110 * MIB, 0, 90 * MIB, 10 * MIB, 1)])
@@ -56,7 +58,7 @@ def write_run(path: Path, run_id: str = "r1", finish: bool = True) -> None:
     writer.add_stage(2, stage("model_loaded", 1.5, 150, 160))
     writer.add_event(1.2, "swap", "info", "swap 120 MiB > 100 MiB")
     if finish:
-        writer.set_meta({"status": "done"})
+        writer.set_meta({"status": "done", **(meta or {})})
         writer.close()
     else:
         writer.commit()

@@ -2,6 +2,7 @@
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -93,15 +94,33 @@ def test_the_card_appears_the_run_finishes_and_q_quits(runs_dir):
     assert run.meta["status"] == "done"
 
 
-def test_a_hang_up_mid_run_stops_everything_and_keeps_the_run(runs_dir):
+def memtop_pid(tag: str) -> int:
+    for pid in tagged_processes(tag):
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            argv = f.read().split(b"\0")
+        if b"memtop" in argv and b"bench" in argv:
+            return pid
+    raise AssertionError("memtop is not running")
+
+
+@pytest.mark.parametrize("how", ["hang-up", "ctrl-c", "sigterm"])
+def test_stopping_mid_run_stops_everything_and_keeps_the_run(runs_dir, how):
     tag = uuid.uuid4().hex
     tmux = Tmux(bench_command(runs_dir).replace("gpt2_tiny", "gpt2_base_en --weights random"),
                 tag)
     try:
         tmux.wait_for("stage initial", timeout=60)
-        assert len(tagged_processes(tag)) >= 3
+        assert len(tagged_processes(tag)) >= 3  # memtop, its engine, the session
+        if how == "hang-up":
+            tmux.hang_up()  # like a dropped SSH connection: SIGHUP
+        elif how == "ctrl-c":
+            tmux.keys("C-c")
+            tmux.wait_for("MEMTOP-EXIT=0", timeout=30)
+        else:
+            os.kill(memtop_pid(tag), signal.SIGTERM)
+            tmux.wait_for("MEMTOP-EXIT=0", timeout=30)
+        assert wait_until_gone(tag) == []
     finally:
         tmux.hang_up()
-    assert wait_until_gone(tag) == []
     run = read_run(list_run_files(str(runs_dir))[0])
     assert run.meta["status"] == "killed" and run.stages and run.samples()

@@ -10,6 +10,7 @@ from memtop.tui.diff import DiffScreen
 from memtop.tui.render import BLOCKS, timeline_bands
 from memtop.tui.run_card import RunCard
 
+from conftest import write_run
 from tui_support import SWAP_RUN, replay_app, run_path
 
 
@@ -174,3 +175,26 @@ async def test_home_lists_runs_and_diffs_two_marked(tmp_path):
         await pilot.press("space", "down", "space", "d")
         await pilot.pause()
         assert isinstance(app.screen, DiffScreen)
+
+
+async def test_a_killed_session_raises_the_banner(tmp_path):
+    path = tmp_path / "killed.db"
+    write_run(path, "killed-run", meta={"status": "killed",
+                                        "cause": "killed by the OOM killer (SIGKILL)"})
+    app = replay_app([read_run(str(path))])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        banner = app.screen.query_one("#banner")
+        assert banner.has_class("-visible") and banner.has_class("-error")
+        assert "OOM killer" in str(banner.render())
+
+
+async def test_the_new_benchmark_form_rejects_bad_input_without_starting_anything(tmp_path):
+    app = MemtopApp(start="home", runs_dir=str(tmp_path))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        app.screen.query_one("#bench-backends").value = "tensorflw"
+        await pilot.click("#bench-start")
+        await pilot.pause()
+        assert any("unknown backend 'tensorflw'" in n.message for n in app._notifications)
+        assert app.sources == []
