@@ -33,6 +33,10 @@ class EngineClient:
     def stop(self) -> None:
         self._send({"type": "stop"})
 
+    def mark(self, run_id: str, name: str) -> None:
+        """A manual stage marker on a live run."""
+        self._send({"type": "mark", "run": run_id, "name": name})
+
     def _send(self, message: dict[str, Any]) -> None:
         try:
             self.conn.send_bytes(encode(message))

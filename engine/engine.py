@@ -60,6 +60,10 @@ class Engine:
             self.busy = True
         elif kind == "stop":
             self.stop()
+        elif kind == "mark":
+            for run in self.active:
+                if run.run_id == message.get("run"):
+                    run.external_mark(str(message.get("name") or "mark"))
 
     def _receive(self) -> None:
         try:

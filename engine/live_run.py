@@ -22,8 +22,10 @@ from collections.abc import Callable
 from typing import Any
 
 from .alarms import AlarmWatch, Thresholds
+from .attach import AttachedProcess
 from .cgroup import CgroupReader
 from .peaks import SampledPeak
+from .procfs import ProcessGone, read_status, reset_hwm
 from .runspec import RunSpec
 from .sampler import Sampler
 from .session import SPEC_ENV
@@ -43,11 +45,10 @@ def _die_with_parent() -> None:
 
 
 def make_run_id(spec: RunSpec) -> str:
-    name = os.path.basename(spec.command[0]) if spec.command else spec.model
-    model = os.path.basename(os.path.normpath(name)) or "model"
-    model = "".join(c if c.isalnum() or c in "-_." else "_" for c in model)
-    kind = spec.backend or "cmd"
-    return f"{time.strftime('%Y%m%d-%H%M%S')}-{kind}-{model}-{secrets.token_hex(2)}"
+    name = os.path.basename(os.path.normpath(spec.model)) or "model"
+    name = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+    kind = spec.backend if spec.kind == "bench" else spec.kind
+    return f"{time.strftime('%Y%m%d-%H%M%S')}-{kind}-{name}-{secrets.token_hex(2)}"
 
 
 class LiveRun:
@@ -60,7 +61,8 @@ class LiveRun:
         self.meta: dict[str, Any] = {
             "run_id": self.run_id, "schema": SCHEMA_VERSION, "spec": spec.to_dict(),
             "backend": spec.backend, "model": spec.model, "weights": spec.weights,
-            "label": spec.label, "status": "running", "t_start": self.t_start,
+            "label": spec.label, "kind": spec.kind, "command": spec.command,
+            "status": "running", "t_start": self.t_start,
             "started_wall": time.time(), "interval_ms": spec.interval_ms,
         }
         self.writer = RunWriter(self.path, self.meta)
@@ -69,14 +71,22 @@ class LiveRun:
         self.done = False
         self.stop_requested_at: float | None = None
         self._exited_at: float | None = None
+        self._external_reset_ok = True
         self.max_swap = 0
+        self.max_rss = 0
         self._inbox: deque = deque()
         self._events_closed = threading.Event()
         self._peaks = SampledPeak()
         self._alarms = AlarmWatch(Thresholds(**spec.alarms))
         self._oom_kills_at_start = (CgroupReader(os.getpid()).read() or _NoCgroup).oom_kills
         self._log = tempfile.TemporaryFile()  # noqa: SIM115  (closed in finalize)
-        self.process = self._start_session()
+        self.process: subprocess.Popen | AttachedProcess
+        if spec.attach_pid:
+            self.process = AttachedProcess(spec.attach_pid)
+            self._events_closed.set()  # it was not started with memtop's event pipe
+        else:
+            self.process = self._start_session()
+        self.meta["pid"] = self.process.pid
         self.sampler = Sampler(self.process.pid, spec.interval_ms / 1000, self._inbox)
         self.sampler.start()
         self.send({"type": "started", "run": self.run_id, "path": self.path,
@@ -134,6 +144,7 @@ class LiveRun:
             elif kind == "event":
                 self._on_event(payload)
         if times:
+            self.max_rss = max(self.max_rss, *values)
             self.writer.add_samples(list(zip(times, values, strict=True)))
             self.send({"type": "samples", "run": self.run_id, "t": times, "rss": values})
         self.writer.maybe_commit(now)
@@ -162,8 +173,11 @@ class LiveRun:
 
     def _on_event(self, event: dict[str, Any]) -> None:
         kind = event.get("type")
-        if kind == "stage":
-            event["sampled_peak"] = self._peaks.close_stage(event["t"], event["t_end"])
+        if kind == "begin":
+            self._peaks.open_block(event["id"], event["t_end"])
+        elif kind == "stage":
+            event["sampled_peak"] = self._peaks.close_stage(event["t"], event["t_end"],
+                                                            event.get("block"))
             event.pop("type")
             self.stages.append(event)
             self.writer.add_stage(len(self.stages), event)
@@ -181,20 +195,44 @@ class LiveRun:
 
     # ---- ending ----------------------------------------------------------------------------
 
+    def external_mark(self, name: str) -> None:
+        """A marker from outside (a key in the TUI). An attached process has no markers of its
+        own, so its peak is reset here too and stays exact; another session's own markers would
+        lose their exactness to a reset, so there the stage takes the sampled peak."""
+        pid = self.process.pid
+        try:
+            t = time.monotonic()
+            status = read_status(pid)
+        except ProcessGone:
+            return
+        attached = self.spec.attach_pid is not None
+        reset = attached and reset_hwm(pid)
+        exact = attached and self._external_reset_ok
+        self._external_reset_ok = reset
+        self._on_event({"type": "stage", "name": name, "t": t, "t_end": time.monotonic(),
+                        "wall": time.time(), "rss": status.rss, "swap": status.swap,
+                        "peak": max(status.hwm, status.rss), "peak_exact": exact,
+                        "manual": True})
+
     def request_stop(self) -> None:
         if self.stop_requested_at is None and self.process.poll() is None:
             self.stop_requested_at = time.monotonic()
-            self._signal(signal.SIGTERM)
+            if self.spec.attach_pid is None:  # an attached process is only let go
+                self._signal(signal.SIGTERM)
 
     def enforce_stop(self, now: float) -> None:
         if self.stop_requested_at is not None and now - self.stop_requested_at > KILL_GRACE_S:
             self._signal(signal.SIGKILL)
 
     def _signal(self, signum: int) -> None:
+        if self.spec.attach_pid is not None:
+            return  # never signal a process memtop only watches
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.process.pid, signum)
 
     def finished(self) -> bool:
+        if self.spec.attach_pid is not None and self.stop_requested_at is not None:
+            return True  # detached
         if self.process.poll() is None:
             return False
         # The events end when every holder of the pipe has closed it; a child the session left
@@ -210,7 +248,7 @@ class LiveRun:
         self.pump(time.monotonic())
         end = self._outcome()
         now = time.monotonic()
-        summary = summarize(self.stages, swap_peak=self.max_swap)
+        summary = summarize(self.stages, swap_peak=self.max_swap, sampled_max=self.max_rss)
         result = {"status": end["status"], "cause": end["cause"], "user_error": end["user_error"],
                   "returncode": self.process.returncode, "t_end": now,
                   "ended_wall": time.time(), "summary": summary, "log_tail": self._log_tail()}
@@ -225,8 +263,13 @@ class LiveRun:
 
     def _outcome(self) -> dict[str, Any]:
         rc = self.process.returncode
+        attached = isinstance(self.process, AttachedProcess)
         if self.stop_requested_at is not None:
+            if attached:
+                return _end("detached", "detached by the user (the process goes on)", "info")
             return _end("killed", "stopped by the user", "warning")
+        if attached and not self.process.status_known:
+            return _end("done", "exited (its parent collected the exit status first)", "info")
         if rc is not None and rc < 0:
             name = signal.Signals(-rc).name if -rc in signal.valid_signals() else str(-rc)
             cause = f"killed by {name}"
@@ -238,8 +281,10 @@ class LiveRun:
         if self.error is not None:
             return _end("failed", self.error["message"], "error",
                         user_error=bool(self.error.get("user")))
-        if rc == 0 and self.done:
-            return _end("done", "completed", "info")
+        if rc == 0 and (self.done or self.spec.kind != "bench"):
+            return _end("done", "completed" if self.done else "exited with status 0", "info")
+        if attached:
+            return _end("failed", f"exited with status {rc}", "error")
         tail = self._log_tail().strip().splitlines()
         return _end("failed", f"exit code {rc}" + (f": {tail[-1]}" if tail else ""), "error")
 

@@ -31,8 +31,9 @@ def run_start(run: Run) -> float:
 
 def opening_messages(run: Run) -> list[dict[str, Any]]:
     meta = run.meta
-    return [{"type": "queued", "spec": {"backend": meta.get("backend", ""),
-                                        "model": meta.get("model", "")}},
+    spec = {"backend": meta.get("backend", ""), "model": meta.get("model", ""),
+            **(meta.get("spec") or {})}
+    return [{"type": "queued", "spec": spec},
             {"type": "started", "run": run.run_id, "path": run.path, "pid": meta.get("pid"),
              "t": run_start(run), "meta": meta}]
 

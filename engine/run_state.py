@@ -14,7 +14,8 @@ HISTORY_BUCKETS = 1024  # per series: a few times the widest sparkline
 class RunState:
     backend: str
     model: str
-    status: str = "queued"  # queued, running, done, failed, killed, cancelled
+    kind: str = "bench"  # bench, run (a command) or attach (a process memtop did not start)
+    status: str = "queued"  # queued, running, done, failed, killed, cancelled, detached
     run_id: str | None = None
     path: str | None = None
     t_start: float | None = None
@@ -34,6 +35,11 @@ class RunState:
     rss_history: MaxEnvelope = field(default_factory=lambda: MaxEnvelope(HISTORY_BUCKETS))
     swap_history: MaxEnvelope = field(default_factory=lambda: MaxEnvelope(HISTORY_BUCKETS, 0.05))
     version: int = 0  # bumped by every change: views redraw only what changed
+
+    @property
+    def title_name(self) -> str:
+        """What the run is called in lists: its backend, or for other programs its name."""
+        return self.backend if self.kind == "bench" else f"{self.kind}: {self.model}"
 
     @property
     def foreign(self) -> list[str]:
@@ -68,7 +74,9 @@ class RunBoard:
         kind = message["type"]
         if kind == "queued":
             spec = message["spec"]
-            state = RunState(backend=spec["backend"], model=spec["model"])
+            kind = "attach" if spec.get("attach_pid") else "run" if spec.get("command") \
+                else "bench"
+            state = RunState(backend=spec["backend"], model=spec["model"], kind=kind)
             self.runs.append(state)
             self.idle = False
             return state

@@ -26,8 +26,14 @@ class RunSpec:
     label: str = ""
     # Alarm thresholds (alarms.Thresholds fields); empty: the defaults.
     alarms: dict[str, float] = dataclasses.field(default_factory=dict)
-    # Instead of the model protocol, run this command as the session (`memtop run -- CMD`).
+    # Instead of the model protocol, run this command as the session (`memtop run -- CMD`)...
     command: list[str] | None = None
+    # ... or watch a process memtop did not start (`memtop attach PID`).
+    attach_pid: int | None = None
+
+    @property
+    def kind(self) -> str:
+        return "attach" if self.attach_pid else "run" if self.command else "bench"
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

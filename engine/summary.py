@@ -34,6 +34,14 @@ def stage_peak(stage: dict[str, Any]) -> int | None:
     return stage.get("sampled_peak")
 
 
+def _change(stage: dict[str, Any], previous: dict[str, Any] | None, key: str) -> float | None:
+    """A block stage (memtop.stage) changes from its own start; a mark from the stage before."""
+    start = stage.get(f"{key}_start")
+    if start is None:
+        start = None if previous is None else previous[key]
+    return None if start is None else mib(stage[key] - start)
+
+
 def stage_rows(stages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Per stage: RSS and swap at its end, change from the stage before, peaks, duration."""
     rows = []
@@ -43,20 +51,26 @@ def stage_rows(stages: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "name": stage["name"],
             "rss_mb": mib(stage["rss"]),
             "swap_mb": mib(stage["swap"]),
-            "rss_change_mb": None if previous is None else mib(stage["rss"] - previous["rss"]),
-            "swap_change_mb": None if previous is None else mib(stage["swap"] - previous["swap"]),
+            "rss_change_mb": _change(stage, previous, "rss"),
+            "swap_change_mb": _change(stage, previous, "swap"),
             "peak_mb": mib(stage_peak(stage)),
             "peak_exact": bool(stage.get("peak_exact", True)),
             "kernel_peak_mb": mib(stage.get("peak")),
             "sampled_peak_mb": mib(stage.get("sampled_peak")),
-            "duration_s": None if previous is None else stage["t"] - previous["t"],
+            "duration_s": stage["t"] - stage["t_start"] if "t_start" in stage
+            else None if previous is None else stage["t"] - previous["t"],
         })
         previous = stage
     return rows
 
 
-def summarize(stages: list[dict[str, Any]], swap_peak: int | None = None) -> dict[str, Any]:
-    """The seeds' summary; a figure whose stages are missing (a failed run) is None."""
+def summarize(stages: list[dict[str, Any]], swap_peak: int | None = None,
+              sampled_max: int | None = None) -> dict[str, Any]:
+    """The seeds' summary; a figure whose stages are missing (a failed run) is None.
+
+    The peak is the highest stage peak. A run whose stages do not reach a `final` boundary (a
+    command with its own markers, an attached process, a failed run) also had memory after its
+    last stage: there the highest sampled RSS counts too."""
     by_name = {s["name"]: s for s in stages}
 
     def rss(name: str) -> int | None:
@@ -67,6 +81,8 @@ def summarize(stages: list[dict[str, Any]], swap_peak: int | None = None) -> dic
         return None if a is None or b is None else mib(a - b)
 
     peaks = [p for p in (stage_peak(s) for s in stages) if p is not None]
+    if "final" not in by_name and sampled_max:
+        peaks.append(sampled_max)
     peak = max(peaks) if peaks else None
     initial = rss("initial")
     swaps = [s["swap"] for s in stages] + ([swap_peak] if swap_peak is not None else [])

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
+import shutil
 import sys
 from collections.abc import Sequence
 
@@ -91,9 +93,22 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("b", help="run B")
     diff.add_argument("--runs-dir", default="runs")
 
-    for sub in (bench, replay, diff):
+    run = commands.add_parser("run", help="run any command as a session: memtop run -- CMD ARGS…")
+    run.add_argument("--name", help="what to call the run (default: the program)")
+    attach = commands.add_parser("attach", help="watch a running process and its children")
+    attach.add_argument("pid", type=int, help="the process id")
+    attach.add_argument("--name", help="what to call the run (default: the process name)")
+    for sub in (run, attach):
+        sub.add_argument("--interval-ms", type=_positive_float, default=5.0,
+                         help="RSS sampling interval in milliseconds (default 5)")
+        sub.add_argument("--runs-dir", default="runs")
+        sub.add_argument("--label", default="", help="a note stored with the run")
+        sub.add_argument("--no-tui", action="store_true", help="print progress and a table")
+    run.add_argument("argv", nargs=argparse.REMAINDER, metavar="CMD", help="-- then the command")
+
+    for sub in (bench, replay, diff, run, attach):
         _add_tui_options(sub)
-    for sub in (bench, replay):
+    for sub in (bench, replay, run, attach):
         _add_alarm_options(sub)
     _add_tui_options(parser)
     parser.add_argument("--runs-dir", default="runs", help=argparse.SUPPRESS)
@@ -192,7 +207,6 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from memtop.engine.backends import parse_backends
     from memtop.engine.models import check_model_argument
     from memtop.engine.runspec import RunSpec
-    from memtop.headless import run_bench_headless
 
     backends = parse_backends(args.backend)
     check_model_argument(args.model, args.weights)
@@ -201,16 +215,58 @@ def cmd_bench(args: argparse.Namespace) -> int:
                      dtype=args.dtype, isolate=args.isolate, interval_ms=args.interval_ms,
                      runs_dir=args.runs_dir, label=args.label, alarms=_thresholds(args))
              for b in backends]
+    return _run_specs(args, specs, parallel=args.parallel)
+
+
+def _command_name(command: list[str]) -> str:
+    """`python train.py` is called train.py; anything else by its program."""
+    first = os.path.basename(command[0])
+    if first.startswith("python") and len(command) > 1 and not command[1].startswith("-"):
+        return os.path.basename(command[1])
+    return first
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from memtop.engine.runspec import RunSpec
+
+    command = list(args.argv)
+    if command and command[0] == "--":
+        command = command[1:]
+    if not command:
+        raise UserError("memtop run needs a command: memtop run [--name NAME] -- CMD ARGS...")
+    program = command[0]
+    if shutil.which(program) is None:
+        raise UserError(f"command not found: {program}")
+    spec = RunSpec(backend="", model=args.name or _command_name(command), command=command,
+                   interval_ms=args.interval_ms, runs_dir=args.runs_dir, label=args.label,
+                   alarms=_thresholds(args))
+    return _run_specs(args, [spec])
+
+
+def cmd_attach(args: argparse.Namespace) -> int:
+    from memtop.engine.attach import check_attachable
+    from memtop.engine.runspec import RunSpec
+
+    name = check_attachable(args.pid)
+    spec = RunSpec(backend="", model=args.name or name, attach_pid=args.pid,
+                   interval_ms=args.interval_ms, runs_dir=args.runs_dir, label=args.label,
+                   alarms=_thresholds(args))
+    return _run_specs(args, [spec])
+
+
+def _run_specs(args: argparse.Namespace, specs: list, parallel: int = 1) -> int:
+    """Runs specs headless (--no-tui) or in the dashboard; then prints what they recorded."""
+    from memtop.headless import print_results, result_code, run_headless
+
     if args.no_tui:
-        return run_bench_headless(specs, parallel=args.parallel)
-    from memtop.headless import print_comparison
+        return run_headless(specs, parallel=parallel)
     from memtop.tui.sources import LiveSource
 
     _tui_app_class()  # before any session starts
-    source = LiveSource(specs, parallel=args.parallel)
+    source = LiveSource(specs, parallel=parallel)
     code = _run_app(args, start="dashboard", source=source)
-    print_comparison(source.paths)
-    return code
+    print_results(specs, source.paths)
+    return code or result_code(specs, source.paths)
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
@@ -243,7 +299,7 @@ def cmd_home(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"bench": cmd_bench, "show": cmd_show, "ls": cmd_ls, "replay": cmd_replay,
-            "diff": cmd_diff}
+            "diff": cmd_diff, "run": cmd_run, "attach": cmd_attach}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

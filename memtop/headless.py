@@ -12,7 +12,7 @@ from rich.table import Table
 
 from memtop.engine.client import EngineClient
 from memtop.engine.errors import UserError
-from memtop.engine.report import STATUS_STYLE, comparison_table, fmt
+from memtop.engine.report import STATUS_STYLE, comparison_table, fmt, stage_table, summary_table
 from memtop.engine.run_state import RunBoard, RunState
 from memtop.engine.runspec import RunSpec
 from memtop.engine.store import read_run
@@ -28,7 +28,7 @@ def progress_table(board: RunBoard) -> Table:
                  "weights"):
         table.add_column(name, justify="right" if "MB" in name or name == "elapsed" else "left")
     for run in board.runs:
-        table.add_row(run.backend, f"[{STATUS_STYLE.get(run.status, '')}]{run.status}[/]",
+        table.add_row(run.title_name, f"[{STATUS_STYLE.get(run.status, '')}]{run.status}[/]",
                       run.stage or "-", f"{run.elapsed:6.1f}s", _mb(run.rss),
                       _mb(max(run.hwm or 0, run.sampled_max) or None), _mb(run.swap),
                       run.weights or "-")
@@ -41,7 +41,7 @@ def _mb(value: int | None) -> str:
 
 def _finished_line(run: RunState) -> str:
     style = STATUS_STYLE.get(run.status, "")
-    return f"[{style}]{run.backend}: {run.status}[/] ({run.cause}) -> {run.path}"
+    return f"[{style}]{run.title_name}: {run.status}[/] ({run.cause}) -> {run.path}"
 
 
 def print_comparison(paths: Sequence[str]) -> None:
@@ -64,7 +64,49 @@ def _interrupt(*_: object) -> None:
     raise KeyboardInterrupt
 
 
-def run_bench_headless(specs: Sequence[RunSpec], parallel: int = 1) -> int:
+def print_stage_tables(paths: Sequence[str]) -> None:
+    """For runs of any program: each run's stage table and summary."""
+    out = console()
+    for path in paths:
+        try:
+            run = read_run(path)
+        except UserError as exc:
+            out.print(f"[red]{exc}[/]")
+            continue
+        out.print(stage_table(run))
+        out.print(summary_table(run))
+        out.print(f"run file: {run.path}")
+
+
+def print_results(specs: Sequence[RunSpec], paths: Sequence[str]) -> None:
+    """After the runs: a benchmark's comparison table, or each other run's stage table."""
+    if all(spec.kind == "bench" for spec in specs):
+        print_comparison(paths)
+    else:
+        print_stage_tables(paths)
+
+
+def result_code(specs: Sequence[RunSpec], paths: Sequence[str]) -> int:
+    """For `memtop run`, the command's own exit code (128 + N after signal N); else 0 when
+    every run is done (or detached), 1 when any is not."""
+    metas = []
+    for path in paths:
+        try:
+            run = read_run(path)
+        except UserError:
+            return 1
+        metas.append(run.meta)
+        run.close()
+    if len(specs) == 1 and specs[0].kind == "run" and metas:
+        code = metas[0].get("returncode")
+        if isinstance(code, int):
+            return code if code >= 0 else 128 - code
+    ok = len(metas) == len(specs) and all(m.get("status") in ("done", "detached")
+                                          for m in metas)
+    return 0 if ok else 1
+
+
+def run_headless(specs: Sequence[RunSpec], parallel: int = 1) -> int:
     out = console()
     board = RunBoard()
     client = EngineClient()
@@ -100,7 +142,6 @@ def run_bench_headless(specs: Sequence[RunSpec], parallel: int = 1) -> int:
         print(f"memtop: engine error:\n{board.fatal}", file=sys.stderr)
     if user_error:
         raise UserError(user_error)
-    print_comparison([state.path for state in board.runs if state.path])
-    if interrupted:
-        return 130
-    return 0 if all(s.status == "done" for s in board.runs) else 1
+    paths = [state.path for state in board.runs if state.path]
+    print_results(specs, paths)
+    return 130 if interrupted else result_code(specs, paths)

@@ -41,8 +41,12 @@ class RunCard(Widget, can_focus=True):
         if state.version == self._drawn_version:
             return
         self._drawn_version = state.version
-        weights = state.weights or state.meta.get("weights") or "?"
-        self.border_title = f"{state.backend} · {state.model} · {weights} weights"
+        if state.kind == "bench":
+            weights = state.weights or state.meta.get("weights") or "?"
+            self.border_title = f"{state.backend} · {state.model} · {weights} weights"
+        else:
+            pid = state.meta.get("pid")
+            self.border_title = f"{state.kind} · {state.model}" + (f" · pid {pid}" if pid else "")
         foreign = [SHORT_NAMES.get(f, f) for f in state.foreign]
         badge = ""
         if foreign:

@@ -1,0 +1,72 @@
+"""`memtop.stage()` and `memtop.mark()`: stage markers for any program.
+
+Run under memtop (`memtop run -- python train.py`), they send stage events with the kernel's
+exact per-stage peak; anywhere else they do nothing, at the cost of one check per call. Nothing
+heavy is imported: the recorder loads on first use, and only under memtop.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import ContextDecorator
+from typing import Any
+
+_EVENT_FD_ENV = "MEMTOP_EVENT_FD"  # as memtop.engine.stagepoint.EVENT_FD_ENV
+_recorder: Any = None
+_looked = False
+
+
+def _get_recorder() -> Any:
+    """The process's StageRecorder under memtop, else None (decided once)."""
+    global _recorder, _looked
+    if not _looked:
+        _looked = True
+        if os.environ.get(_EVENT_FD_ENV):
+            from memtop.engine.stagepoint import EventChannel, StageRecorder
+
+            channel = EventChannel.from_env()
+            if channel is not None:
+                _recorder = StageRecorder(channel, collect=False)
+    return _recorder
+
+
+def active() -> bool:
+    """Whether this process runs under memtop (its markers are recorded)."""
+    return _get_recorder() is not None
+
+
+class stage(ContextDecorator):  # lower case: it reads like the function it replaces
+    """A stage that is the block: `with memtop.stage("load"): ...` or `@memtop.stage("step")`.
+
+    Its RSS change runs from the block's start, its peak is the exact peak inside the block
+    (nested blocks included). `collect=True` runs gc.collect() at both ends, as the seeds'
+    `record_stage` does.
+    """
+
+    def __init__(self, name: str, collect: bool = False) -> None:
+        self.name = name
+        self.collect = collect
+        self._block: Any = None
+
+    def _recreate_cm(self) -> stage:
+        return stage(self.name, self.collect)  # a fresh one per decorated call: thread-safe
+
+    def __enter__(self) -> stage:
+        recorder = _get_recorder()
+        if recorder is not None:
+            self._block = recorder.begin(self.name, collect=self.collect)
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        if self._block is not None:
+            extra = {"error": kind.__name__} if kind is not None else {}
+            _get_recorder().end(self._block, collect=self.collect, **extra)
+            self._block = None
+
+
+def mark(name: str, collect: bool = False, **extra: Any) -> None:
+    """An instant marker: the stage `name` is the interval since the previous marker or block
+    edge (the seeds' `record_stage`). Extra keyword values (numbers, text) are stored with it."""
+    recorder = _get_recorder()
+    if recorder is not None:
+        recorder.boundary(name, collect=collect, **extra)
