@@ -6,14 +6,29 @@ carries msgpack bytes only.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
+import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from .engine import engine_main
 from .runspec import RunSpec
 from .wire import decode, encode
+
+
+@contextlib.contextmanager
+def _process_stdio() -> Iterator[None]:
+    """The real stdout/stderr while starting a process: a running Textual app replaces them
+    with objects whose fileno() multiprocessing cannot pass on."""
+    saved = sys.stdout, sys.stderr
+    sys.stdout = sys.__stdout__ or saved[0]
+    sys.stderr = sys.__stderr__ or saved[1]
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = saved
 
 
 class EngineClient:
@@ -22,7 +37,8 @@ class EngineClient:
         self.conn, child_conn = context.Pipe(duplex=True)
         self.process = context.Process(target=engine_main, args=(child_conn,),
                                        name="memtop-engine", daemon=True)
-        self.process.start()
+        with _process_stdio():
+            self.process.start()
         child_conn.close()
         self.exited = False
 

@@ -34,7 +34,7 @@ from .store import SCHEMA_VERSION, SUFFIX, RunWriter
 from .summary import summarize
 
 KILL_GRACE_S = 3.0
-LOG_TAIL_BYTES = 64 * 1024
+LOG_TAIL_BYTES = 256 * 1024
 _PR_SET_PDEATHSIG = 1
 
 

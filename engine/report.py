@@ -81,20 +81,29 @@ SUMMARY_LINES = (
 )
 
 
+# The summary lines that mean something for any program (the rest need the protocol's stages).
+OTHER_PROGRAM_LINES = ("peak_mb", "swap_peak_mb")
+
+
 def summary_table(run: Run) -> Table:
     summary = run_summary(run)
     meta = run.meta
     table = Table(title="Summary", title_justify="left", show_header=False)
     table.add_column("what")
     table.add_column("value", justify="right")
+    bench = meta.get("kind", "bench") == "bench"
     for key, label, spec in SUMMARY_LINES:
-        table.add_row(label, fmt(summary.get(key), spec))
+        if bench or key in OTHER_PROGRAM_LINES:
+            table.add_row(label, fmt(summary.get(key), spec))
     table.add_row("Health", _health(summary.get("health")))
     table.add_row("Status", f"[{STATUS_STYLE.get(meta.get('status'), '')}]"
                             f"{meta.get('status')}[/]: {meta.get('cause', '')}")
-    table.add_row("Weights", f"{meta.get('weights')} ({meta.get('weights_note', '')})")
-    foreign = meta.get("foreign_frameworks") or []
-    table.add_row("Foreign frameworks", ", ".join(foreign) if foreign else "none")
+    if bench:
+        table.add_row("Weights", f"{meta.get('weights')} ({meta.get('weights_note', '')})")
+        foreign = meta.get("foreign_frameworks") or []
+        table.add_row("Foreign frameworks", ", ".join(foreign) if foreign else "none")
+    else:
+        table.add_row("Command", " ".join(meta.get("command") or []) or f"pid {meta.get('pid')}")
     return table
 
 

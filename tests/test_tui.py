@@ -193,8 +193,40 @@ async def test_the_new_benchmark_form_rejects_bad_input_without_starting_anythin
     app = MemtopApp(start="home", runs_dir=str(tmp_path))
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
+        await pilot.press("3")
+        await pilot.pause()
         app.screen.query_one("#bench-backends").value = "tensorflw"
         await pilot.click("#bench-start")
         await pilot.pause()
         assert any("unknown backend 'tensorflw'" in n.message for n in app._notifications)
         assert app.sources == []
+
+
+async def test_home_lists_processes_filters_and_attaches(tmp_path):
+    import subprocess
+    import sys
+
+    token = "memtop-attach-target"
+    child = subprocess.Popen([sys.executable, "-c", f"import time; time.sleep(60)  # {token}"])
+    app = MemtopApp(start="home", runs_dir=str(tmp_path))
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            await pilot.press("slash", *token, "enter")
+            await pilot.pause()
+            screen = app.screen
+            assert screen.pids == [child.pid]
+            await pilot.press("enter")
+            for _ in range(40):
+                await pilot.pause(0.1)
+                cards = list(app.screen.query(RunCard))
+                if cards and cards[0].state.status == "running" and cards[0].state.rss:
+                    break
+            assert isinstance(app.screen, DashboardScreen)
+            card = app.screen.query_one(RunCard)
+            assert card.state.kind == "attach" and str(child.pid) in card.border_title
+            await pilot.press("q")
+        assert child.poll() is None  # quitting detaches: the watched process goes on
+    finally:
+        child.kill()
+        child.wait()

@@ -39,7 +39,10 @@ memtop keys
   esc         back
 
 replay: space pause · + / - speed · ← / → seek 5 s · home / end
-home:   enter replay · space mark · d diff marked · n new benchmark · r reload
+live:   m add a marker to the selected run (attached processes: exact peak)
+home:   1 runs · 2 processes · 3 new benchmark · / filter processes
+        runs: enter replay · space mark · d diff marked · r reload
+        processes: enter attach
 """
 
 
@@ -144,6 +147,17 @@ class MemtopApp(App):
         specs = [RunSpec(backend=b, model=model, weights=weights, isolate=isolate,
                          runs_dir=self.runs_dir) for b in names]
         self.open_source(LiveSource(specs))
+
+    def attach(self, pid: int) -> None:
+        from memtop.engine.attach import check_attachable
+
+        try:
+            name = check_attachable(pid)
+        except UserError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.open_source(LiveSource([RunSpec(backend="", model=name, attach_pid=pid,
+                                             runs_dir=self.runs_dir)]))
 
     # ---- global actions --------------------------------------------------------------------
 

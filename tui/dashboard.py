@@ -32,6 +32,7 @@ class DashboardScreen(Screen):
         Binding("e", "events", "Events"),
         Binding("d", "diff", "Diff first two"),
         Binding("s", "stop_runs", "Stop runs", show=False),
+        Binding("m", "mark", "Marker", show=False),
         Binding("space", "pause", "Pause", show=False),
         Binding("plus,equals_sign", "faster", "Faster", show=False),
         Binding("minus", "slower", "Slower", show=False),
@@ -52,6 +53,7 @@ class DashboardScreen(Screen):
         self.alarms: list[dict] = []
         self._cards: dict[int, RunCard] = {}
         self._painted = 0.0
+        self._marks = 0
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -177,6 +179,15 @@ class DashboardScreen(Screen):
         if stop is not None:
             stop()
             self.notify("stopping the runs…")
+
+    def action_mark(self) -> None:
+        mark = getattr(self.source, "mark", None)
+        state = self._focused_state()
+        if mark is None or state is None or state.status != "running" or not state.run_id:
+            return
+        self._marks += 1
+        mark(state.run_id, f"mark {self._marks}")
+        self.notify(f"{state.title_name}: mark {self._marks}", timeout=2)
 
     def action_pause(self) -> None:
         if isinstance(self.source, ReplaySource):

@@ -1,4 +1,5 @@
-"""The home screen: the runs browser (replay, mark two and diff) and a form for a new benchmark."""
+"""The home screen: recorded runs (replay, mark two and diff), running processes (attach, like
+top) and a form for a new benchmark, on three tabs."""
 
 from __future__ import annotations
 
@@ -9,21 +10,39 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Button, Checkbox, DataTable, Footer, Header, Input, Select, Static
+from textual.widgets import (
+    Button,
+    Checkbox,
+    DataTable,
+    Footer,
+    Header,
+    Input,
+    Select,
+    Static,
+    TabbedContent,
+    TabPane,
+)
 
 from memtop.engine.backends import installed_backends
 from memtop.engine.errors import UserError
+from memtop.engine.processes import list_processes
 from memtop.engine.report import fmt, run_summary
 from memtop.engine.store import list_run_files, read_run
+
+from .render import fmt_mib
+
+PROCESSES_EVERY_S = 2.0
 
 
 class HomeScreen(Screen):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "replay", "Replay"),
-        Binding("space", "mark", "Mark"),
-        Binding("d", "diff", "Diff marked"),
-        Binding("n", "new_bench", "New bench"),
-        Binding("r", "reload", "Reload"),
+        Binding("1", "tab('runs')", "Runs"),
+        Binding("2", "tab('processes')", "Processes"),
+        Binding("3,n", "tab('new')", "New bench"),
+        Binding("space", "mark", "Mark", show=False),
+        Binding("d", "diff", "Diff marked", show=False),
+        Binding("slash", "filter", "Filter", show=False),
+        Binding("r", "reload", "Reload", show=False),
     ]
 
     def __init__(self, runs_dir: str) -> None:
@@ -31,14 +50,19 @@ class HomeScreen(Screen):
         self.runs_dir = runs_dir
         self.marked: list[str] = []
         self.paths: list[str] = []
+        self.pids: list[int] = []
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with Vertical():
-            yield Static(f"Runs in {self.runs_dir}", classes="section-title")
-            yield DataTable(id="home-runs", cursor_type="row", zebra_stripes=True)
-            with Vertical(id="new-bench"):
-                yield Static("New benchmark", classes="section-title")
+        with TabbedContent(initial="runs"):
+            with TabPane("1 Runs", id="runs"):
+                yield Static(f"Runs in {self.runs_dir}: enter replay · space mark · d diff "
+                             "the two marked · r reload", classes="section-title")
+                yield DataTable(id="home-runs", cursor_type="row", zebra_stripes=True)
+            with TabPane("2 Processes", id="processes"):
+                yield Input(placeholder="/ filter by name, command or user", id="proc-filter")
+                yield DataTable(id="home-processes", cursor_type="row", zebra_stripes=True)
+            with TabPane("3 New benchmark", id="new"), Vertical(id="new-bench"):
                 with Horizontal():
                     yield Input(",".join(installed_backends()), id="bench-backends",
                                 placeholder="backends: tensorflow,torch,jax,openvino")
@@ -53,21 +77,27 @@ class HomeScreen(Screen):
 
     def on_mount(self) -> None:
         self.title = "memtop"
-        table = self.query_one(DataTable)
-        table.add_columns(" ", "Run id", "Started", "Backend", "Model", "Weights", "Status",
-                          "Peak MB")
+        runs = self.query_one("#home-runs", DataTable)
+        runs.add_columns(" ", "Run id", "Started", "Kind", "Backend / name", "Model", "Weights",
+                         "Status", "Peak MB")
+        processes = self.query_one("#home-processes", DataTable)
+        processes.add_columns("PID", "User", "RSS MB", "Command")
         self.action_reload()
-        table.focus()
+        self.refresh_processes()
+        self.set_interval(PROCESSES_EVERY_S, self.refresh_processes)
+        runs.focus()
+
+    # ---- runs -------------------------------------------------------------------------------
 
     def action_reload(self) -> None:
-        table = self.query_one(DataTable)
+        table = self.query_one("#home-runs", DataTable)
         table.clear()
         self.paths = []
         for path in list_run_files(self.runs_dir):
             try:
                 run = read_run(path)
             except UserError as exc:
-                table.add_row(" ", path, "-", "-", "-", "-", "unreadable", str(exc)[-30:])
+                table.add_row(" ", path, "-", "-", "-", "-", "-", "unreadable", str(exc)[-30:])
                 self.paths.append("")
                 continue
             meta = run.meta
@@ -75,34 +105,31 @@ class HomeScreen(Screen):
             when = datetime.datetime.fromtimestamp(started).strftime("%m-%d %H:%M") \
                 if started else "-"
             table.add_row("*" if path in self.marked else " ", run.run_id, when,
-                          meta.get("backend", "?"), meta.get("model", "?"),
-                          meta.get("weights", "?"), meta.get("status", "?"),
+                          meta.get("kind", "bench"), meta.get("backend") or "-",
+                          meta.get("model", "?"), meta.get("weights", "?"),
+                          meta.get("status", "?"),
                           fmt(run_summary(run).get("peak_mb"), ",.0f"))
             self.paths.append(path)
             run.close()
 
-    def _selected(self) -> str | None:
-        table = self.query_one(DataTable)
+    def _selected_run(self) -> str | None:
+        table = self.query_one("#home-runs", DataTable)
         if not self.paths or table.cursor_row >= len(self.paths):
             return None
         return self.paths[table.cursor_row] or None
 
     def action_mark(self) -> None:
-        path = self._selected()
-        if path is None:
+        path = self._selected_run()
+        if path is None or self._tab() != "runs":
             return
         if path in self.marked:
             self.marked.remove(path)
         else:
             self.marked = [*self.marked[-1:], path]  # at most two marked: the last two
-        row = self.query_one(DataTable).cursor_row
+        table = self.query_one("#home-runs", DataTable)
+        row = table.cursor_row
         self.action_reload()
-        self.query_one(DataTable).move_cursor(row=row)
-
-    def action_replay(self) -> None:
-        path = self._selected()
-        if path is not None:
-            self.app.open_replay([path])
+        table.move_cursor(row=row)
 
     def action_diff(self) -> None:
         if len(self.marked) != 2:
@@ -110,8 +137,64 @@ class HomeScreen(Screen):
             return
         self.app.open_diff(*self.marked)
 
-    def action_new_bench(self) -> None:
-        self.query_one("#bench-backends", Input).focus()
+    # ---- processes --------------------------------------------------------------------------
+
+    def refresh_processes(self) -> None:
+        if self._tab() != "processes" and self.pids:
+            return  # only the visible list is kept fresh
+        wanted = self.query_one("#proc-filter", Input).value.strip().lower()
+        table = self.query_one("#home-processes", DataTable)
+        selected = self.pids[table.cursor_row] if self.pids and \
+            table.cursor_row < len(self.pids) else None
+        table.clear()
+        self.pids = []
+        for proc in list_processes():
+            text = f"{proc.pid} {proc.user} {proc.name} {proc.command}".lower()
+            if wanted and wanted not in text:
+                continue
+            table.add_row(str(proc.pid), proc.user, fmt_mib(proc.rss), proc.command[:200])
+            self.pids.append(proc.pid)
+        if selected in self.pids:
+            table.move_cursor(row=self.pids.index(selected))
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "proc-filter":
+            self.refresh_processes()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "proc-filter":
+            self.query_one("#home-processes", DataTable).focus()
+
+    def action_filter(self) -> None:
+        self.action_tab("processes")
+        self.query_one("#proc-filter", Input).focus()
+
+    # ---- shared -----------------------------------------------------------------------------
+
+    def _tab(self) -> str:
+        return self.query_one(TabbedContent).active
+
+    def action_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+        focus = {"runs": "#home-runs", "processes": "#home-processes",
+                 "new": "#bench-backends"}[tab]
+        if tab == "processes":
+            self.refresh_processes()
+        self.query_one(focus).focus()
+
+    def action_open(self) -> None:
+        tab = self._tab()
+        if tab == "runs":
+            path = self._selected_run()
+            if path is not None:
+                self.app.open_replay([path])
+        elif tab == "processes":
+            table = self.query_one("#home-processes", DataTable)
+            if self.pids and table.cursor_row < len(self.pids):
+                self.app.attach(self.pids[table.cursor_row])
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_open()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id != "bench-start":

@@ -73,6 +73,9 @@ class LiveSource(Source):
     def stop_runs(self) -> None:
         self._client.stop()
 
+    def mark(self, run_id: str, name: str) -> None:
+        self._client.mark(run_id, name)
+
     def close(self) -> None:
         self._closing.set()
         self._thread.join(timeout=1.0)

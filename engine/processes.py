@@ -1,0 +1,53 @@
+"""The processes on this machine, biggest first: for picking one to attach to (like top)."""
+
+from __future__ import annotations
+
+import os
+import pwd
+from dataclasses import dataclass
+
+from .procfs import PAGE_SIZE
+
+
+@dataclass(frozen=True)
+class ProcessInfo:
+    pid: int
+    user: str
+    rss: int
+    name: str
+    command: str
+
+
+def _user(uid: int, cache: dict[int, str]) -> str:
+    if uid not in cache:
+        try:
+            cache[uid] = pwd.getpwuid(uid).pw_name
+        except KeyError:
+            cache[uid] = str(uid)
+    return cache[uid]
+
+
+def list_processes(limit: int = 200) -> list[ProcessInfo]:
+    """User processes by RSS, largest first (kernel threads, with no memory, left out)."""
+    users: dict[int, str] = {}
+    found = []
+    me = os.getpid()
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit() or int(entry.name) == me:
+            continue
+        pid = int(entry.name)
+        try:
+            with open(f"/proc/{pid}/statm", "rb") as f:
+                rss = int(f.read().split()[1]) * PAGE_SIZE
+            if rss == 0:
+                continue
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                command = f.read().replace(b"\0", b" ").decode("utf-8", "replace").strip()
+            with open(f"/proc/{pid}/comm") as f:
+                name = f.read().strip()
+            uid = entry.stat().st_uid
+        except (OSError, IndexError, ValueError):
+            continue
+        found.append(ProcessInfo(pid, _user(uid, users), rss, name, command or name))
+    found.sort(key=lambda p: p.rss, reverse=True)
+    return found[:limit]
