@@ -15,7 +15,7 @@ from .summary import stage_rows, summarize
 HEALTH_STYLE = {"good": "green", "acceptable": "yellow", "high": "dark_orange",
                 "critical": "bold red"}
 STATUS_STYLE = {"done": "green", "running": "cyan", "queued": "dim", "failed": "red",
-                "killed": "bold red", "cancelled": "dim"}
+                "killed": "bold red", "cancelled": "dim", "detached": "cyan"}
 
 
 def fmt(value: float | None, spec: str = ",.1f", signed: bool = False) -> str:

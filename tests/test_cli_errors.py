@@ -30,11 +30,19 @@ def assert_one_line_error(result, fragment: str) -> None:
     (["bench", "--weights", "pretrained"], "invalid choice"),
     (["frobnicate"], "invalid choice"),
     (["show", "no-such-run"], "run not found"),
+    (["run", "--no-tui"], "needs a command"),
+    (["run", "--no-tui", "--"], "needs a command"),
+    (["run", "--no-tui", "--", "no-such-program-xyz", "--flag"], "command not found: no-such"),
+    (["attach", "999999999", "--no-tui"], "no process with PID 999999999"),
+    (["attach", "2", "--no-tui"], "kernel thread"),
+    (["attach", "nope"], "invalid int value"),
     (["show", "/tmp/definitely/missing.db"], "run file not found"),
 ])
 def test_bad_command_lines(args, fragment, runs_dir):
     result = run_memtop(*args, "--runs-dir", str(runs_dir)) if args[0] in ("bench", "show") \
         else run_memtop(*args)
+    if args[0] == "run" and "--" in args:  # the run directory goes before the command
+        result = run_memtop(args[0], "--runs-dir", str(runs_dir), *args[1:])
     assert_one_line_error(result, fragment)
 
 

@@ -17,7 +17,7 @@ from .render import fmt_duration, fmt_mib, sparkline, timeline, timeline_bands
 SHORT_NAMES = {"tensorflow": "tf", "torch": "torch", "jax": "jax", "openvino": "ov"}
 HEALTH_CLASSES = ("health-good", "health-acceptable", "health-high", "health-critical")
 STATUS_CLASSES = ("status-queued", "status-running", "status-done", "status-failed",
-                  "status-killed", "status-cancelled")
+                  "status-killed", "status-cancelled", "status-detached")
 
 
 class RunCard(Widget, can_focus=True):
