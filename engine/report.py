@@ -53,17 +53,54 @@ def run_json(run: Run) -> dict[str, Any]:
     }
 
 
+# (header, key in summary.stage_rows, number format)
+STAGE_COLUMNS = (("Stage", "name", ""), ("RAM (MB)", "rss_mb", ",.1f"),
+                 ("Swap (MB)", "swap_mb", ",.1f"), ("RAM change", "rss_change_mb", "+,.1f"),
+                 ("Swap change", "swap_change_mb", "+,.1f"),
+                 ("Peak kernel", "kernel_peak_mb", ",.1f"),
+                 ("Peak sampled", "sampled_peak_mb", ",.1f"), ("Duration (s)", "duration_s", ".2f"))
+DIFF_COLUMNS = (("Stage", "name", ""), ("A RAM (MB)", "a_rss_mb", ",.1f"),
+                ("B RAM (MB)", "b_rss_mb", ",.1f"), ("Δ RAM", "d_rss_mb", "+,.1f"),
+                ("A peak", "a_peak_mb", ",.1f"), ("B peak", "b_peak_mb", ",.1f"),
+                ("Δ peak", "d_peak_mb", "+,.1f"), ("A s", "a_duration_s", ".2f"),
+                ("B s", "b_duration_s", ".2f"), ("Δ s", "d_duration_s", "+.2f"))
+
+
+def cell(row: dict[str, Any], key: str, spec: str) -> str:
+    value = row.get(key)
+    if key == "kernel_peak_mb" and row.get("peak_exact") is False:
+        return fmt(value, spec) + " (not per stage)"
+    if not spec:
+        return "-" if value is None else str(value)
+    signed = spec.startswith("+")
+    return fmt(value, spec.lstrip("+"), signed=signed)
+
+
+
 def stage_table(run: Run) -> Table:
     table = Table(title=f"{run.run_id}: memory by stage", title_justify="left")
-    for name in ("Stage", "RAM (MB)", "Swap (MB)", "RAM change", "Swap change",
-                 "Peak kernel", "Peak sampled", "Duration (s)"):
-        table.add_column(name, justify="left" if name == "Stage" else "right")
+    for header, key, _ in STAGE_COLUMNS:
+        table.add_column(header, justify="left" if key == "name" else "right")
     for row in stage_rows(run.stages):
-        kernel = fmt(row["kernel_peak_mb"]) + ("" if row["peak_exact"] else " (not per stage)")
-        table.add_row(row["name"], fmt(row["rss_mb"]), fmt(row["swap_mb"]),
-                      fmt(row["rss_change_mb"], signed=True),
-                      fmt(row["swap_change_mb"], signed=True), kernel,
-                      fmt(row["sampled_peak_mb"]), fmt(row["duration_s"], ".2f"))
+        table.add_row(*(cell(row, key, spec) for _, key, spec in STAGE_COLUMNS))
+    return table
+
+
+def diff_table(a: Run, b: Run) -> Table:
+    from .diff import diff_stages
+
+    table = Table(title=f"A: {a.run_id}  B: {b.run_id}  (Δ = B - A)", title_justify="left")
+    for header, key, _ in DIFF_COLUMNS:
+        table.add_column(header, justify="left" if key == "name" else "right")
+    for row in diff_stages(a.stages, b.stages):
+        cells = []
+        for _, key, spec in DIFF_COLUMNS:
+            text = cell(row, key, spec)
+            value = row.get(key)
+            if key.startswith("d_") and isinstance(value, int | float) and value:
+                text = f"[{'red' if value > 0 else 'green'}]{text}[/]"
+            cells.append(text)
+        table.add_row(*cells)
     return table
 
 

@@ -117,6 +117,10 @@ class Run:
     def system(self) -> list[tuple]:
         return self._query("SELECT * FROM system ORDER BY t")
 
+    def has_table(self, name: str) -> bool:
+        return bool(self._query(f"SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
+                                f"name = '{name}'"))
+
     def _query(self, sql: str) -> list[tuple]:
         try:
             return self._db.execute(sql).fetchall()

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import shutil
 import sys
 from collections.abc import Sequence
 
-from memtop import __version__
+from memtop import __version__, reports_cli
 from memtop.engine.errors import UserError
-from memtop.output import console
 
 EXIT_USAGE = 2
+FORMATS = ("table", "markdown", "json", "csv")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -72,10 +71,12 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--runs-dir", default="runs")
     bench.add_argument("--label", default="", help="a note stored with each run")
     bench.add_argument("--no-tui", action="store_true", help="print progress and a table")
+    bench.add_argument("--json-summary", metavar="PATH",
+                       help="also write every run's figures as JSON (for pipelines)")
 
     show = commands.add_parser("show", help="print a run's stage table and summary")
     show.add_argument("run", nargs="+", help="a run file, a run id, or 'latest'")
-    show.add_argument("--format", choices=("table", "json"), default="table")
+    show.add_argument("--format", choices=FORMATS, default="table")
     show.add_argument("--runs-dir", default="runs")
 
     ls = commands.add_parser("ls", help="list recorded runs, newest first")
@@ -91,7 +92,29 @@ def build_parser() -> argparse.ArgumentParser:
     diff = commands.add_parser("diff", help="two runs side by side, aligned by stage")
     diff.add_argument("a", help="run A: a run file, a run id, or 'latest'")
     diff.add_argument("b", help="run B")
+    diff.add_argument("--format", choices=FORMATS,
+                      help="print instead of opening the diff screen")
     diff.add_argument("--runs-dir", default="runs")
+
+    export = commands.add_parser("export", help="a run for other tools: a Perfetto/Chrome "
+                                                "trace, or its samples as CSV")
+    export.add_argument("run", help="a run file, a run id, or 'latest'")
+    export.add_argument("--format", choices=("perfetto", "csv"), default="perfetto")
+    export.add_argument("-o", "--output", help="file to write ('-': standard output; default "
+                                               "RUN_ID.trace.json or RUN_ID.samples.csv)")
+    export.add_argument("--runs-dir", default="runs")
+
+    check = commands.add_parser("check", help="a run against memory budgets: exit 0 within, "
+                                              "1 over, 2 bad input")
+    check.add_argument("run", help="a run file, a run id, or 'latest'")
+    check.add_argument("--max-peak", metavar="SIZE", help="e.g. 4GiB (binary) or 4GB (decimal)")
+    check.add_argument("--max-stage-peak", metavar="STAGE=SIZE", action="append",
+                       help="e.g. first_inference=3GiB; repeat for more stages")
+    check.add_argument("--max-swap", metavar="SIZE", help="e.g. 0")
+    check.add_argument("--max-leak", metavar="SIZE/iter", help="e.g. 1MiB/iter")
+    check.add_argument("--baseline", metavar="RUN", help="a run to compare peaks with")
+    check.add_argument("--max-regression", metavar="PCT", help="e.g. 5%%")
+    check.add_argument("--runs-dir", default="runs")
 
     run = commands.add_parser("run", help="run any command as a session: memtop run -- CMD ARGS…")
     run.add_argument("--name", help="what to call the run (default: the program)")
@@ -169,40 +192,6 @@ def _run_app(args: argparse.Namespace, **kwargs: object) -> int:
     return app.return_code or 0
 
 
-def cmd_show(args: argparse.Namespace) -> int:
-    from memtop.engine.report import run_json, stage_table, summary_table
-    from memtop.engine.store import read_run, resolve_run
-
-    runs = [read_run(resolve_run(ref, args.runs_dir)) for ref in args.run]
-    if args.format == "json":
-        data = [run_json(r) for r in runs]
-        print(json.dumps(data[0] if len(data) == 1 else data, indent=2))
-        return 0
-    out = console()
-    for run in runs:
-        out.print(stage_table(run))
-        out.print(summary_table(run))
-    return 0
-
-
-def cmd_ls(args: argparse.Namespace) -> int:
-    from memtop.engine.errors import UserError
-    from memtop.engine.report import runs_list_table
-    from memtop.engine.store import list_run_files, read_run
-
-    runs, broken = [], []
-    for path in list_run_files(args.runs_dir):
-        try:
-            runs.append(read_run(path))
-        except UserError as exc:
-            broken.append((path, str(exc).split(": ", 1)[-1]))
-    if not runs and not broken:
-        print(f"no runs in {args.runs_dir}")
-        return 0
-    console().print(runs_list_table(runs, broken))
-    return 0
-
-
 def cmd_bench(args: argparse.Namespace) -> int:
     from memtop.engine.backends import parse_backends
     from memtop.engine.models import check_model_argument
@@ -258,15 +247,22 @@ def _run_specs(args: argparse.Namespace, specs: list, parallel: int = 1) -> int:
     """Runs specs headless (--no-tui) or in the dashboard; then prints what they recorded."""
     from memtop.headless import print_results, result_code, run_headless
 
+    summary_path = getattr(args, "json_summary", None)
     if args.no_tui:
-        return run_headless(specs, parallel=parallel)
-    from memtop.tui.sources import LiveSource
+        paths: list[str] = []
+        code = run_headless(specs, parallel=parallel, paths=paths)
+    else:
+        from memtop.tui.sources import LiveSource
 
-    _tui_app_class()  # before any session starts
-    source = LiveSource(specs, parallel=parallel)
-    code = _run_app(args, start="dashboard", source=source)
-    print_results(specs, source.paths)
-    return code or result_code(specs, source.paths)
+        _tui_app_class()  # before any session starts
+        source = LiveSource(specs, parallel=parallel)
+        code = _run_app(args, start="dashboard", source=source)
+        paths = source.paths
+        print_results(specs, paths)
+        code = code or result_code(specs, paths)
+    if summary_path:
+        reports_cli.write_json_summary(summary_path, paths)
+    return code
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
@@ -291,6 +287,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
     paths = [resolve_run(ref, args.runs_dir) for ref in (args.a, args.b)]
     for path in paths:
         read_run(path).close()  # a bad file is one line here, not a notice in the app
+    if args.format:
+        return reports_cli.print_diff(args, paths)
     return _run_app(args, start="diff", diff_paths=paths)
 
 
@@ -298,8 +296,9 @@ def cmd_home(args: argparse.Namespace) -> int:
     return _run_app(args, start="home")
 
 
-COMMANDS = {"bench": cmd_bench, "show": cmd_show, "ls": cmd_ls, "replay": cmd_replay,
-            "diff": cmd_diff, "run": cmd_run, "attach": cmd_attach}
+COMMANDS = {"bench": cmd_bench, "show": reports_cli.cmd_show, "ls": reports_cli.cmd_ls,
+            "replay": cmd_replay, "diff": cmd_diff, "run": cmd_run, "attach": cmd_attach,
+            "export": reports_cli.cmd_export, "check": reports_cli.cmd_check}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

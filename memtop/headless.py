@@ -106,7 +106,9 @@ def result_code(specs: Sequence[RunSpec], paths: Sequence[str]) -> int:
     return 0 if ok else 1
 
 
-def run_headless(specs: Sequence[RunSpec], parallel: int = 1) -> int:
+def run_headless(specs: Sequence[RunSpec], parallel: int = 1,
+                 paths: list[str] | None = None) -> int:
+    """Runs specs with a progress line each; `paths` (if given) receives their run files."""
     out = console()
     board = RunBoard()
     client = EngineClient()
@@ -142,6 +144,8 @@ def run_headless(specs: Sequence[RunSpec], parallel: int = 1) -> int:
         print(f"memtop: engine error:\n{board.fatal}", file=sys.stderr)
     if user_error:
         raise UserError(user_error)
-    paths = [state.path for state in board.runs if state.path]
-    print_results(specs, paths)
-    return 130 if interrupted else result_code(specs, paths)
+    written = [state.path for state in board.runs if state.path]
+    if paths is not None:
+        paths.extend(written)
+    print_results(specs, written)
+    return 130 if interrupted else result_code(specs, written)

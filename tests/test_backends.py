@@ -3,6 +3,7 @@
 Each test runs the real `memtop bench` on memtop's tiny GPT-2 (2 layers, hidden 64).
 """
 
+import json
 import os
 import subprocess
 import sys
@@ -27,8 +28,10 @@ def bench(runs_dir, *args: str) -> dict:
 
 
 @pytest.mark.parametrize("backend", [pytest.param(b, marks=needs_backend(b)) for b in BACKENDS])
-def test_tiny_gpt2_on_each_backend(backend, runs_dir):
-    run = bench(runs_dir, "--backend", backend)
+def test_tiny_gpt2_on_each_backend(backend, runs_dir, tmp_path):
+    summary_path = tmp_path / "summary.json"
+    run = bench(runs_dir, "--backend", backend, "--json-summary", str(summary_path))
+    assert json.loads(summary_path.read_text())["runs"] == [run]
     assert run["backend"] == backend and run["status"] == "done"
     assert [s["name"] for s in run["stages"]] == list(STAGES)
     assert run["weights"] == "random"

@@ -1,0 +1,57 @@
+"""Sizes and percentages as people write them on a command line.
+
+Decimal units are powers of 1000 (kB, MB, GB, TB); binary units are powers of 1024 (KiB, MiB,
+GiB, TiB). A bare letter (K, M, G, T) is binary, as in `free -h`, Docker and Kubernetes. A bare
+number is bytes. Case does not matter for the letter; `b`/`B` after it is optional.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from .errors import UserError
+
+_SIZE = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*([kmgtp]?)(i?)(b?)\s*$", re.IGNORECASE)
+_POWERS = {"": 0, "k": 1, "m": 2, "g": 3, "t": 4, "p": 5}
+
+
+def parse_size(text: str) -> int:
+    """'512MiB' -> 536870912, '4GB' -> 4000000000, '1.5G' -> 1610612736, '0' -> 0."""
+    match = _SIZE.match(text)
+    if not match:
+        raise UserError(f"not a size: '{text}' (write e.g. 512MiB, 4GB, 1.5G or 0)")
+    number, letter, binary, byte = match.groups()
+    power = _POWERS[letter.lower()]
+    # '4GB' and '4kB' are decimal; '4GiB' and a bare '4G' are binary.
+    base = 1000 if letter and byte and not binary else 1024
+    value = float(number) * base ** power
+    if not math.isfinite(value):
+        raise UserError(f"not a size: '{text}'")
+    return round(value)
+
+
+def parse_rate(text: str) -> int:
+    """A leak budget: '1MiB/iter' (or '1MiB/iteration', '1MiB') -> bytes per iteration."""
+    size, _, per = text.partition("/")
+    if per and per.strip().lower() not in ("iter", "iteration", "it"):
+        raise UserError(f"not a leak rate: '{text}' (write e.g. 1MiB/iter)")
+    return parse_size(size)
+
+
+def parse_percent(text: str) -> float:
+    """'5%' or '5' -> 0.05."""
+    try:
+        value = float(text.strip().removesuffix("%"))
+    except ValueError:
+        raise UserError(f"not a percentage: '{text}' (write e.g. 5%)") from None
+    if not math.isfinite(value) or value < 0:
+        raise UserError(f"not a percentage: '{text}'")
+    return value / 100
+
+
+def format_size(value: float) -> str:
+    for unit, power in (("GiB", 3), ("MiB", 2), ("KiB", 1)):
+        if abs(value) >= 1024 ** power:
+            return f"{value / 1024 ** power:,.2f} {unit}"
+    return f"{value:,.0f} B"
