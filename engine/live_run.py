@@ -22,14 +22,18 @@ from collections.abc import Callable
 from typing import Any
 
 from .alarms import AlarmWatch, Thresholds
+from .allocators import device_env
 from .attach import AttachedProcess
 from .cgroup import CgroupReader
+from .gpu import GpuSampler, open_nvml
+from .leaks import analyze
 from .peaks import SampledPeak
-from .procfs import ProcessGone, read_status, reset_hwm
+from .procfs import ProcessGone, descendants, read_status, reset_hwm
 from .runspec import RunSpec
 from .sampler import Sampler
 from .session import SPEC_ENV
 from .stagepoint import EVENT_FD_ENV
+from .stats import rss_statistics
 from .store import SCHEMA_VERSION, SUFFIX, RunWriter
 from .summary import summarize
 
@@ -67,6 +71,7 @@ class LiveRun:
         }
         self.writer = RunWriter(self.path, self.meta)
         self.stages: list[dict[str, Any]] = []
+        self.iterations: list[dict[str, Any]] = []
         self.error: dict[str, Any] | None = None
         self.done = False
         self.stop_requested_at: float | None = None
@@ -89,8 +94,22 @@ class LiveRun:
         self.meta["pid"] = self.process.pid
         self.sampler = Sampler(self.process.pid, spec.interval_ms / 1000, self._inbox)
         self.sampler.start()
+        self.gpu_sampler = self._start_gpu_sampler()
         self.send({"type": "started", "run": self.run_id, "path": self.path,
                    "pid": self.process.pid, "t": self.t_start, "meta": self.meta})
+
+    def _start_gpu_sampler(self) -> GpuSampler | None:
+        if self.spec.device != "gpu":
+            return None
+        reader = open_nvml()
+        self.meta["nvml"] = reader.names if reader else None
+        self.writer.set_meta({"nvml": self.meta["nvml"]})
+        if reader is None:
+            return None
+        pid = self.process.pid
+        sampler = GpuSampler(reader, lambda: {pid, *descendants(pid)}, self._inbox)
+        sampler.start()
+        return sampler
 
     def _start_session(self) -> subprocess.Popen:
         read_fd, write_fd = os.pipe()
@@ -99,6 +118,8 @@ class LiveRun:
                     "PYTHONUNBUFFERED": "1"})
         if self.spec.backend:
             env["KERAS_BACKEND"] = self.spec.backend
+            env.update(device_env(self.spec.device))
+        env.update(self.spec.env)
         env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         argv = self.spec.command or [sys.executable, "-m", f"{__package__}.session"]
         try:
@@ -143,6 +164,11 @@ class LiveRun:
                 self._on_system(payload, rest[0] if rest else None)
             elif kind == "event":
                 self._on_event(payload)
+            elif kind == "gpu":
+                self.writer.add_gpu([payload])
+                t, used, device_used, device_total = payload
+                self.send({"type": "gpu", "run": self.run_id, "t": t, "used": used,
+                           "device_used": device_used, "device_total": device_total})
         if times:
             self.max_rss = max(self.max_rss, *values)
             self.writer.add_samples(list(zip(times, values, strict=True)))
@@ -182,6 +208,11 @@ class LiveRun:
             self.stages.append(event)
             self.writer.add_stage(len(self.stages), event)
             self.send({"type": "stage", "run": self.run_id, "stage": event})
+        elif kind == "iteration":
+            self.iterations.append(event)
+            self.writer.add_event(event["t"], "iteration", "info", f"iteration {event['i']}",
+                                  event)
+            self.send({"type": "iteration", "run": self.run_id, "iteration": event})
         elif kind == "meta":
             self.meta.update(event["meta"])
             self.writer.set_meta(event["meta"])
@@ -244,11 +275,19 @@ class LiveRun:
     def finalize(self) -> dict[str, Any]:
         self.sampler.stop()
         self.sampler.join(timeout=2.0)
+        if self.gpu_sampler is not None:
+            self.gpu_sampler.stop()
+            self.gpu_sampler.join(timeout=2.0)
         self._signal(signal.SIGKILL)  # anything the session left behind in its group
         self.pump(time.monotonic())
         end = self._outcome()
         now = time.monotonic()
         summary = summarize(self.stages, swap_peak=self.max_swap, sampled_max=self.max_rss)
+        self.writer.commit()
+        analysis = {"stats": rss_statistics(self.writer.samples(), self.stages, self.t_start)}
+        if self.iterations:
+            analysis["leak"] = analyze(self.iterations)
+        self.writer.set_meta(analysis)
         result = {"status": end["status"], "cause": end["cause"], "user_error": end["user_error"],
                   "returncode": self.process.returncode, "t_end": now,
                   "ended_wall": time.time(), "summary": summary, "log_tail": self._log_tail()}

@@ -52,8 +52,9 @@ def trace_events(run: Run) -> dict[str, Any]:
         counter("RssAnon", t, anon)
         counter("RssFile", t, file)
         counter("VmHWM since last stage", t, hwm)
-    for t, value in _gpu_series(run):
-        counter("GPU memory", t, value)
+    for t, used, device_used, _total in run.gpu():
+        counter("GPU memory (session)", t, used)
+        counter("GPU memory (device)", t, device_used)
 
     last_sample = [samples[-1][0]] if samples else []
     end = meta.get("t_end") or max([start, *(s["t_end"] for s in run.stages), *last_sample])
@@ -76,13 +77,6 @@ def trace_events(run: Run) -> dict[str, Any]:
                        "ts": _us(event["t"], start)})
     return {"traceEvents": events, "displayTimeUnit": "ms",
             "metadata": {"run_id": run.run_id, "memtop": "memtop run export"}}
-
-
-def _gpu_series(run: Run) -> list[tuple[float, float]]:
-    """GPU memory samples, where the run recorded them (a `gpu` table; absent without a GPU)."""
-    if not run.has_table("gpu"):
-        return []
-    return run._query("SELECT t, used FROM gpu ORDER BY t")
 
 
 def samples_csv(run: Run) -> str:

@@ -64,8 +64,15 @@ def run_messages(run: Run, thresholds: Thresholds | None = None
         out.append((row[0] - start, system_message(run_id, row)))
         out.extend((a["t"] - start, alarm_message(run_id, a))
                    for a in watch.on_system(row[0], row[4], row[6], row[7]))
+    for t, used, device_used, device_total in run.gpu():
+        out.append((t - start, {"type": "gpu", "run": run_id, "t": t, "used": used,
+                                "device_used": device_used, "device_total": device_total}))
     for stage in run.stages:
         out.append((stage["t_end"] - start, {"type": "stage", "run": run_id, "stage": stage}))
+    for event in run.events:
+        if event["kind"] == "iteration" and event["data"]:
+            out.append((event["t"] - start, {"type": "iteration", "run": run_id,
+                                             "iteration": event["data"]}))
     if meta.get("status", "running") != "running":
         end = meta.get("t_end") or (out[-1][0] + start if out else start)
         out.append((end - start, finished_message(run, end)))

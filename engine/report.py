@@ -33,8 +33,20 @@ def run_summary(run: Run) -> dict[str, Any]:
     return summarize(run.stages, swap_peak=max(swaps) if swaps else None)
 
 
+def run_statistics(run: Run) -> dict[str, Any]:
+    """Stored at the end of a run; derived from the samples for a run that never finished."""
+    stored = run.meta.get("stats")
+    if stored:
+        return stored
+    from .replay import run_start
+    from .stats import rss_statistics
+
+    return rss_statistics(run.samples(), run.stages, run_start(run))
+
+
 def run_json(run: Run) -> dict[str, Any]:
     meta = run.meta
+    spec = meta.get("spec") or {}
     stages = [{**row, "t": s["t"], "latency_s": s.get("latency"),
                "tokens_generated": s.get("tokens_generated")}
               for row, s in zip(stage_rows(run.stages), run.stages, strict=True)]
@@ -50,6 +62,10 @@ def run_json(run: Run) -> dict[str, Any]:
         "python": meta.get("python"), "mem_total": meta.get("mem_total"),
         "parameters": meta.get("parameters"), "interval_ms": meta.get("interval_ms"),
         "stages": stages, "summary": run_summary(run),
+        "mode": spec.get("mode", "inference"), "batch_size": spec.get("batch_size", 1),
+        "dtype": spec.get("dtype"), "device": spec.get("device", "cpu"), "gpu": meta.get("gpu"),
+        "allocator_settings": meta.get("allocator_settings", {}),
+        "statistics": run_statistics(run), "leak": meta.get("leak"),
     }
 
 
@@ -118,6 +134,43 @@ SUMMARY_LINES = (
 )
 
 
+STAT_KEYS = (("Mean", "mean_mb"), ("Max", "max_mb"), ("Min", "min_mb"), ("Std", "std_mb"),
+             ("Median", "median_mb"))
+
+
+def statistics_table(run: Run) -> Table:
+    """Seed 003's statistics of sampled RSS (MB) per stage and for the whole run."""
+    stats = run_statistics(run)
+    table = Table(title="RSS statistics (MB, from samples)", title_justify="left")
+    table.add_column("Over")
+    for header, _ in STAT_KEYS:
+        table.add_column(header, justify="right")
+    table.add_column("Samples", justify="right")
+    rows = [*stats.get("stages", {}).items(), ("whole run", stats.get("run"))]
+    for name, values in rows:
+        if values:
+            table.add_row(name, *(fmt(values[k]) for _, k in STAT_KEYS), str(values["samples"]))
+        else:
+            table.add_row(name, *("-" for _ in STAT_KEYS), "0")
+    return table
+
+
+def leak_table(leak: dict[str, Any]) -> Table:
+    table = Table(title=f"Leak check over {leak['iterations']} iterations: {leak['verdict']}",
+                  title_justify="left", show_header=False)
+    table.add_column("what")
+    table.add_column("value", justify="right")
+    table.add_row("Slope (MB/iteration)", fmt(leak.get("slope_mb_per_iter"), "+.4f"))
+    table.add_row("r²", fmt(leak.get("r2"), ".3f"))
+    for n, value in (leak.get("extrapolated_mb") or {}).items():
+        table.add_row(f"Extrapolated to {int(n):,} iterations (MB)", fmt(value, "+,.1f"))
+    deltas = leak.get("deltas_mb") or []
+    if deltas:
+        table.add_row("Per-iteration change (MB)", " ".join(f"{d:+.2f}" for d in deltas[:20]) +
+                      (" …" if len(deltas) > 20 else ""))
+    return table
+
+
 # The summary lines that mean something for any program (the rest need the protocol's stages).
 OTHER_PROGRAM_LINES = ("peak_mb", "swap_peak_mb")
 
@@ -157,6 +210,19 @@ COMPARISON_COLUMNS = (("Backend", True), ("Weights", False), ("Load MB", True),
 WIDE_COLUMNS = 120
 
 
+def _variant(run: Run) -> str:
+    """What sets a run apart from its backend's others in one table: batch size, training."""
+    spec = run.meta.get("spec") or {}
+    parts = []
+    if spec.get("batch_size", 1) != 1:
+        parts.append(f"b{spec['batch_size']}")
+    if spec.get("mode") == "training":
+        parts.append("train")
+    if spec.get("dtype", "float32") != "float32":
+        parts.append(spec["dtype"])
+    return (" " + " ".join(parts)) if parts else ""
+
+
 def comparison_table(runs: Sequence[Run], title: str = "memtop bench",
                      width: int = WIDE_COLUMNS) -> Table:
     """A row per run with the seeds' columns, kernel and sampled peaks side by side."""
@@ -173,7 +239,7 @@ def comparison_table(runs: Sequence[Run], title: str = "memtop bench",
         sampled = [r["sampled_peak_mb"] for r in stage_rows(run.stages)
                    if r["sampled_peak_mb"] is not None]
         status = run.meta.get("status")
-        backend = run.meta.get("backend", "?")
+        backend = run.meta.get("backend", "?") + _variant(run)
         if status != "done":
             backend += f" [{STATUS_STYLE.get(status, '')}]({status})[/]"
         cells = (
@@ -185,6 +251,27 @@ def comparison_table(runs: Sequence[Run], title: str = "memtop bench",
             fmt(s["tokens_per_s"], ".2f"), _health(s.get("health")),
             ", ".join(run.meta.get("foreign_frameworks") or []) or "-")
         table.add_row(*(c for c, shown in zip(cells, keep, strict=True) if shown))
+    return table
+
+
+def batch_table(runs: Sequence[Run]) -> Table:
+    """Seed 003: peak and compilation memory against batch size, per backend, with the growth
+    factor against the backend's smallest batch."""
+    table = Table(title="by batch size", title_justify="left")
+    for name in ("Backend", "Batch", "Peak MB", "Compile MB", "Peak growth", "tok/s"):
+        table.add_column(name, justify="left" if name == "Backend" else "right")
+    by_backend: dict[str, list[Run]] = {}
+    for run in runs:
+        by_backend.setdefault(run.meta.get("backend", "?"), []).append(run)
+    for backend, group in by_backend.items():
+        group.sort(key=lambda r: (r.meta.get("spec") or {}).get("batch_size", 1))
+        base = run_summary(group[0]).get("peak_mb")
+        for run in group:
+            s = run_summary(run)
+            factor = s["peak_mb"] / base if base and s.get("peak_mb") else None
+            table.add_row(backend, str((run.meta.get("spec") or {}).get("batch_size", 1)),
+                          fmt(s.get("peak_mb"), ",.0f"), fmt(s.get("compilation_mb"), ",.0f"),
+                          fmt(factor, ".2f"), fmt(s.get("tokens_per_s"), ".2f"))
     return table
 
 

@@ -31,6 +31,9 @@ class RunState:
     summary: dict[str, Any] | None = None
     alarms: list[dict[str, Any]] = field(default_factory=list)
     stages: list[dict[str, Any]] = field(default_factory=list)
+    iterations: list[dict[str, Any]] = field(default_factory=list)
+    gpu_used: int | None = None  # bytes the session holds on GPUs (NVML); None: n/a
+    gpu_history: MaxEnvelope = field(default_factory=lambda: MaxEnvelope(HISTORY_BUCKETS, 0.1))
     meta: dict[str, Any] = field(default_factory=dict)
     rss_history: MaxEnvelope = field(default_factory=lambda: MaxEnvelope(HISTORY_BUCKETS))
     swap_history: MaxEnvelope = field(default_factory=lambda: MaxEnvelope(HISTORY_BUCKETS, 0.05))
@@ -40,6 +43,15 @@ class RunState:
     def title_name(self) -> str:
         """What the run is called in lists: its backend, or for other programs its name."""
         return self.backend if self.kind == "bench" else f"{self.kind}: {self.model}"
+
+    @property
+    def leak(self) -> dict[str, Any] | None:
+        """The leak analysis so far, once iterations have been seen."""
+        if not self.iterations:
+            return None
+        from .leaks import analyze
+
+        return analyze(self.iterations)
 
     @property
     def foreign(self) -> list[str]:
@@ -124,6 +136,11 @@ class RunBoard:
             state.stage = stage["name"]
             state.hwm = max(state.hwm or 0, stage["peak"])
             state.swap = stage.get("swap", state.swap)
+        elif kind == "iteration":
+            state.iterations.append(message["iteration"])
+        elif kind == "gpu":
+            state.gpu_used = message["used"]
+            state.gpu_history.add(message["t"], message["used"])
         elif kind == "meta":
             state.meta.update(message["meta"])
             state.weights = message["meta"].get("weights", state.weights)

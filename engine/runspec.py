@@ -8,6 +8,9 @@ from typing import Any
 
 STAGES = ("initial", "model_loaded", "before_inference", "first_inference",
           "second_inference", "final")
+TRAINING_STAGES = ("initial", "model_loaded", "before_training", "first_step", "training",
+                   "final")
+LEAK_STAGE = "leak_iterations"  # between second_inference and final, with --leak-iterations
 WEIGHTS = ("auto", "preset", "random")
 
 
@@ -24,6 +27,12 @@ class RunSpec:
     interval_ms: float = 5.0  # RSS sampling interval
     runs_dir: str = "runs"
     label: str = ""
+    mode: str = "inference"  # or "training": a few fit steps on random tokens
+    batch_size: int = 1  # prompts per generate call (training: sequences per step)
+    leak_iterations: int = 0  # generate calls repeated after the protocol, for a leak slope
+    training_steps: int = 4
+    device: str = "cpu"  # or "gpu"
+    env: dict[str, str] = dataclasses.field(default_factory=dict)  # e.g. allocator settings
     # Alarm thresholds (alarms.Thresholds fields); empty: the defaults.
     alarms: dict[str, float] = dataclasses.field(default_factory=dict)
     # Instead of the model protocol, run this command as the session (`memtop run -- CMD`)...

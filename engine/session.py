@@ -12,7 +12,6 @@ import os
 import sys
 import time
 import traceback
-from typing import Any
 
 from .errors import UserError
 from .runspec import RunSpec
@@ -33,37 +32,11 @@ def block_foreign_frameworks(backend: str) -> list[str]:
     return blocked
 
 
-def count_tokens(tokenizer: Any, text: Any) -> int:
-    import numpy as np
-
-    return int(np.asarray(tokenizer.tokenize(text)).size)
-
-
-def as_text(output: Any) -> str:
-    import numpy as np
-
-    if isinstance(output, bytes):
-        return output.decode("utf-8", "replace")
-    if isinstance(output, str):
-        return output
-    value = np.asarray(output).reshape(-1)[0]
-    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
-
-
-def run_inference(stages: StageRecorder, name: str, lm: Any, prompt: str, max_length: int) -> None:
-    tokenizer = lm.preprocessor.tokenizer
-    start = time.perf_counter()
-    output = as_text(lm.generate(prompt, max_length=max_length))
-    latency = time.perf_counter() - start
-    tokens_out = count_tokens(tokenizer, output)
-    generated = max(tokens_out - count_tokens(tokenizer, prompt), 0)
-    stages.boundary(name, latency=latency, tokens_output=tokens_out, tokens_generated=generated,
-                    text=output[:200])
-
-
 def run_protocol(spec: RunSpec, stages: StageRecorder) -> None:
+    from .allocators import allocator_probe, allocator_settings, require_gpu
     from .backends import FRAMEWORKS
     from .models import load_model
+    from .protocols import run_inference, run_training
     from .session_meta import foreign_frameworks, session_metadata
 
     blocked = block_foreign_frameworks(spec.backend) if spec.isolate else []
@@ -71,22 +44,24 @@ def run_protocol(spec: RunSpec, stages: StageRecorder) -> None:
     import keras_hub  # noqa: F401
 
     __import__(FRAMEWORKS[spec.backend])
+    gpu = require_gpu(spec.backend) if spec.device == "gpu" else None
+    if gpu:
+        stages.probe = allocator_probe(spec.backend)
     stages.boundary("initial")
-    stages.send({"type": "meta", "meta": {**session_metadata(spec.backend),
-                                           "isolated": blocked,
-                                           "foreign_frameworks": foreign_frameworks(
-                                               spec.backend)}})
+    stages.send({"type": "meta", "meta": {
+        **session_metadata(spec.backend), "isolated": blocked, "gpu": gpu,
+        "allocator_settings": allocator_settings(spec.backend, spec.device),
+        "foreign_frameworks": foreign_frameworks(spec.backend)}})
     start = time.perf_counter()
     loaded = load_model(spec.model, spec.weights, spec.dtype)
     load_s = time.perf_counter() - start
     stages.send({"type": "meta", "meta": {"weights": loaded.weights, "weights_note": loaded.note,
                                            "parameters": loaded.parameters}})
     stages.boundary("model_loaded", load_s=load_s)
-    stages.boundary("before_inference")
-    run_inference(stages, "first_inference", loaded.causal_lm, spec.prompt, spec.max_length)
-    run_inference(stages, "second_inference", loaded.causal_lm, spec.second_prompt,
-                  spec.max_length)
-    stages.boundary("final")
+    if spec.mode == "training":
+        run_training(spec, stages, loaded.causal_lm)
+    else:
+        run_inference(spec, stages, loaded.causal_lm)
     stages.send({"type": "meta",
                  "meta": {"foreign_frameworks": foreign_frameworks(spec.backend)}})
 

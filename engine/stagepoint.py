@@ -21,6 +21,7 @@ import json
 import os
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,14 +83,17 @@ class _Cut:
     status: StatusMemory
     peak: int  # the exact peak since the previous cut
     exact: bool  # whether that previous cut's reset worked
+    probed: dict[str, Any] | None = None
 
 
 class StageRecorder:
     """Measures cuts in this process and sends `begin` and `stage` events."""
 
-    def __init__(self, channel: EventChannel | None, collect: bool = True) -> None:
+    def __init__(self, channel: EventChannel | None, collect: bool = True,
+                 probe: Callable[[], dict[str, Any] | None] | None = None) -> None:
         self.channel = channel
         self.collect = collect
+        self.probe = probe  # extra figures at each cut (a framework's GPU allocator)
         self._last_reset_ok = True  # the first peak runs from process start: exact
         self._open: list[Block] = []
         self._ids = itertools.count(1)
@@ -108,7 +112,8 @@ class StageRecorder:
             block.peak = max(block.peak, peak)
             block.exact = block.exact and exact
         self._last_reset_ok = reset_hwm()
-        return _Cut(t, time.monotonic(), status, peak, exact)
+        extra = self.probe() if self.probe is not None else None
+        return _Cut(t, time.monotonic(), status, peak, exact, extra)
 
     def boundary(self, name: str, collect: bool | None = None, **extra: Any) -> dict[str, Any]:
         """A mark: the stage `name` is the interval since the previous cut."""
@@ -116,7 +121,19 @@ class StageRecorder:
             cut = self._cut(collect)
         event = {"type": "stage", "name": name, "t": cut.t, "t_end": cut.t_end,
                  "wall": time.time(), "rss": cut.status.rss, "swap": cut.status.swap,
-                 "peak": cut.peak, "peak_exact": cut.exact, **extra}
+                 "peak": cut.peak, "peak_exact": cut.exact, **_probed(cut), **extra}
+        self.send(event)
+        return event
+
+    def iteration(self, index: int, collect: bool | None = None,
+                  **extra: Any) -> dict[str, Any]:
+        """One repetition of a workload (leak detection): a cut sent as an `iteration` event,
+        so that it folds into open blocks without becoming a stage of its own."""
+        with self._lock:
+            cut = self._cut(collect)
+        event = {"type": "iteration", "i": index, "t": cut.t, "t_end": cut.t_end,
+                 "rss": cut.status.rss, "swap": cut.status.swap, "peak": cut.peak,
+                 "peak_exact": cut.exact, **extra}
         self.send(event)
         return event
 
@@ -140,10 +157,14 @@ class StageRecorder:
                  "t_end": cut.t_end, "t_start": block.t_start, "rss_start": block.rss_start,
                  "swap_start": block.swap_start, "wall": time.time(), "rss": cut.status.rss,
                  "swap": cut.status.swap, "peak": block.peak, "peak_exact": block.exact,
-                 **extra}
+                 **_probed(cut), **extra}
         self.send(event)
         return event
 
     def send(self, event: dict[str, Any]) -> None:
         if self.channel is not None:
             self.channel.send(event)
+
+
+def _probed(cut: _Cut) -> dict[str, Any]:
+    return {"allocator": cut.probed} if cut.probed else {}

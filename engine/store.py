@@ -33,6 +33,7 @@ CREATE TABLE stages (seq INTEGER PRIMARY KEY, name TEXT NOT NULL, t REAL NOT NUL
                      t_end REAL NOT NULL, data TEXT NOT NULL);
 CREATE TABLE events (t REAL NOT NULL, kind TEXT NOT NULL, level TEXT NOT NULL,
                      message TEXT NOT NULL, data TEXT);
+CREATE TABLE gpu (t REAL NOT NULL, used INTEGER, device_used INTEGER, device_total INTEGER);
 """
 
 
@@ -66,6 +67,9 @@ class RunWriter:
     def add_system(self, rows: list[tuple]) -> None:
         self._db.executemany("INSERT INTO system VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
+    def add_gpu(self, rows: list[tuple]) -> None:
+        self._db.executemany("INSERT INTO gpu VALUES (?, ?, ?, ?)", rows)
+
     def add_stage(self, seq: int, stage: dict[str, Any]) -> None:
         self._db.execute("INSERT INTO stages VALUES (?, ?, ?, ?, ?)",
                          (seq, stage["name"], stage["t"], stage["t_end"], json.dumps(stage)))
@@ -74,6 +78,9 @@ class RunWriter:
                   data: dict[str, Any] | None = None) -> None:
         self._db.execute("INSERT INTO events VALUES (?, ?, ?, ?, ?)",
                          (t, kind, level, message, json.dumps(data) if data else None))
+
+    def samples(self) -> list[tuple[float, int]]:
+        return self._db.execute("SELECT t, rss FROM samples ORDER BY t").fetchall()
 
     def maybe_commit(self, now: float) -> None:
         if now - self._last_commit >= COMMIT_EVERY_S:
@@ -116,6 +123,12 @@ class Run:
 
     def system(self) -> list[tuple]:
         return self._query("SELECT * FROM system ORDER BY t")
+
+    def gpu(self) -> list[tuple]:
+        """(t, used by the session, device used, device total); empty without a GPU."""
+        if not self.has_table("gpu"):
+            return []
+        return self._query("SELECT t, used, device_used, device_total FROM gpu ORDER BY t")
 
     def has_table(self, name: str) -> bool:
         return bool(self._query(f"SELECT 1 FROM sqlite_master WHERE type = 'table' AND "

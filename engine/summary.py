@@ -86,14 +86,23 @@ def summarize(stages: list[dict[str, Any]], swap_peak: int | None = None,
     peak = max(peaks) if peaks else None
     initial = rss("initial")
     swaps = [s["swap"] for s in stages] + ([swap_peak] if swap_peak is not None else [])
-    first = by_name.get("first_inference", {})
-    second = by_name.get("second_inference", {})
-    l1, l2 = first.get("latency"), second.get("latency")
-    tokens = second.get("tokens_generated")
+    training = "first_step" in by_name
+    if training:  # --mode training: the first step stands for compilation, the rest for runs
+        first, second = by_name["first_step"], by_name.get("training", {})
+        l1 = first.get("latency")
+        l2 = second["latency"] / second["steps"] if second.get("steps") else None
+        compilation = delta("first_step", "before_training")
+        tokens = None
+    else:
+        first = by_name.get("first_inference", {})
+        second = by_name.get("second_inference", {})
+        l1, l2 = first.get("latency"), second.get("latency")
+        compilation = delta("first_inference", "before_inference")
+        tokens = second.get("tokens_generated")
     peak_mib = mib(peak)
     return {
         "model_loading_mb": delta("model_loaded", "initial"),
-        "compilation_mb": delta("first_inference", "before_inference"),
+        "compilation_mb": compilation,
         "peak_mb": peak_mib,
         "peak_above_initial_mb": None if peak is None or initial is None
         else mib(peak - initial),

@@ -6,7 +6,7 @@ peaks when the program runs under `memtop run`, no-ops otherwise. The CLI lives 
 the engine in memtop.engine, the TUI in memtop.tui, the Keras callback in memtop.keras.
 """
 
-from memtop.markers import active, mark, stage
+from memtop.markers import active, iteration, mark, stage
 
 __version__ = "0.1.0"
-__all__ = ["__version__", "active", "mark", "stage"]
+__all__ = ["__version__", "active", "iteration", "mark", "stage"]

@@ -36,6 +36,40 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: '{text}'") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative, not {text}")
+    return value
+
+
+def _batch_sizes(text: str) -> list[int]:
+    sizes = []
+    for part in text.split(","):
+        try:
+            size = int(part)
+        except ValueError:
+            raise UserError(f"--batch-size takes whole numbers like 1,8,32, not '{text}'") \
+                from None
+        if size <= 0:
+            raise UserError(f"--batch-size must be positive, not {size}")
+        sizes.append(size)
+    return list(dict.fromkeys(sizes))
+
+
+def _env_pairs(items: list[str]) -> dict[str, str]:
+    env = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key or not key.replace("_", "").isalnum():
+            raise UserError(f"--env takes KEY=VALUE, not '{item}'")
+        env[key] = value
+    return env
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -62,6 +96,16 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--second-prompt", default="Test")
     bench.add_argument("--max-length", type=_positive_int, default=10)
     bench.add_argument("--dtype", choices=("float32", "bfloat16", "float16"), default="float32")
+    bench.add_argument("--mode", choices=("inference", "training"), default="inference",
+                       help="training: a few fit steps on random tokens instead of generate")
+    bench.add_argument("--batch-size", default="1", metavar="N[,N…]",
+                       help="prompts per call; several sizes run one session each: 1,8,32")
+    bench.add_argument("--leak-iterations", type=_non_negative_int, default=0, metavar="N",
+                       help="repeat the generation N times after the protocol: leak slope")
+    bench.add_argument("--training-steps", type=_positive_int, default=4)
+    bench.add_argument("--device", choices=("cpu", "gpu"), default="cpu")
+    bench.add_argument("--env", action="append", default=[], metavar="KEY=VALUE",
+                       help="set in each session, e.g. XLA_PYTHON_CLIENT_PREALLOCATE=false")
     bench.add_argument("--isolate", action="store_true",
                        help="keep other ML frameworks out of each session")
     bench.add_argument("--interval-ms", type=_positive_float, default=5.0,
@@ -77,6 +121,8 @@ def build_parser() -> argparse.ArgumentParser:
     show = commands.add_parser("show", help="print a run's stage table and summary")
     show.add_argument("run", nargs="+", help="a run file, a run id, or 'latest'")
     show.add_argument("--format", choices=FORMATS, default="table")
+    show.add_argument("--stats", action="store_true",
+                      help="also RSS mean/max/min/std/median per stage (in JSON always)")
     show.add_argument("--runs-dir", default="runs")
 
     ls = commands.add_parser("ls", help="list recorded runs, newest first")
@@ -199,11 +245,20 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     backends = parse_backends(args.backend)
     check_model_argument(args.model, args.weights)
+    if args.mode == "training" and "openvino" in backends:
+        raise UserError("OpenVINO is inference-only: --mode training runs on tensorflow, "
+                        "torch or jax")
+    if args.mode == "training" and args.leak_iterations:
+        raise UserError("--leak-iterations repeats inference: not with --mode training")
+    batch_sizes = _batch_sizes(args.batch_size)
+    env = _env_pairs(args.env)
     specs = [RunSpec(backend=b, model=args.model, weights=args.weights, prompt=args.prompt,
                      second_prompt=args.second_prompt, max_length=args.max_length,
                      dtype=args.dtype, isolate=args.isolate, interval_ms=args.interval_ms,
-                     runs_dir=args.runs_dir, label=args.label, alarms=_thresholds(args))
-             for b in backends]
+                     runs_dir=args.runs_dir, label=args.label, alarms=_thresholds(args),
+                     mode=args.mode, batch_size=size, leak_iterations=args.leak_iterations,
+                     training_steps=args.training_steps, device=args.device, env=env)
+             for b in backends for size in batch_sizes]
     return _run_specs(args, specs, parallel=args.parallel)
 
 

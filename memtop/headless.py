@@ -12,7 +12,14 @@ from rich.table import Table
 
 from memtop.engine.client import EngineClient
 from memtop.engine.errors import UserError
-from memtop.engine.report import STATUS_STYLE, comparison_table, fmt, stage_table, summary_table
+from memtop.engine.report import (
+    STATUS_STYLE,
+    batch_table,
+    comparison_table,
+    fmt,
+    stage_table,
+    summary_table,
+)
 from memtop.engine.run_state import RunBoard, RunState
 from memtop.engine.runspec import RunSpec
 from memtop.engine.store import read_run
@@ -55,6 +62,8 @@ def print_comparison(paths: Sequence[str]) -> None:
             out.print(f"[red]{exc}[/]")
     if runs:
         out.print(comparison_table(runs, width=out.width))
+        if len({(r.meta.get("spec") or {}).get("batch_size", 1) for r in runs}) > 1:
+            out.print(batch_table(runs))
         out.print("run files:")
         for run in runs:
             out.print(f"  {run.path}")

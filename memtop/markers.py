@@ -70,3 +70,16 @@ def mark(name: str, collect: bool = False, **extra: Any) -> None:
     recorder = _get_recorder()
     if recorder is not None:
         recorder.boundary(name, collect=collect, **extra)
+
+
+_iterations = 0
+
+
+def iteration(**extra: Any) -> None:
+    """One repetition of your workload (a training step, a request): memtop fits a line through
+    RSS after each (after a garbage collection) and says whether memory leaks per iteration."""
+    global _iterations
+    recorder = _get_recorder()
+    if recorder is not None:
+        _iterations += 1
+        recorder.iteration(_iterations, collect=True, **extra)

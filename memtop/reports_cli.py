@@ -30,7 +30,7 @@ def _write(text: str, path: str | None) -> None:
 
 def cmd_show(args: argparse.Namespace) -> int:
     from memtop.engine import formats
-    from memtop.engine.report import stage_table, summary_table
+    from memtop.engine.report import leak_table, stage_table, statistics_table, summary_table
 
     runs = _runs(args.run, args.runs_dir)
     if args.format == "json":
@@ -44,6 +44,10 @@ def cmd_show(args: argparse.Namespace) -> int:
         for run in runs:
             out.print(stage_table(run))
             out.print(summary_table(run))
+            if run.meta.get("leak"):
+                out.print(leak_table(run.meta["leak"]))
+            if args.stats:
+                out.print(statistics_table(run))
     return 0
 
 
