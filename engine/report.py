@@ -48,7 +48,8 @@ def run_json(run: Run) -> dict[str, Any]:
     meta = run.meta
     spec = meta.get("spec") or {}
     stages = [{**row, "t": s["t"], "latency_s": s.get("latency"),
-               "tokens_generated": s.get("tokens_generated")}
+               "tokens_generated": s.get("tokens_generated"), "batch_size": s.get("batch_size"),
+               "allocator": s.get("allocator")}
               for row, s in zip(stage_rows(run.stages), run.stages, strict=True)]
     return {
         "run_id": run.run_id, "path": run.path, "backend": meta.get("backend"),

@@ -86,3 +86,38 @@ def test_unavailable_presets_are_one_line_errors(model, weights, fragment, runs_
     assert result.returncode == 2, result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and fragment in lines[0] and "Traceback" not in result.stderr
+
+
+@needs_backend("torch")
+def test_tiny_gpt2_has_no_significant_leak(runs_dir):
+    run = bench(runs_dir, "--backend", "torch", "--leak-iterations", "6")
+    assert [s["name"] for s in run["stages"]][-2:] == ["leak_iterations", "final"]
+    assert run["leak"]["iterations"] == 6
+    assert run["leak"]["verdict"] == "no significant leak", run["leak"]
+
+
+@needs_backend("torch")
+def test_batch_sweep_runs_one_session_per_size(runs_dir):
+    result = run_memtop("bench", "--backend", "torch", "--model", "gpt2_tiny", "--batch-size",
+                        "1,4", "--no-tui", "--runs-dir", str(runs_dir))
+    assert result.returncode == 0, result.stderr
+    assert "by batch size" in result.stdout and "torch b4" in result.stdout
+    runs = [show_json(runs_dir, p.stem) for p in sorted(runs_dir.glob("*.db"))]
+    assert sorted(r["batch_size"] for r in runs) == [1, 4]
+    by_size = {r["batch_size"]: r for r in runs}
+    # The session really generated for four prompts at once (random weights may stop a
+    # sequence early at the end token, so token counts are not compared).
+    first = {size: next(s for s in r["stages"] if s["name"] == "first_inference")
+             for size, r in by_size.items()}
+    assert first[4]["batch_size"] == 4 and first[1]["batch_size"] == 1
+    assert first[4]["tokens_generated"] > 0
+
+
+@pytest.mark.parametrize("backend", [pytest.param(b, marks=needs_backend(b))
+                                     for b in ("torch", "tensorflow", "jax")])
+def test_training_mode(backend, runs_dir):
+    run = bench(runs_dir, "--backend", backend, "--mode", "training", "--training-steps", "2")
+    assert [s["name"] for s in run["stages"]] == ["initial", "model_loaded", "before_training",
+                                                  "first_step", "training", "final"]
+    assert run["mode"] == "training" and run["summary"]["latency_first_s"] > 0
+    assert run["summary"]["compilation_mb"] is not None

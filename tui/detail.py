@@ -31,6 +31,13 @@ def summary_text(state: RunState) -> str:
     summary = state.summary or summarize(state.stages, swap_peak=state.swap or None)
     lines = [f"{label:<26}{fmt(summary.get(key), spec):>12}" for key, label, spec in SUMMARY_LINES]
     lines.append(f"{'Health':<26}{summary.get('health') or '-':>12}")
+    leak = state.leak
+    if leak:
+        lines.append(f"{'Leak check':<26}{leak['verdict']:>12} over {leak['iterations']} "
+                     f"iterations, slope {fmt(leak.get('slope_mb_per_iter'), '+.3f')} MB/it, "
+                     f"r² {fmt(leak.get('r2'), '.2f')}")
+    gpu = "n/a" if state.gpu_used is None else f"{state.gpu_used / MIB:,.0f} MB (NVML)"
+    lines.append(f"{'GPU memory':<26}{gpu:>12}")
     return "\n".join(lines)
 
 

@@ -72,6 +72,15 @@ class RunCard(Widget, can_focus=True):
         figures.append(f"{fmt_mib(state.peak)} MB")
         figures.append("  swap ", self.get_component_rich_style("runcard--label"))
         figures.append(f"{fmt_mib(state.swap)} MB")
+        if state.gpu_used is not None:
+            figures.append("  GPU ", self.get_component_rich_style("runcard--label"))
+            figures.append(f"{fmt_mib(state.gpu_used)} MB")
+        leak = state.leak
+        if leak and leak.get("slope_mb_per_iter") is not None:
+            figures.append("  leak ", self.get_component_rich_style("runcard--label"))
+            figures.append(f"{leak['slope_mb_per_iter']:+.2f} MB/it ({leak['verdict']})")
+        elif leak:
+            figures.append(f"  iteration {leak['iterations']}")
         if state.stage:
             figures.append("  stage ", self.get_component_rich_style("runcard--label"))
             figures.append(state.stage)
