@@ -63,3 +63,26 @@ def stage_axis(times: Sequence[float], stages: Sequence[dict[str, Any]],
             span = bounds[k + 1] - bounds[k]
             out.append(k + ((t - bounds[k]) / span if span > 0 else 0.0))
     return out
+
+
+SETTING_KEYS = ("backend", "model", "weights", "dtype", "mode", "batch_size", "device",
+                "isolate", "max_length", "leak_iterations")
+
+
+def run_settings(meta: dict[str, Any]) -> dict[str, Any]:
+    """What a run was asked to do and under which allocator settings: flat, for comparing."""
+    spec = meta.get("spec") or {}
+    settings = {key: spec.get(key, meta.get(key)) for key in SETTING_KEYS}
+    settings["weights"] = meta.get("weights", settings["weights"])
+    for key, value in sorted((meta.get("allocator_settings") or {}).items()):
+        settings[f"env {key}"] = value
+    for key, value in sorted((spec.get("env") or {}).items()):
+        settings[f"env {key}"] = value
+    return settings
+
+
+def diff_settings(a: dict[str, Any], b: dict[str, Any]) -> list[dict[str, Any]]:
+    """The settings that differ between two runs' metadata (the seeds' "with fix / without")."""
+    sa, sb = run_settings(a), run_settings(b)
+    keys = list(sa) + [k for k in sb if k not in sa]
+    return [{"key": k, "a": sa.get(k), "b": sb.get(k)} for k in keys if sa.get(k) != sb.get(k)]

@@ -11,7 +11,7 @@ import io
 from collections.abc import Sequence
 from typing import Any
 
-from .diff import diff_stages, diff_summary
+from .diff import diff_settings, diff_stages, diff_summary
 from .report import DIFF_COLUMNS, STAGE_COLUMNS, SUMMARY_LINES, cell, fmt, run_json, run_summary
 from .store import Run
 from .summary import stage_rows
@@ -76,7 +76,8 @@ def diff_json(a: Run, b: Run) -> dict[str, Any]:
                 "model": meta.get("model"), "weights": meta.get("weights"),
                 "label": meta.get("label", ""), "status": meta.get("status")}
 
-    return {"a": who(a), "b": who(b), "stages": diff_stages(a.stages, b.stages),
+    return {"a": who(a), "b": who(b), "settings": diff_settings(a.meta, b.meta),
+            "stages": diff_stages(a.stages, b.stages),
             "summary": diff_summary(run_summary(a), run_summary(b))}
 
 
@@ -90,9 +91,12 @@ def diff_markdown(a: Run, b: Run) -> str:
         summary.append([row["key"], fmt(row["a"], spec) if numeric else str(row["a"]),
                         fmt(row["b"], spec) if numeric else str(row["b"]),
                         fmt(row["d"], spec, signed=True) if row["d"] is not None else ""])
+    settings = [[row["key"], str(row["a"]), str(row["b"])] for row in data["settings"]]
     return "\n".join([
         f"**A**: {_title(a)} (`{a.run_id}`)  \n**B**: {_title(b)} (`{b.run_id}`)  \n"
         "Δ = B - A\n",
+        (_markdown_table(["Setting", "A", "B"], settings, numeric_from=3) + "\n")
+        if settings else "Same settings.\n",
         _markdown_table([h for h, _, _ in DIFF_COLUMNS], rows) + "\n",
         _markdown_table(["Summary", "A", "B", "Δ"], summary) + "\n"])
 

@@ -121,3 +121,16 @@ def test_training_mode(backend, runs_dir):
                                                   "first_step", "training", "final"]
     assert run["mode"] == "training" and run["summary"]["latency_first_s"] > 0
     assert run["summary"]["compilation_mb"] is not None
+
+
+@needs_backend("torch")
+def test_precision_and_allocator_settings_show_in_the_diff(runs_dir):
+    plain = bench(runs_dir, "--backend", "torch")
+    half = bench(runs_dir, "--backend", "torch", "--dtype", "bfloat16", "--env",
+                 "MALLOC_ARENA_MAX=2")
+    assert half["dtype"] == "bfloat16" and half["status"] == "done"
+    assert half["allocator_settings"]["MALLOC_ARENA_MAX"] == "2"
+    result = run_memtop("diff", plain["path"], half["path"], "--format", "json")
+    settings = {r["key"]: (r["a"], r["b"]) for r in json.loads(result.stdout)["settings"]}
+    assert settings["dtype"] == ("float32", "bfloat16")
+    assert settings["env MALLOC_ARENA_MAX"] == (None, "2")

@@ -33,3 +33,16 @@ def test_stage_axis_lines_runs_up_at_stage_starts():
     a = stage_axis([0, 0.5, 1, 2, 3], [stage("s1", 1, 0, 0), stage("s2", 3, 0, 0)], 0)
     b = stage_axis([0, 5, 10, 20, 30], [stage("s1", 10, 0, 0), stage("s2", 30, 0, 0)], 0)
     assert a == b == [0, 0.5, 1, 1.5, 2]
+
+
+def test_settings_that_differ_are_listed():
+    from memtop.engine.diff import diff_settings
+
+    a = {"spec": {"backend": "jax", "dtype": "float32", "env": {}}, "weights": "random",
+         "allocator_settings": {"XLA_PYTHON_CLIENT_PREALLOCATE": "true"}}
+    b = {"spec": {"backend": "jax", "dtype": "bfloat16",
+                  "env": {"XLA_PYTHON_CLIENT_PREALLOCATE": "false"}}, "weights": "random",
+         "allocator_settings": {"XLA_PYTHON_CLIENT_PREALLOCATE": "false"}}
+    rows = {r["key"]: (r["a"], r["b"]) for r in diff_settings(a, b)}
+    assert rows == {"dtype": ("float32", "bfloat16"),
+                    "env XLA_PYTHON_CLIENT_PREALLOCATE": ("true", "false")}

@@ -12,7 +12,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 from textual_plotext import PlotextPlot
 
-from memtop.engine.diff import diff_stages, diff_summary, stage_axis
+from memtop.engine.diff import diff_settings, diff_stages, diff_summary, stage_axis
 from memtop.engine.report import fmt
 from memtop.engine.run_state import RunState
 from memtop.engine.summary import MIB, summarize
@@ -41,12 +41,18 @@ class DiffScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         with VerticalScroll():
-            yield Static(f"A: {run_label(self.a)}\nB: {run_label(self.b)}", id="meta")
+            yield Static(self._header(), id="meta")
             yield DataTable(id="diff-stages", zebra_stripes=True)
             yield Static("Summary", classes="section-title")
             yield DataTable(id="diff-summary", zebra_stripes=True)
             yield PlotextPlot(id="diff-chart")
         yield Footer()
+
+    def _header(self) -> str:
+        lines = [f"A: {run_label(self.a)}", f"B: {run_label(self.b)}"]
+        for row in diff_settings(self.a.meta, self.b.meta):
+            lines.append(f"   {row['key']}: A {row['a']}  B {row['b']}")
+        return "\n".join(lines)
 
     def _delta(self, value: float | None, spec: str = ",.1f") -> Text:
         if value is None:
