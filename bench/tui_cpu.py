@@ -117,6 +117,8 @@ def measure(seconds: float, runs: int, hz: float) -> dict:
         c0, t0 = cpu_seconds(pid), time.monotonic()
         time.sleep(seconds)
         c1, t1 = cpu_seconds(pid), time.monotonic()
+        with open(f"/proc/{pid}/status") as f:
+            rss_kb = next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
         screen = subprocess.run(["tmux", "-L", socket, "capture-pane", "-p"],
                                 capture_output=True, text=True).stdout
         if "synthetic0" not in screen:
@@ -125,12 +127,13 @@ def measure(seconds: float, runs: int, hz: float) -> dict:
         subprocess.run(["tmux", "-L", socket, "kill-server"], check=False)
     return {"bench": "tui_cpu", "runs": runs, "hz": hz, "seconds": round(t1 - t0, 1),
             "cpu_share_of_one_core": round((c1 - c0) / (t1 - t0), 4),
-            "goal": 0.10}
+            "tui_rss_mb": round(rss_kb / 1024, 1), "goal": 0.10}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--quick", action="store_true", help="10 s instead of --seconds")
     parser.add_argument("--runs", type=int, default=4)
     parser.add_argument("--hz", type=float, default=200)
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
@@ -139,7 +142,7 @@ def main() -> None:
     if args.serve:
         serve(args.runs, args.hz)
     else:
-        print(json.dumps(measure(args.seconds, args.runs, args.hz)))
+        print(json.dumps(measure(10 if args.quick else args.seconds, args.runs, args.hz)))
 
 
 if __name__ == "__main__":

@@ -70,15 +70,19 @@ class CgroupReader:
     def read(self) -> CgroupMemory | None:
         if self.directory is None:
             return None
-        d = self.directory
-        if self.version == 2:
-            usage = _read_int(f"{d}/memory.current")
-            limit = _read_int(f"{d}/memory.max")
-            kills = _read_key(f"{d}/memory.events", "oom_kill")
-        else:
-            usage = _read_int(f"{d}/memory.usage_in_bytes")
-            limit = _read_int(f"{d}/memory.limit_in_bytes")
-            kills = _read_key(f"{d}/memory.oom_control", "oom_kill")
-        if usage is None:
-            return None
-        return CgroupMemory(usage=usage, limit=limit, oom_kills=kills)
+        return read_directory(self.directory, self.version)
+
+
+def read_directory(d: str, version: int) -> CgroupMemory | None:
+    """Usage, limit and OOM kills of one memory cgroup directory (v2 or v1)."""
+    if version == 2:
+        usage = _read_int(f"{d}/memory.current")
+        limit = _read_int(f"{d}/memory.max")
+        kills = _read_key(f"{d}/memory.events", "oom_kill")
+    else:
+        usage = _read_int(f"{d}/memory.usage_in_bytes")
+        limit = _read_int(f"{d}/memory.limit_in_bytes")
+        kills = _read_key(f"{d}/memory.oom_control", "oom_kill")
+    if usage is None:
+        return None
+    return CgroupMemory(usage=usage, limit=limit, oom_kills=kills)

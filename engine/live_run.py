@@ -24,7 +24,6 @@ from typing import Any
 from .alarms import AlarmWatch, Thresholds
 from .allocators import device_env
 from .attach import AttachedProcess
-from .cgroup import CgroupReader
 from .gpu import GpuSampler, open_nvml
 from .leaks import analyze
 from .peaks import SampledPeak
@@ -83,7 +82,6 @@ class LiveRun:
         self._events_closed = threading.Event()
         self._peaks = SampledPeak()
         self._alarms = AlarmWatch(Thresholds(**spec.alarms))
-        self._oom_kills_at_start = (CgroupReader(os.getpid()).read() or _NoCgroup).oom_kills
         self._log = tempfile.TemporaryFile()  # noqa: SIM115  (closed in finalize)
         self.process: subprocess.Popen | AttachedProcess
         if spec.attach_pid:
@@ -92,6 +90,7 @@ class LiveRun:
         else:
             self.process = self._start_session()
         self.meta["pid"] = self.process.pid
+        self.writer.set_meta({"pid": self.process.pid})
         self.sampler = Sampler(self.process.pid, spec.interval_ms / 1000, self._inbox)
         self.sampler.start()
         self.gpu_sampler = self._start_gpu_sampler()
@@ -312,9 +311,7 @@ class LiveRun:
         if rc is not None and rc < 0:
             name = signal.Signals(-rc).name if -rc in signal.valid_signals() else str(-rc)
             cause = f"killed by {name}"
-            kills = (CgroupReader(os.getpid()).read() or _NoCgroup).oom_kills
-            if -rc == signal.SIGKILL and kills is not None and \
-                    self._oom_kills_at_start is not None and kills > self._oom_kills_at_start:
+            if -rc == signal.SIGKILL and self.sampler.oom_killed():
                 cause = "killed by the OOM killer (SIGKILL)"
             return _end("killed", cause, "error")
         if self.error is not None:
@@ -335,10 +332,6 @@ class LiveRun:
             return self._log.read().decode("utf-8", "replace")
         except (OSError, ValueError):
             return ""
-
-
-class _NoCgroup:
-    oom_kills = None
 
 
 def _end(status: str, cause: str, level: str, user_error: bool = False) -> dict[str, Any]:

@@ -15,7 +15,7 @@ import threading
 import time
 from collections import deque
 
-from .cgroup import CgroupReader
+from .cgroup import CgroupReader, read_directory
 from .procfs import ProcessGone, StatmReader, descendants, read_status, read_system
 
 STATUS_EVERY_S = 0.05
@@ -31,6 +31,10 @@ class Sampler(threading.Thread):
         self._halt = threading.Event()
         self._readers: dict[int, StatmReader] = {}
         self._cgroup = CgroupReader(pid)
+        # OOM kills per cgroup directory when the session was first seen in it: a process can
+        # move between cgroups, and the OOM killer counts in the one whose limit was hit.
+        self.oom_baselines: dict[str, tuple[int, int]] = {}
+        self._note_cgroup()
 
     def stop(self) -> None:
         self._halt.set()
@@ -73,6 +77,28 @@ class Sampler(threading.Thread):
             anon, file = anon + child.anon, file + child.file
         self.out.append(("proc", (now, rss, main.hwm, swap, anon, file, len(self._readers))))
 
+    def _note_cgroup(self) -> None:
+        current = self._cgroup.read()
+        directory = self._cgroup.directory
+        if directory and current and current.oom_kills is not None and \
+                directory not in self.oom_baselines:
+            self.oom_baselines[directory] = (self._cgroup.version, current.oom_kills)
+
+    def oom_killed(self) -> bool:
+        """Whether the OOM killer struck in any cgroup the session was in (after it ended)."""
+        for directory, (version, before) in self.oom_baselines.items():
+            now = read_directory(directory, version)
+            if now is not None and now.oom_kills is not None and now.oom_kills > before:
+                return True
+        return False
+
+    def _follow_cgroup(self) -> None:
+        """At the status rate: a session may move itself into another cgroup (a limit)."""
+        moved = CgroupReader(self.pid)
+        if moved.directory and moved.directory != self._cgroup.directory:
+            self._cgroup = moved
+            self._note_cgroup()
+
     def _read_system(self, now: float) -> None:
         system = read_system()
         cgroup = self._cgroup.read()
@@ -97,6 +123,7 @@ class Sampler(threading.Thread):
                 if t1 >= next_status:
                     self._refresh_tree()
                     self._read_status(t1)
+                    self._follow_cgroup()
                     next_status = t1 + STATUS_EVERY_S
                 if t1 >= next_system:
                     self._read_system(t1)

@@ -22,7 +22,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _fail(message: str) -> int:
-    print(f"memtop: error: {message}", file=sys.stderr)
+    one_line = " ".join(message.split())  # library messages (SQLite's) may hold newlines
+    print(f"memtop: error: {one_line}", file=sys.stderr)
     return EXIT_USAGE
 
 

@@ -1,0 +1,51 @@
+"""Attach soak (a benchmark, not a CI test): `memtop attach` on a busy process for 10 minutes
+(--minutes); memtop's own RSS (CLI + engine) must grow by at most 5 MB after warming up."""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+
+from common import emit
+from footprint import engine_of, rss_mb
+
+BUSY = ("import time\n"
+        "while True:\n"
+        "    b = bytearray(64 * 2**20); b[::4096] = b'x' * len(b[::4096]); time.sleep(0.05)\n"
+        "    del b; time.sleep(0.05)\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--minutes", type=float, default=10.0)
+    parser.add_argument("--quick", action="store_true", help="1 minute")
+    args = parser.parse_args()
+    minutes = 1.0 if args.quick else args.minutes
+    target = subprocess.Popen([sys.executable, "-c", BUSY])
+    with tempfile.TemporaryDirectory() as runs:
+        cli = subprocess.Popen([sys.executable, "-m", "memtop", "attach", str(target.pid),
+                                "--no-tui", "--runs-dir", runs],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            time.sleep(min(30.0, minutes * 60 / 4))  # warm-up: imports, first buffers
+            engine = engine_of(cli.pid)
+            first = rss_mb(cli.pid) + rss_mb(engine)
+            readings = [first]
+            deadline = time.monotonic() + minutes * 60 - min(30.0, minutes * 60 / 4)
+            while time.monotonic() < deadline:
+                time.sleep(10)
+                readings.append(rss_mb(cli.pid) + rss_mb(engine))
+        finally:
+            target.kill()
+            target.wait()
+            cli.wait(timeout=60)
+    emit({"bench": "attach_soak", "minutes": minutes, "memtop_rss_first_mb": first,
+          "memtop_rss_last_mb": readings[-1], "growth_mb": round(readings[-1] - first, 1),
+          "max_mb": max(readings), "goal_growth_mb": 5})
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,188 @@
+"""Faults a memory monitor is there to catch: the run ends with its cause and keeps every sample.
+
+Those that need root (a cgroup, a swap file) are skipped with a reason where they cannot run; CI
+runs as root here, so they run there. Everything they create is removed, whatever happens.
+"""
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from memtop.engine.client import EngineClient
+from memtop.engine.runspec import RunSpec
+from memtop.engine.store import read_run
+
+from conftest import HELPERS
+
+MIB = 1024 * 1024
+CGROUP_V1 = Path("/sys/fs/cgroup/memory")
+needs_root_cgroup = pytest.mark.skipif(
+    os.geteuid() != 0 or not (CGROUP_V1 / "memory.limit_in_bytes").exists(),
+    reason="needs root and cgroup v1 memory (as on this project's machines)")
+
+
+def run_session(how: str, runs_dir: Path, *extra: str, parallel: int = 1,
+                count: int = 1) -> list[dict]:
+    client = EngineClient()
+    finished = []
+    try:
+        client.submit([RunSpec(backend="", model=f"fault-{how}", runs_dir=str(runs_dir),
+                               command=[sys.executable, str(HELPERS / "fault_session.py"), how,
+                                        *extra]) for _ in range(count)], parallel=parallel)
+        while len(finished) < count:
+            message = client.receive(60)
+            assert message is not None, "the engine went quiet"
+            if message["type"] == "finished":
+                finished.append(message)
+    finally:
+        client.close()
+    return finished
+
+
+def assert_samples_reach_the_end(run) -> None:
+    """Samples run without a gap to within a few 5 ms intervals of the session's last mark: the
+    batches in flight when it died were written too."""
+    times = [t for t, _ in run.samples()]
+    last_mark = run.stages[-1]
+    assert times and times[-1] >= last_mark["t"] - 0.02
+    assert max(b - a for a, b in zip(times, times[1:], strict=False)) < 0.1
+
+
+@pytest.mark.parametrize(("how", "status", "cause"), [
+    ("sigkill", "killed", "killed by SIGKILL"),
+    ("segfault", "killed", "killed by SIGSEGV"),
+    ("raise", "failed", "ValueError: boom on purpose"),
+])
+def test_a_session_that_dies_ends_with_its_cause(how, status, cause, runs_dir):
+    (finished,) = run_session(how, runs_dir)
+    assert finished["status"] == status and cause in finished["cause"], finished
+    run = read_run(finished["path"])
+    assert run.meta["status"] == status
+    assert [s["name"] for s in run.stages] == ["allocated", "last_words"]
+    assert_samples_reach_the_end(run)
+    assert max(v for _, v in run.samples()) >= 64 * MIB
+
+
+@contextlib.contextmanager
+def memory_cgroup(limit: int, swappiness: int | None = None):
+    path = CGROUP_V1 / f"memtop-test-{uuid.uuid4().hex[:8]}"
+    path.mkdir()
+    try:
+        (path / "memory.limit_in_bytes").write_text(str(limit))
+        if swappiness is not None:
+            (path / "memory.swappiness").write_text(str(swappiness))
+        yield path
+    finally:
+        for pid in (path / "cgroup.procs").read_text().split():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(pid), signal.SIGKILL)
+        for _ in range(50):
+            try:
+                path.rmdir()
+                break
+            except OSError:
+                time.sleep(0.1)
+
+
+@needs_root_cgroup
+def test_the_real_oom_killer_is_named_as_the_cause(runs_dir):
+    with memory_cgroup(200 * MIB) as cgroup:
+        (finished,) = run_session("oom", runs_dir, str(cgroup))
+    assert finished["status"] == "killed"
+    assert finished["cause"] == "killed by the OOM killer (SIGKILL)"
+    run = read_run(finished["path"])
+    assert_samples_reach_the_end(run)
+    assert max(v for _, v in run.samples()) > 150 * MIB
+
+
+@contextlib.contextmanager
+def swap_file(size: int):
+    path = Path(f"/var/tmp/memtop-test-swap-{uuid.uuid4().hex[:8]}")
+    subprocess.run(["dd", "if=/dev/zero", f"of={path}", "bs=1M", f"count={size // MIB}"],
+                   check=True, capture_output=True)
+    path.chmod(0o600)
+    try:
+        subprocess.run(["mkswap", str(path)], check=True, capture_output=True)
+        on = subprocess.run(["swapon", str(path)], capture_output=True, text=True)
+        if on.returncode != 0:
+            pytest.skip(f"swapon refused here: {on.stderr.strip()}")
+        yield path
+    finally:
+        subprocess.run(["swapoff", str(path)], capture_output=True)
+        path.unlink(missing_ok=True)
+
+
+@needs_root_cgroup
+@pytest.mark.skipif(not shutil.which("mkswap") or not shutil.which("swapon"),
+                    reason="needs mkswap and swapon")
+def test_real_swap_raises_the_alarm_within_a_second(runs_dir):
+    with swap_file(512 * MIB), memory_cgroup(120 * MIB, swappiness=100) as cgroup:
+        (finished,) = run_session("swap", runs_dir, str(cgroup))
+    run = read_run(finished["path"])
+    assert finished["status"] == "done", finished
+    crossed = next(s for s in run.stages if s["name"] == "swap_crossed")["crossed_at"]
+    alarms = [e for e in run.events if e["kind"] == "swap"]
+    assert alarms, run.events
+    assert alarms[0]["t"] - crossed <= 1.0
+    assert max(row[3] for row in run.proc()) > 100 * MIB
+
+
+def engine_pid(memtop_pid: int) -> int:
+    from memtop.engine.procfs import children
+
+    for pid in children(memtop_pid):
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            if b"spawn_main" in f.read():
+                return pid
+    raise AssertionError("no engine process")
+
+
+def test_engine_killed_keeps_a_readable_file_losing_at_most_0_2_s(runs_dir):
+    cli = subprocess.Popen([sys.executable, "-m", "memtop", "run", "--no-tui", "--runs-dir",
+                            str(runs_dir), "--", sys.executable, "-c",
+                            "import time\nwhile True: time.sleep(0.01)"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 20
+        while not list(runs_dir.glob("*.db")) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(1.5)
+        engine = engine_pid(cli.pid)
+        killed_at = time.monotonic()
+        os.kill(engine, signal.SIGKILL)
+        cli.wait(timeout=20)
+    finally:
+        if cli.poll() is None:
+            cli.kill()
+    (path,) = runs_dir.glob("*.db")
+    run = read_run(str(path))
+    samples = run.samples()
+    assert len(samples) > 100
+    assert killed_at - samples[-1][0] <= 0.2
+    # The session did not outlive its engine (PR_SET_PDEATHSIG).
+    time.sleep(0.5)
+    assert not _alive(run.meta["pid"])
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except FileNotFoundError:
+        return False
+
+
+def test_eight_sessions_in_parallel_complete_and_are_stored(runs_dir):
+    finished = run_session("ok", runs_dir, parallel=8, count=8)
+    assert len(finished) == 8 and len({f["path"] for f in finished}) == 8
+    for message in finished:
+        run = read_run(message["path"])
+        assert run.meta["status"] == "done" and len(run.stages) == 2 and run.samples()
