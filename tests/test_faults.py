@@ -5,6 +5,7 @@ runs as root here, so they run there. Everything they create is removed, whateve
 """
 
 import contextlib
+import itertools
 import os
 import shutil
 import signal
@@ -53,7 +54,7 @@ def assert_samples_reach_the_end(run) -> None:
     times = [t for t, _ in run.samples()]
     last_mark = run.stages[-1]
     assert times and times[-1] >= last_mark["t"] - 0.02
-    assert max(b - a for a, b in zip(times, times[1:], strict=False)) < 0.1
+    assert max(b - a for a, b in itertools.pairwise(times)) < 0.1
 
 
 @pytest.mark.parametrize(("how", "status", "cause"), [
