@@ -14,6 +14,7 @@ from common import MIB, emit
 
 from memtop.engine.diff import diff_stages
 from memtop.engine.replay import replayed_state
+from memtop.engine.run_state import RunBoard
 from memtop.engine.runspec import STAGES
 from memtop.engine.store import RunWriter, read_run
 
@@ -56,14 +57,19 @@ def main() -> None:
         for seed, path in enumerate(paths):
             write_hour(path, seconds, seed)
         size = os.path.getsize(paths[0])
+        # What the dashboard does: messages from the source, folded into its board.
         start = time.perf_counter()
         source = ReplaySource([read_run(paths[0])])
-        first_frame = source.poll()
+        board = RunBoard()
+        for message in source.poll():
+            board.apply(message)
         opened = time.perf_counter() - start
         start = time.perf_counter()
         source.seek(source.duration)
-        assert source.poll() and first_frame is not None
+        for message in source.poll():
+            board.apply(message)
         to_end = time.perf_counter() - start
+        assert board.runs[0].status == "done"
         start = time.perf_counter()
         a, b = (replayed_state(read_run(p)) for p in paths)
         rows = diff_stages(a.stages, b.stages)
