@@ -25,14 +25,17 @@ def one_run(count: int, size: int, interval_ms: float) -> dict:
     stages = [s for s in run.stages if s["name"].startswith("spike_")]
     truth = json.loads(run.meta["log_tail"].strip().splitlines()[-1])
     exact = caught = 0
+    worst = 0
     for stage, spike in zip(stages, truth, strict=True):
         # The truth: the child's own RSS at the top of its spike.
+        worst = max(worst, spike["top"] - stage["peak"])
         if stage["peak"] >= spike["top"] - RSS_COUNTER_SLACK:
             exact += 1
         height = spike["top"] - spike["before"]
         if (stage.get("sampled_peak") or 0) >= spike["before"] + 0.95 * height:
             caught += 1
     return {"spikes": len(stages), "exact": exact, "caught": caught,
+            "worst_shortfall_kib": worst // 1024,
             "populate_ms_median": round(median([s["populate_s"] for s in truth]) * 1000, 1),
             "hold_ms_median": round(median([s["hold_s"] for s in truth]) * 1000, 2),
             "free_ms_median": round(median([s["free_s"] for s in truth]) * 1000, 1)}
@@ -55,6 +58,8 @@ def report(count: int, size: int) -> None:
     emit({"bench": "peak_fidelity", "spike_mib": size // MIB, "spikes": count,
           "memtop_exact": f"{at_5['exact']}/{at_5['spikes']}",
           "memtop_exact_at_20ms": f"{at_20['exact']}/{at_20['spikes']}",
+          "worst_shortfall_kib": max(at_5["worst_shortfall_kib"], at_20["worst_shortfall_kib"]),
+          "tolerance_kib": RSS_COUNTER_SLACK // 1024,
           "caught_by_5ms_polling": f"{at_5['caught']}/{at_5['spikes']}",
           "caught_by_20ms_polling": f"{at_20['caught']}/{at_20['spikes']}",
           "populate_ms_median": at_5["populate_ms_median"],

@@ -11,10 +11,11 @@ import os
 from dataclasses import dataclass
 
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
-# Since Linux 6.2 a process's RSS counters are per-CPU and read approximately: any two readings
-# (statm, VmRSS, VmHWM) may disagree by up to one batch (32 pages, or 2 per CPU) on each CPU.
+# Since Linux 6.2 a process's RSS counters are per-CPU and read approximately: each reading
+# (statm, VmRSS, VmHWM) may be off by up to one batch (32 pages, or 2 per CPU) on each CPU, either
+# way, so two readings may disagree by twice that.
 _CPUS = os.cpu_count() or 1
-RSS_COUNTER_SLACK = max(32, 2 * _CPUS) * _CPUS * PAGE_SIZE
+RSS_COUNTER_SLACK = 2 * max(32, 2 * _CPUS) * _CPUS * PAGE_SIZE
 _KB = 1024
 
 

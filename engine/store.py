@@ -111,25 +111,34 @@ class Run:
     stages: list[dict[str, Any]]
     events: list[dict[str, Any]]
     _db: sqlite3.Connection = field(repr=False)
+    _rows: dict[str, list[tuple]] = field(default_factory=dict, repr=False)
 
     @property
     def run_id(self) -> str:
         return self.meta.get("run_id", os.path.basename(self.path).removesuffix(SUFFIX))
 
+    # Rows are written in time order, so rowid order is time order: no sort over 720,000 rows.
+    # A run file read back does not change (a file being written is followed by RunFollower,
+    # which queries on its own), so each table is read once.
     def samples(self) -> list[tuple[float, int]]:
-        return self._query("SELECT t, rss FROM samples ORDER BY t")
+        return self._cached("SELECT t, rss FROM samples ORDER BY rowid")
 
     def proc(self) -> list[tuple]:
-        return self._query("SELECT t, rss, hwm, swap, anon, file, nproc FROM proc ORDER BY t")
+        return self._cached("SELECT t, rss, hwm, swap, anon, file, nproc FROM proc ORDER BY rowid")
 
     def system(self) -> list[tuple]:
-        return self._query("SELECT * FROM system ORDER BY t")
+        return self._cached("SELECT * FROM system ORDER BY rowid")
 
     def gpu(self) -> list[tuple]:
         """(t, used by the session, device used, device total); empty without a GPU."""
         if not self.has_table("gpu"):
             return []
-        return self._query("SELECT t, used, device_used, device_total FROM gpu ORDER BY t")
+        return self._cached("SELECT t, used, device_used, device_total FROM gpu ORDER BY rowid")
+
+    def _cached(self, sql: str) -> list[tuple]:
+        if sql not in self._rows:
+            self._rows[sql] = self._query(sql)
+        return self._rows[sql]
 
     def has_table(self, name: str) -> bool:
         return bool(self._query(f"SELECT 1 FROM sqlite_master WHERE type = 'table' AND "

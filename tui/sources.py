@@ -5,7 +5,6 @@ replay goes through exactly the code path of a live run.
 
 from __future__ import annotations
 
-import bisect
 import threading
 import time
 from collections import deque
@@ -14,7 +13,7 @@ from typing import Any
 
 from memtop.engine.alarms import Thresholds
 from memtop.engine.follow import RunFollower
-from memtop.engine.replay import run_messages
+from memtop.engine.replay import RunStream
 from memtop.engine.runspec import RunSpec
 from memtop.engine.store import Run
 
@@ -90,15 +89,12 @@ class ReplaySource(Source):
     def __init__(self, runs: Sequence[Run], speed: float = 1.0, at_end: bool = False,
                  thresholds: Thresholds | None = None) -> None:
         self.title = "replay: " + ", ".join(r.run_id for r in runs)
-        pairs = sorted((p for run in runs for p in run_messages(run, thresholds)),
-                       key=lambda p: p[0])
-        self._times = [t for t, _ in pairs]
-        self._messages = [m for _, m in pairs]
-        self.duration = self._times[-1] if self._times else 0.0
+        self._streams = [RunStream(run, thresholds) for run in runs]
+        self.duration = max((s.duration for s in self._streams), default=0.0)
         self.speed = speed
         self.paused = False
         self._position = self.duration if at_end else 0.0
-        self._sent = 0  # messages already handed out
+        self._sent_upto = -1.0  # below zero: nothing sent yet, not even the opening
         self._last_tick = time.monotonic()
         self.reset = False  # True after a backward seek: the app must rebuild its state
 
@@ -112,15 +108,17 @@ class ReplaySource(Source):
             self._position = min(self.duration, self._position + (now - self._last_tick)
                                  * self.speed)
         self._last_tick = now
-        end = bisect.bisect_right(self._times, self._position)
-        out = self._messages[self._sent:end]
-        self._sent = end
+        if self._position <= self._sent_upto:
+            return []
+        out = [m for stream in self._streams
+               for m in stream.between(self._sent_upto, self._position)]
+        self._sent_upto = self._position
         return out
 
     def seek(self, position: float) -> None:
         position = max(0.0, min(self.duration, position))
         if position < self._position:
-            self._sent = 0
+            self._sent_upto = -1.0
             self.reset = True
         self._position = position
         self._last_tick = time.monotonic()
