@@ -7,7 +7,8 @@ import math
 import os
 import shutil
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from memtop import __version__, reports_cli
 from memtop.engine.errors import UserError
@@ -21,30 +22,32 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(_fail(f"{self.prog}: {message}"))
 
 
+def _number(cast: type, minimum: float, strict: bool) -> Callable[[str], Any]:
+    """An argparse type: a finite number of `cast` above (strict) or from `minimum`."""
+    kind = "whole number" if cast is int else "number"
+    bound = "positive" if strict and minimum == 0 else f"at least {minimum:g}"
+
+    def parse(text: str) -> Any:
+        try:
+            value = cast(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a {kind}: '{text}'") from None
+        if not math.isfinite(value) or value < minimum or (strict and value == minimum):
+            raise argparse.ArgumentTypeError(f"must be {bound}, not {text}")
+        return value
+
+    return parse
+
+
+_positive_float = _number(float, 0, strict=True)
+_positive_int = _number(int, 0, strict=True)
+_non_negative_int = _number(int, 0, strict=False)
+
+
 def _fail(message: str) -> int:
     one_line = " ".join(message.split())  # library messages (SQLite's) may hold newlines
     print(f"memtop: error: {one_line}", file=sys.stderr)
     return EXIT_USAGE
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: '{text}'") from None
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive number, not {text}")
-    return value
-
-
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: '{text}'") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must not be negative, not {text}")
-    return value
 
 
 def _batch_sizes(text: str) -> list[int]:
@@ -69,16 +72,6 @@ def _env_pairs(items: list[str]) -> dict[str, str]:
             raise UserError(f"--env takes KEY=VALUE, not '{item}'")
         env[key] = value
     return env
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: '{text}'") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be positive, not {text}")
-    return value
 
 
 def build_parser() -> argparse.ArgumentParser:

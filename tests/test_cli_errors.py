@@ -32,7 +32,7 @@ def assert_one_line_error(result, fragment: str) -> None:
     (["bench", "--batch-size", "1,x", "--no-tui"], "--batch-size"),
     (["bench", "--batch-size", "0", "--no-tui"], "must be positive"),
     (["bench", "--env", "NOEQUALS", "--no-tui"], "KEY=VALUE"),
-    (["bench", "--leak-iterations", "-1", "--no-tui"], "must not be negative"),
+    (["bench", "--leak-iterations", "-1", "--no-tui"], "must be at least 0"),
     (["frobnicate"], "invalid choice"),
     (["show", "no-such-run"], "run not found"),
     (["run", "--no-tui"], "needs a command"),
