@@ -224,6 +224,9 @@ def _tui_app_class() -> type:
 
 
 def _run_app(args: argparse.Namespace, **kwargs: object) -> int:
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise UserError("the TUI needs a terminal: for text use memtop show, memtop diff "
+                        "--format, or --no-tui")
     app = _tui_app_class()(theme=args.theme, ascii=_ascii(args), runs_dir=args.runs_dir, **kwargs)
     try:
         app.run()
@@ -297,6 +300,9 @@ def _run_specs(args: argparse.Namespace, specs: list, parallel: int = 1) -> int:
     from memtop.headless import print_results, result_code, run_headless
 
     summary_path = getattr(args, "json_summary", None)
+    if not args.no_tui and not (sys.stdin.isatty() and sys.stdout.isatty()):
+        print("memtop: no terminal here: running without the TUI (--no-tui)", file=sys.stderr)
+        args.no_tui = True
     if args.no_tui:
         paths: list[str] = []
         code = run_headless(specs, parallel=parallel, paths=paths)

@@ -78,3 +78,14 @@ def test_backend_not_installed_names_the_extra(monkeypatch, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert err == ["memtop: error: backend 'openvino' is not installed: "
                    "pip install 'memtop[openvino]'"]
+
+
+def test_without_a_terminal_runs_fall_back_to_text_and_screens_refuse(runs_dir):
+    from tui_support import BENCH_RUNS
+
+    result = run_memtop("run", "--runs-dir", str(runs_dir), "--", "true")
+    assert result.returncode == 0 and "running without the TUI" in result.stderr
+    assert "memory by stage" in result.stdout
+    assert_one_line_error(run_memtop("replay", str(BENCH_RUNS[0])), "needs a terminal")
+    assert_one_line_error(run_memtop("diff", str(BENCH_RUNS[0]), str(BENCH_RUNS[1])),
+                          "needs a terminal")
