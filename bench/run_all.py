@@ -1,6 +1,6 @@
 """Runs every benchmark and writes their figures to bench/results/latest.json.
 
-    python bench/run_all.py            # the full suite (about 25 minutes on 2 cores)
+    python bench/run_all.py            # the full suite (about 16 minutes on 2 cores)
     python bench/run_all.py --quick    # a few minutes: smaller sizes and fewer repeats
 
 Each benchmark runs alone in its own process (side by side figures come from one process each).
