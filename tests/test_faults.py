@@ -23,6 +23,9 @@ from memtop.engine.store import read_run
 
 from conftest import HELPERS
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+from footprint import engine_of
+
 MIB = 1024 * 1024
 CGROUP_V1 = Path("/sys/fs/cgroup/memory")
 needs_root_cgroup = pytest.mark.skipif(
@@ -136,16 +139,6 @@ def test_real_swap_raises_the_alarm_within_a_second(runs_dir):
     assert max(row[3] for row in run.proc()) > 100 * MIB
 
 
-def engine_pid(memtop_pid: int) -> int:
-    from memtop.engine.procfs import children
-
-    for pid in children(memtop_pid):
-        with open(f"/proc/{pid}/cmdline", "rb") as f:
-            if b"spawn_main" in f.read():
-                return pid
-    raise AssertionError("no engine process")
-
-
 def test_engine_killed_keeps_a_readable_file_losing_at_most_0_2_s(runs_dir):
     cli = subprocess.Popen([sys.executable, "-m", "memtop", "run", "--no-tui", "--runs-dir",
                             str(runs_dir), "--", sys.executable, "-c",
@@ -156,7 +149,7 @@ def test_engine_killed_keeps_a_readable_file_losing_at_most_0_2_s(runs_dir):
         while not list(runs_dir.glob("*.db")) and time.monotonic() < deadline:
             time.sleep(0.1)
         time.sleep(1.5)
-        engine = engine_pid(cli.pid)
+        engine = engine_of(cli.pid)
         killed_at = time.monotonic()
         os.kill(engine, signal.SIGKILL)
         cli.wait(timeout=20)
