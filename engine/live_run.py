@@ -12,6 +12,7 @@ import json
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -27,7 +28,7 @@ from .attach import AttachedProcess
 from .gpu import GpuSampler, open_nvml
 from .leaks import analyze
 from .peaks import SampledPeak
-from .procfs import ProcessGone, descendants, read_status, reset_hwm
+from .procfs import ProcessGone, boot_id, descendants, read_status, reset_hwm
 from .runspec import RunSpec
 from .sampler import Sampler
 from .session import SPEC_ENV
@@ -67,6 +68,7 @@ class LiveRun:
             "label": spec.label, "kind": spec.kind, "command": spec.command,
             "status": "running", "t_start": self.t_start,
             "started_wall": time.time(), "interval_ms": spec.interval_ms,
+            "engine_host": socket.gethostname(), "boot_id": boot_id(),
         }
         self.writer = RunWriter(self.path, self.meta)
         self.stages: list[dict[str, Any]] = []

@@ -182,3 +182,21 @@ def cpu_model() -> str:
     except OSError:
         pass
     return "unknown"
+
+
+def boot_id() -> str:
+    """This boot's id: a pid means the same process only within one boot."""
+    try:
+        with open("/proc/sys/kernel/random/boot_id") as f:
+            return f.read().strip()
+    except OSError:
+        return ""
+
+
+def is_alive(pid: int) -> bool:
+    """Whether pid is a live (not zombie) process on this machine now."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except (OSError, IndexError):
+        return False

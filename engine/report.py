@@ -15,7 +15,8 @@ from .summary import stage_rows, summarize
 HEALTH_STYLE = {"good": "green", "acceptable": "yellow", "high": "dark_orange",
                 "critical": "bold red"}
 STATUS_STYLE = {"done": "green", "running": "cyan", "queued": "dim", "failed": "red",
-                "killed": "bold red", "cancelled": "dim", "detached": "cyan"}
+                "killed": "bold red", "cancelled": "dim", "detached": "cyan",
+                "interrupted": "bold red"}
 
 
 def fmt(value: float | None, spec: str = ",.1f", signed: bool = False) -> str:

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import sqlite3
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import UserError
+from .procfs import boot_id, is_alive
 
 SCHEMA_VERSION = 1
 # With the engine's 50 ms pump, a crash loses at most COMMIT_EVERY_S + 0.05 = 0.2 s of data.
@@ -199,7 +201,21 @@ def read_run(path: str) -> Run:
     if "run_id" not in meta:
         db.close()
         raise UserError(f"{path}: not a memtop run file (no run metadata)")
+    _mark_interrupted(meta)
     return Run(path=path, meta=meta, stages=stages, events=events, _db=db)
+
+
+def _mark_interrupted(meta: dict[str, Any]) -> None:
+    """A run still marked running whose session is gone on this machine, or that began before
+    this boot, was never finalized: its engine crashed or was killed. Say so."""
+    if meta.get("status") != "running" or not meta.get("boot_id"):
+        return
+    same_boot = meta["boot_id"] == boot_id()
+    if same_boot and (meta.get("engine_host") != socket.gethostname() or
+                      is_alive(int(meta.get("pid") or 0))):
+        return  # still going (or another machine's: unknown)
+    meta["status"] = "interrupted"
+    meta["cause"] = "the engine stopped before finishing this run (crash or kill)"
 
 
 def list_run_files(runs_dir: str) -> list[str]:

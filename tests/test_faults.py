@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from memtop.engine.client import EngineClient
+from memtop.engine.procfs import is_alive
 from memtop.engine.runspec import RunSpec
 from memtop.engine.store import read_run
 
@@ -163,15 +164,10 @@ def test_engine_killed_keeps_a_readable_file_losing_at_most_0_2_s(runs_dir):
     assert killed_at - samples[-1][0] <= 0.2
     # The session did not outlive its engine (PR_SET_PDEATHSIG).
     time.sleep(0.5)
-    assert not _alive(run.meta["pid"])
-
-
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
-    except FileNotFoundError:
-        return False
+    assert not is_alive(run.meta["pid"])
+    # Nothing finalized the run: read again, it says so instead of "running".
+    again = read_run(str(path)).meta
+    assert again["status"] == "interrupted" and "engine stopped" in again["cause"]
 
 
 def test_eight_sessions_in_parallel_complete_and_are_stored(runs_dir):
