@@ -7,7 +7,6 @@ yet collected it), /proc/PID/stat still holds its exit status.
 from __future__ import annotations
 
 import os
-import signal
 
 from .errors import UserError
 from .procfs import ProcessGone, StatmReader
@@ -66,7 +65,8 @@ def check_attachable(pid: int) -> str:
 
 
 class AttachedProcess:
-    """The part of subprocess.Popen that a run needs, for a process memtop did not start."""
+    """The part of subprocess.Popen that a run needs, for a process memtop did not start.
+    It has no way to signal: memtop only watches it, and stopping the run means detaching."""
 
     def __init__(self, pid: int) -> None:
         self.pid = pid
@@ -85,6 +85,3 @@ class AttachedProcess:
 
     def wait(self, timeout: float | None = None) -> int | None:
         return self.poll()
-
-    def send_signal(self, signum: int = signal.SIGTERM) -> None:
-        """Never: memtop only watches an attached process; stopping it means detaching."""

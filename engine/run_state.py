@@ -76,7 +76,6 @@ class RunBoard:
     def __init__(self) -> None:
         self.runs: list[RunState] = []
         self._by_id: dict[str, RunState] = {}
-        self.idle = False
         self.fatal: str | None = None
 
     def _next_queued(self) -> RunState | None:
@@ -90,10 +89,8 @@ class RunBoard:
                 else "bench"
             state = RunState(backend=spec["backend"], model=spec["model"], kind=kind)
             self.runs.append(state)
-            self.idle = False
             return state
         if kind == "idle":
-            self.idle = True
             return None
         if kind == "fatal":
             self.fatal = message["message"]

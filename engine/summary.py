@@ -10,8 +10,6 @@ from typing import Any
 MIB = 1024 * 1024
 # Health by peak RSS (seed 001): good < 1 GiB, acceptable 1-3, high 3-5, critical > 5.
 HEALTH_LIMITS_MIB = ((1024, "good"), (3072, "acceptable"), (5120, "high"))
-SWAP_INFO_MIB = 100
-SWAP_WARNING_MIB = 1000
 
 
 def mib(value: float | None) -> float | None:

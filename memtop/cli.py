@@ -12,6 +12,7 @@ from typing import Any
 
 from memtop import __version__, reports_cli
 from memtop.engine.errors import UserError
+from memtop.engine.runspec import WEIGHTS
 
 EXIT_USAGE = 2
 FORMATS = ("table", "markdown", "json", "csv")
@@ -84,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
                                           "(default: every installed backend)")
     bench.add_argument("--model", default="gpt2_medium_en",
                        help="keras-hub preset name or local preset directory")
-    bench.add_argument("--weights", choices=("auto", "preset", "random"), default="auto",
+    bench.add_argument("--weights", choices=WEIGHTS, default="auto",
                        help="auto: the real preset when it loads, else random weights")
     bench.add_argument("--prompt", default="Hello")
     bench.add_argument("--second-prompt", default="Test")
