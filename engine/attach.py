@@ -9,21 +9,7 @@ from __future__ import annotations
 import os
 
 from .errors import UserError
-from .procfs import ProcessGone, StatmReader
-
-_STAT_STATE = 0  # fields after the ")" that closes the command name
-_STAT_EXIT_CODE = 49  # field 52 of /proc/PID/stat: the status waitpid() would report
-
-
-def read_stat(pid: int) -> tuple[str, int | None] | None:
-    """(state letter, exit status or None) from /proc/PID/stat; None once it is gone."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-    except (FileNotFoundError, ProcessLookupError):
-        return None
-    exit_code = int(fields[_STAT_EXIT_CODE]) if len(fields) > _STAT_EXIT_CODE else None
-    return fields[_STAT_STATE], exit_code
+from .procfs import ProcessGone, StatmReader, read_stat
 
 
 def _returncode(status: int) -> int:

@@ -28,7 +28,7 @@ from .attach import AttachedProcess
 from .gpu import GpuSampler, open_nvml
 from .leaks import analyze
 from .peaks import SampledPeak
-from .procfs import ProcessGone, boot_id, descendants, read_status, reset_hwm
+from .procfs import ProcessGone, boot_id, read_status, reset_hwm
 from .runspec import RunSpec
 from .sampler import Sampler
 from .session import SPEC_ENV
@@ -99,6 +99,11 @@ class LiveRun:
         self.send({"type": "started", "run": self.run_id, "path": self.path,
                    "pid": self.process.pid, "t": self.t_start, "meta": self.meta})
 
+    @property
+    def attached(self) -> bool:
+        """Watching a process memtop did not start: never signalled, only let go."""
+        return self.spec.attach_pid is not None
+
     def _start_gpu_sampler(self) -> GpuSampler | None:
         if self.spec.device != "gpu":
             return None
@@ -107,8 +112,7 @@ class LiveRun:
         self.writer.set_meta({"nvml": self.meta["nvml"]})
         if reader is None:
             return None
-        pid = self.process.pid
-        sampler = GpuSampler(reader, lambda: {pid, *descendants(pid)}, self._inbox)
+        sampler = GpuSampler(reader, lambda: self.sampler.tree, self._inbox)
         sampler.start()
         return sampler
 
@@ -237,9 +241,8 @@ class LiveRun:
             status = read_status(pid)
         except ProcessGone:
             return
-        attached = self.spec.attach_pid is not None
-        reset = attached and reset_hwm(pid)
-        exact = attached and self._external_reset_ok
+        reset = self.attached and reset_hwm(pid)
+        exact = self.attached and self._external_reset_ok
         self._external_reset_ok = reset
         self._on_event({"type": "stage", "name": name, "t": t, "t_end": time.monotonic(),
                         "wall": time.time(), "rss": status.rss, "swap": status.swap,
@@ -249,21 +252,20 @@ class LiveRun:
     def request_stop(self) -> None:
         if self.stop_requested_at is None and self.process.poll() is None:
             self.stop_requested_at = time.monotonic()
-            if self.spec.attach_pid is None:  # an attached process is only let go
-                self._signal(signal.SIGTERM)
+            self._signal(signal.SIGTERM)
 
     def enforce_stop(self, now: float) -> None:
         if self.stop_requested_at is not None and now - self.stop_requested_at > KILL_GRACE_S:
             self._signal(signal.SIGKILL)
 
     def _signal(self, signum: int) -> None:
-        if self.spec.attach_pid is not None:
+        if self.attached:
             return  # never signal a process memtop only watches
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.process.pid, signum)
 
     def finished(self) -> bool:
-        if self.spec.attach_pid is not None and self.stop_requested_at is not None:
+        if self.attached and self.stop_requested_at is not None:
             return True  # detached
         if self.process.poll() is None:
             return False
@@ -281,7 +283,8 @@ class LiveRun:
             self.gpu_sampler.join(timeout=2.0)
         self._signal(signal.SIGKILL)  # anything the session left behind in its group
         self.pump(time.monotonic())
-        end = self._outcome()
+        log_tail = self._log_tail()
+        end = self._outcome(log_tail)
         now = time.monotonic()
         summary = summarize(self.stages, swap_peak=self.max_swap, sampled_max=self.max_rss)
         self.writer.commit()
@@ -291,7 +294,7 @@ class LiveRun:
         self.writer.set_meta(analysis)
         result = {"status": end["status"], "cause": end["cause"], "user_error": end["user_error"],
                   "returncode": self.process.returncode, "t_end": now,
-                  "ended_wall": time.time(), "summary": summary, "log_tail": self._log_tail()}
+                  "ended_wall": time.time(), "summary": summary, "log_tail": log_tail}
         self.meta.update(result)
         self.writer.set_meta(result)
         self.writer.add_event(now, "end", end["level"], f"{end['status']}: {end['cause']}")
@@ -301,14 +304,13 @@ class LiveRun:
                    **{k: v for k, v in result.items() if k != "log_tail"}})
         return result
 
-    def _outcome(self) -> dict[str, Any]:
+    def _outcome(self, log_tail: str) -> dict[str, Any]:
         rc = self.process.returncode
-        attached = isinstance(self.process, AttachedProcess)
         if self.stop_requested_at is not None:
-            if attached:
+            if self.attached:
                 return _end("detached", "detached by the user (the process goes on)", "info")
             return _end("killed", "stopped by the user", "warning")
-        if attached and not self.process.status_known:
+        if isinstance(self.process, AttachedProcess) and not self.process.status_known:
             return _end("done", "exited (its parent collected the exit status first)", "info")
         if rc is not None and rc < 0:
             name = signal.Signals(-rc).name if -rc in signal.valid_signals() else str(-rc)
@@ -321,9 +323,9 @@ class LiveRun:
                         user_error=bool(self.error.get("user")))
         if rc == 0 and (self.done or self.spec.kind != "bench"):
             return _end("done", "completed" if self.done else "exited with status 0", "info")
-        if attached:
+        if self.attached:
             return _end("failed", f"exited with status {rc}", "error")
-        tail = self._log_tail().strip().splitlines()
+        tail = log_tail.strip().splitlines()
         return _end("failed", f"exit code {rc}" + (f": {tail[-1]}" if tail else ""), "error")
 
     def _log_tail(self) -> str:

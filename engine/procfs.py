@@ -193,10 +193,23 @@ def boot_id() -> str:
         return ""
 
 
-def is_alive(pid: int) -> bool:
-    """Whether pid is a live (not zombie) process on this machine now."""
+_STAT_STATE = 0  # fields after the ")" that closes the command name
+_STAT_EXIT_CODE = 49  # field 52 of /proc/PID/stat: the status waitpid() would report
+
+
+def read_stat(pid: int) -> tuple[str, int | None] | None:
+    """(state letter, exit status or None) from /proc/PID/stat; None once it is gone. While a
+    process is a zombie (not yet collected by its parent), the exit status is still there."""
     try:
         with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
-    except (OSError, IndexError):
-        return False
+            fields = f.read().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    exit_code = int(fields[_STAT_EXIT_CODE]) if len(fields) > _STAT_EXIT_CODE else None
+    return fields[_STAT_STATE], exit_code
+
+
+def is_alive(pid: int) -> bool:
+    """Whether pid is a live (not zombie) process on this machine now."""
+    stat = read_stat(pid) if pid > 0 else None
+    return stat is not None and stat[0] not in ("Z", "X")

@@ -10,13 +10,18 @@ from rich import box
 from rich.table import Table
 
 from .store import Run
-from .summary import stage_rows, summarize
+from .summary import MIB, stage_rows, summarize
 
 HEALTH_STYLE = {"good": "green", "acceptable": "yellow", "high": "dark_orange",
                 "critical": "bold red"}
 STATUS_STYLE = {"done": "green", "running": "cyan", "queued": "dim", "failed": "red",
                 "killed": "bold red", "cancelled": "dim", "detached": "cyan",
                 "interrupted": "bold red"}
+
+
+def fmt_mib(value: float | None, signed: bool = False) -> str:
+    """Bytes as whole MiB ("MB" on screen, as the seeds), "-" for none."""
+    return fmt(None if value is None else value / MIB, ",.0f", signed=signed)
 
 
 def fmt(value: float | None, spec: str = ",.1f", signed: bool = False) -> str:
@@ -47,7 +52,7 @@ def run_statistics(run: Run) -> dict[str, Any]:
 
 def run_json(run: Run) -> dict[str, Any]:
     meta = run.meta
-    spec = meta.get("spec") or {}
+    spec = run.spec
     stages = [{**row, "t": s["t"], "latency_s": s.get("latency"),
                "tokens_generated": s.get("tokens_generated"), "batch_size": s.get("batch_size"),
                "allocator": s.get("allocator")}
@@ -214,7 +219,7 @@ WIDE_COLUMNS = 120
 
 def _variant(run: Run) -> str:
     """What sets a run apart from its backend's others in one table: batch size, training."""
-    spec = run.meta.get("spec") or {}
+    spec = run.spec
     parts = []
     if spec.get("batch_size", 1) != 1:
         parts.append(f"b{spec['batch_size']}")
@@ -266,12 +271,12 @@ def batch_table(runs: Sequence[Run]) -> Table:
     for run in runs:
         by_backend.setdefault(run.meta.get("backend", "?"), []).append(run)
     for backend, group in by_backend.items():
-        group.sort(key=lambda r: (r.meta.get("spec") or {}).get("batch_size", 1))
+        group.sort(key=lambda r: r.spec.get("batch_size", 1))
         base = run_summary(group[0]).get("peak_mb")
         for run in group:
             s = run_summary(run)
             factor = s["peak_mb"] / base if base and s.get("peak_mb") else None
-            table.add_row(backend, str((run.meta.get("spec") or {}).get("batch_size", 1)),
+            table.add_row(backend, str(run.spec.get("batch_size", 1)),
                           fmt(s.get("peak_mb"), ",.0f"), fmt(s.get("compilation_mb"), ",.0f"),
                           fmt(factor, ".2f"), fmt(s.get("tokens_per_s"), ".2f"))
     return table

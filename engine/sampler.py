@@ -30,6 +30,7 @@ class Sampler(threading.Thread):
         self.out = out
         self._halt = threading.Event()
         self._readers: dict[int, StatmReader] = {}
+        self.tree: frozenset[int] = frozenset({pid})  # the session's processes, for others
         self._cgroup = CgroupReader(pid)
         # OOM kills per cgroup directory when the session was first seen in it: a process can
         # move between cgroups, and the OOM killer counts in the one whose limit was hit.
@@ -49,6 +50,7 @@ class Sampler(threading.Thread):
                 self._readers[pid] = StatmReader(pid)
             except ProcessGone:
                 continue
+        self.tree = frozenset(self._readers)  # replaced whole: safe to read from other threads
 
     def _read_tree(self) -> tuple[int, int]:
         """(RSS of the whole tree, RSS of the session's own process); raises if it is gone."""

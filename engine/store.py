@@ -116,6 +116,11 @@ class Run:
     _rows: dict[str, list[tuple]] = field(default_factory=dict, repr=False)
 
     @property
+    def spec(self) -> dict[str, Any]:
+        """What the run was asked to do (RunSpec as stored; empty for older files)."""
+        return self.meta.get("spec") or {}
+
+    @property
     def run_id(self) -> str:
         return self.meta.get("run_id", os.path.basename(self.path).removesuffix(SUFFIX))
 

@@ -6,7 +6,7 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from rich.console import Group
+from rich.console import Console, Group
 from rich.live import Live
 from rich.table import Table
 
@@ -16,16 +16,15 @@ from memtop.engine.report import (
     STATUS_STYLE,
     batch_table,
     comparison_table,
-    fmt,
+    fmt_mib,
     stage_table,
     summary_table,
 )
 from memtop.engine.run_state import RunBoard, RunState
 from memtop.engine.runspec import RunSpec
-from memtop.engine.store import read_run
+from memtop.engine.store import Run, read_run
 from memtop.output import console
 
-MIB = 1024 * 1024
 REFRESH_PER_S = 4
 
 
@@ -36,14 +35,10 @@ def progress_table(board: RunBoard) -> Table:
         table.add_column(name, justify="right" if "MB" in name or name == "elapsed" else "left")
     for run in board.runs:
         table.add_row(run.title_name, f"[{STATUS_STYLE.get(run.status, '')}]{run.status}[/]",
-                      run.stage or "-", f"{run.elapsed:6.1f}s", _mb(run.rss),
-                      _mb(max(run.hwm or 0, run.sampled_max) or None), _mb(run.swap),
+                      run.stage or "-", f"{run.elapsed:6.1f}s", fmt_mib(run.rss),
+                      fmt_mib(run.peak), fmt_mib(run.swap),
                       run.weights or "-")
     return table
-
-
-def _mb(value: int | None) -> str:
-    return fmt(None if value is None else value / MIB, ",.0f")
 
 
 def _finished_line(run: RunState) -> str:
@@ -51,18 +46,24 @@ def _finished_line(run: RunState) -> str:
     return f"[{style}]{run.title_name}: {run.status}[/] ({run.cause}) -> {run.path}"
 
 
-def print_comparison(paths: Sequence[str]) -> None:
-    """The comparison table of the runs at `paths`, then where their files are."""
-    out = console()
+def _readable_runs(paths: Sequence[str], out: Console) -> list[Run]:
+    """The runs at `paths`; a file that cannot be read is said in one line and left out."""
     runs = []
     for path in paths:
         try:
             runs.append(read_run(path))
         except UserError as exc:
             out.print(f"[red]{exc}[/]")
+    return runs
+
+
+def print_comparison(paths: Sequence[str]) -> None:
+    """The comparison table of the runs at `paths`, then where their files are."""
+    out = console()
+    runs = _readable_runs(paths, out)
     if runs:
         out.print(comparison_table(runs, width=out.width))
-        if len({(r.meta.get("spec") or {}).get("batch_size", 1) for r in runs}) > 1:
+        if len({r.spec.get("batch_size", 1) for r in runs}) > 1:
             out.print(batch_table(runs))
         out.print("run files:")
         for run in runs:
@@ -76,12 +77,7 @@ def _interrupt(*_: object) -> None:
 def print_stage_tables(paths: Sequence[str]) -> None:
     """For runs of any program: each run's stage table and summary."""
     out = console()
-    for path in paths:
-        try:
-            run = read_run(path)
-        except UserError as exc:
-            out.print(f"[red]{exc}[/]")
-            continue
+    for run in _readable_runs(paths, out):
         out.print(stage_table(run))
         out.print(summary_table(run))
         out.print(f"run file: {run.path}")

@@ -24,6 +24,7 @@ PAINT_EVERY_S = 0.25  # cards repaint at most four times a second (htop: 1.5); a
 WIDE_COLUMNS = 150  # two columns of cards from this width
 SEEK_STEP_S = 5.0
 URGENT = {"queued", "started", "stage", "finished", "alarm", "cancelled"}
+REPLAY_ACTIONS = {"pause", "faster", "slower", "seek", "seek_to"}
 
 
 class DashboardScreen(Screen):
@@ -48,6 +49,7 @@ class DashboardScreen(Screen):
     def __init__(self, source: Source, ascii: bool = False) -> None:
         super().__init__()
         self.source = source
+        self.replay = source if isinstance(source, ReplaySource) else None
         self.ascii = ascii
         self.board = RunBoard()
         self.alarms: list[dict] = []
@@ -58,7 +60,7 @@ class DashboardScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(id="banner")
-        if isinstance(self.source, ReplaySource):
+        if self.replay is not None:
             yield Static(id="replay-bar")
         yield VerticalScroll(id="cards")
         yield Footer()
@@ -76,8 +78,8 @@ class DashboardScreen(Screen):
 
     def tick(self) -> None:
         source = self.source
-        if isinstance(source, ReplaySource) and source.reset:
-            source.reset = False
+        if self.replay is not None and self.replay.reset:
+            self.replay.reset = False
             self._rebuild()
         urgent = False
         for message in source.poll():
@@ -92,10 +94,11 @@ class DashboardScreen(Screen):
         if urgent or now - self._painted >= PAINT_EVERY_S:
             self._painted = now
             self._sync_cards()
-        if isinstance(source, ReplaySource):
-            state = "paused" if source.paused else f"x{source.speed:g}"
+        if self.replay is not None:
+            replay = self.replay
+            state = "paused" if replay.paused else f"x{replay.speed:g}"
             self.query_one("#replay-bar", Static).update(
-                f"replay {fmt_duration(source.position)} / {fmt_duration(source.duration)}"
+                f"replay {fmt_duration(replay.position)} / {fmt_duration(replay.duration)}"
                 f"  {state}   space pause · +/- speed · ←/→ seek · home/end")
 
     def _rebuild(self) -> None:
@@ -189,27 +192,26 @@ class DashboardScreen(Screen):
         mark(state.run_id, f"mark {self._marks}")
         self.notify(f"{state.title_name}: mark {self._marks}", timeout=2)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Replay keys do nothing on a live dashboard."""
+        return self.replay is not None or action not in REPLAY_ACTIONS
+
     def action_pause(self) -> None:
-        if isinstance(self.source, ReplaySource):
-            self.source.toggle_pause()
+        self.replay.toggle_pause()
 
     def action_faster(self) -> None:
-        if isinstance(self.source, ReplaySource):
-            self.source.faster()
+        self.replay.faster()
 
     def action_slower(self) -> None:
-        if isinstance(self.source, ReplaySource):
-            self.source.slower()
+        self.replay.slower()
 
     def action_seek(self, direction: int) -> None:
-        if isinstance(self.source, ReplaySource):
-            self.source.seek(self.source.position + direction * SEEK_STEP_S)
-            self.tick()
+        self.replay.seek(self.replay.position + direction * SEEK_STEP_S)
+        self.tick()
 
     def action_seek_to(self, end: int) -> None:
-        if isinstance(self.source, ReplaySource):
-            self.source.seek(self.source.duration if end else 0.0)
-            self.tick()
+        self.replay.seek(self.replay.duration if end else 0.0)
+        self.tick()
 
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 2:

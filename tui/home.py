@@ -26,10 +26,8 @@ from textual.widgets import (
 from memtop.engine.backends import installed_backends
 from memtop.engine.errors import UserError
 from memtop.engine.processes import list_processes
-from memtop.engine.report import fmt, run_summary
+from memtop.engine.report import fmt, fmt_mib, run_summary
 from memtop.engine.store import list_run_files, read_run
-
-from .render import fmt_mib
 
 PROCESSES_EVERY_S = 2.0
 

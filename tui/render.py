@@ -88,12 +88,6 @@ def timeline(bands: Sequence[tuple[str, int]], styles: Sequence[Style | str],
     return text
 
 
-def fmt_mib(value: float | None, signed: bool = False) -> str:
-    if value is None:
-        return "-"
-    return format(value / MIB, "+,.0f" if signed else ",.0f")
-
-
 def fmt_duration(seconds: float) -> str:
     if seconds < 60:
         return f"{seconds:4.1f}s"

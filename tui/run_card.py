@@ -9,10 +9,11 @@ from rich.text import Text
 from textual.widget import Widget
 
 from memtop.engine.history import resample_max
+from memtop.engine.report import fmt_mib
 from memtop.engine.run_state import RunState
 from memtop.engine.summary import MIB, health
 
-from .render import fmt_duration, fmt_mib, sparkline, timeline, timeline_bands
+from .render import fmt_duration, sparkline, timeline, timeline_bands
 
 SHORT_NAMES = {"tensorflow": "tf", "torch": "torch", "jax": "jax", "openvino": "ov"}
 HEALTH_CLASSES = ("health-good", "health-acceptable", "health-high", "health-critical")
