@@ -12,7 +12,7 @@ import time
 
 from common import MIB, emit
 
-from memtop.engine.procfs import children, read_status
+from memtop.engine.probes.procfs import children, read_status
 
 
 def engine_of(cli_pid: int) -> int:

@@ -11,7 +11,7 @@ import tempfile
 
 from common import GIB, HERE, MIB, emit, median, memtop
 
-from memtop.engine.procfs import RSS_COUNTER_SLACK
+from memtop.engine.probes.procfs import RSS_COUNTER_SLACK
 from memtop.engine.store import list_run_files, read_run
 
 

@@ -12,10 +12,9 @@ import time
 
 from common import MIB, emit
 
-from memtop.engine.diff import diff_stages
-from memtop.engine.replay import replayed_state
-from memtop.engine.run_state import RunBoard
-from memtop.engine.runspec import STAGES
+from memtop.engine.analysis.diff import diff_stages
+from memtop.engine.client import RunBoard, replayed_state
+from memtop.engine.spec import STAGES
 from memtop.engine.store import RunWriter, read_run
 
 HZ = 200

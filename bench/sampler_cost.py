@@ -9,7 +9,7 @@ import os
 import psutil
 from common import GIB, emit, hold_memory, median, timed
 
-from memtop.engine.procfs import StatmReader, read_status
+from memtop.engine.probes.procfs import StatmReader, read_status
 
 
 def measure(size: int, quick: bool) -> dict:

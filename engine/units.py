@@ -1,8 +1,12 @@
-"""Sizes and percentages as people write them on a command line.
+"""Sizes: memtop computes in bytes and shows MiB; this is the one place that says how.
 
-Decimal units are powers of 1000 (kB, MB, GB, TB); binary units are powers of 1024 (KiB, MiB,
-GiB, TiB). A bare letter (K, M, G, T) is binary, as in `free -h`, Docker and Kubernetes. A bare
-number is bytes. Case does not matter for the letter; `b`/`B` after it is optional.
+Labels: the seeds' tables say "MB" for 1024**2 bytes, and memtop's screens and tables keep their
+column names ("Peak MB"); `format_size` and `check` use binary units by name (MiB, GiB).
+
+Parsing, as people write sizes on a command line: decimal units are powers of 1000 (kB, MB, GB,
+TB); binary units are powers of 1024 (KiB, MiB, GiB, TiB). A bare letter (K, M, G, T) is binary,
+as in `free -h`, Docker and Kubernetes. A bare number is bytes. Case does not matter for the
+letter; `b`/`B` after it is optional.
 """
 
 from __future__ import annotations
@@ -12,8 +16,28 @@ import re
 
 from .errors import UserError
 
+MIB = 1024 * 1024
+GIB = 1024 * MIB
+
 _SIZE = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*([kmgtp]?)(i?)(b?)\s*$", re.IGNORECASE)
 _POWERS = {"": 0, "k": 1, "m": 2, "g": 3, "t": 4, "p": 5}
+
+
+def mib(value: float | None) -> float | None:
+    """Bytes to MiB; None stays None."""
+    return None if value is None else value / MIB
+
+
+def fmt(value: float | None, spec: str = ",.1f", signed: bool = False) -> str:
+    """A number for a table cell: `spec` as in format(), "-" for none."""
+    if value is None:
+        return "-"
+    return format(value, ("+" if signed else "") + spec)
+
+
+def fmt_mib(value: float | None, signed: bool = False) -> str:
+    """Bytes as whole MiB ("MB" on screen, as the seeds), "-" for none."""
+    return fmt(mib(value), ",.0f", signed=signed)
 
 
 def parse_size(text: str) -> int:

@@ -11,7 +11,7 @@ import os
 from contextlib import ContextDecorator
 from typing import Any
 
-_EVENT_FD_ENV = "MEMTOP_EVENT_FD"  # as memtop.engine.stagepoint.EVENT_FD_ENV
+_EVENT_FD_ENV = "MEMTOP_EVENT_FD"  # memtop.engine.spec.EVENT_FD_ENV (not imported: cost)
 _recorder: Any = None
 _looked = False
 
@@ -22,7 +22,7 @@ def _get_recorder() -> Any:
     if not _looked:
         _looked = True
         if os.environ.get(_EVENT_FD_ENV):
-            from memtop.engine.stagepoint import EventChannel, StageRecorder
+            from memtop.engine.session.stagepoint import EventChannel, StageRecorder
 
             channel = EventChannel.from_env()
             if channel is not None:

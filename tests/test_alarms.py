@@ -1,6 +1,6 @@
 """Alarms fire once when their condition starts."""
 
-from memtop.engine.alarms import AlarmWatch, Thresholds
+from memtop.engine.analysis.alarms import AlarmWatch, Thresholds
 
 MIB = 1024 * 1024
 

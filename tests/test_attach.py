@@ -9,7 +9,7 @@ import time
 import pytest
 
 from memtop.engine.client import EngineClient
-from memtop.engine.runspec import RunSpec
+from memtop.engine.spec import RunSpec
 from memtop.engine.store import read_run
 
 from conftest import HELPERS, run_memtop, show_json

@@ -11,8 +11,8 @@ import sys
 import pytest
 
 from memtop.engine.backends import BACKENDS
-from memtop.engine.procfs import RSS_COUNTER_SLACK
-from memtop.engine.runspec import STAGES, TRAINING_STAGES
+from memtop.engine.probes.procfs import RSS_COUNTER_SLACK
+from memtop.engine.spec import STAGES, TRAINING_STAGES
 
 from conftest import HELPERS, needs_backend, run_memtop, show_json
 

@@ -1,6 +1,6 @@
 """Stage-aligned comparison of two runs."""
 
-from memtop.engine.diff import diff_stages, diff_summary, stage_axis
+from memtop.engine.analysis.diff import diff_stages, diff_summary, stage_axis
 
 from conftest import MIB
 
@@ -36,7 +36,7 @@ def test_stage_axis_lines_runs_up_at_stage_starts():
 
 
 def test_settings_that_differ_are_listed():
-    from memtop.engine.diff import diff_settings
+    from memtop.engine.analysis.diff import diff_settings
 
     a = {"spec": {"backend": "jax", "dtype": "float32", "env": {}}, "weights": "random",
          "allocator_settings": {"XLA_PYTHON_CLIENT_PREALLOCATE": "true"}}

@@ -3,8 +3,8 @@
 import sys
 
 from memtop.engine.client import EngineClient
-from memtop.engine.procfs import RSS_COUNTER_SLACK
-from memtop.engine.runspec import RunSpec
+from memtop.engine.probes.procfs import RSS_COUNTER_SLACK
+from memtop.engine.spec import RunSpec
 from memtop.engine.store import read_run
 
 from conftest import HELPERS

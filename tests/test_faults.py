@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from memtop.engine.client import EngineClient
-from memtop.engine.procfs import is_alive
-from memtop.engine.runspec import RunSpec
+from memtop.engine.probes.procfs import is_alive
+from memtop.engine.spec import RunSpec
 from memtop.engine.store import read_run
 
 from conftest import HELPERS

@@ -4,12 +4,11 @@ back): the follower sees the run grow and end, through the same messages as a li
 import sys
 import time
 
-from memtop.engine.client import EngineClient
-from memtop.engine.run_state import RunBoard
-from memtop.engine.runspec import RunSpec
+from memtop.engine.client import EngineClient, RunBoard
+from memtop.engine.spec import RunSpec
 from memtop.tui.app import MemtopApp
-from memtop.tui.run_card import RunCard
 from memtop.tui.sources import FollowSource
+from memtop.tui.widgets.run_card import RunCard
 
 from conftest import HELPERS
 

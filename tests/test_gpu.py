@@ -8,8 +8,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from memtop.engine import allocators
-from memtop.engine.gpu import GpuSampler, open_nvml
+from memtop.engine.monitor.gpu_sampler import GpuSampler
+from memtop.engine.probes.nvml import open_nvml
+from memtop.engine.session import allocators
 
 from conftest import needs_backend, run_memtop
 

@@ -1,6 +1,6 @@
 """Bounded history keeps every spike."""
 
-from memtop.engine.history import MaxEnvelope, resample_max
+from memtop.engine.client import MaxEnvelope, resample_max
 
 
 def test_capacity_is_bounded_and_a_one_sample_spike_survives():

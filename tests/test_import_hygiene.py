@@ -19,8 +19,9 @@ def test_import_memtop_loads_no_numpy_or_framework():
 
 
 def test_cli_and_engine_client_load_no_framework():
-    assert loaded_after("import memtop.cli, memtop.engine.client, memtop.engine.report") == set()
+    modules = "memtop.cli, memtop.engine.client, memtop.engine.report.tables"
+    assert loaded_after(f"import {modules}") == set()
 
 
 def test_session_module_defers_framework_imports():
-    assert loaded_after("import memtop.engine.session, memtop.engine.models") == set()
+    assert loaded_after("import memtop.engine.session, memtop.engine.session.models") == set()

@@ -5,7 +5,7 @@ import sys
 import numpy as np
 import pytest
 
-from memtop.engine.leaks import analyze, least_squares
+from memtop.engine.analysis.leaks import analyze, least_squares
 
 from conftest import HELPERS, run_memtop, show_json
 

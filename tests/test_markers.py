@@ -54,7 +54,7 @@ def test_markers_do_nothing_outside_memtop():
             "@memtop.stage('f')\ndef f():\n    return 7\n"
             "memtop.mark('y')\n"
             "assert f() == 7 and not memtop.active()\n"
-            "print('memtop.engine.stagepoint' in sys.modules)")
+            "print('memtop.engine.session.stagepoint' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, env={"PATH": "/usr/bin:/bin"}).stdout
     assert out.strip() == "False"  # not even the recorder was loaded

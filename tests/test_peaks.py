@@ -1,6 +1,6 @@
 """Which samples count toward a stage's sampled maximum."""
 
-from memtop.engine.peaks import SampledPeak
+from memtop.engine.monitor.peaks import SampledPeak
 
 
 def test_samples_straddling_a_boundary_count_for_neither_stage():

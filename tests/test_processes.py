@@ -4,7 +4,7 @@ import os
 import subprocess
 import sys
 
-from memtop.engine.processes import list_processes
+from memtop.engine.probes.processes import list_processes
 
 
 def test_lists_a_big_child_near_the_top_and_sorted():

@@ -2,7 +2,7 @@
 
 import os
 
-from memtop.engine.procfs import (
+from memtop.engine.probes.procfs import (
     StatmReader,
     descendants,
     parse_psi,

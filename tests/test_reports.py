@@ -8,8 +8,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from memtop.engine.formats import STAGE_COLUMNS
-from memtop.engine.runspec import STAGES
+from memtop.engine.report.columns import STAGE_COLUMNS
+from memtop.engine.spec import STAGES
 from memtop.engine.store import read_run
 
 from conftest import run_memtop, write_run

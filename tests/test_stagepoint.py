@@ -3,8 +3,8 @@
 import json
 import os
 
-from memtop.engine import stagepoint
-from memtop.engine.stagepoint import EventChannel, StageRecorder
+from memtop.engine.session import stagepoint
+from memtop.engine.session.stagepoint import EventChannel, StageRecorder
 
 MIB = 1024 * 1024
 

@@ -3,8 +3,7 @@
 import numpy as np
 import pytest
 
-from memtop.engine.replay import run_start
-from memtop.engine.stats import rss_statistics, stage_windows
+from memtop.engine.analysis.stats import rss_statistics, stage_windows
 from memtop.engine.store import read_run
 
 from tui_support import run_path
@@ -16,11 +15,11 @@ MIB = 1024 * 1024
 def test_statistics_agree_with_numpy(backend):
     run = read_run(run_path(backend))
     samples = run.samples()
-    stats = rss_statistics(samples, run.stages, run_start(run))
+    stats = rss_statistics(samples, run.stages, run.start)
     t = np.array([s[0] for s in samples])
     v = np.array([s[1] for s in samples], dtype=float) / MIB
     for name, (begin, end) in zip([s["name"] for s in run.stages],
-                                  stage_windows(run.stages, run_start(run)), strict=True):
+                                  stage_windows(run.stages, run.start), strict=True):
         inside = v[(t > begin) & (t < end)]
         ours = stats["stages"][name]
         if inside.size == 0:

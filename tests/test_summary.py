@@ -2,7 +2,7 @@
 
 import pytest
 
-from memtop.engine.summary import health, stage_rows, summarize
+from memtop.engine.analysis.summary import health, stage_rows, summarize
 
 MIB = 1024 * 1024
 

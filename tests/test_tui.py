@@ -2,13 +2,13 @@
 
 import pytest
 
-from memtop.engine.runspec import STAGES
+from memtop.engine.spec import STAGES
 from memtop.engine.store import read_run
 from memtop.tui.app import MemtopApp
-from memtop.tui.dashboard import DashboardScreen
-from memtop.tui.diff import DiffScreen
 from memtop.tui.render import BLOCKS, timeline_bands
-from memtop.tui.run_card import RunCard
+from memtop.tui.screens.dashboard import DashboardScreen
+from memtop.tui.screens.diff import DiffScreen
+from memtop.tui.widgets.run_card import RunCard
 
 from conftest import write_run
 from tui_support import SWAP_RUN, replay_app, run_path

@@ -1,6 +1,8 @@
 """The memtop Textual app: themes, global keys, and the screens it opens.
 
-`MemtopApp(start=…)` is the one factory shared by the CLI and the tests.
+`MemtopApp(start=…)` is the one factory shared by the CLI and the tests. Screens ask for what
+they need by posting messages (tui/messages.py); reading run files happens in thread workers,
+so the event loop only draws and answers keys.
 """
 
 from __future__ import annotations
@@ -11,52 +13,20 @@ import signal
 from collections.abc import Sequence
 from typing import ClassVar, Literal
 
-from textual.app import App, ComposeResult
+from textual import on, work
+from textual.app import App
 from textual.binding import Binding, BindingType
-from textual.screen import ModalScreen
-from textual.widgets import Static
 
 from memtop.engine.errors import UserError
-from memtop.engine.replay import replayed_state
-from memtop.engine.runspec import RunSpec
-from memtop.engine.store import read_run
+from memtop.engine.spec import RunSpec
 
-from .dashboard import DashboardScreen
+from .messages import Attach, DiffReady, LoadFailed, OpenDiff, OpenReplay, SourceReady, StartBench
+from .screens.dashboard import DashboardScreen
+from .screens.help import HelpScreen
 from .sources import FollowSource, LiveSource, ReplaySource, Source
 from .themes import DEFAULT_THEME, THEME_VARIABLES, load_themes
 
 Start = Literal["home", "dashboard", "diff"]
-
-HELP = """\
-memtop keys
-
-  q, ctrl+c   quit (stops the engine and every session)
-  ?           this help          t   next theme
-  tab, ↑/↓    move between cards  enter  open the run's detail
-  e           event log (alarms, run ends, start-up problems)
-  d           diff (dashboard: the first two runs; home: the two marked)
-  s           stop the live runs
-  esc         back
-
-replay: space pause · + / - speed · ← / → seek 5 s · home / end
-live:   m add a marker to the selected run (attached processes: exact peak)
-home:   1 runs · 2 processes · 3 new benchmark · / filter processes
-        runs: enter replay · space mark · d diff marked · r reload
-        processes: enter attach
-"""
-
-
-class HelpScreen(ModalScreen):
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,question_mark", "app.pop_screen",
-                                                     "Close")]
-    DEFAULT_CSS = """
-    HelpScreen { align: center middle; }
-    HelpScreen > Static { width: auto; height: auto; padding: 1 2; border: round $primary;
-                          background: $surface; }
-    """
-
-    def compose(self) -> ComposeResult:
-        yield Static(HELP)
 
 
 class MemtopApp(App):
@@ -103,9 +73,9 @@ class MemtopApp(App):
         if self.start == "dashboard" and self.initial_source is not None:
             self.open_source(self.initial_source)
         elif self.start == "diff":
-            self.open_diff(*self.diff_paths)
+            self.load_diff(*self.diff_paths)
         else:
-            from .home import HomeScreen
+            from .screens.home import HomeScreen
 
             self.push_screen(HomeScreen(self.runs_dir))
 
@@ -115,48 +85,79 @@ class MemtopApp(App):
         self.sources.append(source)
         self.push_screen(DashboardScreen(source, ascii=self.ascii))
 
-    def open_replay(self, paths: Sequence[str], follow: bool = False) -> None:
-        try:
-            if follow:
-                self.open_source(FollowSource(paths[0]))
-            else:
-                self.open_source(ReplaySource([read_run(p) for p in paths]))
-        except UserError as exc:
-            self.notify(str(exc), severity="error")
+    @on(OpenReplay)
+    def _open_replay(self, request: OpenReplay) -> None:
+        self.load_source(request.paths, request.follow)
 
-    def open_diff(self, a: str, b: str) -> None:
-        from .diff import DiffScreen
+    @work(thread=True, exclusive=True, group="open", exit_on_error=False,
+          description="reading run files for a replay")
+    def load_source(self, paths: Sequence[str], follow: bool = False) -> None:
+        from memtop.engine.store import read_run
+
+        try:
+            source = FollowSource(paths[0]) if follow \
+                else ReplaySource([read_run(p) for p in paths])
+        except UserError as exc:
+            self.post_message(LoadFailed(str(exc)))
+            return
+        self.post_message(SourceReady(source))
+
+    @on(OpenDiff)
+    def _open_diff(self, request: OpenDiff) -> None:
+        self.load_diff(request.a, request.b)
+
+    @work(thread=True, exclusive=True, group="open", exit_on_error=False,
+          description="reading two run files for a diff")
+    def load_diff(self, a: str, b: str) -> None:
+        from memtop.engine.client import replayed_state
+        from memtop.engine.store import read_run
 
         try:
             states = [replayed_state(read_run(p)) for p in (a, b)]
         except UserError as exc:
-            self.notify(str(exc), severity="error")
+            self.post_message(LoadFailed(str(exc)))
             return
-        self.push_screen(DiffScreen(*states))
+        self.post_message(DiffReady(*states))
 
-    def start_bench(self, backends: str, model: str, weights: str, isolate: bool) -> None:
+    @on(SourceReady)
+    def _source_ready(self, ready: SourceReady) -> None:
+        self.open_source(ready.source)
+
+    @on(DiffReady)
+    def _diff_ready(self, ready: DiffReady) -> None:
+        from .screens.diff import DiffScreen
+
+        self.push_screen(DiffScreen(ready.a, ready.b))
+
+    @on(LoadFailed)
+    def _load_failed(self, failure: LoadFailed) -> None:
+        self.notify(failure.problem, severity="error")
+
+    @on(StartBench)
+    def _start_bench(self, request: StartBench) -> None:
         from memtop.engine.backends import parse_backends
-        from memtop.engine.models import check_model_argument
+        from memtop.engine.catalog import check_model_argument
 
         try:
-            names = parse_backends(backends or None)
-            check_model_argument(model, weights)
+            names = parse_backends(request.backends or None)
+            check_model_argument(request.model, request.weights)
         except UserError as exc:
             self.notify(str(exc), severity="error")
             return
-        specs = [RunSpec(backend=b, model=model, weights=weights, isolate=isolate,
-                         runs_dir=self.runs_dir) for b in names]
+        specs = [RunSpec(backend=b, model=request.model, weights=request.weights,
+                         isolate=request.isolate, runs_dir=self.runs_dir) for b in names]
         self.open_source(LiveSource(specs))
 
-    def attach(self, pid: int) -> None:
-        from memtop.engine.attach import check_attachable
+    @on(Attach)
+    def _attach(self, request: Attach) -> None:
+        from memtop.engine.probes.attach import check_attachable
 
         try:
-            name = check_attachable(pid)
+            name = check_attachable(request.pid)
         except UserError as exc:
             self.notify(str(exc), severity="error")
             return
-        self.open_source(LiveSource([RunSpec(backend="", model=name, attach_pid=pid,
+        self.open_source(LiveSource([RunSpec(backend="", model=name, attach_pid=request.pid,
                                              runs_dir=self.runs_dir)]))
 
     # ---- global actions --------------------------------------------------------------------

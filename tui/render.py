@@ -13,9 +13,10 @@ from typing import Any
 from rich.style import Style
 from rich.text import Text
 
+from memtop.engine.units import MIB
+
 BLOCKS = " ▁▂▃▄▅▆▇█"
 ASCII_LEVELS = " .,-:=+*#"
-MIB = 1024 * 1024
 
 
 def sparkline(columns: Sequence[float | None], low: float, high: float, ascii: bool = False) -> str:

@@ -1,48 +1,56 @@
 """Where the dashboard's messages come from. Live, replayed and followed runs share one interface:
-`poll()` returns the engine messages that are due, and the app applies them to one RunBoard, so a
-replay goes through exactly the code path of a live run.
+`poll()` returns the engine messages that are due, and the dashboard folds them into one
+RunBoard, so a replay goes through exactly the code path of a live run.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Sequence
-from typing import Any
 
-from memtop.engine.alarms import Thresholds
-from memtop.engine.follow import RunFollower
-from memtop.engine.replay import RunStream
-from memtop.engine.runspec import RunSpec
-from memtop.engine.store import Run
+from memtop.engine import messages
+from memtop.engine.analysis.alarms import Thresholds
+from memtop.engine.client import EngineClient
+from memtop.engine.errors import UserError
+from memtop.engine.messages import Message
+from memtop.engine.spec import RunSpec
+from memtop.engine.store import BenchFollower, Run, RunStream
 
-Message = dict[str, Any]
+FOLLOW_EVERY_S = 0.1  # the follower itself reads the files at most four times a second
 
 
-class Source:
-    """The interface: messages due now, and (for replays) a clock the user controls."""
+class Source(ABC):
+    """Messages due now; live sources can also stop their runs and mark them."""
 
     live = False
-    seekable = False
     title = ""
 
+    @abstractmethod
     def poll(self) -> list[Message]:
-        raise NotImplementedError
+        """The messages that are due; never blocks."""
 
-    def close(self) -> None:
+    def stop_runs(self) -> bool:
+        """Stops the runs, where the source runs any; False where it cannot."""
+        return False
+
+    def mark(self, run_id: str, name: str) -> bool:
+        """A manual stage marker on a live run; False where the source cannot mark."""
+        return False
+
+    def close(self) -> None:  # noqa: B027  (most sources start nothing)
         """Ends whatever the source started (the engine and its sessions)."""
 
 
 class LiveSource(Source):
-    """A benchmark run by a fresh engine. A thread receives; the app's timer drains."""
+    """A benchmark run by a fresh engine. A thread receives; the dashboard's timer drains."""
 
     live = True
 
     def __init__(self, specs: Sequence[RunSpec], parallel: int = 1) -> None:
-        from memtop.engine.client import EngineClient
-
-        self.title = "live: " + ", ".join(s.backend for s in specs)
+        self.title = "live: " + ", ".join(s.backend or s.model for s in specs)
         self.paths: list[str] = []  # run files, as the engine starts them
         self._inbox: deque[Message] = deque()
         self._client = EngineClient()
@@ -69,11 +77,13 @@ class LiveSource(Source):
             out.append(message)
         return out
 
-    def stop_runs(self) -> None:
+    def stop_runs(self) -> bool:
         self._client.stop()
+        return True
 
-    def mark(self, run_id: str, name: str) -> None:
+    def mark(self, run_id: str, name: str) -> bool:
         self._client.mark(run_id, name)
+        return True
 
     def close(self) -> None:
         self._closing.set()
@@ -83,8 +93,6 @@ class LiveSource(Source):
 
 class ReplaySource(Source):
     """Saved runs played back on a clock: every run starts at 0; pause, speed, seek."""
-
-    seekable = True
 
     def __init__(self, runs: Sequence[Run], speed: float = 1.0, at_end: bool = False,
                  thresholds: Thresholds | None = None) -> None:
@@ -96,7 +104,7 @@ class ReplaySource(Source):
         self._position = self.duration if at_end else 0.0
         self._sent_upto = -1.0  # below zero: nothing sent yet, not even the opening
         self._last_tick = time.monotonic()
-        self.reset = False  # True after a backward seek: the app must rebuild its state
+        self.reset = False  # True after a backward seek: the view must rebuild its state
 
     @property
     def position(self) -> float:
@@ -135,14 +143,32 @@ class ReplaySource(Source):
 
 
 class FollowSource(Source):
-    """A run file another memtop is still writing, read as it grows (after an SSH drop)."""
+    """Run files another memtop is still writing, read as they grow (after an SSH drop): every
+    run of the benchmark the given file belongs to. A thread reads the files; `poll` drains."""
 
     def __init__(self, path: str) -> None:
         self.title = f"following {path}"
-        self._follower = RunFollower(path)
+        self._follower = BenchFollower(path)  # raises UserError here, for a bad file
+        self._inbox: deque[Message] = deque()
+        self._closing = threading.Event()
+        self._thread = threading.Thread(target=self._read, name="follower", daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        while not self._closing.wait(FOLLOW_EVERY_S):
+            try:
+                self._inbox.extend(self._follower.poll())
+            except UserError as exc:  # the file was damaged while being followed
+                self._inbox.append(messages.fatal(str(exc)))
+                return
 
     def poll(self) -> list[Message]:
-        return self._follower.poll()
+        out = []
+        while self._inbox:
+            out.append(self._inbox.popleft())
+        return out
 
     def close(self) -> None:
+        self._closing.set()
+        self._thread.join(timeout=2.0)
         self._follower.close()

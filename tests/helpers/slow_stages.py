@@ -2,7 +2,7 @@
 
 import time
 
-from memtop.engine.stagepoint import EventChannel, StageRecorder
+from memtop.engine.session.stagepoint import EventChannel, StageRecorder
 
 stages = StageRecorder(EventChannel.from_env(), collect=False)
 for name in ("one", "two", "three"):

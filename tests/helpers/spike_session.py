@@ -6,7 +6,7 @@ Run by tests/test_exact_peaks.py through the real engine (as a command session).
 import mmap
 import time
 
-from memtop.engine.stagepoint import EventChannel, StageRecorder
+from memtop.engine.session.stagepoint import EventChannel, StageRecorder
 
 SPIKE = 512 * 1024 * 1024
 

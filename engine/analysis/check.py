@@ -1,0 +1,106 @@
+"""`memtop check`: a run against memory budgets, for CI. Every breach is listed, not just the
+first; the caller exits 0 when there is none and 1 otherwise."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from ..errors import UserError
+from ..units import MIB, format_size
+from .summary import stage_peak
+
+
+class RunRecord(Protocol):
+    """What a check reads of a run (store.reader.Run is one)."""
+
+    meta: dict[str, Any]
+    stages: list[dict[str, Any]]
+
+    @property
+    def run_id(self) -> str: ...
+
+    def summary(self) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class Budgets:
+    max_peak: int | None = None  # bytes
+    max_stage_peak: tuple[tuple[str, int], ...] = ()
+    max_swap: int | None = None
+    max_leak: int | None = None  # bytes per iteration
+    baseline: RunRecord | None = None
+    max_regression: float | None = None  # 0.05 = 5%
+
+
+@dataclass(frozen=True)
+class Breach:
+    budget: str
+    limit: str
+    actual: str
+
+
+def _size(mb: float | None) -> str:
+    return "-" if mb is None else format_size(mb * MIB)
+
+
+def check_run(run: RunRecord, budgets: Budgets) -> tuple[list[Breach], list[str]]:
+    """(breaches, what was checked)."""
+    summary = run.summary()
+    breaches: list[Breach] = []
+    checked: list[str] = []
+    peak = summary.get("peak_mb")
+    if budgets.max_peak is not None:
+        checked.append("peak")
+        if peak is None or peak * MIB > budgets.max_peak:
+            breaches.append(Breach("peak", format_size(budgets.max_peak), _size(peak)))
+    stages = {s["name"]: s for s in run.stages}
+    for name, limit in budgets.max_stage_peak:
+        if name not in stages:
+            known = ", ".join(stages) or "none"
+            raise UserError(f"no stage '{name}' in {run.run_id} (its stages: {known})")
+        checked.append(f"{name} peak")
+        value = stage_peak(stages[name])
+        if value is None or value > limit:
+            breaches.append(Breach(f"{name} peak", format_size(limit),
+                                   _size(None if value is None else value / MIB)))
+    if budgets.max_swap is not None:
+        checked.append("swap")
+        swap = summary.get("swap_peak_mb") or 0.0
+        if swap * MIB > budgets.max_swap:
+            breaches.append(Breach("swap", format_size(budgets.max_swap), _size(swap)))
+    if budgets.max_leak is not None:
+        leak = run.meta.get("leak") or {}
+        slope = leak.get("slope_mb_per_iter")
+        if slope is None:
+            raise UserError(f"{run.run_id} has no leak measurement: record it with "
+                            "memtop bench --leak-iterations N")
+        checked.append("leak")
+        if slope * MIB > budgets.max_leak:
+            breaches.append(Breach("leak per iteration", format_size(budgets.max_leak),
+                                   _size(slope)))
+    if budgets.baseline is not None:
+        breaches += _regressions(run, budgets.baseline, budgets.max_regression or 0.0, checked)
+    return breaches, checked
+
+
+def _regressions(run: RunRecord, baseline: RunRecord, allowed: float,
+                 checked: list[str]) -> list[Breach]:
+    """The run's peak and each stage peak both runs have, against the baseline's."""
+    found = []
+    pairs: list[tuple[str, Any, Any]] = [
+        ("peak", run.summary().get("peak_mb"), baseline.summary().get("peak_mb"))]
+    base_stages = {s["name"]: s for s in baseline.stages}
+    for stage in run.stages:
+        if stage["name"] in base_stages:
+            value, base = stage_peak(stage), stage_peak(base_stages[stage["name"]])
+            pairs.append((f"{stage['name']} peak", value and value / MIB, base and base / MIB))
+    for what, value, base in pairs:
+        if value is None or base is None or base <= 0:
+            continue
+        checked.append(f"{what} vs baseline")
+        change = value / base - 1
+        if change > allowed:
+            found.append(Breach(f"{what} vs baseline", f"+{allowed:.1%} of {_size(base)}",
+                                f"{_size(value)} ({change:+.1%})"))
+    return found

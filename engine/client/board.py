@@ -1,0 +1,195 @@
+"""The clients' view of a submission: every run's state, folded from the engine's messages.
+
+One fold (`RunBoard.apply`) serves the live dashboard, replays, follows and the headless
+progress lines, whatever produced the messages (engine/messages.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..analysis.leaks import analyze
+from ..analysis.summary import current_summary
+from ..messages import Message
+from ..spec import kind_of
+from .history import MaxEnvelope
+
+HISTORY_BUCKETS = 1024  # per series: a few times the widest sparkline
+
+
+@dataclass
+class RunState:
+    backend: str
+    model: str
+    kind: str = "bench"  # bench, run (a command) or attach (a process memtop did not start)
+    status: str = "queued"  # queued, running, done, failed, killed, cancelled, detached
+    spec_id: str | None = None
+    run_id: str | None = None
+    path: str | None = None
+    t_start: float | None = None
+    t_last: float | None = None
+    rss: int | None = None
+    sampled_max: int = 0
+    hwm: int | None = None
+    swap: int = 0
+    swap_peak: int | None = None
+    stage: str | None = None
+    cause: str | None = None
+    user_error: bool = False
+    stored_summary: dict[str, Any] | None = None  # the engine's, once the run has finished
+    alarms: list[dict[str, Any]] = field(default_factory=list)
+    stages: list[dict[str, Any]] = field(default_factory=list)
+    iterations: list[dict[str, Any]] = field(default_factory=list)
+    gpu_used: int | None = None  # bytes the session holds on GPUs (NVML); None: n/a
+    gpu_history: MaxEnvelope = field(default_factory=lambda: MaxEnvelope(HISTORY_BUCKETS, 0.1))
+    meta: dict[str, Any] = field(default_factory=dict)
+    rss_history: MaxEnvelope = field(default_factory=lambda: MaxEnvelope(HISTORY_BUCKETS))
+    swap_history: MaxEnvelope = field(default_factory=lambda: MaxEnvelope(HISTORY_BUCKETS, 0.05))
+    version: int = 0  # bumped by every change: views redraw only what changed
+
+    @property
+    def title_name(self) -> str:
+        """What the run is called in lists: its backend, or for other programs its name."""
+        return self.backend if self.kind == "bench" else f"{self.kind}: {self.model}"
+
+    @property
+    def weights(self) -> str | None:
+        """The weights the session used (learnt while it runs), else those asked for."""
+        return self.meta.get("weights")
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        """The seeds' figures: the engine's once finished, else from what is known so far."""
+        return current_summary(self.stages, self.swap_peak, self.sampled_max or None,
+                               self.stored_summary)
+
+    @property
+    def leak(self) -> dict[str, Any] | None:
+        """The leak analysis so far, once iterations have been seen."""
+        return analyze(self.iterations) if self.iterations else None
+
+    @property
+    def foreign(self) -> list[str]:
+        return list(self.meta.get("foreign_frameworks") or [])
+
+    @property
+    def peak(self) -> int | None:
+        """The highest RSS known so far: kernel peaks where known, else the samples'."""
+        known = [v for v in (self.hwm, self.sampled_max or None) if v]
+        return max(known) if known else None
+
+    @property
+    def elapsed(self) -> float:
+        if self.t_start is None or self.t_last is None:
+            return 0.0
+        return self.t_last - self.t_start
+
+
+class RunBoard:
+    """All runs of one submission, in submission order."""
+
+    def __init__(self) -> None:
+        self.runs: list[RunState] = []
+        self._by_id: dict[str, RunState] = {}
+        self.fatal: str | None = None
+
+    def _queued(self, spec_id: str | None) -> RunState | None:
+        """The queued run with this spec id; without one (older files), the first queued."""
+        queued = [r for r in self.runs if r.status == "queued"]
+        if spec_id is not None:
+            return next((r for r in queued if r.spec_id == spec_id), None)
+        return queued[0] if queued else None
+
+    def apply(self, message: Message) -> RunState | None:
+        kind = message["type"]
+        if kind == "queued":
+            spec = message["spec"]
+            spec_id = message.get("id")
+            if spec_id is not None and any(r.spec_id == spec_id for r in self.runs):
+                return None  # announced already
+            state = RunState(backend=spec.get("backend", ""), model=spec.get("model", ""),
+                             kind=kind_of(spec), spec_id=message.get("id"))
+            self.runs.append(state)
+            return state
+        if kind in ("idle", "exited"):
+            return None
+        if kind == "fatal":
+            self.fatal = message["message"]
+            return None
+        if kind == "cancelled":
+            state = self._queued(message.get("id"))
+            if state:
+                state.status = "cancelled"
+            return state
+        if kind == "started":
+            state = self._queued(message.get("id"))
+            if state is None:
+                return None
+            state.status, state.run_id, state.path = "running", message["run"], message["path"]
+            state.t_start = state.t_last = message["t"]
+            state.meta.update(message.get("meta") or {})
+            self._by_id[state.run_id] = state
+            return state
+        if kind == "finished" and message.get("run") is None:  # a session that never started
+            state = self._queued(message.get("id"))
+            if state:
+                state.status, state.cause = message["status"], message["cause"]
+            return state
+        state = self._by_id.get(message.get("run", ""))
+        if state is None:
+            return None
+        state.version += 1
+        _FOLD[kind](state, message)
+        return state
+
+
+def _samples(state: RunState, message: Message) -> None:
+    state.rss = message["rss"][-1]
+    state.sampled_max = max(state.sampled_max, *message["rss"])
+    state.t_last = message["t"][-1]
+    state.rss_history.extend(message["t"], message["rss"])
+
+
+def _proc(state: RunState, message: Message) -> None:
+    state.hwm = message["hwm"] if state.hwm is None else max(state.hwm, message["hwm"])
+    state.swap = message["swap"]
+    state.swap_peak = max(state.swap_peak or 0, message["swap"])
+    state.swap_history.add(message["t"], message["swap"])
+
+
+def _stage(state: RunState, message: Message) -> None:
+    stage = message["stage"]
+    state.stages.append(stage)
+    state.stage = stage["name"]
+    state.hwm = max(state.hwm or 0, stage["peak"])
+    state.swap = stage.get("swap", state.swap)
+
+
+def _gpu(state: RunState, message: Message) -> None:
+    state.gpu_used = message["used"]
+    state.gpu_history.add(message["t"], message["used"])
+
+
+def _finished(state: RunState, message: Message) -> None:
+    state.status, state.cause = message["status"], message["cause"]
+    state.user_error = message.get("user_error", False)
+    state.stored_summary = message.get("summary")
+    state.t_last = message.get("t_end", state.t_last)
+    if state.status in ("killed", "failed"):
+        state.alarms.append({"type": "alarm", "run": state.run_id, "t": state.t_last,
+                             "kind": "end", "level": "error",
+                             "message": f"{state.status}: {state.cause}"})
+
+
+_FOLD = {
+    "samples": _samples,
+    "proc": _proc,
+    "system": lambda state, message: None,  # shown through alarms only, for now
+    "stage": _stage,
+    "iteration": lambda state, message: state.iterations.append(message["iteration"]),
+    "gpu": _gpu,
+    "meta": lambda state, message: state.meta.update(message["meta"]),
+    "alarm": lambda state, message: state.alarms.append(message),
+    "finished": _finished,
+}

@@ -1,0 +1,171 @@
+"""Every message between memtop's processes, defined once: kinds, fields, constructors, encoding.
+
+The engine sends these to its client over a pipe; replay (`store.stream.RunStream`) and follow
+(`store.follow.BenchFollower`) produce the very same messages from run files, so every view folds
+one stream (`client.board.RunBoard.apply`) whatever its source. Messages are plain maps, encoded
+with msgpack (never pickle). The row tuples below are also the run file's table columns
+(`store.schema`), so a row read back becomes a message by zipping it with its fields.
+
+Runs are named by their spec's `id` until they start (`queued`, `cancelled`, `started`, and a
+`finished` without a run), and by their `run` id (the run file's name) from `started` on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import msgpack
+
+Message = dict[str, Any]
+
+# Rows of the sampler's readings: message fields and run file columns, in this order.
+SAMPLE_FIELDS = ("t", "rss")
+PROC_FIELDS = ("t", "rss", "hwm", "swap", "anon", "file", "nproc")
+SYSTEM_FIELDS = ("t", "mem_available", "swap_total", "swap_free", "psi_some", "psi_full",
+                 "cgroup_usage", "cgroup_limit")
+GPU_FIELDS = ("t", "used", "device_used", "device_total")
+ALARM_FIELDS = ("t", "kind", "level", "message")
+# What a run's end says (also stored in its run file's metadata).
+END_FIELDS = ("status", "cause", "user_error", "returncode", "t_end", "summary")
+ALARM_KINDS = ("swap", "swap_growth", "pressure", "cgroup")
+
+# kind -> (fields besides "type", what it says). docs/architecture.md lists these (checked).
+ENGINE_MESSAGES: dict[str, tuple[tuple[str, ...], str]] = {
+    "queued": (("id", "spec"), "a run was accepted; `spec` is its RunSpec as a map"),
+    "cancelled": (("id", "spec"), "a queued run was dropped before it started"),
+    "started": (("id", "run", "path", "pid", "t", "meta"),
+                "its session began; `run` names it from now on, `path` is its run file"),
+    "samples": (("run", "t", "rss"), "RSS of the process tree, batched: lists of equal length"),
+    "proc": (("run", *PROC_FIELDS), "/proc/PID/status of the tree, about 20 a second"),
+    "system": (("run", *SYSTEM_FIELDS), "memory of the machine and the cgroup, twice a second"),
+    "gpu": (("run", *GPU_FIELDS), "NVML: the tree's GPU memory and the devices' (with a GPU)"),
+    "stage": (("run", "stage"), "a stage ended: its figures (see docs/metrics.md)"),
+    "iteration": (("run", "iteration"), "one leak-test iteration: RSS after a collection"),
+    "meta": (("run", "meta"), "facts learnt while it runs: versions, weights, frameworks"),
+    "alarm": (("run", *ALARM_FIELDS), "swap, pressure or a nearly full cgroup began"),
+    "finished": (("id", "run", "path", *END_FIELDS), "the run ended; `run` is None if it "
+                 "never started"),
+    "idle": ((), "the queue is empty and no run is going"),
+    "fatal": (("message",), "the engine failed; its runs were stopped and closed"),
+    "exited": ((), "the engine is gone: the last message of every stream"),
+}
+CLIENT_MESSAGES: dict[str, tuple[tuple[str, ...], str]] = {
+    "submit": (("runs", "parallel"), "run these specs, `parallel` at a time"),
+    "stop": ((), "stop every run and drop the queue; the engine exits when they are closed"),
+    "mark": (("run", "name"), "a stage boundary set from outside (a key in the TUI)"),
+}
+# From a session to the engine: JSON lines on the descriptor named by MEMTOP_EVENT_FD, written by
+# session.stagepoint (standard library only, so it cannot use this module).
+SESSION_EVENTS: dict[str, str] = {
+    "begin": "a memtop.stage() block opened (id, name, t, t_end)",
+    "stage": "a stage ended: t, t_end, rss, swap, peak, peak_exact and what the stage adds",
+    "iteration": "one leak-test iteration (i, rss, peak, ...)",
+    "meta": "facts about the session (meta)",
+    "error": "the session failed (user, message, traceback)",
+    "done": "the protocol completed",
+}
+KINDS = {**ENGINE_MESSAGES, **CLIENT_MESSAGES}
+
+
+def _row(kind: str, run: str, fields: Sequence[str], row: Sequence[Any]) -> Message:
+    return {"type": kind, "run": run, **dict(zip(fields, row, strict=True))}
+
+
+# ---- engine -> client ----------------------------------------------------------------------
+
+def queued(spec: dict[str, Any]) -> Message:
+    return {"type": "queued", "id": spec.get("id"), "spec": spec}
+
+
+def cancelled(spec: dict[str, Any]) -> Message:
+    return {"type": "cancelled", "id": spec.get("id"), "spec": spec}
+
+
+def started(spec_id: str | None, run: str, path: str, pid: int | None, t: float,
+            meta: dict[str, Any]) -> Message:
+    return {"type": "started", "id": spec_id, "run": run, "path": path, "pid": pid, "t": t,
+            "meta": meta}
+
+
+def samples(run: str, times: list[float], rss: list[int]) -> Message:
+    return {"type": "samples", "run": run, "t": times, "rss": rss}
+
+
+def proc(run: str, row: Sequence[Any]) -> Message:
+    return _row("proc", run, PROC_FIELDS, row)
+
+
+def system(run: str, row: Sequence[Any]) -> Message:
+    return _row("system", run, SYSTEM_FIELDS, row)
+
+
+def gpu(run: str, row: Sequence[Any]) -> Message:
+    return _row("gpu", run, GPU_FIELDS, row)
+
+
+def stage(run: str, figures: dict[str, Any]) -> Message:
+    return {"type": "stage", "run": run, "stage": figures}
+
+
+def iteration(run: str, figures: dict[str, Any]) -> Message:
+    return {"type": "iteration", "run": run, "iteration": figures}
+
+
+def meta(run: str, values: dict[str, Any]) -> Message:
+    return {"type": "meta", "run": run, "meta": values}
+
+
+def alarm(run: str, t: float, kind: str, level: str, message: str) -> Message:
+    return _row("alarm", run, ALARM_FIELDS, (t, kind, level, message))
+
+
+def finished(spec_id: str | None, run: str | None, path: str | None,
+             end: dict[str, Any]) -> Message:
+    """`end` holds END_FIELDS (missing ones read as None; `user_error` as False)."""
+    values = {key: end.get(key) for key in END_FIELDS}
+    values["user_error"] = bool(values["user_error"])
+    return {"type": "finished", "id": spec_id, "run": run, "path": path, **values}
+
+
+def idle() -> Message:
+    return {"type": "idle"}
+
+
+def fatal(message: str) -> Message:
+    return {"type": "fatal", "message": message}
+
+
+def exited() -> Message:
+    return {"type": "exited"}
+
+
+# ---- client -> engine ----------------------------------------------------------------------
+
+def submit(specs: Iterable[dict[str, Any]], parallel: int) -> Message:
+    return {"type": "submit", "runs": list(specs), "parallel": parallel}
+
+
+def stop() -> Message:
+    return {"type": "stop"}
+
+
+def mark(run: str, name: str) -> Message:
+    return {"type": "mark", "run": run, "name": name}
+
+
+# ---- the wire ------------------------------------------------------------------------------
+
+def encode(message: Message) -> bytes:
+    return msgpack.packb(message, use_bin_type=True)
+
+
+def decode(data: bytes) -> Message:
+    """A message from bytes; ValueError for anything that is not one of memtop's kinds."""
+    try:
+        message = msgpack.unpackb(data, raw=False, strict_map_key=False)
+    except Exception as exc:  # msgpack raises several types for bad bytes
+        raise ValueError(f"not a memtop message ({type(exc).__name__})") from None
+    if not isinstance(message, dict) or message.get("type") not in KINDS:
+        raise ValueError("not a memtop message")
+    return message

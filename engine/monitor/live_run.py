@@ -1,0 +1,274 @@
+"""One run in progress: its session, samplers, event stream, run file and messages out.
+
+Threads (the sampler, the GPU sampler, the event reader) only append to `self._inbox`;
+everything else (the run file, the messages to the client) happens in `pump`, called by the
+engine's main loop, so the SQLite connection and the pipe have one user each.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+from .. import messages
+from ..analysis.alarms import AlarmWatch, Thresholds
+from ..analysis.leaks import analyze
+from ..analysis.stats import rss_statistics
+from ..analysis.summary import current_summary
+from ..messages import Message
+from ..probes.attach import AttachedProcess
+from ..probes.nvml import open_nvml
+from ..probes.procfs import ProcessGone, boot_id, read_status, reset_hwm
+from ..spec import RunSpec
+from ..store.schema import SCHEMA_VERSION, SUFFIX
+from ..store.writer import RunWriter
+from .gpu_sampler import GpuSampler
+from .launch import make_run_id, start_session
+from .outcome import classify, end, log_tail
+from .peaks import SampledPeak
+from .sampler import Sampler
+
+KILL_GRACE_S = 3.0
+EVENTS_AFTER_EXIT_S = 2.0
+
+
+class LiveRun:
+    def __init__(self, spec: RunSpec, send: Callable[[Message], None],
+                 bench: dict[str, Any] | None = None) -> None:
+        self.spec = spec
+        self.send = send
+        self.run_id = make_run_id(spec)
+        self.path = os.path.join(spec.runs_dir, self.run_id + SUFFIX)
+        self.t_start = time.monotonic()
+        self.meta: dict[str, Any] = {
+            "run_id": self.run_id, "schema": SCHEMA_VERSION, "spec": spec.to_dict(),
+            "backend": spec.backend, "model": spec.model, "weights": spec.weights,
+            "label": spec.label, "kind": spec.kind, "command": spec.command,
+            "status": "running", "t_start": self.t_start,
+            "started_wall": time.time(), "interval_ms": spec.interval_ms,
+            "engine_host": socket.gethostname(), "boot_id": boot_id(),
+        }
+        if bench:
+            self.meta["bench"] = bench
+        self.writer = RunWriter(self.path, self.meta)
+        self.stages: list[dict[str, Any]] = []
+        self.iterations: list[dict[str, Any]] = []
+        self.error: dict[str, Any] | None = None
+        self.done = False
+        self.stop_requested_at: float | None = None
+        self._exited_at: float | None = None
+        self._external_reset_ok = True
+        self.max_swap = 0
+        self.max_rss = 0
+        self._inbox: deque = deque()
+        self._events_closed = threading.Event()
+        self._peaks = SampledPeak()
+        self._alarms = AlarmWatch(Thresholds(**spec.alarms))
+        self._log = tempfile.TemporaryFile()  # noqa: SIM115  (closed in finalize)
+        self.process: subprocess.Popen | AttachedProcess
+        if spec.attach_pid:
+            self.process = AttachedProcess(spec.attach_pid)
+            self._events_closed.set()  # it was not started with memtop's event pipe
+        else:
+            self.process = start_session(spec, self._log, self._inbox, self._events_closed)
+        self.meta["pid"] = self.process.pid
+        self.writer.set_meta({"pid": self.process.pid})
+        self.writer.commit()  # a follower tells a live run from an interrupted one by its pid
+        self.sampler = Sampler(self.process.pid, spec.interval_ms / 1000, self._inbox)
+        self.sampler.start()
+        self.gpu_sampler = self._start_gpu_sampler()
+        self.send(messages.started(spec.id, self.run_id, self.path, self.process.pid,
+                                   self.t_start, self.meta))
+
+    @property
+    def attached(self) -> bool:
+        """Watching a process memtop did not start: never signalled, only let go."""
+        return self.spec.attach_pid is not None
+
+    def _start_gpu_sampler(self) -> GpuSampler | None:
+        if self.spec.device != "gpu":
+            return None
+        reader = open_nvml()
+        self.meta["nvml"] = reader.names if reader else None
+        self.writer.set_meta({"nvml": self.meta["nvml"]})
+        if reader is None:
+            return None
+        sampler = GpuSampler(reader, lambda: self.sampler.tree, self._inbox)
+        sampler.start()
+        return sampler
+
+    # ---- the main loop's side -------------------------------------------------------------
+
+    def pump(self, now: float) -> None:
+        """Moves what the threads gathered into the run file and out to the client."""
+        times: list[float] = []
+        values: list[int] = []
+        while self._inbox:
+            kind, payload = self._inbox.popleft()
+            if kind == "sample":
+                t0, t1, total, main = payload
+                self._peaks.add(t0, t1, main)
+                times.append(t1)
+                values.append(total)
+            elif kind == "proc":
+                self.writer.add_proc([payload])
+                self.max_swap = max(self.max_swap, payload[3])
+                self._reading(messages.proc(self.run_id, payload))
+            elif kind == "system":
+                self.writer.add_system([payload])
+                self._reading(messages.system(self.run_id, payload))
+            elif kind == "gpu":
+                self.writer.add_gpu([payload])
+                self.send(messages.gpu(self.run_id, payload))
+            elif kind == "event":
+                self._on_event(payload)
+        if times:
+            self.max_rss = max(self.max_rss, *values)
+            self.writer.add_samples(list(zip(times, values, strict=True)))
+            self.send(messages.samples(self.run_id, times, values))
+        self.writer.maybe_commit(now)
+
+    def _reading(self, message: Message) -> None:
+        self.send(message)
+        for alarm in self._alarms.on_message(message):
+            self.writer.add_event(alarm["t"], alarm["kind"], alarm["level"], alarm["message"])
+            self.send(messages.alarm(self.run_id, **alarm))
+
+    def _on_event(self, event: dict[str, Any]) -> None:
+        """A session event; one that is malformed is noted in the run file and skipped, so a
+        bad line from the measured program never stops the recording."""
+        try:
+            self._apply_event(event)
+        except (KeyError, TypeError, ValueError) as exc:
+            self.writer.add_event(time.monotonic(), "bad_event", "warning",
+                                  f"ignored a malformed session event ({type(exc).__name__})")
+
+    def _apply_event(self, event: dict[str, Any]) -> None:
+        kind = event.get("type")
+        if kind == "begin":
+            self._peaks.open_block(event["id"], float(event["t_end"]))
+        elif kind == "stage":
+            event["sampled_peak"] = self._peaks.close_stage(float(event["t"]),
+                                                            float(event["t_end"]),
+                                                            event.get("block"))
+            event.pop("type")
+            self.writer.add_stage(len(self.stages) + 1, event)
+            self.stages.append(event)
+            self.send(messages.stage(self.run_id, event))
+        elif kind == "iteration":
+            self.writer.add_event(event["t"], "iteration", "info", f"iteration {event['i']}",
+                                  event)
+            self.iterations.append(event)
+            self.send(messages.iteration(self.run_id, event))
+        elif kind == "meta":
+            values = dict(event["meta"])
+            self.meta.update(values)
+            self.writer.set_meta(values)
+            # Kept as an event too, so that replay and follow learn it when the run did.
+            self.writer.add_event(time.monotonic(), "meta", "info", "session facts", values)
+            self.send(messages.meta(self.run_id, values))
+        elif kind == "error":
+            self.error = event
+            self.writer.add_event(time.monotonic(), "error", "error", str(event["message"]),
+                                  {"traceback": event.get("traceback")})
+        elif kind == "done":
+            self.done = True
+
+    # ---- ending ----------------------------------------------------------------------------
+
+    def external_mark(self, name: str) -> None:
+        """A marker from outside (a key in the TUI). An attached process has no markers of its
+        own, so its peak is reset here too and stays exact; another session's own markers would
+        lose their exactness to a reset, so there the stage takes the sampled peak."""
+        pid = self.process.pid
+        try:
+            t = time.monotonic()
+            status = read_status(pid)
+        except ProcessGone:
+            return
+        reset = self.attached and reset_hwm(pid)
+        exact = self.attached and self._external_reset_ok
+        self._external_reset_ok = reset
+        self._on_event({"type": "stage", "name": name, "t": t, "t_end": time.monotonic(),
+                        "wall": time.time(), "rss": status.rss, "swap": status.swap,
+                        "peak": max(status.hwm, status.rss), "peak_exact": exact,
+                        "manual": True})
+
+    def request_stop(self) -> None:
+        if self.stop_requested_at is None and self.process.poll() is None:
+            self.stop_requested_at = time.monotonic()
+            self.signal(signal.SIGTERM)
+
+    def enforce_stop(self, now: float) -> None:
+        if self.stop_requested_at is not None and now - self.stop_requested_at > KILL_GRACE_S:
+            self.signal(signal.SIGKILL)
+
+    def signal(self, signum: int) -> None:
+        """Signals the session's process group; never a process memtop only watches."""
+        if self.attached:
+            return
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.process.pid, signum)
+
+    def finished(self) -> bool:
+        if self.attached and self.stop_requested_at is not None:
+            return True  # detached
+        if self.process.poll() is None:
+            return False
+        # The events end when every holder of the pipe has closed it; a child the session left
+        # behind may hold it open, so the run ends anyway shortly after the session itself.
+        if self._exited_at is None:
+            self._exited_at = time.monotonic()
+        return self._events_closed.is_set() or \
+            time.monotonic() - self._exited_at > EVENTS_AFTER_EXIT_S
+
+    def finalize(self) -> dict[str, Any]:
+        self.sampler.stop()
+        self.sampler.join(timeout=2.0)
+        if self.gpu_sampler is not None:
+            self.gpu_sampler.stop()
+            self.gpu_sampler.join(timeout=2.0)
+        self.signal(signal.SIGKILL)  # anything the session left behind in its group
+        self.pump(time.monotonic())
+        tail = log_tail(self._log)
+        result = self._end(tail)
+        now = time.monotonic()
+        self.writer.commit()
+        analysis = {"stats": rss_statistics(self.writer.samples(), self.stages, self.t_start)}
+        if self.iterations:
+            analysis["leak"] = analyze(self.iterations)
+        self.writer.set_meta(analysis)
+        summary = current_summary(self.stages, self.max_swap, self.max_rss)
+        stored = {"status": result["status"], "cause": result["cause"],
+                  "user_error": result["user_error"], "returncode": self.process.returncode,
+                  "t_end": now, "ended_wall": time.time(), "summary": summary,
+                  "log_tail": tail}
+        self.meta.update(stored)
+        self.writer.set_meta(stored)
+        self.writer.add_event(now, "end", result["level"],
+                              f"{result['status']}: {result['cause']}")
+        self.writer.close()
+        self._log.close()
+        self.send(messages.finished(self.spec.id, self.run_id, self.path, stored))
+        return stored
+
+    def _end(self, tail: str) -> dict[str, Any]:
+        attached = isinstance(self.process, AttachedProcess)
+        try:
+            return classify(
+                returncode=self.process.returncode,
+                stop_requested=self.stop_requested_at is not None, attached=self.attached,
+                status_known=self.process.status_known if attached else True,
+                error=self.error, done=self.done, kind=self.spec.kind,
+                oom_killed=self.sampler.oom_killed(), log_tail=tail)
+        except Exception as exc:  # never lose the run file over a classification
+            return end("failed", f"could not tell how the run ended ({exc})", "error")

@@ -1,0 +1,52 @@
+"""How a run ended, in words: done, failed (and why), killed (by whom), or detached."""
+
+from __future__ import annotations
+
+import os
+import signal
+from typing import IO, Any
+
+LOG_TAIL_BYTES = 256 * 1024
+
+
+def end(status: str, cause: str, level: str, user_error: bool = False) -> dict[str, Any]:
+    return {"status": status, "cause": cause, "level": level, "user_error": user_error}
+
+
+def classify(*, returncode: int | None, stop_requested: bool, attached: bool,
+             status_known: bool, error: dict[str, Any] | None, done: bool, kind: str,
+             oom_killed: bool, log_tail: str) -> dict[str, Any]:
+    """The end of a run from what is known once its session is gone."""
+    rc = returncode
+    if stop_requested:
+        if attached:
+            return end("detached", "detached by the user (the process goes on)", "info")
+        return end("killed", "stopped by the user", "warning")
+    if attached and not status_known:
+        return end("done", "exited (its parent collected the exit status first)", "info")
+    if rc is not None and rc < 0:
+        name = signal.Signals(-rc).name if -rc in signal.valid_signals() else str(-rc)
+        cause = f"killed by {name}"
+        if -rc == signal.SIGKILL and oom_killed:
+            cause = "killed by the OOM killer (SIGKILL)"
+        return end("killed", cause, "error")
+    if error is not None:
+        return end("failed", str(error.get("message", "")), "error",
+                   user_error=bool(error.get("user")))
+    if rc == 0 and (done or kind != "bench"):
+        return end("done", "completed" if done else "exited with status 0", "info")
+    if attached:
+        return end("failed", f"exited with status {rc}", "error")
+    tail = log_tail.strip().splitlines()
+    return end("failed", f"exit code {rc}" + (f": {tail[-1]}" if tail else ""), "error")
+
+
+def log_tail(log: IO[bytes]) -> str:
+    """The last LOG_TAIL_BYTES of the session's output."""
+    try:
+        log.seek(0, os.SEEK_END)
+        size = log.tell()
+        log.seek(max(0, size - LOG_TAIL_BYTES))
+        return log.read().decode("utf-8", "replace")
+    except (OSError, ValueError):
+        return ""

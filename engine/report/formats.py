@@ -1,0 +1,143 @@
+"""`memtop show` and `memtop diff` outside the terminal: Markdown, CSV and JSON.
+
+The columns are defined once (columns.py) and shared by the Rich tables, the Markdown tables, the
+CSV and the TUI, so they always agree. JSON follows docs/schemas/*.schema.json.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from typing import Any
+
+from ..analysis.diff import diff_settings, diff_stages, diff_summary
+from ..analysis.summary import stage_rows
+from ..store.reader import Run
+from ..units import fmt
+from .columns import DIFF_COLUMNS, STAGE_COLUMNS, SUMMARY_LINES, cell, summary_cells
+
+
+def _markdown_table(headers: Sequence[str], rows: Sequence[Sequence[str]],
+                    numeric_from: int = 1) -> str:
+    def line(cells: Sequence[str]) -> str:
+        return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
+
+    rule = ["---" if i < numeric_from else "---:" for i in range(len(headers))]
+    return "\n".join([line(headers), line(rule), *(line(r) for r in rows)])
+
+
+def _title(run: Run) -> str:
+    meta = run.meta
+    who = meta.get("backend") or meta.get("kind", "run")
+    parts = [who, meta.get("model", "?")]
+    if meta.get("kind", "bench") == "bench":
+        parts.append(f"{meta.get('weights', '?')} weights")
+    if meta.get("label"):
+        parts.append(meta["label"])
+    return " · ".join(str(p) for p in parts)
+
+
+def show_markdown(runs: Sequence[Run]) -> str:
+    out = []
+    for run in runs:
+        out.append(f"### {_title(run)}\n\n`{run.run_id}` · {run.meta.get('status')}: "
+                   f"{run.meta.get('cause', '')}\n")
+        rows = [[cell(r, key, spec) for _, key, spec in STAGE_COLUMNS]
+                for r in stage_rows(run.stages)]
+        out.append(_markdown_table([h for h, _, _ in STAGE_COLUMNS], rows) + "\n")
+        summary = run.summary()
+        lines = [[label, fmt(summary.get(key), spec)] for key, label, spec in SUMMARY_LINES]
+        lines.append(["Health", summary.get("health") or "-"])
+        out.append(_markdown_table(["Summary", ""], lines) + "\n")
+    return "\n".join(out)
+
+
+def show_csv(runs: Sequence[Run]) -> str:
+    buffer = io.StringIO()
+    keys = [key for _, key, _ in STAGE_COLUMNS]
+    writer = csv.writer(buffer)
+    writer.writerow(["run_id", "backend", "model", *keys, "peak_mb", "peak_exact"])
+    for run in runs:
+        for row in stage_rows(run.stages):
+            writer.writerow([run.run_id, run.meta.get("backend", ""), run.meta.get("model", ""),
+                             *(_raw(row.get(k)) for k in keys), _raw(row["peak_mb"]),
+                             row["peak_exact"]])
+    return buffer.getvalue()
+
+
+def _raw(value: Any) -> Any:
+    return "" if value is None else value
+
+
+def diff_json(a: Run, b: Run) -> dict[str, Any]:
+    def who(run: Run) -> dict[str, Any]:
+        meta = run.meta
+        return {"run_id": run.run_id, "path": run.path, "backend": meta.get("backend"),
+                "model": meta.get("model"), "weights": meta.get("weights"),
+                "label": meta.get("label", ""), "status": meta.get("status")}
+
+    return {"a": who(a), "b": who(b), "settings": diff_settings(a.meta, b.meta),
+            "stages": diff_stages(a.stages, b.stages),
+            "summary": diff_summary(a.summary(), b.summary())}
+
+
+def diff_markdown(a: Run, b: Run) -> str:
+    data = diff_json(a, b)
+    rows = [[cell(r, key, spec) for _, key, spec in DIFF_COLUMNS] for r in data["stages"]]
+    summary = []
+    for row in data["summary"]:
+        summary.append([row["key"], *summary_cells(row)])
+    settings = [[row["key"], str(row["a"]), str(row["b"])] for row in data["settings"]]
+    return "\n".join([
+        f"**A**: {_title(a)} (`{a.run_id}`)  \n**B**: {_title(b)} (`{b.run_id}`)  \n"
+        "Δ = B - A\n",
+        (_markdown_table(["Setting", "A", "B"], settings, numeric_from=3) + "\n")
+        if settings else "Same settings.\n",
+        _markdown_table([h for h, _, _ in DIFF_COLUMNS], rows) + "\n",
+        _markdown_table(["Summary", "A", "B", "Δ"], summary) + "\n"])
+
+
+def diff_csv(a: Run, b: Run) -> str:
+    """One row per stage and run (long form: easy to pivot or plot)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    keys = ("rss_mb", "swap_mb", "peak_mb", "duration_s")
+    writer.writerow(["side", "run_id", "backend", "model", "stage", *keys])
+    for side, run in (("A", a), ("B", b)):
+        for row in stage_rows(run.stages):
+            writer.writerow([side, run.run_id, run.meta.get("backend", ""),
+                             run.meta.get("model", ""), row["name"],
+                             *(_raw(row.get(k)) for k in keys)])
+    return buffer.getvalue()
+
+
+def show_json(runs: Sequence[Run]) -> Any:
+    data = [run_json(r) for r in runs]
+    return data[0] if len(data) == 1 else data
+
+
+def run_json(run: Run) -> dict[str, Any]:
+    meta = run.meta
+    spec = run.spec
+    stages = [{**row, "t": s["t"], "latency_s": s.get("latency"),
+               "tokens_generated": s.get("tokens_generated"), "batch_size": s.get("batch_size"),
+               "allocator": s.get("allocator")}
+              for row, s in zip(stage_rows(run.stages), run.stages, strict=True)]
+    return {
+        "run_id": run.run_id, "path": run.path, "backend": meta.get("backend"),
+        "model": meta.get("model"), "weights": meta.get("weights"),
+        "weights_note": meta.get("weights_note"), "status": meta.get("status"),
+        "cause": meta.get("cause"), "label": meta.get("label", ""),
+        "foreign_frameworks": meta.get("foreign_frameworks", []),
+        "isolated": bool(meta.get("spec", {}).get("isolate")),
+        "started": meta.get("started_wall"), "versions": meta.get("versions", {}),
+        "devices": meta.get("devices", []), "host": meta.get("host"), "cpu": meta.get("cpu"),
+        "python": meta.get("python"), "mem_total": meta.get("mem_total"),
+        "parameters": meta.get("parameters"), "interval_ms": meta.get("interval_ms"),
+        "stages": stages, "summary": run.summary(),
+        "mode": spec.get("mode", "inference"), "batch_size": spec.get("batch_size", 1),
+        "dtype": spec.get("dtype"), "device": spec.get("device", "cpu"), "gpu": meta.get("gpu"),
+        "allocator_settings": meta.get("allocator_settings", {}),
+        "statistics": run.statistics(), "leak": meta.get("leak"),
+    }

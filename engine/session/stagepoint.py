@@ -1,0 +1,169 @@
+"""Stage boundaries measured inside the measured process, sent to the engine as JSON lines.
+
+Every *cut* reads the kernel's high-water mark (`VmHWM`: the exact peak RSS since the last reset)
+and resets it by writing 5 to /proc/self/clear_refs. Two kinds of stage use cuts:
+- a **mark** (`boundary`): the stage is the interval since the previous cut, like the seeds'
+  `record_stage`; the protocol's six stages are marks;
+- a **block** (`begin` ... `end`, behind `memtop.stage()`): the stage is the block itself. Blocks
+  nest: every cut folds the peak it read into each open block, so an outer block's peak stays
+  exact across the resets of inner ones.
+Where the reset is refused, later peaks are not per stage: the event says so (`peak_exact:
+false`) and the engine falls back to the sampled maximum. Optionally each cut first runs
+`gc.collect()`, as `record_stage` does. Standard library only: this runs in every session and
+behind `memtop.stage`.
+"""
+
+from __future__ import annotations
+
+import gc
+import itertools
+import json
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ..probes.procfs import StatusMemory, read_status, reset_hwm
+from ..spec import EVENT_FD_ENV
+
+
+class EventChannel:
+    """Writes one JSON object per line to a descriptor the engine reads."""
+
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+        self._lock = threading.Lock()
+        self.broken = False
+
+    @classmethod
+    def from_env(cls) -> EventChannel | None:
+        value = os.environ.get(EVENT_FD_ENV)
+        if not value:
+            return None
+        try:
+            fd = int(value)
+            os.fstat(fd)
+        except (ValueError, OSError):
+            return None
+        return cls(fd)
+
+    def send(self, event: dict[str, Any]) -> None:
+        data = (json.dumps(event, separators=(",", ":"), default=str) + "\n").encode()
+        with self._lock:
+            if self.broken:
+                return
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(self._fd, view):]
+            except OSError:  # the engine is gone: measuring goes on, reporting stops
+                self.broken = True
+
+
+@dataclass
+class Block:
+    """An open `memtop.stage()` block."""
+
+    id: int
+    name: str
+    t_start: float  # when its reset happened
+    rss_start: int
+    swap_start: int
+    peak: int
+    exact: bool
+
+
+@dataclass(frozen=True)
+class _Cut:
+    t: float  # before reading
+    t_end: float  # after the reset
+    status: StatusMemory
+    peak: int  # the exact peak since the previous cut
+    exact: bool  # whether that previous cut's reset worked
+    probed: dict[str, Any] | None = None
+
+
+class StageRecorder:
+    """Measures cuts in this process and sends `begin` and `stage` events."""
+
+    def __init__(self, channel: EventChannel | None, collect: bool = True,
+                 probe: Callable[[], dict[str, Any] | None] | None = None) -> None:
+        self.channel = channel
+        self.collect = collect
+        self.probe = probe  # extra figures at each cut (a framework's GPU allocator)
+        self._last_reset_ok = True  # the first peak runs from process start: exact
+        self._open: list[Block] = []
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+
+    def _cut(self, collect: bool | None) -> _Cut:
+        """Reads and resets the high-water mark; the caller holds the lock."""
+        if self.collect if collect is None else collect:
+            # As the seeds' record_stage does; its cost belongs to the stage that ends.
+            gc.collect()
+        t = time.monotonic()
+        status = read_status("self")
+        peak = max(status.hwm, status.rss)
+        exact = self._last_reset_ok
+        for block in self._open:
+            block.peak = max(block.peak, peak)
+            block.exact = block.exact and exact
+        self._last_reset_ok = reset_hwm()
+        extra = self.probe() if self.probe is not None else None
+        return _Cut(t, time.monotonic(), status, peak, exact, extra)
+
+    def boundary(self, name: str, collect: bool | None = None, **extra: Any) -> dict[str, Any]:
+        """A mark: the stage `name` is the interval since the previous cut."""
+        with self._lock:
+            cut = self._cut(collect)
+        event = {"type": "stage", "name": name, "t": cut.t, "t_end": cut.t_end,
+                 "wall": time.time(), "rss": cut.status.rss, "swap": cut.status.swap,
+                 "peak": cut.peak, "peak_exact": cut.exact, **_probed(cut), **extra}
+        self.send(event)
+        return event
+
+    def iteration(self, index: int, collect: bool | None = None,
+                  **extra: Any) -> dict[str, Any]:
+        """One repetition of a workload (leak detection): a cut sent as an `iteration` event,
+        so that it folds into open blocks without becoming a stage of its own."""
+        with self._lock:
+            cut = self._cut(collect)
+        event = {"type": "iteration", "i": index, "t": cut.t, "t_end": cut.t_end,
+                 "rss": cut.status.rss, "swap": cut.status.swap, "peak": cut.peak,
+                 "peak_exact": cut.exact, **extra}
+        self.send(event)
+        return event
+
+    def begin(self, name: str, collect: bool | None = None) -> Block:
+        with self._lock:
+            cut = self._cut(collect)
+            block = Block(next(self._ids), name, cut.t_end, cut.status.rss, cut.status.swap,
+                          cut.status.rss, self._last_reset_ok)
+            self._open.append(block)
+        self.send({"type": "begin", "id": block.id, "name": name, "t": cut.t,
+                   "t_end": cut.t_end})
+        return block
+
+    def end(self, block: Block, collect: bool | None = None, **extra: Any) -> dict[str, Any]:
+        """Closes a block: the stage is the block, its peak exact even across inner blocks."""
+        with self._lock:
+            cut = self._cut(collect)  # folds this cut's peak into the block too
+            if block in self._open:
+                self._open.remove(block)
+        event = {"type": "stage", "name": block.name, "block": block.id, "t": cut.t,
+                 "t_end": cut.t_end, "t_start": block.t_start, "rss_start": block.rss_start,
+                 "swap_start": block.swap_start, "wall": time.time(), "rss": cut.status.rss,
+                 "swap": cut.status.swap, "peak": block.peak, "peak_exact": block.exact,
+                 **_probed(cut), **extra}
+        self.send(event)
+        return event
+
+    def send(self, event: dict[str, Any]) -> None:
+        if self.channel is not None:
+            self.channel.send(event)
+
+
+def _probed(cut: _Cut) -> dict[str, Any]:
+    return {"allocator": cut.probed} if cut.probed else {}

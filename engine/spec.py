@@ -1,0 +1,76 @@
+"""What one run is asked to do: sent from the client to the engine, and into the session.
+
+Also the names that the engine and a session agree on (environment variables, exit codes), so
+that neither has to import the other.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+STAGES = ("initial", "model_loaded", "before_inference", "first_inference",
+          "second_inference", "final")
+TRAINING_STAGES = ("initial", "model_loaded", "before_training", "first_step", "training",
+                   "final")
+LEAK_STAGE = "leak_iterations"  # between second_inference and final, with --leak-iterations
+WEIGHTS = ("auto", "preset", "random")
+
+# How the engine hands a session its spec and its event descriptor.
+SPEC_ENV = "MEMTOP_SPEC"
+EVENT_FD_ENV = "MEMTOP_EVENT_FD"
+EXIT_USER_ERROR = 2  # a session's exit code after bad input (an unknown preset)
+
+
+def new_id() -> str:
+    return secrets.token_hex(4)
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    backend: str
+    model: str = "gpt2_medium_en"
+    weights: str = "auto"  # auto: the real preset when it loads, else random weights
+    prompt: str = "Hello"
+    second_prompt: str = "Test"
+    max_length: int = 10
+    dtype: str = "float32"
+    isolate: bool = False  # keep other ML frameworks out of the session
+    interval_ms: float = 5.0  # RSS sampling interval
+    runs_dir: str = "runs"
+    label: str = ""
+    mode: str = "inference"  # or "training": a few fit steps on random tokens
+    batch_size: int = 1  # prompts per generate call (training: sequences per step)
+    leak_iterations: int = 0  # generate calls repeated after the protocol, for a leak slope
+    training_steps: int = 4
+    device: str = "cpu"  # or "gpu"
+    env: dict[str, str] = dataclasses.field(default_factory=dict)  # e.g. allocator settings
+    # Alarm thresholds (analysis.alarms.Thresholds fields); empty: the defaults.
+    alarms: dict[str, float] = dataclasses.field(default_factory=dict)
+    # Instead of the model protocol, run this command as the session (`memtop run -- CMD`)...
+    command: list[str] | None = None
+    # ... or watch a process memtop did not start (`memtop attach PID`).
+    attach_pid: int | None = None
+    # Names this run in `queued`, `started` and `finished` messages (never by position).
+    id: str = dataclasses.field(default_factory=new_id)
+    # The submission it belongs to: the runs of one `memtop bench` share it (set by the engine).
+    bench: str = ""
+
+    @property
+    def kind(self) -> str:
+        return kind_of(self.to_dict())
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunSpec:
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+def kind_of(spec: dict[str, Any]) -> str:
+    """bench (a model protocol), run (a command) or attach (a process memtop did not start)."""
+    return "attach" if spec.get("attach_pid") else "run" if spec.get("command") else "bench"

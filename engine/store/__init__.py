@@ -1,0 +1,21 @@
+"""Run files: one SQLite file per run, written while the run goes, read by every report and
+screen, and turned back into the engine's messages for replay and follow.
+
+- `schema`: the tables, built from the message fields they hold;
+- `writer`: `RunWriter`, used by the engine's main loop only;
+- `reader`: `read_run` and `Run` (with the figures every view shows: summary, statistics);
+- `files`: finding run files (`resolve_run`, `list_run_files`);
+- `stream`: `RunStream`, a finished file as messages by time window (replay);
+- `follow`: `BenchFollower`, the files of a benchmark being written, as messages.
+Never imports Rich or anything of the UI. Clients import from this package, not its modules.
+"""
+
+from .files import list_run_files, resolve_run
+from .follow import BenchFollower, RunFollower
+from .reader import Run, read_run
+from .schema import SCHEMA_VERSION, SUFFIX
+from .stream import RunStream
+from .writer import RunWriter
+
+__all__ = ["SCHEMA_VERSION", "SUFFIX", "BenchFollower", "Run", "RunFollower", "RunStream",
+           "RunWriter", "list_run_files", "read_run", "resolve_run"]

@@ -1,0 +1,208 @@
+"""Reading a run file back: one clear line for a bad file, never a traceback.
+
+The reader checks the SQLite header and the file size against the page count before opening,
+runs `PRAGMA quick_check`, refuses a newer schema, and turns every failure into a UserError. A
+`Run` gives its metadata, stages and events at once, its readings on demand, and the figures
+every view shows (`summary`, `statistics`) computed one way.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sqlite3
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..analysis.stats import rss_statistics
+from ..analysis.summary import current_summary
+from ..errors import UserError
+from ..probes.procfs import boot_id, is_alive
+from .schema import SCHEMA_VERSION, SUFFIX, select_sql
+
+_MAGIC = b"SQLite format 3\x00"
+
+
+@dataclass
+class Run:
+    """A run file read back: metadata, stages, events; readings on demand."""
+
+    path: str
+    meta: dict[str, Any]
+    stages: list[dict[str, Any]]
+    events: list[dict[str, Any]]
+    _db: sqlite3.Connection = field(repr=False)
+    _rows: dict[str, list[tuple]] = field(default_factory=dict, repr=False)
+
+    @property
+    def spec(self) -> dict[str, Any]:
+        """What the run was asked to do (RunSpec as stored; empty for older files)."""
+        return self.meta.get("spec") or {}
+
+    @property
+    def run_id(self) -> str:
+        return self.meta.get("run_id", os.path.basename(self.path).removesuffix(SUFFIX))
+
+    @property
+    def start(self) -> float:
+        """When the run started (monotonic seconds of the machine that recorded it)."""
+        start = self.meta.get("t_start")
+        if start is None:
+            first = self._query("SELECT t FROM samples ORDER BY rowid LIMIT 1")
+            start = first[0][0] if first else 0.0
+        return float(start)
+
+    # Rows are written in time order, so rowid order is time order: no sort over 720,000 rows.
+    # A run file read back does not change (a file being written is read with `rows_after`),
+    # so each table is read once.
+    def samples(self) -> list[tuple[float, int]]:
+        return self._readings("samples")
+
+    def proc(self) -> list[tuple]:
+        return self._readings("proc")
+
+    def system(self) -> list[tuple]:
+        return self._readings("system")
+
+    def gpu(self) -> list[tuple]:
+        """(t, used by the session, device used, device total); empty without a GPU."""
+        return self._readings("gpu") if self.has_table("gpu") else []
+
+    def _readings(self, table: str) -> list[tuple]:
+        if table not in self._rows:
+            self._rows[table] = [row[1:] for row in self._query(select_sql(table))]
+        return self._rows[table]
+
+    def rows_after(self, table: str, rowid: int) -> list[tuple]:
+        """(rowid, *fields) of a readings table past `rowid`: for following a file being
+        written. Not cached."""
+        if table == "gpu" and not self.has_table("gpu"):
+            return []
+        return self._query(select_sql(table, after_rowid=True), (rowid,))
+
+    def stages_after(self, seq: int) -> list[tuple[int, dict[str, Any]]]:
+        rows = self._query("SELECT seq, data FROM stages WHERE seq > ? ORDER BY seq", (seq,))
+        return [(n, _json(self.path, data)) for n, data in rows]
+
+    def events_after(self, rowid: int) -> list[tuple[int, dict[str, Any]]]:
+        rows = self._query("SELECT rowid, t, kind, level, message, data FROM events "
+                           "WHERE rowid > ? ORDER BY rowid", (rowid,))
+        return [(n, _event(self.path, row)) for n, *row in rows]
+
+    def reload_meta(self) -> dict[str, Any]:
+        """The metadata as the writer has it now (a file being written)."""
+        meta = {k: _json(self.path, v) for k, v in self._query("SELECT key, value FROM meta")}
+        _mark_interrupted(meta)
+        self.meta = meta
+        return meta
+
+    # ---- the figures every view shows, computed one way ------------------------------------
+
+    def swap_peak(self) -> int | None:
+        found = self._query("SELECT max(swap) FROM proc")
+        return found[0][0] if found else None
+
+    def sampled_max(self) -> int | None:
+        found = self._query("SELECT max(rss) FROM samples")
+        return found[0][0] if found else None
+
+    def summary(self) -> dict[str, Any]:
+        """Stored when the run finished; derived the live way for a run that never did."""
+        stored = self.meta.get("summary")
+        if stored:
+            return stored
+        return current_summary(self.stages, self.swap_peak(), self.sampled_max())
+
+    def statistics(self) -> dict[str, Any]:
+        """Stored at the end of a run; derived from the samples for a run that never finished."""
+        stored = self.meta.get("stats")
+        if stored:
+            return stored
+        return rss_statistics(self.samples(), self.stages, self.start)
+
+    def has_table(self, name: str) -> bool:
+        return bool(self._query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
+                                "name = ?", (name,)))
+
+    def _query(self, sql: str, parameters: tuple = ()) -> list[tuple]:
+        try:
+            return self._db.execute(sql, parameters).fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise UserError(f"{self.path}: damaged run file ({exc})") from None
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def _json(path: str, text: str | None) -> Any:
+    try:
+        return json.loads(text) if text else None
+    except (ValueError, TypeError) as exc:
+        raise UserError(f"{path}: damaged run file ({exc})") from None
+
+
+def _event(path: str, row: tuple) -> dict[str, Any]:
+    t, kind, level, message, data = row
+    return {"t": t, "kind": kind, "level": level, "message": message, "data": _json(path, data)}
+
+
+def _check_header(path: str) -> None:
+    try:
+        size = os.path.getsize(path)
+        with open(path, "rb") as f:
+            header = f.read(100)
+    except FileNotFoundError:
+        raise UserError(f"run file not found: {path}") from None
+    except IsADirectoryError:
+        raise UserError(f"{path}: is a directory, not a run file") from None
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read ({exc.strerror})") from None
+    if len(header) < 100 or not header.startswith(_MAGIC):
+        raise UserError(f"{path}: not a memtop run file (not SQLite)")
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    pages = int.from_bytes(header[28:32], "big")
+    if page_size < 512 or size % page_size or (pages and size < pages * page_size):
+        raise UserError(f"{path}: truncated run file ({size} bytes)")
+
+
+def read_run(path: str) -> Run:
+    """Opens a run file or raises UserError with one clear line."""
+    _check_header(path)
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            db.close()
+            raise UserError(f"{path}: made by a newer memtop (schema {version}, "
+                            f"this memtop reads up to {SCHEMA_VERSION}): upgrade memtop")
+        if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+            db.close()
+            raise UserError(f"{path}: damaged run file (integrity check failed)")
+        meta = {k: json.loads(v) for k, v in db.execute("SELECT key, value FROM meta")}
+        stages = [json.loads(d) for (d,) in db.execute("SELECT data FROM stages ORDER BY seq")]
+        events = [_event(path, row) for row in
+                  db.execute("SELECT t, kind, level, message, data FROM events ORDER BY t")]
+    except sqlite3.DatabaseError as exc:
+        raise UserError(f"{path}: not a readable memtop run file ({exc})") from None
+    except (ValueError, TypeError) as exc:  # JSON in a damaged row
+        raise UserError(f"{path}: damaged run file ({exc})") from None
+    if "run_id" not in meta:
+        db.close()
+        raise UserError(f"{path}: not a memtop run file (no run metadata)")
+    _mark_interrupted(meta)
+    return Run(path=path, meta=meta, stages=stages, events=events, _db=db)
+
+
+def _mark_interrupted(meta: dict[str, Any]) -> None:
+    """A run still marked running whose session is gone on this machine, or that began before
+    this boot, was never finalized: its engine crashed or was killed. Say so."""
+    if meta.get("status") != "running" or not meta.get("boot_id"):
+        return
+    if meta["boot_id"] == boot_id():
+        pid = int(meta.get("pid") or 0)
+        if meta.get("engine_host") != socket.gethostname() or not pid or is_alive(pid):
+            return  # still going (or another machine's, or not yet started: unknown)
+    meta["status"] = "interrupted"
+    meta["cause"] = "the engine stopped before finishing this run (crash or kill)"

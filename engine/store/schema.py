@@ -1,0 +1,47 @@
+"""The run file's tables, built from the message fields they store (engine/messages.py), so a
+row read back becomes a message by zipping it with its fields. Sizes are bytes and times are
+seconds (monotonic clock) in files."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..messages import GPU_FIELDS, PROC_FIELDS, SAMPLE_FIELDS, SYSTEM_FIELDS
+
+SCHEMA_VERSION = 1
+SUFFIX = ".db"
+# Rows of the sampler's readings: table -> columns (the message fields, in order).
+READINGS: dict[str, tuple[str, ...]] = {"samples": SAMPLE_FIELDS, "proc": PROC_FIELDS,
+                                        "system": SYSTEM_FIELDS, "gpu": GPU_FIELDS}
+_REAL = {"t", "psi_some", "psi_full"}
+_NOT_NULL = {("samples", "rss")}
+
+
+def _columns(table: str, fields: Sequence[str]) -> str:
+    def column(name: str) -> str:
+        kind = "REAL" if name in _REAL else "INTEGER"
+        required = name == "t" or (table, name) in _NOT_NULL
+        return f"{name} {kind}" + (" NOT NULL" if required else "")
+
+    return ", ".join(column(name) for name in fields)
+
+
+DDL = "\n".join([
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+    *(f"CREATE TABLE {table} ({_columns(table, fields)});" for table, fields in READINGS.items()),
+    "CREATE TABLE stages (seq INTEGER PRIMARY KEY, name TEXT NOT NULL, t REAL NOT NULL, "
+    "t_end REAL NOT NULL, data TEXT NOT NULL);",
+    "CREATE TABLE events (t REAL NOT NULL, kind TEXT NOT NULL, level TEXT NOT NULL, "
+    "message TEXT NOT NULL, data TEXT);",
+])
+
+
+def insert_sql(table: str) -> str:
+    fields = READINGS[table]
+    return f"INSERT INTO {table} ({', '.join(fields)}) VALUES ({', '.join('?' * len(fields))})"
+
+
+def select_sql(table: str, after_rowid: bool = False) -> str:
+    """Rows in rowid order, which is time order (rows are written as they come)."""
+    where = " WHERE rowid > ?" if after_rowid else ""
+    return f"SELECT rowid, {', '.join(READINGS[table])} FROM {table}{where} ORDER BY rowid"

@@ -1,0 +1,126 @@
+"""A run file turned back into the engine's messages, so replays take the live code path.
+
+`RunStream` hands out, by window of time since the run started, the same `queued`, `started`,
+`samples`, `proc`, `system`, `gpu`, `stage`, `iteration`, `meta`, `alarm` and `finished`
+messages a live engine sends, with the run's original timestamps inside. The functions below it
+turn stored rows into messages; the follower (follow.py) uses the same ones, so live, replay and
+follow cannot drift apart (tests/test_parity.py).
+"""
+
+from __future__ import annotations
+
+import bisect
+from typing import Any
+
+from .. import messages
+from ..analysis.alarms import AlarmWatch, Thresholds
+from ..messages import ALARM_KINDS, Message
+from .reader import Run
+
+READING_MESSAGES = {"proc": messages.proc, "system": messages.system, "gpu": messages.gpu}
+
+
+def opening_messages(run: Run, queued: bool = True) -> list[Message]:
+    """`queued` (unless the caller announced the run already) and `started`."""
+    meta = run.meta
+    spec = {"backend": meta.get("backend", ""), "model": meta.get("model", ""),
+            **(meta.get("spec") or {})}
+    spec.setdefault("id", run.run_id)  # files from before specs had ids
+    opening = [messages.started(spec["id"], run.run_id, run.path, meta.get("pid"), run.start,
+                                meta)]
+    return [messages.queued(spec), *opening] if queued else opening
+
+
+def event_message(run_id: str, event: dict[str, Any]) -> Message | None:
+    """The message a stored event was sent as: an iteration, session facts, or an alarm."""
+    kind, data = event["kind"], event.get("data")
+    if kind == "iteration" and data:
+        return messages.iteration(run_id, data)
+    if kind == "meta" and data:
+        return messages.meta(run_id, data)
+    if kind in ALARM_KINDS:
+        return messages.alarm(run_id, event["t"], kind, event["level"], event["message"])
+    return None
+
+
+def finished_message(run: Run, end: float) -> Message:
+    meta = run.meta
+    spec_id = (meta.get("spec") or {}).get("id", run.run_id)
+    return messages.finished(spec_id, run.run_id, run.path,
+                             {**meta, "t_end": end, "summary": run.summary()})
+
+
+def is_finished(meta: dict[str, Any]) -> bool:
+    return meta.get("status", "running") != "running"
+
+
+class RunStream:
+    """One run file as the engine's messages, handed out by time window.
+
+    The many sample and status readings stay in arrays and become messages only for the window
+    asked for (one `samples` message per window, as the live engine batches them); everything
+    else is built once. Alarms are the ones the run raised, or raised again from its readings
+    with `thresholds` when given (`memtop replay --swap-info-mb …`).
+    """
+
+    def __init__(self, run: Run, thresholds: Thresholds | None = None) -> None:
+        self.run_id = run.run_id
+        self.start = run.start
+        samples = run.samples()
+        self._times = [t - self.start for t, _ in samples]
+        self._values = [v for _, v in samples]
+        self._proc = run.proc()
+        self._proc_times = [row[0] - self.start for row in self._proc]
+        self.opening = opening_messages(run)
+        others: list[tuple[float, Message]] = []
+        for table in ("system", "gpu"):
+            build = READING_MESSAGES[table]
+            others.extend((row[0], build(run.run_id, row)) for row in getattr(run, table)())
+        others.extend((stage["t_end"], messages.stage(run.run_id, stage)) for stage in run.stages)
+        for event in run.events:
+            message = event_message(run.run_id, event)
+            if message is not None and (thresholds is None or message["type"] != "alarm"):
+                others.append((event["t"], message))
+        if thresholds is not None:
+            others.extend(_alarms_again(run, thresholds))
+        if is_finished(run.meta):
+            last = max([self.start, *(t + self.start for t in self._times[-1:]),
+                        *(t for t, _ in others)])
+            end = run.meta.get("t_end") or last
+            others.append((end, finished_message(run, end)))
+        others.sort(key=lambda pair: pair[0])
+        self._other_times = [t - self.start for t, _ in others]
+        self._others = [m for _, m in others]
+        self.duration = max([0.0, *self._times[-1:], *self._other_times[-1:]])
+
+    def between(self, after: float, upto: float) -> list[Message]:
+        """The messages of (after, upto], seconds since the run started; the opening ones when
+        `after` is below zero."""
+        out = list(self.opening) if after < 0 else []
+        lo, hi = bisect.bisect_right(self._times, after), bisect.bisect_right(self._times, upto)
+        if hi > lo:
+            out.append(messages.samples(self.run_id, [t + self.start for t in self._times[lo:hi]],
+                                        self._values[lo:hi]))
+        lo = bisect.bisect_right(self._proc_times, after)
+        hi = bisect.bisect_right(self._proc_times, upto)
+        out.extend(messages.proc(self.run_id, row) for row in self._proc[lo:hi])
+        lo = bisect.bisect_right(self._other_times, after)
+        hi = bisect.bisect_right(self._other_times, upto)
+        out.extend(self._others[lo:hi])
+        return out
+
+    def all(self) -> list[Message]:
+        return self.between(-1.0, float("inf"))
+
+
+def _alarms_again(run: Run, thresholds: Thresholds) -> list[tuple[float, Message]]:
+    """The run's readings through the live alarm rules with other thresholds."""
+    found: list[tuple[float, dict[str, Any]]] = []
+    watch = AlarmWatch(thresholds)
+    readings = sorted([("proc", row) for row in run.proc()] +
+                      [("system", row) for row in run.system()], key=lambda r: r[1][0])
+    for table, row in readings:
+        proc_or_system = messages.proc(run.run_id, row) if table == "proc" \
+            else messages.system(run.run_id, row)
+        found.extend((a["t"], a) for a in watch.on_message(proc_or_system))
+    return [(t, messages.alarm(run.run_id, **alarm)) for t, alarm in found]

@@ -1,0 +1,156 @@
+"""`memtop bench --no-tui`: a Rich progress line per run, then the comparison table."""
+
+from __future__ import annotations
+
+import signal
+import sys
+from collections.abc import Sequence
+
+from rich.console import Console, Group
+from rich.live import Live
+from rich.table import Table
+
+from memtop.engine.client import EngineClient, RunBoard, RunState
+from memtop.engine.errors import UserError
+from memtop.engine.report.tables import (
+    STATUS_STYLE,
+    batch_table,
+    comparison_table,
+    stage_table,
+    summary_table,
+)
+from memtop.engine.spec import RunSpec
+from memtop.engine.store import Run, read_run
+from memtop.engine.units import fmt_mib
+
+from .output import console
+
+REFRESH_PER_S = 4
+
+
+def progress_table(board: RunBoard) -> Table:
+    table = Table(box=None, show_header=True, header_style="bold")
+    for name in ("backend", "status", "stage", "elapsed", "RSS MB", "peak MB", "swap MB",
+                 "weights"):
+        table.add_column(name, justify="right" if "MB" in name or name == "elapsed" else "left")
+    for run in board.runs:
+        table.add_row(run.title_name, f"[{STATUS_STYLE.get(run.status, '')}]{run.status}[/]",
+                      run.stage or "-", f"{run.elapsed:6.1f}s", fmt_mib(run.rss),
+                      fmt_mib(run.peak), fmt_mib(run.swap),
+                      run.weights or "-")
+    return table
+
+
+def _finished_line(run: RunState) -> str:
+    style = STATUS_STYLE.get(run.status, "")
+    return f"[{style}]{run.title_name}: {run.status}[/] ({run.cause}) -> {run.path}"
+
+
+def _readable_runs(paths: Sequence[str], out: Console) -> list[Run]:
+    """The runs at `paths`; a file that cannot be read is said in one line and left out."""
+    runs = []
+    for path in paths:
+        try:
+            runs.append(read_run(path))
+        except UserError as exc:
+            out.print(f"[red]{exc}[/]")
+    return runs
+
+
+def print_comparison(paths: Sequence[str]) -> None:
+    """The comparison table of the runs at `paths`, then where their files are."""
+    out = console()
+    runs = _readable_runs(paths, out)
+    if runs:
+        out.print(comparison_table(runs, width=out.width))
+        if len({r.spec.get("batch_size", 1) for r in runs}) > 1:
+            out.print(batch_table(runs))
+        out.print("run files:")
+        for run in runs:
+            out.print(f"  {run.path}")
+
+
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
+def print_stage_tables(paths: Sequence[str]) -> None:
+    """For runs of any program: each run's stage table and summary."""
+    out = console()
+    for run in _readable_runs(paths, out):
+        out.print(stage_table(run))
+        out.print(summary_table(run))
+        out.print(f"run file: {run.path}")
+
+
+def print_results(specs: Sequence[RunSpec], paths: Sequence[str]) -> None:
+    """After the runs: a benchmark's comparison table, or each other run's stage table."""
+    if all(spec.kind == "bench" for spec in specs):
+        print_comparison(paths)
+    else:
+        print_stage_tables(paths)
+
+
+def result_code(specs: Sequence[RunSpec], paths: Sequence[str]) -> int:
+    """For `memtop run`, the command's own exit code (128 + N after signal N); else 0 when
+    every run is done (or detached), 1 when any is not."""
+    metas = []
+    for path in paths:
+        try:
+            run = read_run(path)
+        except UserError:
+            return 1
+        metas.append(run.meta)
+        run.close()
+    if len(specs) == 1 and specs[0].kind == "run" and metas:
+        code = metas[0].get("returncode")
+        if isinstance(code, int):
+            return code if code >= 0 else 128 - code
+    ok = len(metas) == len(specs) and all(m.get("status") in ("done", "detached")
+                                          for m in metas)
+    return 0 if ok else 1
+
+
+def run_headless(specs: Sequence[RunSpec], parallel: int = 1,
+                 paths: list[str] | None = None) -> int:
+    """Runs specs with a progress line each; `paths` (if given) receives their run files."""
+    out = console()
+    board = RunBoard()
+    client = EngineClient()
+    # SIGTERM and SIGHUP end a headless bench like ctrl-c does: the runs are stopped and kept.
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _interrupt)
+    client.submit(specs, parallel=parallel)
+    interrupted = False
+    user_error: str | None = None
+    try:
+        with Live(progress_table(board), console=out, refresh_per_second=REFRESH_PER_S,
+                  transient=False) as live:
+            while True:
+                try:
+                    message = client.receive(0.2)
+                    if message is None:
+                        continue
+                    state = board.apply(message)
+                    if message["type"] == "finished" and state is not None:
+                        live.console.print(_finished_line(state))
+                        if state.user_error and user_error is None:
+                            user_error = state.cause  # the next backends would fail alike
+                            client.stop()
+                    if message["type"] in ("idle", "exited"):
+                        break
+                    live.update(Group(progress_table(board)))
+                except KeyboardInterrupt:  # ctrl-c, SIGTERM, SIGHUP: stop the runs, keep them
+                    interrupted = True
+                    client.stop()
+    finally:
+        client.close()
+    if board.fatal:
+        print(f"memtop: engine error:\n{board.fatal}", file=sys.stderr)
+    if user_error:
+        raise UserError(user_error)
+    written = [state.path for state in board.runs if state.path]
+    if paths is not None:
+        paths.extend(written)
+    print_results(specs, written)
+    return 130 if interrupted else result_code(specs, written)

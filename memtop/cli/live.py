@@ -1,0 +1,159 @@
+"""The commands that run or replay: bench, run, attach, replay, diff, and the home screen."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+
+from memtop.engine.errors import UserError
+
+from .parser import batch_sizes, env_pairs, thresholds
+from .reports import print_diff, write_json_summary
+
+
+def _ascii(args: argparse.Namespace) -> bool:
+    if args.ascii:
+        return True
+    encoding = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "")
+    return encoding != "utf8"
+
+
+def _tui_app_class() -> type:
+    try:
+        from memtop.tui.app import MemtopApp
+    except ImportError:
+        raise UserError("the TUI needs textual: pip install 'memtop[tui]' "
+                        "(or use --no-tui)") from None
+    return MemtopApp
+
+
+def _run_app(args: argparse.Namespace, **kwargs: object) -> int:
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise UserError("the TUI needs a terminal: for text use memtop show, memtop diff "
+                        "--format, or --no-tui")
+    app = _tui_app_class()(theme=args.theme, ascii=_ascii(args), runs_dir=args.runs_dir, **kwargs)
+    try:
+        app.run()
+    finally:
+        app.close_sources()
+    return app.return_code or 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from memtop.engine.backends import parse_backends
+    from memtop.engine.catalog import check_model_argument
+    from memtop.engine.spec import RunSpec
+
+    backends = parse_backends(args.backend)
+    check_model_argument(args.model, args.weights)
+    if args.mode == "training" and "openvino" in backends:
+        raise UserError("OpenVINO is inference-only: --mode training runs on tensorflow, "
+                        "torch or jax")
+    if args.mode == "training" and args.leak_iterations:
+        raise UserError("--leak-iterations repeats inference: not with --mode training")
+    sizes = batch_sizes(args.batch_size)
+    env = env_pairs(args.env)
+    specs = [RunSpec(backend=b, model=args.model, weights=args.weights, prompt=args.prompt,
+                     second_prompt=args.second_prompt, max_length=args.max_length,
+                     dtype=args.dtype, isolate=args.isolate, interval_ms=args.interval_ms,
+                     runs_dir=args.runs_dir, label=args.label, alarms=thresholds(args),
+                     mode=args.mode, batch_size=size, leak_iterations=args.leak_iterations,
+                     training_steps=args.training_steps, device=args.device, env=env)
+             for b in backends for size in sizes]
+    return _run_specs(args, specs, parallel=args.parallel)
+
+
+def _command_name(command: list[str]) -> str:
+    """`python train.py` is called train.py; anything else by its program."""
+    first = os.path.basename(command[0])
+    if first.startswith("python") and len(command) > 1 and not command[1].startswith("-"):
+        return os.path.basename(command[1])
+    return first
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from memtop.engine.spec import RunSpec
+
+    command = list(args.argv)
+    if command and command[0] == "--":
+        command = command[1:]
+    if not command:
+        raise UserError("memtop run needs a command: memtop run [--name NAME] -- CMD ARGS...")
+    program = command[0]
+    if shutil.which(program) is None:
+        raise UserError(f"command not found: {program}")
+    spec = RunSpec(backend="", model=args.name or _command_name(command), command=command,
+                   interval_ms=args.interval_ms, runs_dir=args.runs_dir, label=args.label,
+                   alarms=thresholds(args))
+    return _run_specs(args, [spec])
+
+
+def cmd_attach(args: argparse.Namespace) -> int:
+    from memtop.engine.probes.attach import check_attachable
+    from memtop.engine.spec import RunSpec
+
+    name = check_attachable(args.pid)
+    spec = RunSpec(backend="", model=args.name or name, attach_pid=args.pid,
+                   interval_ms=args.interval_ms, runs_dir=args.runs_dir, label=args.label,
+                   alarms=thresholds(args))
+    return _run_specs(args, [spec])
+
+
+def _run_specs(args: argparse.Namespace, specs: list, parallel: int = 1) -> int:
+    """Runs specs headless (--no-tui) or in the dashboard; then prints what they recorded."""
+    from memtop.cli.headless import print_results, result_code, run_headless
+
+    summary_path = getattr(args, "json_summary", None)
+    if not args.no_tui and not (sys.stdin.isatty() and sys.stdout.isatty()):
+        print("memtop: no terminal here: running without the TUI (--no-tui)", file=sys.stderr)
+        args.no_tui = True
+    if args.no_tui:
+        paths: list[str] = []
+        code = run_headless(specs, parallel=parallel, paths=paths)
+    else:
+        from memtop.tui.sources import LiveSource
+
+        _tui_app_class()  # before any session starts
+        source = LiveSource(specs, parallel=parallel)
+        code = _run_app(args, start="dashboard", source=source)
+        paths = source.paths
+        print_results(specs, paths)
+        code = code or result_code(specs, paths)
+    if summary_path:
+        write_json_summary(summary_path, paths)
+    return code
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from memtop.engine.analysis.alarms import Thresholds
+    from memtop.engine.store import read_run, resolve_run
+    from memtop.tui.sources import FollowSource, ReplaySource
+
+    paths = list(dict.fromkeys(resolve_run(ref, args.runs_dir) for ref in args.run))
+    if args.follow:
+        if len(paths) != 1:
+            raise UserError("--follow takes one run")
+        source = FollowSource(paths[0])
+    else:
+        # The alarms the runs raised, or raised again where other thresholds are given.
+        given = thresholds(args)
+        source = ReplaySource([read_run(p) for p in paths], speed=args.speed,
+                              thresholds=Thresholds(**given) if given else None)
+    return _run_app(args, start="dashboard", source=source)
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from memtop.engine.store import read_run, resolve_run
+
+    paths = [resolve_run(ref, args.runs_dir) for ref in (args.a, args.b)]
+    for path in paths:
+        read_run(path).close()  # a bad file is one line here, not a notice in the app
+    if args.format:
+        return print_diff(args, paths)
+    return _run_app(args, start="diff", diff_paths=paths)
+
+
+def cmd_home(args: argparse.Namespace) -> int:
+    return _run_app(args, start="home")

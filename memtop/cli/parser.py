@@ -1,0 +1,211 @@
+"""The `memtop` command line's grammar: every command, its options and their types.
+
+Bad input is a one-line error (exit code 2) through `fail`, never argparse's usage dump.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from memtop import __version__
+from memtop.engine.errors import UserError
+from memtop.engine.spec import WEIGHTS
+
+EXIT_USAGE = 2
+FORMATS = ("table", "markdown", "json", "csv")
+
+
+def fail(message: str) -> int:
+    one_line = " ".join(message.split())  # library messages (SQLite's) may hold newlines
+    print(f"memtop: error: {one_line}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise SystemExit(fail(f"{self.prog}: {message}"))
+
+
+def _number(cast: type, minimum: float, strict: bool) -> Callable[[str], Any]:
+    """An argparse type: a finite number of `cast` above (strict) or from `minimum`."""
+    kind = "whole number" if cast is int else "number"
+    bound = "positive" if strict and minimum == 0 else f"at least {minimum:g}"
+
+    def parse(text: str) -> Any:
+        try:
+            value = cast(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a {kind}: '{text}'") from None
+        if not math.isfinite(value) or value < minimum or (strict and value == minimum):
+            raise argparse.ArgumentTypeError(f"must be {bound}, not {text}")
+        return value
+
+    return parse
+
+
+_positive_float = _number(float, 0, strict=True)
+_positive_int = _number(int, 0, strict=True)
+_non_negative_int = _number(int, 0, strict=False)
+
+
+def batch_sizes(text: str) -> list[int]:
+    sizes = []
+    for part in text.split(","):
+        try:
+            size = int(part)
+        except ValueError:
+            raise UserError(f"--batch-size takes whole numbers like 1,8,32, not '{text}'") \
+                from None
+        if size <= 0:
+            raise UserError(f"--batch-size must be positive, not {size}")
+        sizes.append(size)
+    return list(dict.fromkeys(sizes))
+
+
+def env_pairs(items: list[str]) -> dict[str, str]:
+    env = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key or not key.replace("_", "").isalnum():
+            raise UserError(f"--env takes KEY=VALUE, not '{item}'")
+        env[key] = value
+    return env
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="memtop", description="Memory monitor for ML model runs.")
+    parser.add_argument("--version", action="version", version=f"memtop {__version__}")
+    commands = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    bench = commands.add_parser("bench", help="run the cross-backend benchmark")
+    bench.add_argument("--backend", help="comma-separated: tensorflow,torch,jax,openvino "
+                                          "(default: every installed backend)")
+    bench.add_argument("--model", default="gpt2_medium_en",
+                       help="keras-hub preset name or local preset directory")
+    bench.add_argument("--weights", choices=WEIGHTS, default="auto",
+                       help="auto: the real preset when it loads, else random weights")
+    bench.add_argument("--prompt", default="Hello")
+    bench.add_argument("--second-prompt", default="Test")
+    bench.add_argument("--max-length", type=_positive_int, default=10)
+    bench.add_argument("--dtype", choices=("float32", "bfloat16", "float16"), default="float32")
+    bench.add_argument("--mode", choices=("inference", "training"), default="inference",
+                       help="training: a few fit steps on random tokens instead of generate")
+    bench.add_argument("--batch-size", default="1", metavar="N[,N…]",
+                       help="prompts per call; several sizes run one session each: 1,8,32")
+    bench.add_argument("--leak-iterations", type=_non_negative_int, default=0, metavar="N",
+                       help="repeat the generation N times after the protocol: leak slope")
+    bench.add_argument("--training-steps", type=_positive_int, default=4)
+    bench.add_argument("--device", choices=("cpu", "gpu"), default="cpu")
+    bench.add_argument("--env", action="append", default=[], metavar="KEY=VALUE",
+                       help="set in each session, e.g. XLA_PYTHON_CLIENT_PREALLOCATE=false")
+    bench.add_argument("--isolate", action="store_true",
+                       help="keep other ML frameworks out of each session")
+    bench.add_argument("--interval-ms", type=_positive_float, default=5.0,
+                       help="RSS sampling interval in milliseconds (default 5)")
+    bench.add_argument("--parallel", type=_positive_int, default=1,
+                       help="sessions at once (default 1: timings stay honest)")
+    bench.add_argument("--runs-dir", default="runs")
+    bench.add_argument("--label", default="", help="a note stored with each run")
+    bench.add_argument("--no-tui", action="store_true", help="print progress and a table")
+    bench.add_argument("--json-summary", metavar="PATH",
+                       help="also write every run's figures as JSON (for pipelines)")
+
+    show = commands.add_parser("show", help="print a run's stage table and summary")
+    show.add_argument("run", nargs="+", help="a run file, a run id, or 'latest'")
+    show.add_argument("--format", choices=FORMATS, default="table")
+    show.add_argument("--stats", action="store_true",
+                      help="also RSS mean/max/min/std/median per stage (in JSON always)")
+    show.add_argument("--runs-dir", default="runs")
+
+    ls = commands.add_parser("ls", help="list recorded runs, newest first")
+    ls.add_argument("--runs-dir", default="runs")
+
+    replay = commands.add_parser("replay", help="play saved runs back in the dashboard")
+    replay.add_argument("run", nargs="+", help="run files, run ids, or 'latest'")
+    replay.add_argument("--follow", action="store_true",
+                        help="follow a run file another memtop is still writing")
+    replay.add_argument("--speed", type=_positive_float, default=1.0)
+    replay.add_argument("--runs-dir", default="runs")
+
+    diff = commands.add_parser("diff", help="two runs side by side, aligned by stage")
+    diff.add_argument("a", help="run A: a run file, a run id, or 'latest'")
+    diff.add_argument("b", help="run B")
+    diff.add_argument("--format", choices=FORMATS,
+                      help="print instead of opening the diff screen")
+    diff.add_argument("--runs-dir", default="runs")
+
+    export = commands.add_parser("export", help="a run for other tools: a Perfetto/Chrome "
+                                                "trace, or its samples as CSV")
+    export.add_argument("run", help="a run file, a run id, or 'latest'")
+    export.add_argument("--format", choices=("perfetto", "csv"), default="perfetto")
+    export.add_argument("-o", "--output", help="file to write ('-': standard output; default "
+                                               "RUN_ID.trace.json or RUN_ID.samples.csv)")
+    export.add_argument("--runs-dir", default="runs")
+
+    check = commands.add_parser("check", help="a run against memory budgets: exit 0 within, "
+                                              "1 over, 2 bad input")
+    check.add_argument("run", help="a run file, a run id, or 'latest'")
+    check.add_argument("--max-peak", metavar="SIZE", help="e.g. 4GiB (binary) or 4GB (decimal)")
+    check.add_argument("--max-stage-peak", metavar="STAGE=SIZE", action="append",
+                       help="e.g. first_inference=3GiB; repeat for more stages")
+    check.add_argument("--max-swap", metavar="SIZE", help="e.g. 0")
+    check.add_argument("--max-leak", metavar="SIZE/iter", help="e.g. 1MiB/iter")
+    check.add_argument("--baseline", metavar="RUN", help="a run to compare peaks with")
+    check.add_argument("--max-regression", metavar="PCT", help="e.g. 5%%")
+    check.add_argument("--runs-dir", default="runs")
+
+    run = commands.add_parser("run", help="run any command as a session: memtop run -- CMD ARGS…")
+    run.add_argument("--name", help="what to call the run (default: the program)")
+    attach = commands.add_parser("attach", help="watch a running process and its children")
+    attach.add_argument("pid", type=int, help="the process id")
+    attach.add_argument("--name", help="what to call the run (default: the process name)")
+    for sub in (run, attach):
+        sub.add_argument("--interval-ms", type=_positive_float, default=5.0,
+                         help="RSS sampling interval in milliseconds (default 5)")
+        sub.add_argument("--runs-dir", default="runs")
+        sub.add_argument("--label", default="", help="a note stored with the run")
+        sub.add_argument("--no-tui", action="store_true", help="print progress and a table")
+    run.add_argument("argv", nargs=argparse.REMAINDER, metavar="CMD", help="-- then the command")
+
+    for sub in (bench, replay, diff, run, attach):
+        _add_tui_options(sub)
+    for sub in (bench, replay, run, attach):
+        _add_alarm_options(sub)
+    _add_tui_options(parser)
+    parser.add_argument("--runs-dir", default="runs", help=argparse.SUPPRESS)
+    return parser
+
+
+def _add_tui_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--theme", help="memtop-dark (default), memtop-light, "
+                                        "memtop-high-contrast, or a user theme")
+    parser.add_argument("--ascii", action="store_true", default=None,
+                        help="draw without block glyphs (automatic without a UTF-8 locale)")
+
+
+ALARM_OPTIONS = (("--swap-info-mb", "swap_info_mb", "info alarm above this swap (default 100)"),
+                 ("--swap-warning-mb", "swap_warning_mb", "warning above this swap (default 1000)"),
+                 ("--pressure-pct", "pressure_some_pct",
+                  "warning when /proc/pressure/memory 'some' avg10 reaches this (default 10)"),
+                 ("--cgroup-pct", "cgroup_fraction", "warning when the cgroup is this full "
+                                                     "(percent, default 90)"))
+
+
+def _add_alarm_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("alarm thresholds")
+    for flag, dest, text in ALARM_OPTIONS:
+        group.add_argument(flag, dest=dest, type=_positive_float, help=text)
+
+
+def thresholds(args: argparse.Namespace) -> dict[str, float]:
+    values = {dest: getattr(args, dest) for _, dest, _ in ALARM_OPTIONS
+              if getattr(args, dest) is not None}
+    if "cgroup_fraction" in values:
+        values["cgroup_fraction"] /= 100
+    return values
+
+

@@ -1,0 +1,163 @@
+"""The commands that read run files and print: show, ls, diff --format, export, check."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from memtop.engine.errors import UserError
+from memtop.engine.store import Run, read_run, resolve_run
+
+from .output import console
+
+EXIT_BREACH = 1
+
+
+def _runs(refs: list[str], runs_dir: str) -> list[Run]:
+    return [read_run(resolve_run(ref, runs_dir)) for ref in refs]
+
+
+def _write(text: str, path: str | None) -> None:
+    if path in (None, "-"):
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        return
+    try:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+    except OSError as exc:
+        raise UserError(f"cannot write {path}: {exc.strerror}") from None
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from memtop.engine.report import formats
+    from memtop.engine.report.tables import (
+        leak_table,
+        stage_table,
+        statistics_table,
+        summary_table,
+    )
+
+    runs = _runs(args.run, args.runs_dir)
+    if args.format == "json":
+        _write(json.dumps(formats.show_json(runs), indent=2), None)
+    elif args.format == "markdown":
+        _write(formats.show_markdown(runs), None)
+    elif args.format == "csv":
+        _write(formats.show_csv(runs), None)
+    else:
+        out = console()
+        for run in runs:
+            out.print(stage_table(run))
+            out.print(summary_table(run))
+            if run.meta.get("leak"):
+                out.print(leak_table(run.meta["leak"]))
+            if args.stats:
+                out.print(statistics_table(run))
+    return 0
+
+
+def cmd_ls(args: argparse.Namespace) -> int:
+    from memtop.engine.report.tables import runs_list_table
+    from memtop.engine.store import list_run_files
+
+    runs, broken = [], []
+    for path in list_run_files(args.runs_dir):
+        try:
+            runs.append(read_run(path))
+        except UserError as exc:
+            broken.append((path, str(exc).split(": ", 1)[-1]))
+    if not runs and not broken:
+        print(f"no runs in {args.runs_dir}")
+        return 0
+    console().print(runs_list_table(runs, broken))
+    return 0
+
+
+def print_diff(args: argparse.Namespace, paths: list[str]) -> int:
+    from memtop.engine.report import formats
+    from memtop.engine.report.tables import diff_table
+
+    a, b = (read_run(p) for p in paths)
+    if args.format == "json":
+        _write(json.dumps(formats.diff_json(a, b), indent=2), None)
+    elif args.format == "markdown":
+        _write(formats.diff_markdown(a, b), None)
+    elif args.format == "csv":
+        _write(formats.diff_csv(a, b), None)
+    else:
+        console().print(diff_table(a, b))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from memtop.engine.report.perfetto import samples_csv, trace_events
+
+    run = read_run(resolve_run(args.run, args.runs_dir))
+    if args.format == "perfetto":
+        text = json.dumps(trace_events(run))
+        default = f"{run.run_id}.trace.json"
+    else:
+        text = samples_csv(run)
+        default = f"{run.run_id}.samples.csv"
+    output = args.output or default
+    _write(text, output)
+    if output != "-":
+        print(f"wrote {output}", file=sys.stderr)
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from rich.table import Table
+
+    from memtop.engine.analysis.check import Budgets, check_run
+    from memtop.engine.units import parse_percent, parse_rate, parse_size
+
+    stage_budgets = []
+    for item in args.max_stage_peak or []:
+        name, sep, size = item.partition("=")
+        if not sep or not name:
+            raise UserError(f"--max-stage-peak takes STAGE=SIZE, not '{item}'")
+        stage_budgets.append((name, parse_size(size)))
+    if args.max_regression is not None and args.baseline is None:
+        raise UserError("--max-regression needs --baseline RUN")
+    if args.baseline is not None and args.max_regression is None:
+        raise UserError("--baseline needs --max-regression (e.g. 5%)")
+    budgets = Budgets(
+        max_peak=None if args.max_peak is None else parse_size(args.max_peak),
+        max_stage_peak=tuple(stage_budgets),
+        max_swap=None if args.max_swap is None else parse_size(args.max_swap),
+        max_leak=None if args.max_leak is None else parse_rate(args.max_leak),
+        baseline=None if args.baseline is None else read_run(resolve_run(args.baseline,
+                                                                          args.runs_dir)),
+        max_regression=None if args.max_regression is None
+        else parse_percent(args.max_regression))
+    if budgets == Budgets():
+        raise UserError("memtop check needs a budget: --max-peak, --max-stage-peak, "
+                        "--max-swap, --max-leak or --baseline with --max-regression")
+    run = read_run(resolve_run(args.run, args.runs_dir))
+    breaches, checked = check_run(run, budgets)
+    out = console()
+    if not breaches:
+        out.print(f"[green]within budget[/]: {run.run_id} ({', '.join(checked)})")
+        return 0
+    table = Table(title=f"{run.run_id}: {len(breaches)} over budget", title_justify="left")
+    for name in ("Budget", "Limit", "Actual"):
+        table.add_column(name, justify="left" if name == "Budget" else "right")
+    for breach in breaches:
+        table.add_row(breach.budget, breach.limit, f"[red]{breach.actual}[/]")
+    out.print(table)
+    return EXIT_BREACH
+
+
+def write_json_summary(path: str, run_paths: list[str]) -> None:
+    """`memtop bench --json-summary PATH`: every run of the benchmark as `show --format json`."""
+    from memtop.engine.report.formats import run_json
+
+    runs = []
+    for run_path in run_paths:
+        try:
+            runs.append(run_json(read_run(run_path)))
+        except UserError as exc:
+            runs.append({"path": run_path, "error": str(exc)})
+    _write(json.dumps({"runs": runs}, indent=2), path)

@@ -1,0 +1,216 @@
+"""The live dashboard: a card per run, an alarm banner, replay controls. Live and replayed runs
+take the same path: the source's messages are folded into a RunBoard ten times a second."""
+
+from __future__ import annotations
+
+import time
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from memtop.engine.client import RunBoard, RunState
+
+from ..render import fmt_duration
+from ..sources import ReplaySource, Source
+from ..widgets.run_card import RunCard
+
+TICK_S = 0.1  # messages are drained ten times a second, all of a tick's batched into one
+PAINT_EVERY_S = 0.25  # cards repaint at most four times a second (htop: 1.5); a run's start,
+# stage or end repaints at once
+WIDE_COLUMNS = 150  # two columns of cards from this width
+SEEK_STEP_S = 5.0
+URGENT = {"queued", "started", "stage", "finished", "alarm", "cancelled"}
+REPLAY_ACTIONS = {"pause", "faster", "slower", "seek", "seek_to"}
+
+
+class DashboardScreen(Screen):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open_detail", "Detail"),
+        Binding("e", "events", "Events"),
+        Binding("d", "diff", "Diff first two"),
+        Binding("s", "stop_runs", "Stop runs", show=False),
+        Binding("m", "mark", "Marker", show=False),
+        Binding("space", "pause", "Pause", show=False),
+        Binding("plus,equals_sign", "faster", "Faster", show=False),
+        Binding("minus", "slower", "Slower", show=False),
+        Binding("left", "seek(-1)", "Back", show=False),
+        Binding("right", "seek(1)", "Forward", show=False),
+        Binding("home", "seek_to(0)", "Start", show=False),
+        Binding("end", "seek_to(1)", "End", show=False),
+        Binding("down,j", "focus_next", "Next", show=False),
+        Binding("up,k", "focus_previous", "Previous", show=False),
+        Binding("escape", "back", "Back"),
+    ]
+
+    def __init__(self, source: Source, ascii: bool = False) -> None:
+        super().__init__()
+        self.source = source
+        self.replay = source if isinstance(source, ReplaySource) else None
+        self.ascii = ascii
+        self.board = RunBoard()
+        self.alarms: list[dict] = []
+        self._cards: dict[int, RunCard] = {}
+        self._painted = 0.0
+        self._marks = 0
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id="banner")
+        if self.replay is not None:
+            yield Static(id="replay-bar")
+        yield VerticalScroll(id="cards")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = "memtop"
+        self.sub_title = self.source.title
+        self.tick()
+        self.set_interval(TICK_S, self.tick)
+
+    def on_resize(self) -> None:
+        self.query_one("#cards").set_class(self.size.width >= WIDE_COLUMNS, "-wide")
+
+    # ---- the one place messages become state ------------------------------------------------
+
+    def tick(self) -> None:
+        source = self.source
+        if self.replay is not None and self.replay.reset:
+            self.replay.reset = False
+            self._rebuild()
+        urgent = False
+        for message in source.poll():
+            state = self.board.apply(message)
+            urgent = urgent or message["type"] in URGENT
+            if message["type"] == "alarm":
+                self._on_alarm(message)
+            elif message["type"] == "finished" and state is not None and state.alarms and \
+                    state.alarms[-1].get("kind") == "end":
+                self._on_alarm(state.alarms[-1])
+        now = time.monotonic()
+        if urgent or now - self._painted >= PAINT_EVERY_S:
+            self._painted = now
+            self._sync_cards()
+        if self.replay is not None:
+            replay = self.replay
+            state = "paused" if replay.paused else f"x{replay.speed:g}"
+            self.query_one("#replay-bar", Static).update(
+                f"replay {fmt_duration(replay.position)} / {fmt_duration(replay.duration)}"
+                f"  {state}   space pause · +/- speed · ←/→ seek · home/end")
+
+    def _rebuild(self) -> None:
+        """After a backward seek: start again from nothing (the source replays up to there)."""
+        self.board = RunBoard()
+        self.alarms.clear()
+        self.query_one("#cards").remove_children()
+        self._cards.clear()
+        self._update_banner()
+
+    def _sync_cards(self) -> None:
+        container = self.query_one("#cards")
+        for index, state in enumerate(self.board.runs):
+            card = self._cards.get(index)
+            if card is None or card.state is not state:
+                if card is not None:
+                    card.remove()
+                card = RunCard(state, ascii=self.ascii)
+                self._cards[index] = card
+                container.mount(card)
+            else:
+                card.sync()
+
+    def _on_alarm(self, alarm: dict) -> None:
+        if any(a is alarm for a in self.alarms):
+            return
+        self.alarms.append(alarm)
+        self._update_banner()
+        severity = {"info": "information", "warning": "warning"}.get(alarm["level"], "error")
+        self.notify(self._alarm_text(alarm), severity=severity, timeout=6)
+
+    def _alarm_text(self, alarm: dict) -> str:
+        state = self._state_of(alarm.get("run"))
+        who = state.backend if state else "?"
+        return f"{who}: {alarm['message']}"
+
+    def _update_banner(self) -> None:
+        banner = self.query_one("#banner", Static)
+        serious = [a for a in self.alarms if a["level"] in ("warning", "error")]
+        shown = serious or self.alarms
+        banner.set_class(bool(shown), "-visible")
+        banner.set_class(any(a["level"] == "error" for a in shown), "-error")
+        if shown:
+            more = f"  (+{len(self.alarms) - 1} more: e)" if len(self.alarms) > 1 else ""
+            banner.update(("! " if self.ascii else "⚠ ") + self._alarm_text(shown[-1]) + more)
+
+    def _state_of(self, run_id: str | None) -> RunState | None:
+        return next((r for r in self.board.runs if r.run_id == run_id), None)
+
+    # ---- actions ----------------------------------------------------------------------------
+
+    def _focused_state(self) -> RunState | None:
+        focused = self.focused
+        if isinstance(focused, RunCard):
+            return focused.state
+        return self.board.runs[0] if self.board.runs else None
+
+    def action_open_detail(self) -> None:
+        from .detail import DetailScreen
+
+        state = self._focused_state()
+        if state is not None:
+            self.app.push_screen(DetailScreen(state, ascii=self.ascii))
+
+    def action_events(self) -> None:
+        from .events import EventsScreen
+
+        self.app.push_screen(EventsScreen(self.alarms, self.board, self.app.startup_errors))
+
+    def action_diff(self) -> None:
+        from .diff import DiffScreen
+
+        started = [r for r in self.board.runs if r.stages]
+        if len(started) >= 2:
+            self.app.push_screen(DiffScreen(started[0], started[1]))
+        else:
+            self.notify("a diff needs two runs with stages", severity="warning")
+
+    def action_stop_runs(self) -> None:
+        if self.source.stop_runs():
+            self.notify("stopping the runs…")
+
+    def action_mark(self) -> None:
+        state = self._focused_state()
+        if state is None or state.status != "running" or not state.run_id:
+            return
+        if not self.source.mark(state.run_id, f"mark {self._marks + 1}"):
+            return
+        self._marks += 1
+        self.notify(f"{state.title_name}: mark {self._marks}", timeout=2)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Replay keys do nothing on a live dashboard."""
+        return self.replay is not None or action not in REPLAY_ACTIONS
+
+    def action_pause(self) -> None:
+        self.replay.toggle_pause()
+
+    def action_faster(self) -> None:
+        self.replay.faster()
+
+    def action_slower(self) -> None:
+        self.replay.slower()
+
+    def action_seek(self, direction: int) -> None:
+        self.replay.seek(self.replay.position + direction * SEEK_STEP_S)
+        self.tick()
+
+    def action_seek_to(self, end: int) -> None:
+        self.replay.seek(self.replay.duration if end else 0.0)
+        self.tick()
+
+    def action_back(self) -> None:
+        if len(self.app.screen_stack) > 2:
+            self.app.pop_screen()

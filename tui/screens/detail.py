@@ -1,0 +1,114 @@
+"""A run in full: RSS and swap over time with stage marks, stage table, summary, metadata."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+from textual_plotext import PlotextPlot
+
+from memtop.engine.analysis.summary import stage_rows
+from memtop.engine.client import RunState
+from memtop.engine.report.columns import STAGE_COLUMNS, SUMMARY_LINES, cell
+from memtop.engine.units import MIB, fmt
+
+REDRAW_EVERY_S = 0.5
+
+
+def stage_table_rows(stages: list[dict[str, Any]]) -> list[tuple[str, ...]]:
+    return [tuple(cell(row, key, spec) for _, key, spec in STAGE_COLUMNS)
+            for row in stage_rows(stages)]
+
+
+def summary_text(state: RunState) -> str:
+    summary = state.summary
+    lines = [f"{label:<26}{fmt(summary.get(key), spec):>12}" for key, label, spec in SUMMARY_LINES]
+    lines.append(f"{'Health':<26}{summary.get('health') or '-':>12}")
+    leak = state.leak
+    if leak:
+        lines.append(f"{'Leak check':<26}{leak['verdict']:>12} over {leak['iterations']} "
+                     f"iterations, slope {fmt(leak.get('slope_mb_per_iter'), '+.3f')} MB/it, "
+                     f"r² {fmt(leak.get('r2'), '.2f')}")
+    gpu = "n/a" if state.gpu_used is None else f"{state.gpu_used / MIB:,.0f} MB (NVML)"
+    lines.append(f"{'GPU memory':<26}{gpu:>12}")
+    return "\n".join(lines)
+
+
+def meta_text(state: RunState) -> str:
+    meta = state.meta
+    versions = ", ".join(f"{k} {v}" for k, v in (meta.get("versions") or {}).items() if v)
+    rows = [("run", state.run_id), ("status", f"{state.status}: {state.cause or ''}"),
+            ("weights", f"{meta.get('weights', '?')} ({meta.get('weights_note', '')})"),
+            ("versions", versions), ("devices", ", ".join(meta.get("devices") or [])),
+            ("foreign frameworks", ", ".join(state.foreign) or "none"),
+            ("host", f"{meta.get('host', '?')} · {meta.get('cpu', '?')} · "
+                     f"{(meta.get('mem_total') or 0) / 1024**3:.1f} GiB"),
+            ("python", meta.get("python")), ("file", state.path)]
+    return "\n".join(f"{k:<20}{v}" for k, v in rows if v)
+
+
+class DetailScreen(Screen):
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "app.pop_screen", "Back")]
+
+    def __init__(self, state: RunState, ascii: bool = False) -> None:
+        super().__init__()
+        self.state = state
+        self.ascii = ascii
+        self._drawn = -1
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll():
+            yield PlotextPlot(id="detail-chart")
+            yield Static("Stages", classes="section-title")
+            yield DataTable(id="stages", cursor_type="row", zebra_stripes=True)
+            yield Static("Summary", classes="section-title")
+            yield Static(id="summary")
+            yield Static("Session", classes="section-title")
+            yield Static(id="meta")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = f"memtop · {self.state.backend} · {self.state.model}"
+        self.query_one(DataTable).add_columns(*(header for header, _, _ in STAGE_COLUMNS))
+        self.redraw()
+        self.set_interval(REDRAW_EVERY_S, self.redraw)
+
+    def redraw(self) -> None:
+        state = self.state
+        if state.version == self._drawn:
+            return
+        self._drawn = state.version
+        self._draw_chart()
+        table = self.query_one(DataTable)
+        table.clear()
+        table.add_rows(stage_table_rows(state.stages))
+        self.query_one("#summary", Static).update(summary_text(state))
+        self.query_one("#meta", Static).update(meta_text(state))
+
+    def _draw_chart(self) -> None:
+        state = self.state
+        plot = self.query_one(PlotextPlot)
+        plt = plot.plt
+        plt.clear_data()
+        plt.clear_figure()
+        start = state.t_start or 0.0
+        if self.ascii:
+            plt.theme("clear")
+        history = state.rss_history
+        if len(history):
+            plt.plot([t - start for t in history.times], [v / MIB for v in history.values],
+                     label="RSS MB", marker="dot" if self.ascii else "braille")
+        swap = state.swap_history
+        if len(swap) and swap.max():
+            plt.plot([t - start for t in swap.times], [v / MIB for v in swap.values],
+                     label="swap MB", marker="dot" if self.ascii else "braille")
+        for stage in state.stages:
+            plt.vline(stage["t"] - start)
+        plt.title("RSS over time (s); vertical lines: stage boundaries")
+        plt.xlabel("seconds")
+        plot.refresh()

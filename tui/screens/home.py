@@ -1,0 +1,266 @@
+"""The home screen: recorded runs (replay, mark two and diff), running processes (attach, like
+top) and a form for a new benchmark, on three tabs."""
+
+from __future__ import annotations
+
+import datetime
+from typing import ClassVar
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.coordinate import Coordinate
+from textual.screen import Screen
+from textual.widgets import (
+    Button,
+    Checkbox,
+    DataTable,
+    Footer,
+    Header,
+    Input,
+    Select,
+    Static,
+    TabbedContent,
+    TabPane,
+)
+from textual.worker import get_current_worker
+
+from memtop.engine.backends import installed_backends
+from memtop.engine.errors import UserError
+from memtop.engine.probes.processes import ProcessInfo, list_processes
+from memtop.engine.store import Run, list_run_files, read_run
+from memtop.engine.units import fmt, fmt_mib
+
+from ..messages import (
+    Attach,
+    OpenDiff,
+    OpenReplay,
+    ProcessesListed,
+    RunRow,
+    RunsListed,
+    StartBench,
+)
+
+PROCESSES_EVERY_S = 2.0
+RUNS_PER_MESSAGE = 20  # the list fills as it is read, a screenful at a time
+
+
+def run_row(path: str, marked: bool) -> RunRow:
+    """A run file as a line of the list; one that cannot be read says why."""
+    try:
+        run = read_run(path)
+    except UserError as exc:
+        return RunRow("", (" ", path, "-", "-", "-", "-", "-", "unreadable", str(exc)[-30:]))
+    try:
+        return RunRow(path, _cells(run, marked))
+    except UserError as exc:
+        return RunRow("", (" ", path, "-", "-", "-", "-", "-", "unreadable", str(exc)[-30:]))
+    finally:
+        run.close()
+
+
+def _cells(run: Run, marked: bool) -> tuple[str, ...]:
+    meta = run.meta
+    started = meta.get("started_wall")
+    when = datetime.datetime.fromtimestamp(started).strftime("%m-%d %H:%M") if started else "-"
+    return ("*" if marked else " ", run.run_id, when, meta.get("kind", "bench"),
+            meta.get("backend") or "-", meta.get("model", "?"), meta.get("weights", "?"),
+            meta.get("status", "?"), fmt(run.summary().get("peak_mb"), ",.0f"))
+
+
+class HomeScreen(Screen):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("1", "tab('runs')", "Runs"),
+        Binding("2", "tab('processes')", "Processes"),
+        Binding("3,n", "tab('new')", "New bench"),
+        Binding("space", "mark", "Mark", show=False),
+        Binding("d", "diff", "Diff marked", show=False),
+        Binding("slash", "filter", "Filter", show=False),
+        Binding("r", "reload", "Reload", show=False),
+    ]
+
+    def __init__(self, runs_dir: str) -> None:
+        super().__init__()
+        self.runs_dir = runs_dir
+        self.marked: list[str] = []
+        self.paths: list[str] = []
+        self.pids: list[int] = []
+        self.processes: list[ProcessInfo] = []
+        self.listed_once = False
+        self._cursor_after_load = 0
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with TabbedContent(initial="runs"):
+            with TabPane("1 Runs", id="runs"):
+                yield Static(f"Runs in {self.runs_dir}: enter replay · space mark · d diff "
+                             "the two marked · r reload", classes="section-title")
+                yield DataTable(id="home-runs", cursor_type="row", zebra_stripes=True)
+            with TabPane("2 Processes", id="processes"):
+                yield Input(placeholder="/ filter by name, command or user", id="proc-filter")
+                yield DataTable(id="home-processes", cursor_type="row", zebra_stripes=True)
+            with TabPane("3 New benchmark", id="new"), Vertical(id="new-bench"):
+                with Horizontal():
+                    yield Input(",".join(installed_backends()), id="bench-backends",
+                                placeholder="backends: tensorflow,torch,jax,openvino")
+                    yield Input("gpt2_medium_en", id="bench-model",
+                                placeholder="preset name or directory")
+                with Horizontal():
+                    yield Select([(w, w) for w in ("auto", "random", "preset")], value="auto",
+                                 allow_blank=False, id="bench-weights")
+                    yield Checkbox("isolate", id="bench-isolate")
+                    yield Button("Start", id="bench-start", variant="primary")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = "memtop"
+        runs = self.query_one("#home-runs", DataTable)
+        runs.add_columns(" ", "Run id", "Started", "Kind", "Backend / name", "Model", "Weights",
+                         "Status", "Peak MB")
+        processes = self.query_one("#home-processes", DataTable)
+        processes.add_columns("PID", "User", "RSS MB", "Command")
+        self.action_reload()
+        self.refresh_processes()
+        self.set_interval(PROCESSES_EVERY_S, self.refresh_processes)
+        runs.focus()
+
+    # ---- runs: read by a thread worker, shown as they come ----------------------------------
+
+    def action_reload(self) -> None:
+        self.list_runs(list(self.marked))
+
+    @work(thread=True, exclusive=True, group="runs", exit_on_error=False,
+          description="reading the run files")
+    def list_runs(self, marked: list[str]) -> None:
+        worker = get_current_worker()
+        paths = list_run_files(self.runs_dir)
+        rows: list[RunRow] = []
+        first = True
+        for path in paths:
+            if worker.is_cancelled:
+                return
+            rows.append(run_row(path, path in marked))
+            if len(rows) == RUNS_PER_MESSAGE:
+                self.post_message(RunsListed(rows, first=first, last=False))
+                rows, first = [], False
+        self.post_message(RunsListed(rows, first=first, last=True))
+
+    def on_runs_listed(self, listed: RunsListed) -> None:
+        table = self.query_one("#home-runs", DataTable)
+        if listed.first:
+            row = table.cursor_row
+            table.clear()
+            self.paths = []
+            self._cursor_after_load = row
+        for item in listed.rows:
+            table.add_row(*item.cells)
+            self.paths.append(item.path)
+        if listed.last and self._cursor_after_load:
+            table.move_cursor(row=min(self._cursor_after_load, max(len(self.paths) - 1, 0)))
+
+    def _selected_run(self) -> str | None:
+        table = self.query_one("#home-runs", DataTable)
+        if not self.paths or table.cursor_row >= len(self.paths):
+            return None
+        return self.paths[table.cursor_row] or None
+
+    def action_mark(self) -> None:
+        path = self._selected_run()
+        if path is None or self._tab() != "runs":
+            return
+        if path in self.marked:
+            self.marked.remove(path)
+        else:
+            self.marked = [*self.marked[-1:], path]  # at most two marked: the last two
+        table = self.query_one("#home-runs", DataTable)
+        for row, other in enumerate(self.paths):
+            if other:
+                table.update_cell_at(Coordinate(row, 0), "*" if other in self.marked else " ")
+
+    def action_diff(self) -> None:
+        if len(self.marked) != 2:
+            self.notify("mark two runs with space, then press d", severity="warning")
+            return
+        self.post_message(OpenDiff(*self.marked))
+
+    # ---- processes --------------------------------------------------------------------------
+
+    def refresh_processes(self) -> None:
+        if self._tab() != "processes" and self.listed_once:
+            return  # only the visible list is kept fresh
+        self.scan_processes()
+
+    @work(thread=True, exclusive=True, group="processes", exit_on_error=False,
+          description="scanning /proc")
+    def scan_processes(self) -> None:
+        self.post_message(ProcessesListed(list_processes()))
+
+    def on_processes_listed(self, listed: ProcessesListed) -> None:
+        self.listed_once = True
+        self.processes = listed.processes
+        self._show_processes()
+
+    def _show_processes(self) -> None:
+        wanted = self.query_one("#proc-filter", Input).value.strip().lower()
+        table = self.query_one("#home-processes", DataTable)
+        selected = self.pids[table.cursor_row] if self.pids and \
+            table.cursor_row < len(self.pids) else None
+        table.clear()
+        self.pids = []
+        for proc in self.processes:
+            text = f"{proc.pid} {proc.user} {proc.name} {proc.command}".lower()
+            if wanted and wanted not in text:
+                continue
+            table.add_row(str(proc.pid), proc.user, fmt_mib(proc.rss), proc.command[:200])
+            self.pids.append(proc.pid)
+        if selected in self.pids:
+            table.move_cursor(row=self.pids.index(selected))
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "proc-filter":
+            self._show_processes()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "proc-filter":
+            self.query_one("#home-processes", DataTable).focus()
+
+    def action_filter(self) -> None:
+        self.action_tab("processes")
+        self.query_one("#proc-filter", Input).focus()
+
+    # ---- shared -----------------------------------------------------------------------------
+
+    def _tab(self) -> str:
+        return self.query_one(TabbedContent).active
+
+    def action_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+        focus = {"runs": "#home-runs", "processes": "#home-processes",
+                 "new": "#bench-backends"}[tab]
+        if tab == "processes":
+            self.refresh_processes()
+        self.query_one(focus).focus()
+
+    def action_open(self) -> None:
+        tab = self._tab()
+        if tab == "runs":
+            path = self._selected_run()
+            if path is not None:
+                self.post_message(OpenReplay([path]))
+        elif tab == "processes":
+            table = self.query_one("#home-processes", DataTable)
+            if self.pids and table.cursor_row < len(self.pids):
+                self.post_message(Attach(self.pids[table.cursor_row]))
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_open()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id != "bench-start":
+            return
+        self.post_message(StartBench(
+            backends=self.query_one("#bench-backends", Input).value,
+            model=self.query_one("#bench-model", Input).value.strip(),
+            weights=str(self.query_one("#bench-weights", Select).value),
+            isolate=self.query_one("#bench-isolate", Checkbox).value))
