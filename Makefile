@@ -19,6 +19,7 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	.ci/lint_imports.sh $(VENV)/bin/lint-imports
 
 test: lint
 	$(PY) -m pytest -q

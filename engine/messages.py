@@ -169,3 +169,16 @@ def decode(data: bytes) -> Message:
     if not isinstance(message, dict) or message.get("type") not in KINDS:
         raise ValueError("not a memtop message")
     return message
+
+
+def message_table() -> str:
+    """The message list of docs/architecture.md (a test keeps the two equal):
+    python -c "from memtop.engine.messages import message_table; print(message_table())"."""
+    lines = ["| from → to | kind | fields | what it says |", "|---|---|---|---|"]
+    for direction, table in (("engine → client", ENGINE_MESSAGES),
+                             ("client → engine", CLIENT_MESSAGES)):
+        for kind, (fields, text) in table.items():
+            lines.append(f"| {direction} | `{kind}` | {', '.join(fields) or '-'} | {text} |")
+    for kind, text in SESSION_EVENTS.items():
+        lines.append(f"| session → engine | `{kind}` | (JSON line) | {text} |")
+    return "\n".join(lines)
