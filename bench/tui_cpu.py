@@ -19,14 +19,16 @@ import sys
 import time
 import uuid
 
+from memtop.engine import messages
+from memtop.tui.sources import Source
+
 PAGE = 4096
 
 
-class SyntheticSource:
+class SyntheticSource(Source):
     """Engine messages for `runs` live runs, generated on the clock (no engine, no sessions)."""
 
     live = True
-    seekable = False
     title = "synthetic live runs"
 
     def __init__(self, runs: int, hz: float) -> None:
@@ -43,10 +45,10 @@ class SyntheticSource:
         out: list[dict] = []
         if not self.sent_open:
             for i in range(self.runs):
-                out.append({"type": "queued", "spec": {"backend": f"synthetic{i}",
-                                                       "model": "gpt2_medium_en"}})
-                out.append({"type": "started", "run": f"r{i}", "path": f"/dev/null/{i}",
-                            "t": self.start, "meta": {"weights": "random"}})
+                spec = {"id": f"s{i}", "backend": f"synthetic{i}", "model": "gpt2_medium_en"}
+                out.append(messages.queued(spec))
+                out.append(messages.started(spec["id"], f"r{i}", f"/dev/null/{i}", None,
+                                            self.start, {"weights": "random"}))
             self.sent_open = True
         step = 1 / self.hz
         for i in range(self.runs):
@@ -60,20 +62,16 @@ class SyntheticSource:
                 self.rss[i] += int((hash((i, t)) % 2001 - 900) * PAGE)
                 values.append(self.rss[i])
             if times:
-                out.append({"type": "samples", "run": f"r{i}", "t": times, "rss": values})
-            out.append({"type": "proc", "run": f"r{i}", "t": now, "rss": self.rss[i],
-                        "hwm": self.rss[i], "swap": 0, "anon": 0, "file": 0, "nproc": 1})
+                out.append(messages.samples(f"r{i}", times, values))
+            out.append(messages.proc(f"r{i}", (now, self.rss[i], self.rss[i], 0, 0, 0, 1)))
             due = int((now - self.start) / self.stage_every)
             while self.stages_sent[i] < due:
                 self.stages_sent[i] += 1
-                out.append({"type": "stage", "run": f"r{i}", "stage": {
+                out.append(messages.stage(f"r{i}", {
                     "name": f"stage_{self.stages_sent[i]}", "t": now, "t_end": now,
-                    "rss": self.rss[i], "swap": 0, "peak": self.rss[i], "peak_exact": True}})
+                    "rss": self.rss[i], "swap": 0, "peak": self.rss[i], "peak_exact": True}))
         self.last = now if (now - self.last) * self.hz >= 1 else self.last
         return out
-
-    def close(self) -> None:
-        pass
 
 
 def serve(runs: int, hz: float) -> None:

@@ -1,4 +1,6 @@
-"""The engine never imports the UI: every module of memtop.engine imported alone."""
+"""The engine never imports the UI: every module of memtop.engine imported, none loads Textual.
+
+(import-linter checks the same statically in `make test`; this checks what really loads.)"""
 
 import pkgutil
 import subprocess
@@ -8,8 +10,9 @@ import memtop.engine
 
 
 def test_no_engine_module_imports_textual():
-    names = [m.name for m in pkgutil.iter_modules(memtop.engine.__path__, "memtop.engine.")]
-    assert len(names) > 10
+    names = [m.name for m in pkgutil.walk_packages(memtop.engine.__path__, "memtop.engine.")
+             if not m.name.endswith("__main__")]
+    assert len(names) > 40
     code = ("import importlib, sys\n"
             f"for name in {names!r}:\n"
             "    importlib.import_module(name)\n"

@@ -6,8 +6,9 @@ Update after an intended change of look: pytest tests/test_snapshots.py --snapsh
 import pytest
 
 from memtop.tui.app import MemtopApp
+from memtop.tui.screens.diff import DiffScreen
 
-from tui_support import replay_app, run_path
+from tui_support import replay_app, run_path, wait_until
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 
@@ -27,7 +28,12 @@ def test_detail(snap_compare, size):
 def test_diff(snap_compare, size):
     app = MemtopApp(start="diff", diff_paths=[run_path("torch"), run_path("openvino")],
                     theme="memtop-dark")
-    assert snap_compare(app, terminal_size=size, run_before=_settle)
+    assert snap_compare(app, terminal_size=size, run_before=_diff_open)
+
+
+async def _diff_open(pilot) -> None:
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, DiffScreen))
+    await _settle(pilot)
 
 
 async def _settle(pilot) -> None:

@@ -11,7 +11,7 @@ from memtop.tui.screens.diff import DiffScreen
 from memtop.tui.widgets.run_card import RunCard
 
 from conftest import write_run
-from tui_support import SWAP_RUN, replay_app, run_path
+from tui_support import SWAP_RUN, replay_app, run_path, wait_until
 
 
 def card_lines(card: RunCard) -> list[str]:
@@ -169,12 +169,10 @@ async def test_home_lists_runs_and_diffs_two_marked(tmp_path):
         shutil.copy(run_path(backend), tmp_path)
     app = MemtopApp(start="home", runs_dir=str(tmp_path))
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
         table = app.screen.query_one("#home-runs")
-        assert table.row_count == 2
+        await wait_until(pilot, lambda: table.row_count == 2)
         await pilot.press("space", "down", "space", "d")
-        await pilot.pause()
-        assert isinstance(app.screen, DiffScreen)
+        await wait_until(pilot, lambda: isinstance(app.screen, DiffScreen))
 
 
 async def test_a_killed_session_raises_the_banner(tmp_path):
@@ -213,9 +211,8 @@ async def test_home_lists_processes_filters_and_attaches(tmp_path):
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.pause()
             await pilot.press("slash", *token, "enter")
-            await pilot.pause()
             screen = app.screen
-            assert screen.pids == [child.pid]
+            await wait_until(pilot, lambda: screen.pids == [child.pid])
             await pilot.press("enter")
             for _ in range(40):
                 await pilot.pause(0.1)

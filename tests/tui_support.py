@@ -24,3 +24,13 @@ def run_path(backend: str) -> str:
 def replay_app(runs: list[Run] | None = None, at_end: bool = True, **kwargs) -> MemtopApp:
     source = ReplaySource(runs if runs is not None else fixture_runs(), at_end=at_end)
     return MemtopApp(start="dashboard", source=source, theme="memtop-dark", **kwargs)
+
+
+async def wait_until(pilot, predicate, timeout: float = 10.0) -> None:
+    """Pauses until `predicate()` holds: for what thread workers deliver (file reads)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out waiting for the app"
+        await pilot.pause(0.02)
