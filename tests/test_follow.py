@@ -62,3 +62,28 @@ def test_the_follower_sees_rows_as_they_are_committed(runs_dir):
         source.close()
     finally:
         client.close()
+
+
+def test_a_follower_says_when_the_writing_engine_was_killed(runs_dir):
+    import os
+    import signal
+
+    from memtop.engine.store import BenchFollower
+
+    client, path = start_writer(runs_dir)
+    follower = BenchFollower(path)
+    try:
+        board = RunBoard()
+        for message in follower.poll():
+            board.apply(message)
+        assert board.runs[0].status == "running"
+        os.kill(client.process.pid, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while board.runs[0].status == "running" and time.monotonic() < deadline:
+            time.sleep(0.1)
+            for message in follower.poll():
+                board.apply(message)
+        assert board.runs[0].status == "interrupted"
+    finally:
+        follower.close()
+        client.close()

@@ -55,7 +55,8 @@ class LiveRun:
             "label": spec.label, "kind": spec.kind, "command": spec.command,
             "status": "running", "t_start": self.t_start,
             "started_wall": time.time(), "interval_ms": spec.interval_ms,
-            "engine_host": socket.gethostname(), "boot_id": boot_id(),
+            "engine_host": socket.gethostname(), "engine_pid": os.getpid(),
+            "boot_id": boot_id(),
         }
         if bench:
             self.meta["bench"] = bench

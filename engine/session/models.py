@@ -13,6 +13,7 @@ from typing import Any
 from ..catalog import GPT2_CONFIGS, check_model_argument, is_directory_like
 from ..errors import UserError
 
+RANDOM_WEIGHTS_SEED = 0
 GPT2_VOCABULARY = 50257
 GPT2_CONTEXT = 1024
 TINY_CONTEXT = 128
@@ -64,7 +65,13 @@ def byte_level_vocabulary(size: int) -> tuple[dict[str, int], list[str]]:
 
 
 def build_random_gpt2(name: str, dtype: str) -> Any:
+    """The preset's architecture with random weights drawn from a fixed seed, so that two runs
+    build (and generate with) the same model: a random model's first token may be its end
+    token, and then a generation is empty; with a seed that is at least the same every time."""
+    import keras
     import keras_hub
+
+    keras.utils.set_random_seed(RANDOM_WEIGHTS_SEED)
 
     config = GPT2_CONFIGS[name]
     tiny = name == "gpt2_tiny"

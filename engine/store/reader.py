@@ -196,12 +196,14 @@ def read_run(path: str) -> Run:
 
 
 def _mark_interrupted(meta: dict[str, Any]) -> None:
-    """A run still marked running whose session is gone on this machine, or that began before
-    this boot, was never finalized: its engine crashed or was killed. Say so."""
+    """A run still marked running whose engine is gone on this machine, or that began before
+    this boot, was never finalized: its engine crashed or was killed. Say so. (The session's
+    own end does not tell: the engine finalizes a run a moment after its session exits. Files
+    from before `engine_pid` was recorded fall back on the session's pid.)"""
     if meta.get("status") != "running" or not meta.get("boot_id"):
         return
     if meta["boot_id"] == boot_id():
-        pid = int(meta.get("pid") or 0)
+        pid = int(meta.get("engine_pid") or meta.get("pid") or 0)
         if meta.get("engine_host") != socket.gethostname() or not pid or is_alive(pid):
             return  # still going (or another machine's, or not yet started: unknown)
     meta["status"] = "interrupted"
