@@ -11,9 +11,10 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from memtop.engine.units import GIB as GIB  # re-exported: the benchmarks' sizes
+from memtop.engine.units import MIB as MIB
+
 HERE = Path(__file__).resolve().parent
-MIB = 1024 * 1024
-GIB = 1024 * MIB
 
 
 def hold_memory(size: int) -> subprocess.Popen:

@@ -12,9 +12,7 @@ from memtop.engine.client import EngineClient
 from memtop.engine.spec import RunSpec
 from memtop.engine.store import read_run
 
-from conftest import HELPERS, run_memtop, show_json
-
-MIB = 1024 * 1024
+from conftest import HELPERS, MIB, run_memtop, show_json
 
 
 def test_attach_follows_a_child_to_its_exit_status(runs_dir):

@@ -14,9 +14,8 @@ from memtop.engine.backends import BACKENDS
 from memtop.engine.probes.procfs import RSS_COUNTER_SLACK
 from memtop.engine.spec import STAGES, TRAINING_STAGES
 
-from conftest import HELPERS, needs_backend, run_memtop, show_json
+from conftest import HELPERS, MIB, needs_backend, run_memtop, show_json
 
-MIB = 1024 * 1024
 pytestmark = pytest.mark.backend
 
 

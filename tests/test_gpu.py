@@ -12,9 +12,7 @@ from memtop.engine.monitor.gpu_sampler import GpuSampler
 from memtop.engine.probes.nvml import open_nvml
 from memtop.engine.session import allocators
 
-from conftest import needs_backend, run_memtop
-
-MIB = 1024 * 1024
+from conftest import MIB, needs_backend, run_memtop
 
 
 class RecordedNvml:

@@ -10,7 +10,8 @@ from textual.widgets import DataTable, TabbedContent
 from memtop.engine.store import RunWriter
 from memtop.tui.app import MemtopApp
 
-MIB = 1024 * 1024
+from conftest import MIB
+
 FILES = 200
 
 

@@ -6,9 +6,8 @@ import pytest
 from memtop.engine.analysis.stats import rss_statistics, stage_windows
 from memtop.engine.store import read_run
 
+from conftest import MIB
 from tui_support import run_path
-
-MIB = 1024 * 1024
 
 
 @pytest.mark.parametrize("backend", ["torch", "openvino"])

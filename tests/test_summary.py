@@ -4,7 +4,7 @@ import pytest
 
 from memtop.engine.analysis.summary import health, stage_rows, summarize
 
-MIB = 1024 * 1024
+from conftest import MIB
 
 
 def stage(name, t, rss, peak, swap=0, **extra):
