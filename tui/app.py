@@ -19,6 +19,7 @@ from textual.binding import Binding, BindingType
 
 from memtop.engine.errors import UserError
 from memtop.engine.spec import RunSpec
+from memtop.engine.text import shown
 
 from .messages import Attach, DiffReady, LoadFailed, OpenDiff, OpenReplay, SourceReady, StartBench
 from .screens.dashboard import DashboardScreen
@@ -69,7 +70,7 @@ class MemtopApp(App):
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.add_signal_handler(signum, self.exit)
         for problem in self.startup_errors:
-            self.notify(problem, title="theme", severity="error", timeout=10)
+            self.notify(shown(problem), title="theme", severity="error", timeout=10, markup=False)
         if self.start == "dashboard" and self.initial_source is not None:
             self.open_source(self.initial_source)
         elif self.start == "diff":
@@ -131,18 +132,20 @@ class MemtopApp(App):
 
     @on(LoadFailed)
     def _load_failed(self, failure: LoadFailed) -> None:
-        self.notify(failure.problem, severity="error")
+        self.notify(shown(failure.problem), severity="error", markup=False)
 
     @on(StartBench)
     def _start_bench(self, request: StartBench) -> None:
         from memtop.engine.backends import parse_backends
         from memtop.engine.catalog import check_model_argument
+        from memtop.engine.store import prepare_runs_dir
 
         try:
             names = parse_backends(request.backends or None)
             check_model_argument(request.model, request.weights)
+            prepare_runs_dir(self.runs_dir)
         except UserError as exc:
-            self.notify(str(exc), severity="error")
+            self.notify(shown(exc), severity="error", markup=False)
             return
         specs = [RunSpec(backend=b, model=request.model, weights=request.weights,
                          isolate=request.isolate, runs_dir=self.runs_dir) for b in names]
@@ -151,11 +154,13 @@ class MemtopApp(App):
     @on(Attach)
     def _attach(self, request: Attach) -> None:
         from memtop.engine.probes.attach import check_attachable
+        from memtop.engine.store import prepare_runs_dir
 
         try:
             name = check_attachable(request.pid)
+            prepare_runs_dir(self.runs_dir)
         except UserError as exc:
-            self.notify(str(exc), severity="error")
+            self.notify(shown(exc), severity="error", markup=False)
             return
         self.open_source(LiveSource([RunSpec(backend="", model=name, attach_pid=request.pid,
                                              runs_dir=self.runs_dir)]))

@@ -13,10 +13,17 @@ from typing import Any
 from rich.style import Style
 from rich.text import Text
 
+from memtop.engine.text import shown
 from memtop.engine.units import MIB
 
 BLOCKS = " ▁▂▃▄▅▆▇█"
 ASCII_LEVELS = " .,-:=+*#"
+
+
+def data(value: object, limit: int = 300, lines: bool = False) -> Text:
+    """A string from a run file or a program, for a widget: shown as text (engine/text.py),
+    never parsed as markup. Every data string the TUI shows goes through here."""
+    return Text(shown(value, limit, lines=lines))
 
 
 def sparkline(columns: Sequence[float | None], low: float, high: float, ascii: bool = False) -> str:
@@ -39,7 +46,7 @@ def sparkline(columns: Sequence[float | None], low: float, high: float, ascii: b
 
 
 def stage_label(name: str, change_mib: float | None) -> str:
-    short = name.replace("_inference", "").replace("_", " ")
+    short = shown(name, 60).replace("_inference", "").replace("_", " ")
     if change_mib is None:
         return short
     return f"{short} {change_mib:+,.0f}"

@@ -14,6 +14,7 @@ from typing import Any
 from ..analysis.diff import diff_settings, diff_stages, diff_summary
 from ..analysis.summary import stage_rows
 from ..store.reader import Run
+from ..text import shown
 from ..units import fmt
 from .columns import DIFF_COLUMNS, STAGE_COLUMNS, SUMMARY_LINES, cell, summary_cells
 
@@ -21,10 +22,22 @@ from .columns import DIFF_COLUMNS, STAGE_COLUMNS, SUMMARY_LINES, cell, summary_c
 def _markdown_table(headers: Sequence[str], rows: Sequence[Sequence[str]],
                     numeric_from: int = 1) -> str:
     def line(cells: Sequence[str]) -> str:
-        return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
+        return "| " + " | ".join(_md(c) for c in cells) + " |"
 
     rule = ["---" if i < numeric_from else "---:" for i in range(len(headers))]
     return "\n".join([line(headers), line(rule), *(line(r) for r in rows)])
+
+
+def _md(value: object) -> str:
+    """Data inside Markdown: shown (engine/text.py), with what Markdown would act on escaped."""
+    text = shown(value)
+    for special in "\\`[]<>|":  # links, HTML, code, table cells (not _ and *: in words)
+        text = text.replace(special, "\\" + special)
+    return text
+
+
+def _csv(value: Any) -> Any:
+    return shown(value) if isinstance(value, str) else _raw(value)
 
 
 def _title(run: Run) -> str:
@@ -35,14 +48,14 @@ def _title(run: Run) -> str:
         parts.append(f"{meta.get('weights', '?')} weights")
     if meta.get("label"):
         parts.append(meta["label"])
-    return " · ".join(str(p) for p in parts)
+    return " · ".join(_md(p) for p in parts)
 
 
 def show_markdown(runs: Sequence[Run]) -> str:
     out = []
     for run in runs:
-        out.append(f"### {_title(run)}\n\n`{run.run_id}` · {run.meta.get('status')}: "
-                   f"{run.meta.get('cause', '')}\n")
+        out.append(f"### {_title(run)}\n\n{_md(run.run_id)} · {_md(run.meta.get('status'))}: "
+                   f"{_md(run.meta.get('cause', ''))}\n")
         rows = [[cell(r, key, spec) for _, key, spec in STAGE_COLUMNS]
                 for r in stage_rows(run.stages)]
         out.append(_markdown_table([h for h, _, _ in STAGE_COLUMNS], rows) + "\n")
@@ -60,9 +73,9 @@ def show_csv(runs: Sequence[Run]) -> str:
     writer.writerow(["run_id", "backend", "model", *keys, "peak_mb", "peak_exact"])
     for run in runs:
         for row in stage_rows(run.stages):
-            writer.writerow([run.run_id, run.meta.get("backend", ""), run.meta.get("model", ""),
-                             *(_raw(row.get(k)) for k in keys), _raw(row["peak_mb"]),
-                             row["peak_exact"]])
+            writer.writerow([_csv(v) for v in (
+                run.run_id, run.meta.get("backend", ""), run.meta.get("model", ""),
+                *(row.get(k) for k in keys), row["peak_mb"], row["peak_exact"])])
     return buffer.getvalue()
 
 
@@ -90,7 +103,7 @@ def diff_markdown(a: Run, b: Run) -> str:
         summary.append([row["key"], *summary_cells(row)])
     settings = [[row["key"], str(row["a"]), str(row["b"])] for row in data["settings"]]
     return "\n".join([
-        f"**A**: {_title(a)} (`{a.run_id}`)  \n**B**: {_title(b)} (`{b.run_id}`)  \n"
+        f"**A**: {_title(a)} ({_md(a.run_id)})  \n**B**: {_title(b)} ({_md(b.run_id)})  \n"
         "Δ = B - A\n",
         (_markdown_table(["Setting", "A", "B"], settings, numeric_from=3) + "\n")
         if settings else "Same settings.\n",
@@ -106,9 +119,9 @@ def diff_csv(a: Run, b: Run) -> str:
     writer.writerow(["side", "run_id", "backend", "model", "stage", *keys])
     for side, run in (("A", a), ("B", b)):
         for row in stage_rows(run.stages):
-            writer.writerow([side, run.run_id, run.meta.get("backend", ""),
-                             run.meta.get("model", ""), row["name"],
-                             *(_raw(row.get(k)) for k in keys)])
+            writer.writerow([_csv(v) for v in (
+                side, run.run_id, run.meta.get("backend", ""), run.meta.get("model", ""),
+                row["name"], *(row.get(k) for k in keys))])
     return buffer.getvalue()
 
 

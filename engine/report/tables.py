@@ -10,10 +10,12 @@ from typing import Any
 
 from rich import box
 from rich.table import Table
+from rich.text import Text
 
 from ..analysis.diff import diff_stages
 from ..analysis.summary import stage_rows
 from ..store.reader import Run
+from ..text import shown
 from ..units import fmt
 from .columns import (
     DIFF_COLUMNS,
@@ -31,28 +33,42 @@ STATUS_STYLE = {"done": "green", "running": "cyan", "queued": "dim", "failed": "
                 "interrupted": "bold red"}
 
 
+def plain(value: object, style: str = "") -> Text:
+    """A cell or title from data: shown as text (engine/text.py), never parsed as markup."""
+    return value if isinstance(value, Text) else Text(shown(value), style=style)
+
+
+def add_row(table: Table, *cells: object) -> None:
+    table.add_row(*(plain(cell) for cell in cells))
+
+
+def status_text(status: object) -> Text:
+    return plain(status, STATUS_STYLE.get(str(status), ""))
+
+
 def stage_table(run: Run) -> Table:
-    table = Table(title=f"{run.run_id}: memory by stage", title_justify="left")
+    table = Table(title=plain(f"{run.run_id}: memory by stage"), title_justify="left")
     for header, key, _ in STAGE_COLUMNS:
         table.add_column(header, justify="left" if key == "name" else "right")
     for row in stage_rows(run.stages):
-        table.add_row(*(cell(row, key, spec) for _, key, spec in STAGE_COLUMNS))
+        add_row(table, *(cell(row, key, spec) for _, key, spec in STAGE_COLUMNS))
     return table
 
 
 def diff_table(a: Run, b: Run) -> Table:
-    table = Table(title=f"A: {a.run_id}  B: {b.run_id}  (Δ = B - A)", title_justify="left")
+    table = Table(title=plain(f"A: {a.run_id}  B: {b.run_id}  (Δ = B - A)"),
+                  title_justify="left")
     for header, key, _ in DIFF_COLUMNS:
         table.add_column(header, justify="left" if key == "name" else "right")
     for row in diff_stages(a.stages, b.stages):
         cells = []
         for _, key, spec in DIFF_COLUMNS:
-            text = cell(row, key, spec)
             value = row.get(key)
+            style = ""
             if key.startswith("d_") and isinstance(value, int | float) and value:
-                text = f"[{'red' if value > 0 else 'green'}]{text}[/]"
-            cells.append(text)
-        table.add_row(*cells)
+                style = "red" if value > 0 else "green"
+            cells.append(plain(cell(row, key, spec), style))
+        add_row(table, *cells)
     return table
 
 
@@ -67,24 +83,24 @@ def statistics_table(run: Run) -> Table:
     rows = [*stats.get("stages", {}).items(), ("whole run", stats.get("run"))]
     for name, values in rows:
         if values:
-            table.add_row(name, *(fmt(values[k]) for _, k in STAT_KEYS), str(values["samples"]))
+            add_row(table, name, *(fmt(values[k]) for _, k in STAT_KEYS), values["samples"])
         else:
-            table.add_row(name, *("-" for _ in STAT_KEYS), "0")
+            add_row(table, name, *("-" for _ in STAT_KEYS), "0")
     return table
 
 
 def leak_table(leak: dict[str, Any]) -> Table:
-    table = Table(title=f"Leak check over {leak['iterations']} iterations: {leak['verdict']}",
-                  title_justify="left", show_header=False)
+    table = Table(title=plain(f"Leak check over {leak['iterations']} iterations: "
+                              f"{leak['verdict']}"), title_justify="left", show_header=False)
     table.add_column("what")
     table.add_column("value", justify="right")
-    table.add_row("Slope (MB/iteration)", fmt(leak.get("slope_mb_per_iter"), "+.4f"))
-    table.add_row("r²", fmt(leak.get("r2"), ".3f"))
+    add_row(table, "Slope (MB/iteration)", fmt(leak.get("slope_mb_per_iter"), "+.4f"))
+    add_row(table, "r²", fmt(leak.get("r2"), ".3f"))
     for n, value in (leak.get("extrapolated_mb") or {}).items():
-        table.add_row(f"Extrapolated to {int(n):,} iterations (MB)", fmt(value, "+,.1f"))
+        add_row(table, f"Extrapolated to {int(n):,} iterations (MB)", fmt(value, "+,.1f"))
     deltas = leak.get("deltas_mb") or []
     if deltas:
-        table.add_row("Per-iteration change (MB)", " ".join(f"{d:+.2f}" for d in deltas[:20]) +
+        add_row(table, "Per-iteration change (MB)", " ".join(f"{d:+.2f}" for d in deltas[:20]) +
                       (" …" if len(deltas) > 20 else ""))
     return table
 
@@ -98,21 +114,23 @@ def summary_table(run: Run) -> Table:
     bench = meta.get("kind", "bench") == "bench"
     for key, label, spec in SUMMARY_LINES:
         if bench or key in OTHER_PROGRAM_LINES:
-            table.add_row(label, fmt(summary.get(key), spec))
-    table.add_row("Health", _health(summary.get("health")))
-    table.add_row("Status", f"[{STATUS_STYLE.get(meta.get('status'), '')}]"
-                            f"{meta.get('status')}[/]: {meta.get('cause', '')}")
+            add_row(table, label, fmt(summary.get(key), spec))
+    add_row(table, "Health", _health(summary.get("health")))
+    add_row(table, "Status", Text.assemble(status_text(meta.get("status")),
+                                           plain(f": {meta.get('cause', '')}")))
     if bench:
-        table.add_row("Weights", f"{meta.get('weights')} ({meta.get('weights_note', '')})")
+        add_row(table, "Weights", f"{meta.get('weights')} ({meta.get('weights_note', '')})")
         foreign = meta.get("foreign_frameworks") or []
-        table.add_row("Foreign frameworks", ", ".join(foreign) if foreign else "none")
+        add_row(table, "Foreign frameworks", ", ".join(map(str, foreign)) if foreign else "none")
     else:
-        table.add_row("Command", " ".join(meta.get("command") or []) or f"pid {meta.get('pid')}")
+        command = " ".join(map(str, meta.get("command") or []))
+        add_row(table, "Command", command or f"pid {meta.get('pid')}")
     return table
 
 
-def _health(value: str | None) -> str:
-    return f"[{HEALTH_STYLE[value]}]{value}[/]" if value in HEALTH_STYLE else "-"
+def _health(value: object) -> Text:
+    style = HEALTH_STYLE.get(str(value))
+    return plain(value, style) if style else plain("-")
 
 
 # Short headers; docs/metrics.md explains each. Below WIDE_COLUMNS of terminal the columns marked
@@ -144,8 +162,8 @@ def comparison_table(runs: Sequence[Run], title: str = "memtop bench",
     keep = [wide or always for _, always in COMPARISON_COLUMNS]
     table = Table(title=title, title_justify="left", padding=(0, 1) if wide else (0, 0),
                   box=box.HEAVY_HEAD if wide else box.SIMPLE_HEAD, show_edge=wide)
-    for (name, _), shown in zip(COMPARISON_COLUMNS, keep, strict=True):
-        if shown:
+    for (name, _), kept in zip(COMPARISON_COLUMNS, keep, strict=True):
+        if kept:
             text = name in ("Backend", "Weights", "Health", "Foreign")
             table.add_column(name, justify="left" if text else "right", no_wrap=text)
     for run in runs:
@@ -153,9 +171,9 @@ def comparison_table(runs: Sequence[Run], title: str = "memtop bench",
         sampled = [r["sampled_peak_mb"] for r in stage_rows(run.stages)
                    if r["sampled_peak_mb"] is not None]
         status = run.meta.get("status")
-        backend = run.meta.get("backend", "?") + _variant(run)
+        backend = plain(f"{run.meta.get('backend', '?')}{_variant(run)}")
         if status != "done":
-            backend += f" [{STATUS_STYLE.get(status, '')}]({status})[/]"
+            backend = Text.assemble(backend, " ", status_text(f"({status})"))
         cells = (
             backend, run.meta.get("weights") or "-", fmt(s["model_loading_mb"], ",.0f"),
             fmt(s["compilation_mb"], ",.0f"), fmt(s["peak_mb"], ",.0f"),
@@ -163,8 +181,8 @@ def comparison_table(runs: Sequence[Run], title: str = "memtop bench",
             fmt(s["growth_mb"], ",.0f"), fmt(s["latency_first_s"], ".2f"),
             fmt(s["latency_second_s"], ".2f"), fmt(s["speedup"], ".1f"),
             fmt(s["tokens_per_s"], ".2f"), _health(s.get("health")),
-            ", ".join(run.meta.get("foreign_frameworks") or []) or "-")
-        table.add_row(*(c for c, shown in zip(cells, keep, strict=True) if shown))
+            ", ".join(map(str, run.meta.get("foreign_frameworks") or [])) or "-")
+        add_row(table, *(c for c, kept in zip(cells, keep, strict=True) if kept))
     return table
 
 
@@ -183,7 +201,7 @@ def batch_table(runs: Sequence[Run]) -> Table:
         for run in group:
             s = run.summary()
             factor = s["peak_mb"] / base if base and s.get("peak_mb") else None
-            table.add_row(backend, str(run.spec.get("batch_size", 1)),
+            add_row(table, backend, run.spec.get("batch_size", 1),
                           fmt(s.get("peak_mb"), ",.0f"), fmt(s.get("compilation_mb"), ",.0f"),
                           fmt(factor, ".2f"), fmt(s.get("tokens_per_s"), ".2f"))
     return table
@@ -198,10 +216,10 @@ def runs_list_table(runs: Sequence[Run], broken: Sequence[tuple[str, str]]) -> T
         when = datetime.datetime.fromtimestamp(started).strftime("%Y-%m-%d %H:%M:%S") \
             if started else "-"
         status = run.meta.get("status", "?")
-        table.add_row(run.run_id, when, run.meta.get("backend", "?"), run.meta.get("model", "?"),
-                      run.meta.get("weights", "?"),
-                      f"[{STATUS_STYLE.get(status, '')}]{status}[/]",
-                      fmt(run.summary().get("peak_mb"), ",.0f"))
+        add_row(table, run.run_id, when, run.meta.get("backend", "?"),
+                run.meta.get("model", "?"), run.meta.get("weights", "?"), status_text(status),
+                fmt(run.summary().get("peak_mb"), ",.0f"))
     for path, reason in broken:
-        table.add_row(path, "-", "-", "-", "-", f"[red]unreadable[/]: {reason}", "-")
+        add_row(table, path, "-", "-", "-", "-",
+                Text.assemble(("unreadable", "red"), plain(f": {reason}")), "-")
     return table

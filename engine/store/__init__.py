@@ -10,7 +10,7 @@ screen, and turned back into the engine's messages for replay and follow.
 Never imports Rich or anything of the UI. Clients import from this package, not its modules.
 """
 
-from .files import list_run_files, resolve_run
+from .files import list_run_files, prepare_runs_dir, resolve_run
 from .follow import BenchFollower, RunFollower
 from .reader import Run, read_run
 from .schema import SCHEMA_VERSION, SUFFIX
@@ -18,4 +18,4 @@ from .stream import RunStream
 from .writer import RunWriter
 
 __all__ = ["SCHEMA_VERSION", "SUFFIX", "BenchFollower", "Run", "RunFollower", "RunStream",
-           "RunWriter", "list_run_files", "read_run", "resolve_run"]
+           "RunWriter", "list_run_files", "prepare_runs_dir", "read_run", "resolve_run"]

@@ -3,19 +3,48 @@
 from __future__ import annotations
 
 import os
+import stat
 
 from ..errors import UserError
 from .schema import SUFFIX
 
 
 def list_run_files(runs_dir: str) -> list[str]:
-    """Run files in runs_dir, newest first."""
+    """Run files in runs_dir, newest first: regular files only (a FIFO named *.db would block
+    whoever opens it)."""
+    found: list[tuple[float, str]] = []
     try:
-        names = [n for n in os.listdir(runs_dir) if n.endswith(SUFFIX)]
+        with os.scandir(runs_dir) as entries:
+            for entry in entries:
+                if not entry.name.endswith(SUFFIX):
+                    continue
+                try:
+                    info = entry.stat()
+                except OSError:
+                    continue  # gone, or a dangling link
+                if stat.S_ISREG(info.st_mode):
+                    found.append((info.st_mtime, entry.path))
     except FileNotFoundError:
         return []
-    paths = [os.path.join(runs_dir, n) for n in names]
-    return sorted(paths, key=lambda p: (os.path.getmtime(p), p), reverse=True)
+    except NotADirectoryError:
+        raise UserError(f"runs folder {runs_dir}: is a file, not a folder") from None
+    except OSError as exc:
+        raise UserError(f"runs folder {runs_dir}: cannot read ({exc.strerror})") from None
+    return [path for _, path in sorted(found, reverse=True)]
+
+
+def prepare_runs_dir(runs_dir: str) -> None:
+    """The folder new run files go in: made if missing; one clear line if it cannot be."""
+    try:
+        os.makedirs(runs_dir, exist_ok=True)
+    except FileExistsError:
+        raise UserError(f"runs folder {runs_dir}: is a file, not a folder") from None
+    except OSError as exc:
+        raise UserError(f"runs folder {runs_dir}: cannot be made ({exc.strerror})") from None
+    if not os.path.isdir(runs_dir):
+        raise UserError(f"runs folder {runs_dir}: is a file, not a folder")
+    if not os.access(runs_dir, os.W_OK | os.X_OK):
+        raise UserError(f"runs folder {runs_dir}: cannot write there (permission denied)")
 
 
 def resolve_run(ref: str, runs_dir: str) -> str:

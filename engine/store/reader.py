@@ -12,6 +12,8 @@ import json
 import os
 import socket
 import sqlite3
+import stat
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,9 +21,11 @@ from ..analysis.stats import rss_statistics
 from ..analysis.summary import current_summary
 from ..errors import UserError
 from ..probes.procfs import boot_id, is_alive
-from .schema import SCHEMA_VERSION, SUFFIX, select_sql
+from ..text import shown
+from .schema import OPTIONAL_TABLES, SCHEMA_VERSION, SUFFIX, TABLES, select_sql
 
 _MAGIC = b"SQLite format 3\x00"
+QUERY_BUDGET_S = 20.0  # one statement on a run file; a healthy one-hour file needs well under 1 s
 
 
 @dataclass
@@ -149,13 +153,18 @@ def _event(path: str, row: tuple) -> dict[str, Any]:
 
 def _check_header(path: str) -> None:
     try:
-        size = os.path.getsize(path)
-        with open(path, "rb") as f:
-            header = f.read(100)
+        info = os.stat(path)
     except FileNotFoundError:
         raise UserError(f"run file not found: {path}") from None
-    except IsADirectoryError:
-        raise UserError(f"{path}: is a directory, not a run file") from None
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read ({exc.strerror})") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise UserError(f"{path}: is a directory, not a run file")
+    if not stat.S_ISREG(info.st_mode):  # a FIFO or a device would block or never end
+        raise UserError(f"{path}: not a regular file, so not a run file")
+    try:
+        with open(path, "rb") as f:
+            header = f.read(100)
     except OSError as exc:
         raise UserError(f"{path}: cannot read ({exc.strerror})") from None
     if len(header) < 100 or not header.startswith(_MAGIC):
@@ -163,34 +172,75 @@ def _check_header(path: str) -> None:
     page_size = int.from_bytes(header[16:18], "big")
     page_size = 65536 if page_size == 1 else page_size
     pages = int.from_bytes(header[28:32], "big")
+    if os.path.exists(path + "-wal"):
+        return  # the rest may be in its write-ahead log: opening it decides
+    size = info.st_size
     if page_size < 512 or size % page_size or (pages and size < pages * page_size):
         raise UserError(f"{path}: truncated run file ({size} bytes)")
 
 
+def _check_schema(path: str, db: sqlite3.Connection) -> None:
+    """Only memtop's own tables: a view or a trigger in a file from elsewhere would run code
+    of the file's making on every read (a recursive view fills the disk)."""
+    found: set[str] = set()
+    for kind, name, table in db.execute("SELECT type, name, tbl_name FROM sqlite_master"):
+        if kind == "table" and name in TABLES:
+            found.add(name)
+        elif not (kind == "index" and str(name).startswith("sqlite_autoindex_")
+                  and table in TABLES):
+            raise UserError(f"{path}: not a memtop run file (it holds a {shown(kind, 20)} "
+                            f"'{shown(name, 60)}')")
+    missing = set(TABLES) - OPTIONAL_TABLES - found
+    if missing:
+        raise UserError(f"{path}: not a memtop run file (no table {', '.join(sorted(missing))})")
+    for name in found:
+        columns = tuple(row[1] for row in db.execute(f"PRAGMA table_info({name})"))
+        if columns != TABLES[name]:
+            raise UserError(f"{path}: not a memtop run file (table {name} has other columns)")
+
+
+def _open_read_only(path: str) -> sqlite3.Connection:
+    """Read-only, with the file's schema untrusted and every statement on a time budget."""
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+    db.execute("PRAGMA trusted_schema=OFF")
+    db.execute("PRAGMA query_only=ON")
+    started = [time.monotonic()]
+
+    def over_budget() -> int:
+        return 1 if time.monotonic() - started[0] > QUERY_BUDGET_S else 0
+
+    db.set_progress_handler(over_budget, 100_000)
+    db.set_trace_callback(lambda _sql: started.__setitem__(0, time.monotonic()))
+    return db
+
+
 def read_run(path: str) -> Run:
-    """Opens a run file or raises UserError with one clear line."""
+    """Opens a run file or raises UserError with one clear line (closing what it opened)."""
     _check_header(path)
+    db = None
     try:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        db = _open_read_only(path)
+        _check_schema(path, db)
         version = db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
-            db.close()
             raise UserError(f"{path}: made by a newer memtop (schema {version}, "
                             f"this memtop reads up to {SCHEMA_VERSION}): upgrade memtop")
         if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
-            db.close()
             raise UserError(f"{path}: damaged run file (integrity check failed)")
         meta = {k: json.loads(v) for k, v in db.execute("SELECT key, value FROM meta")}
         stages = [json.loads(d) for (d,) in db.execute("SELECT data FROM stages ORDER BY seq")]
         events = [_event(path, row) for row in
                   db.execute("SELECT t, kind, level, message, data FROM events ORDER BY t")]
-    except sqlite3.DatabaseError as exc:
-        raise UserError(f"{path}: not a readable memtop run file ({exc})") from None
-    except (ValueError, TypeError) as exc:  # JSON in a damaged row
-        raise UserError(f"{path}: damaged run file ({exc})") from None
-    if "run_id" not in meta:
-        db.close()
-        raise UserError(f"{path}: not a memtop run file (no run metadata)")
+        if "run_id" not in meta:
+            raise UserError(f"{path}: not a memtop run file (no run metadata)")
+    except BaseException as exc:
+        if db is not None:
+            db.close()
+        if isinstance(exc, sqlite3.DatabaseError):
+            raise UserError(f"{path}: not a readable memtop run file ({exc})") from None
+        if isinstance(exc, ValueError | TypeError):  # JSON in a damaged row
+            raise UserError(f"{path}: damaged run file ({exc})") from None
+        raise
     _mark_interrupted(meta)
     return Run(path=path, meta=meta, stages=stages, events=events, _db=db)
 

@@ -36,6 +36,16 @@ DDL = "\n".join([
 ])
 
 
+# Every table a run file may hold, with its columns: a reader accepts these and nothing else
+# (no views, no triggers, no other tables). `gpu` is missing in files from before GPU support.
+TABLES: dict[str, tuple[str, ...]] = {
+    "meta": ("key", "value"), **READINGS,
+    "stages": ("seq", "name", "t", "t_end", "data"),
+    "events": ("t", "kind", "level", "message", "data"),
+}
+OPTIONAL_TABLES = {"gpu"}
+
+
 def insert_sql(table: str) -> str:
     fields = READINGS[table]
     return f"INSERT INTO {table} ({', '.join(fields)}) VALUES ({', '.join('?' * len(fields))})"

@@ -9,18 +9,23 @@ from collections.abc import Sequence
 from rich.console import Console, Group
 from rich.live import Live
 from rich.table import Table
+from rich.text import Text
 
 from memtop.engine.client import EngineClient, RunBoard, RunState
 from memtop.engine.errors import UserError
 from memtop.engine.report.tables import (
     STATUS_STYLE,
+    add_row,
     batch_table,
     comparison_table,
+    plain,
     stage_table,
+    status_text,
     summary_table,
 )
 from memtop.engine.spec import RunSpec
 from memtop.engine.store import Run, read_run
+from memtop.engine.text import shown
 from memtop.engine.units import fmt_mib
 
 from .output import console
@@ -34,16 +39,15 @@ def progress_table(board: RunBoard) -> Table:
                  "weights"):
         table.add_column(name, justify="right" if "MB" in name or name == "elapsed" else "left")
     for run in board.runs:
-        table.add_row(run.title_name, f"[{STATUS_STYLE.get(run.status, '')}]{run.status}[/]",
-                      run.stage or "-", f"{run.elapsed:6.1f}s", fmt_mib(run.rss),
-                      fmt_mib(run.peak), fmt_mib(run.swap),
-                      run.weights or "-")
+        add_row(table, run.title_name, status_text(run.status), run.stage or "-",
+                f"{run.elapsed:6.1f}s", fmt_mib(run.rss), fmt_mib(run.peak), fmt_mib(run.swap),
+                run.weights or "-")
     return table
 
 
-def _finished_line(run: RunState) -> str:
-    style = STATUS_STYLE.get(run.status, "")
-    return f"[{style}]{run.title_name}: {run.status}[/] ({run.cause}) -> {run.path}"
+def _finished_line(run: RunState) -> Text:
+    return Text.assemble(plain(f"{run.title_name}: {run.status}", STATUS_STYLE.get(run.status, "")),
+                         plain(f" ({run.cause}) -> {run.path}"))
 
 
 def _readable_runs(paths: Sequence[str], out: Console) -> list[Run]:
@@ -53,7 +57,7 @@ def _readable_runs(paths: Sequence[str], out: Console) -> list[Run]:
         try:
             runs.append(read_run(path))
         except UserError as exc:
-            out.print(f"[red]{exc}[/]")
+            out.print(plain(exc, "red"))
     return runs
 
 
@@ -67,7 +71,7 @@ def print_comparison(paths: Sequence[str]) -> None:
             out.print(batch_table(runs))
         out.print("run files:")
         for run in runs:
-            out.print(f"  {run.path}")
+            out.print(plain(f"  {run.path}"))
 
 
 def _interrupt(*_: object) -> None:
@@ -80,7 +84,7 @@ def print_stage_tables(paths: Sequence[str]) -> None:
     for run in _readable_runs(paths, out):
         out.print(stage_table(run))
         out.print(summary_table(run))
-        out.print(f"run file: {run.path}")
+        out.print(plain(f"run file: {run.path}"))
 
 
 def print_results(specs: Sequence[RunSpec], paths: Sequence[str]) -> None:
@@ -146,7 +150,7 @@ def run_headless(specs: Sequence[RunSpec], parallel: int = 1,
     finally:
         client.close()
     if board.fatal:
-        print(f"memtop: engine error:\n{board.fatal}", file=sys.stderr)
+        print(f"memtop: engine error:\n{shown(board.fatal, 4000, lines=True)}", file=sys.stderr)
     if user_error:
         raise UserError(user_error)
     written = [state.path for state in board.runs if state.path]

@@ -104,7 +104,9 @@ def cmd_attach(args: argparse.Namespace) -> int:
 def _run_specs(args: argparse.Namespace, specs: list, parallel: int = 1) -> int:
     """Runs specs headless (--no-tui) or in the dashboard; then prints what they recorded."""
     from memtop.cli.headless import print_results, result_code, run_headless
+    from memtop.engine.store import prepare_runs_dir
 
+    prepare_runs_dir(args.runs_dir)
     summary_path = getattr(args, "json_summary", None)
     if not args.no_tui and not (sys.stdin.isatty() and sys.stdout.isatty()):
         print("memtop: no terminal here: running without the TUI (--no-tui)", file=sys.stderr)

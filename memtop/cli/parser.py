@@ -14,14 +14,17 @@ from typing import Any
 from memtop import __version__
 from memtop.engine.errors import UserError
 from memtop.engine.spec import WEIGHTS
+from memtop.engine.text import shown
 
 EXIT_USAGE = 2
 FORMATS = ("table", "markdown", "json", "csv")
+# Given before or after the command; the subcommands' own default is the top level's.
+RUNS_DIR_HELP = "the folder of run files (default: ./runs)"
 
 
 def fail(message: str) -> int:
-    one_line = " ".join(message.split())  # library messages (SQLite's) may hold newlines
-    print(f"memtop: error: {one_line}", file=sys.stderr)
+    """One line on stderr; a message may quote a run file or a program, so it is shown as data."""
+    print(f"memtop: error: {shown(message, 1000)}", file=sys.stderr)
     return EXIT_USAGE
 
 
@@ -108,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="RSS sampling interval in milliseconds (default 5)")
     bench.add_argument("--parallel", type=_positive_int, default=1,
                        help="sessions at once (default 1: timings stay honest)")
-    bench.add_argument("--runs-dir", default="runs")
+    bench.add_argument("--runs-dir", default=argparse.SUPPRESS, help=RUNS_DIR_HELP)
     bench.add_argument("--label", default="", help="a note stored with each run")
     bench.add_argument("--no-tui", action="store_true", help="print progress and a table")
     bench.add_argument("--json-summary", metavar="PATH",
@@ -119,24 +122,24 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--format", choices=FORMATS, default="table")
     show.add_argument("--stats", action="store_true",
                       help="also RSS mean/max/min/std/median per stage (in JSON always)")
-    show.add_argument("--runs-dir", default="runs")
+    show.add_argument("--runs-dir", default=argparse.SUPPRESS, help=RUNS_DIR_HELP)
 
     ls = commands.add_parser("ls", help="list recorded runs, newest first")
-    ls.add_argument("--runs-dir", default="runs")
+    ls.add_argument("--runs-dir", default=argparse.SUPPRESS, help=RUNS_DIR_HELP)
 
     replay = commands.add_parser("replay", help="play saved runs back in the dashboard")
     replay.add_argument("run", nargs="+", help="run files, run ids, or 'latest'")
     replay.add_argument("--follow", action="store_true",
                         help="follow a run file another memtop is still writing")
     replay.add_argument("--speed", type=_positive_float, default=1.0)
-    replay.add_argument("--runs-dir", default="runs")
+    replay.add_argument("--runs-dir", default=argparse.SUPPRESS, help=RUNS_DIR_HELP)
 
     diff = commands.add_parser("diff", help="two runs side by side, aligned by stage")
     diff.add_argument("a", help="run A: a run file, a run id, or 'latest'")
     diff.add_argument("b", help="run B")
     diff.add_argument("--format", choices=FORMATS,
                       help="print instead of opening the diff screen")
-    diff.add_argument("--runs-dir", default="runs")
+    diff.add_argument("--runs-dir", default=argparse.SUPPRESS, help=RUNS_DIR_HELP)
 
     export = commands.add_parser("export", help="a run for other tools: a Perfetto/Chrome "
                                                 "trace, or its samples as CSV")
@@ -144,7 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=("perfetto", "csv"), default="perfetto")
     export.add_argument("-o", "--output", help="file to write ('-': standard output; default "
                                                "RUN_ID.trace.json or RUN_ID.samples.csv)")
-    export.add_argument("--runs-dir", default="runs")
+    export.add_argument("--runs-dir", default=argparse.SUPPRESS, help=RUNS_DIR_HELP)
 
     check = commands.add_parser("check", help="a run against memory budgets: exit 0 within, "
                                               "1 over, 2 bad input")
@@ -156,7 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--max-leak", metavar="SIZE/iter", help="e.g. 1MiB/iter")
     check.add_argument("--baseline", metavar="RUN", help="a run to compare peaks with")
     check.add_argument("--max-regression", metavar="PCT", help="e.g. 5%%")
-    check.add_argument("--runs-dir", default="runs")
+    check.add_argument("--runs-dir", default=argparse.SUPPRESS, help=RUNS_DIR_HELP)
 
     run = commands.add_parser("run", help="run any command as a session: memtop run -- CMD ARGS…")
     run.add_argument("--name", help="what to call the run (default: the program)")
@@ -166,7 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
     for sub in (run, attach):
         sub.add_argument("--interval-ms", type=_positive_float, default=5.0,
                          help="RSS sampling interval in milliseconds (default 5)")
-        sub.add_argument("--runs-dir", default="runs")
+        sub.add_argument("--runs-dir", default=argparse.SUPPRESS, help=RUNS_DIR_HELP)
         sub.add_argument("--label", default="", help="a note stored with the run")
         sub.add_argument("--no-tui", action="store_true", help="print progress and a table")
     run.add_argument("argv", nargs=argparse.REMAINDER, metavar="CMD", help="-- then the command")
@@ -176,7 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
     for sub in (bench, replay, run, attach):
         _add_alarm_options(sub)
     _add_tui_options(parser)
-    parser.add_argument("--runs-dir", default="runs", help=argparse.SUPPRESS)
+    parser.add_argument("--runs-dir", default="runs", help=RUNS_DIR_HELP)
     return parser
 
 

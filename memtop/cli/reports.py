@@ -8,6 +8,7 @@ import sys
 
 from memtop.engine.errors import UserError
 from memtop.engine.store import Run, read_run, resolve_run
+from memtop.engine.text import safe_filename, shown
 
 from .output import console
 
@@ -19,6 +20,8 @@ def _runs(refs: list[str], runs_dir: str) -> list[Run]:
 
 
 def _write(text: str, path: str | None) -> None:
+    """Text out; control characters from run files are made visible on every way out."""
+    text = shown(text, len(text) + 1, lines=True)
     if path in (None, "-"):
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         return
@@ -68,7 +71,7 @@ def cmd_ls(args: argparse.Namespace) -> int:
         except UserError as exc:
             broken.append((path, str(exc).split(": ", 1)[-1]))
     if not runs and not broken:
-        print(f"no runs in {args.runs_dir}")
+        print(f"no runs in {shown(args.runs_dir)}")
         return 0
     console().print(runs_list_table(runs, broken))
     return 0
@@ -96,21 +99,23 @@ def cmd_export(args: argparse.Namespace) -> int:
     run = read_run(resolve_run(args.run, args.runs_dir))
     if args.format == "perfetto":
         text = json.dumps(trace_events(run))
-        default = f"{run.run_id}.trace.json"
+        default = f"{safe_filename(run.run_id)}.trace.json"  # here, never a path from the file
     else:
         text = samples_csv(run)
-        default = f"{run.run_id}.samples.csv"
+        default = f"{safe_filename(run.run_id)}.samples.csv"
     output = args.output or default
     _write(text, output)
     if output != "-":
-        print(f"wrote {output}", file=sys.stderr)
+        print(f"wrote {shown(output)}", file=sys.stderr)
     return 0
 
 
 def cmd_check(args: argparse.Namespace) -> int:
     from rich.table import Table
+    from rich.text import Text
 
     from memtop.engine.analysis.check import Budgets, check_run
+    from memtop.engine.report.tables import add_row, plain
     from memtop.engine.units import parse_percent, parse_rate, parse_size
 
     stage_budgets = []
@@ -139,13 +144,15 @@ def cmd_check(args: argparse.Namespace) -> int:
     breaches, checked = check_run(run, budgets)
     out = console()
     if not breaches:
-        out.print(f"[green]within budget[/]: {run.run_id} ({', '.join(checked)})")
+        out.print(Text.assemble(("within budget", "green"),
+                                plain(f": {run.run_id} ({', '.join(checked)})")))
         return 0
-    table = Table(title=f"{run.run_id}: {len(breaches)} over budget", title_justify="left")
+    table = Table(title=plain(f"{run.run_id}: {len(breaches)} over budget"),
+                  title_justify="left")
     for name in ("Budget", "Limit", "Actual"):
         table.add_column(name, justify="left" if name == "Budget" else "right")
     for breach in breaches:
-        table.add_row(breach.budget, breach.limit, f"[red]{breach.actual}[/]")
+        add_row(table, breach.budget, breach.limit, plain(breach.actual, "red"))
     out.print(table)
     return EXIT_BREACH
 

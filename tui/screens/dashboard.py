@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from typing import ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
@@ -13,6 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from memtop.engine.client import RunBoard, RunState
+from memtop.engine.text import shown
 
 from ..render import fmt_duration
 from ..sources import ReplaySource, Source
@@ -67,7 +69,7 @@ class DashboardScreen(Screen):
 
     def on_mount(self) -> None:
         self.title = "memtop"
-        self.sub_title = self.source.title
+        self.sub_title = shown(self.source.title, 200)
         self.tick()
         self.set_interval(TICK_S, self.tick)
 
@@ -128,22 +130,23 @@ class DashboardScreen(Screen):
         self.alarms.append(alarm)
         self._update_banner()
         severity = {"info": "information", "warning": "warning"}.get(alarm["level"], "error")
-        self.notify(self._alarm_text(alarm), severity=severity, timeout=6)
+        self.notify(self._alarm_text(alarm), severity=severity, timeout=6, markup=False)
 
     def _alarm_text(self, alarm: dict) -> str:
         state = self._state_of(alarm.get("run"))
         who = state.backend if state else "?"
-        return f"{who}: {alarm['message']}"
+        return shown(f"{who}: {alarm['message']}")
 
     def _update_banner(self) -> None:
         banner = self.query_one("#banner", Static)
         serious = [a for a in self.alarms if a["level"] in ("warning", "error")]
-        shown = serious or self.alarms
-        banner.set_class(bool(shown), "-visible")
-        banner.set_class(any(a["level"] == "error" for a in shown), "-error")
-        if shown:
+        showing = serious or self.alarms
+        banner.set_class(bool(showing), "-visible")
+        banner.set_class(any(a["level"] == "error" for a in showing), "-error")
+        if showing:
             more = f"  (+{len(self.alarms) - 1} more: e)" if len(self.alarms) > 1 else ""
-            banner.update(("! " if self.ascii else "⚠ ") + self._alarm_text(shown[-1]) + more)
+            sign = "! " if self.ascii else "⚠ "
+            banner.update(Text(sign + self._alarm_text(showing[-1]) + more))
 
     def _state_of(self, run_id: str | None) -> RunState | None:
         return next((r for r in self.board.runs if r.run_id == run_id), None)
@@ -188,7 +191,7 @@ class DashboardScreen(Screen):
         if not self.source.mark(state.run_id, f"mark {self._marks + 1}"):
             return
         self._marks += 1
-        self.notify(f"{state.title_name}: mark {self._marks}", timeout=2)
+        self.notify(shown(f"{state.title_name}: mark {self._marks}"), timeout=2, markup=False)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Replay keys do nothing on a live dashboard."""

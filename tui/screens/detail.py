@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
@@ -14,23 +15,26 @@ from textual_plotext import PlotextPlot
 from memtop.engine.analysis.summary import stage_rows
 from memtop.engine.client import RunState
 from memtop.engine.report.columns import STAGE_COLUMNS, SUMMARY_LINES, cell
+from memtop.engine.text import shown
 from memtop.engine.units import MIB, fmt
+
+from ..render import data
 
 REDRAW_EVERY_S = 0.5
 
 
-def stage_table_rows(stages: list[dict[str, Any]]) -> list[tuple[str, ...]]:
-    return [tuple(cell(row, key, spec) for _, key, spec in STAGE_COLUMNS)
+def stage_table_rows(stages: list[dict[str, Any]]) -> list[tuple[Text, ...]]:
+    return [tuple(data(cell(row, key, spec)) for _, key, spec in STAGE_COLUMNS)
             for row in stage_rows(stages)]
 
 
 def summary_text(state: RunState) -> str:
     summary = state.summary
     lines = [f"{label:<26}{fmt(summary.get(key), spec):>12}" for key, label, spec in SUMMARY_LINES]
-    lines.append(f"{'Health':<26}{summary.get('health') or '-':>12}")
+    lines.append(f"{'Health':<26}{shown(summary.get('health') or '-'):>12}")
     leak = state.leak
     if leak:
-        lines.append(f"{'Leak check':<26}{leak['verdict']:>12} over {leak['iterations']} "
+        lines.append(f"{'Leak check':<26}{shown(leak['verdict']):>12} over {leak['iterations']} "
                      f"iterations, slope {fmt(leak.get('slope_mb_per_iter'), '+.3f')} MB/it, "
                      f"r² {fmt(leak.get('r2'), '.2f')}")
     gpu = "n/a" if state.gpu_used is None else f"{state.gpu_used / MIB:,.0f} MB (NVML)"
@@ -43,12 +47,12 @@ def meta_text(state: RunState) -> str:
     versions = ", ".join(f"{k} {v}" for k, v in (meta.get("versions") or {}).items() if v)
     rows = [("run", state.run_id), ("status", f"{state.status}: {state.cause or ''}"),
             ("weights", f"{meta.get('weights', '?')} ({meta.get('weights_note', '')})"),
-            ("versions", versions), ("devices", ", ".join(meta.get("devices") or [])),
+            ("versions", versions), ("devices", ", ".join(map(str, meta.get("devices") or []))),
             ("foreign frameworks", ", ".join(state.foreign) or "none"),
             ("host", f"{meta.get('host', '?')} · {meta.get('cpu', '?')} · "
                      f"{(meta.get('mem_total') or 0) / 1024**3:.1f} GiB"),
             ("python", meta.get("python")), ("file", state.path)]
-    return "\n".join(f"{k:<20}{v}" for k, v in rows if v)
+    return "\n".join(f"{k:<20}{shown(v)}" for k, v in rows if v)
 
 
 class DetailScreen(Screen):
@@ -73,7 +77,7 @@ class DetailScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.title = f"memtop · {self.state.backend} · {self.state.model}"
+        self.title = shown(f"memtop · {self.state.backend} · {self.state.model}", 200)
         self.query_one(DataTable).add_columns(*(header for header, _, _ in STAGE_COLUMNS))
         self.redraw()
         self.set_interval(REDRAW_EVERY_S, self.redraw)
@@ -87,8 +91,8 @@ class DetailScreen(Screen):
         table = self.query_one(DataTable)
         table.clear()
         table.add_rows(stage_table_rows(state.stages))
-        self.query_one("#summary", Static).update(summary_text(state))
-        self.query_one("#meta", Static).update(meta_text(state))
+        self.query_one("#summary", Static).update(data(summary_text(state), 4000, lines=True))
+        self.query_one("#meta", Static).update(data(meta_text(state), 4000, lines=True))
 
     def _draw_chart(self) -> None:
         state = self.state

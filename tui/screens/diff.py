@@ -15,13 +15,16 @@ from textual_plotext import PlotextPlot
 from memtop.engine.analysis.diff import diff_settings, diff_stages, diff_summary, stage_axis
 from memtop.engine.client import RunState
 from memtop.engine.report.columns import DIFF_COLUMNS, cell, summary_cells
+from memtop.engine.text import shown
 from memtop.engine.units import MIB
+
+from ..render import data
 
 
 def run_label(state: RunState) -> str:
     label = state.meta.get("label") or ""
     weights = state.weights or state.meta.get("weights") or "?"
-    return f"{state.backend} · {state.model} · {weights}" + (f" · {label}" if label else "")
+    return shown(f"{state.backend} · {state.model} · {weights}" + (f" · {label}" if label else ""))
 
 
 class DiffScreen(Screen):
@@ -46,18 +49,18 @@ class DiffScreen(Screen):
             yield PlotextPlot(id="diff-chart")
         yield Footer()
 
-    def _header(self) -> str:
+    def _header(self) -> Text:
         lines = [f"A: {run_label(self.a)}", f"B: {run_label(self.b)}"]
         for row in diff_settings(self.a.meta, self.b.meta):
-            lines.append(f"   {row['key']}: A {row['a']}  B {row['b']}")
-        return "\n".join(lines)
+            lines.append(f"   {shown(row['key'])}: A {shown(row['a'])}  B {shown(row['b'])}")
+        return Text("\n".join(lines))
 
     def _delta(self, text: str, value: object) -> Text:
         """A B - A cell, red where B uses more and green where less."""
         if not isinstance(value, int | float) or not value:
-            return Text(text, justify="right")
+            return Text(shown(text), justify="right")
         style = self.get_component_rich_style("diff--up" if value > 0 else "diff--down")
-        return Text(text, style=style, justify="right")
+        return Text(shown(text), style=style, justify="right")
 
     def on_mount(self) -> None:
         self.title = "memtop · diff (B - A; red: B uses more)"
@@ -65,13 +68,13 @@ class DiffScreen(Screen):
         stages.add_columns(*(header for header, _, _ in DIFF_COLUMNS))
         for row in diff_stages(self.a.stages, self.b.stages):
             stages.add_row(*(self._delta(cell(row, key, spec), row.get(key))
-                             if key.startswith("d_") else cell(row, key, spec)
+                             if key.startswith("d_") else data(cell(row, key, spec))
                              for _, key, spec in DIFF_COLUMNS))
         summary = self.query_one("#diff-summary", DataTable)
         summary.add_columns("", "A", "B", "Δ")
         for row in diff_summary(self.a.summary, self.b.summary):
             a, b, d = summary_cells(row)
-            summary.add_row(row["key"], a, b, self._delta(d, row["d"]))
+            summary.add_row(data(row["key"]), data(a), data(b), self._delta(d, row["d"]))
         self._draw_chart()
 
     def _draw_chart(self) -> None:
@@ -83,7 +86,7 @@ class DiffScreen(Screen):
                 x = stage_axis(history.times, state.stages, state.t_start or history.times[0])
                 plt.plot(x, [v / MIB for v in history.values], label=f"{name} RSS MB",
                          marker="braille")
-        names = [s["name"].split("_")[0] for s in self.a.stages]
+        names = [shown(s["name"], 20).split("_")[0] for s in self.a.stages]
         plt.xticks(list(range(1, len(names) + 1)))
         plt.title("RSS by stage: " + " ".join(f"{i}={n}" for i, n in enumerate(names, 1)))
         plot.refresh()

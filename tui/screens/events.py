@@ -11,6 +11,8 @@ from textual.widgets import DataTable, Footer, Header
 
 from memtop.engine.client import RunBoard
 
+from ..render import data
+
 
 class EventsScreen(Screen):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "app.pop_screen", "Back")]
@@ -29,11 +31,11 @@ class EventsScreen(Screen):
         table = self.query_one(DataTable)
         table.add_columns("at", "run", "level", "what")
         for line in self.startup:
-            table.add_row("start", "-", "error", line)
+            table.add_row("start", "-", "error", data(line))
         for alarm in self.alarms:
             state = next((r for r in self.board.runs if r.run_id == alarm.get("run")), None)
             at = alarm["t"] - state.t_start if state and state.t_start is not None else 0.0
-            table.add_row(f"{at:7.1f}s", state.backend if state else "?", alarm["level"],
-                          alarm["message"])
+            table.add_row(f"{at:7.1f}s", data(state.title_name if state else "?", 40),
+                          data(alarm["level"], 10), data(alarm["message"]))
         if not self.startup and not self.alarms:
             table.add_row("-", "-", "-", "no events")

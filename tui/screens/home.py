@@ -41,6 +41,7 @@ from ..messages import (
     RunsListed,
     StartBench,
 )
+from ..render import data
 
 PROCESSES_EVERY_S = 2.0
 RUNS_PER_MESSAGE = 20  # the list fills as it is read, a screenful at a time
@@ -154,7 +155,7 @@ class HomeScreen(Screen):
             self.paths = []
             self._cursor_after_load = row
         for item in listed.rows:
-            table.add_row(*item.cells)
+            table.add_row(*(data(cell, 80) for cell in item.cells))
             self.paths.append(item.path)
         if listed.last and self._cursor_after_load:
             table.move_cursor(row=min(self._cursor_after_load, max(len(self.paths) - 1, 0)))
@@ -212,7 +213,8 @@ class HomeScreen(Screen):
             text = f"{proc.pid} {proc.user} {proc.name} {proc.command}".lower()
             if wanted and wanted not in text:
                 continue
-            table.add_row(str(proc.pid), proc.user, fmt_mib(proc.rss), proc.command[:200])
+            table.add_row(str(proc.pid), data(proc.user, 20), fmt_mib(proc.rss),
+                          data(proc.command, 200))  # a command line is anyone's text
             self.pids.append(proc.pid)
         if selected in self.pids:
             table.move_cursor(row=self.pids.index(selected))

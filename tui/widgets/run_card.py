@@ -10,9 +10,10 @@ from textual.widget import Widget
 
 from memtop.engine.analysis.summary import health
 from memtop.engine.client import RunState, resample_max
+from memtop.engine.text import shown
 from memtop.engine.units import MIB, fmt_mib
 
-from ..render import fmt_duration, sparkline, timeline, timeline_bands
+from ..render import data, fmt_duration, sparkline, timeline, timeline_bands
 
 SHORT_NAMES = {"tensorflow": "tf", "torch": "torch", "jax": "jax", "openvino": "ov"}
 HEALTH_CLASSES = ("health-good", "health-acceptable", "health-high", "health-critical")
@@ -43,16 +44,17 @@ class RunCard(Widget, can_focus=True):
         self._drawn_version = state.version
         if state.kind == "bench":
             weights = state.weights or state.meta.get("weights") or "?"
-            self.border_title = f"{state.backend} · {state.model} · {weights} weights"
+            self.border_title = data(f"{state.backend} · {state.model} · {weights} weights")
         else:
             pid = state.meta.get("pid")
-            self.border_title = f"{state.kind} · {state.model}" + (f" · pid {pid}" if pid else "")
+            self.border_title = data(f"{state.kind} · {state.model}" +
+                                     (f" · pid {pid}" if pid else ""))
         foreign = [SHORT_NAMES.get(f, f) for f in state.foreign]
         badge = ""
         if foreign:
             badge = (" [+" if self.ascii else " ⚑ ") + ",".join(foreign) + ("]" if self.ascii
                                                                            else "")
-        self.border_subtitle = f"{state.status} {fmt_duration(state.elapsed)}{badge}"
+        self.border_subtitle = data(f"{state.status} {fmt_duration(state.elapsed)}{badge}")
         level = health(state.peak / MIB) if state.peak else None
         self.set_class(level is None, "health-unknown")
         for name in HEALTH_CLASSES:
@@ -78,12 +80,12 @@ class RunCard(Widget, can_focus=True):
         leak = state.leak
         if leak and leak.get("slope_mb_per_iter") is not None:
             figures.append("  leak ", self.get_component_rich_style("runcard--label"))
-            figures.append(f"{leak['slope_mb_per_iter']:+.2f} MB/it ({leak['verdict']})")
+            figures.append(f"{leak['slope_mb_per_iter']:+.2f} MB/it ({shown(leak['verdict'])})")
         elif leak:
             figures.append(f"  iteration {leak['iterations']}")
         if state.stage:
             figures.append("  stage ", self.get_component_rich_style("runcard--label"))
-            figures.append(state.stage)
+            figures.append(shown(state.stage, 80))
         history = state.rss_history
         if len(history) and state.t_start is not None:
             end = max(state.t_last or state.t_start, state.t_start + 1e-3)
