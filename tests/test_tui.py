@@ -173,6 +173,7 @@ async def test_home_lists_runs_and_diffs_two_marked(tmp_path):
         await wait_until(pilot, lambda: table.row_count == 2)
         await pilot.press("space", "down", "space", "d")
         await wait_until(pilot, lambda: isinstance(app.screen, DiffScreen))
+        await pilot.pause()  # the new screen's header sets its title after mounting
 
 
 async def test_a_killed_session_raises_the_banner(tmp_path):

@@ -1,0 +1,226 @@
+"""Run files are untrusted input (issue #11): crafted files go through every command, in a real
+pseudo-terminal, and through the TUI's screens. No escape sequence, no markup and no path from
+a file may act: no ESC but colour (CSI) sequences, no BEL, no C1 or bidi characters, no
+hyperlink, no traceback, nothing written outside the working folder, and refusals are one line
+with exit code 2, each within a few seconds."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import pty
+import re
+import select
+import shutil
+import struct
+import subprocess
+import sys
+import termios
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from untrusted_files import hostile_strings, with_schema_object
+
+from memtop.engine.store import read_run
+from memtop.tui.app import MemtopApp
+from memtop.tui.screens.diff import DiffScreen
+from memtop.tui.sources import ReplaySource
+
+from tui_support import run_path, wait_until
+
+ACTING = re.compile(rb"\x1b[^\[]|\x07|\xc2[\x80-\x9f]|\xe2\x80[\xaa-\xae]|\xe2\x81[\xa6-\xa9]")
+
+
+def in_terminal(*args: str, cwd: Path | None = None, timeout: float = 30) -> tuple[int, bytes]:
+    """`memtop ARGS` with a pseudo-terminal (250 columns) as its stdin, stdout and stderr: what
+    a terminal would receive."""
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 250, 0, 0))
+    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "250", "LINES": "50"}
+    process = subprocess.Popen([sys.executable, "-m", "memtop", *args], stdin=slave,
+                               stdout=slave, stderr=slave, cwd=cwd, env=env, close_fds=True)
+    os.close(slave)
+    out = b""
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.1)
+            if ready:
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:  # EIO: the other side closed
+                    break
+                if not chunk:
+                    break
+                out += chunk
+            elif process.poll() is not None:
+                break
+        else:
+            process.kill()
+            raise AssertionError(f"memtop {' '.join(args)} ran past {timeout} s")
+        return process.wait(timeout=5), out
+    finally:
+        os.close(master)
+
+
+def assert_inert(out: bytes) -> None:
+    found = ACTING.search(out)
+    assert found is None, f"acting: {out[found.start() - 20:found.end() + 20]!r}"
+    assert b"Traceback" not in out, out[-2000:].decode(errors="replace")
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("hostile")
+    return hostile_strings(folder / "hostile.db")
+
+
+COMMANDS = [
+    (("show", "{f}", "--stats"), 0),
+    (("show", "{f}", "--format", "markdown"), 0),
+    (("show", "{f}", "--format", "csv"), 0),
+    (("show", "{f}", "--format", "json"), 0),
+    (("ls", "--runs-dir", "{dir}"), 0),
+    (("diff", "{f}", "{ok}", "--format", "table"), 0),
+    (("diff", "{f}", "{ok}", "--format", "markdown"), 0),
+    (("diff", "{f}", "{ok}", "--format", "csv"), 0),
+    (("diff", "{f}", "{ok}", "--format", "json"), 0),
+    (("check", "{f}", "--max-peak", "1MiB"), 1),
+    (("check", "{f}", "--max-stage-peak", "nowhere=1GiB"), 2),
+    (("export", "{f}", "-o", "-"), 0),
+    (("export", "{f}", "--format", "csv", "-o", "-"), 0),
+]
+
+
+@pytest.mark.parametrize(("command", "code"), COMMANDS, ids=lambda c: " ".join(c)
+                         if isinstance(c, tuple) else str(c))
+def test_every_command_shows_a_hostile_file_as_data(hostile, command, code):
+    args = [a.format(f=hostile, dir=hostile.parent, ok=run_path("jax")) for a in command]
+    returncode, out = in_terminal(*args)
+    assert_inert(out)
+    assert returncode == code, out.decode(errors="replace")[-2000:]
+    if command[0] == "show" and "json" not in command:
+        assert b"link=file" in out  # the markup is there, as text
+
+
+def test_a_program_printing_brackets_keeps_its_exit_code(tmp_path):
+    program = "print('ERROR: cannot open [/data/train.csv]'); raise SystemExit(3)"
+    returncode, out = in_terminal("run", "--no-tui", "--runs-dir", str(tmp_path), "--",
+                                  sys.executable, "-c", program)
+    assert returncode == 3 and b"Traceback" not in out
+    returncode, out = in_terminal("show", "latest", "--runs-dir", str(tmp_path))
+    assert returncode == 0 and b"[/data/train.csv]" in out
+    assert_inert(out)
+
+
+@pytest.mark.parametrize("run_id", ["/tmp/memtop-untrusted/abs", "../escape/rel", ".hidden"])
+def test_export_never_writes_where_a_file_says(tmp_path, run_id):
+    path = hostile_strings(tmp_path / "crafted.db", run_id=run_id)
+    work = tmp_path / "work"
+    work.mkdir()
+    returncode, out = in_terminal("export", str(path), cwd=work)
+    assert returncode == 0, out
+    written = [p.name for p in work.iterdir()]
+    assert len(written) == 1 and written[0].endswith(".trace.json")
+    assert not written[0].startswith(".") and "/" not in written[0]
+    assert not Path("/tmp/memtop-untrusted").exists() and not (tmp_path / "escape").exists()
+
+
+@pytest.mark.parametrize("kind", ["recursive view", "view as stages", "trigger", "extra table"])
+def test_schema_objects_never_run(tmp_path, kind):
+    path = with_schema_object(tmp_path / "crafted.db", kind)
+    for args in (("show", str(path)), ("export", str(path), "-o", "-"),
+                 ("check", str(path), "--max-peak", "1GiB")):
+        start = time.monotonic()
+        returncode, out = in_terminal(*args, timeout=10)
+        assert time.monotonic() - start < 10
+        assert returncode == 2 and b"not a memtop run file" in out, out
+        assert len(out.decode().strip().splitlines()) == 1
+    returncode, out = in_terminal("ls", "--runs-dir", str(tmp_path), timeout=10)
+    assert returncode == 0 and b"unreadable" in out
+
+
+def test_a_fifo_named_like_a_run_file_blocks_nothing(tmp_path):
+    os.mkfifo(tmp_path / "trap.db")
+    (tmp_path / "real.db").write_bytes(Path(run_path("torch")).read_bytes())
+    for args in (("ls",), ("show", "latest"), ("show", "trap")):
+        returncode, out = in_terminal(*args, "--runs-dir", str(tmp_path), timeout=10)
+        assert b"Traceback" not in out
+        assert returncode in (0, 2), out
+    returncode, out = in_terminal("show", str(tmp_path / "trap.db"), timeout=10)
+    assert returncode == 2 and b"not a regular file" in out
+
+
+# ---- the TUI -------------------------------------------------------------------------------
+
+def visible(app: MemtopApp) -> str:
+    return app.export_screenshot()
+
+
+def assert_screen_inert(app: MemtopApp) -> None:
+    svg = visible(app)
+    assert ACTING.search(svg.encode()) is None
+    assert "\x1b" not in svg and "\u202e" not in svg
+
+
+async def test_the_dashboard_detail_and_events_show_a_hostile_file_as_data(hostile):
+    app = MemtopApp(start="dashboard", source=ReplaySource([read_run(str(hostile))],
+                                                           at_end=True))
+    async with app.run_test(size=(200, 50)) as pilot:
+        await pilot.pause()
+        assert_screen_inert(app)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert_screen_inert(app)
+        assert "link=file" in visible(app)
+        await pilot.press("escape", "e")
+        await pilot.pause()
+        assert_screen_inert(app)
+
+
+async def test_the_diff_and_home_show_a_hostile_file_as_data(hostile):
+    app = MemtopApp(start="diff", diff_paths=[str(hostile), run_path("jax")])
+    async with app.run_test(size=(200, 50)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, DiffScreen))
+        await pilot.pause()  # the new screen's header sets its title after mounting
+        assert_screen_inert(app)
+    app = MemtopApp(start="home", runs_dir=str(hostile.parent))
+    async with app.run_test(size=(200, 50)) as pilot:
+        table = app.screen.query_one("#home-runs")
+        await wait_until(pilot, lambda: table.row_count >= 1)
+        await pilot.pause()
+        assert_screen_inert(app)
+
+
+# ---- a real terminal: tmux's clipboard and the pane title stay untouched ------------------
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux not installed")
+@pytest.mark.parametrize("command", ["show", "replay"])
+def test_tmux_clipboard_and_title_survive_a_hostile_file(hostile, command):
+    socket = f"memtop-untrusted-{uuid.uuid4().hex[:8]}"
+
+    def tmux(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["tmux", "-L", socket, *args], capture_output=True, text=True)
+
+    line = f"{sys.executable} -m memtop {command} {hostile}; sleep 30"
+    tmux("-f", "/dev/null", "new-session", "-d", "-s", "t", "-x", "200", "-y", "50",
+         f"env TERM=xterm-256color LANG=C.UTF-8 sleep 0.5; {line}")
+    try:
+        # Let applications write tmux's buffers and set the pane title, as a careless setup would.
+        tmux("set-option", "-g", "set-clipboard", "on")
+        tmux("set-option", "-g", "allow-rename", "on")
+        tmux("select-pane", "-t", "t", "-T", "clean")
+        deadline = time.monotonic() + 20
+        screen = ""
+        while time.monotonic() < deadline and "link=file" not in screen:
+            time.sleep(0.3)
+            screen = tmux("capture-pane", "-p", "-t", "t").stdout
+        assert "link=file" in screen, screen  # drawn as text
+        assert "Traceback" not in screen
+        buffers = tmux("list-buffers").stdout
+        assert "curl" not in buffers and buffers.strip() == "", buffers
+        assert tmux("display-message", "-p", "-t", "t", "#{pane_title}").stdout.strip() == "clean"
+    finally:
+        tmux("kill-server")

