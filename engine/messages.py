@@ -28,7 +28,7 @@ GPU_FIELDS = ("t", "used", "device_used", "device_total")
 ALARM_FIELDS = ("t", "kind", "level", "message")
 # What a run's end says (also stored in its run file's metadata).
 END_FIELDS = ("status", "cause", "user_error", "returncode", "t_end", "summary")
-ALARM_KINDS = ("swap", "swap_growth", "pressure", "cgroup")
+ALARM_KINDS = ("swap", "swap_growth", "pressure", "cgroup", "sampler", "storage")
 
 # kind -> (fields besides "type", what it says). docs/architecture.md lists these (checked).
 ENGINE_MESSAGES: dict[str, tuple[tuple[str, ...], str]] = {

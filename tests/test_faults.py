@@ -22,7 +22,7 @@ from memtop.engine.probes.procfs import is_alive
 from memtop.engine.spec import RunSpec
 from memtop.engine.store import read_run
 
-from conftest import HELPERS
+from conftest import HELPERS, run_memtop
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 from footprint import engine_of
@@ -176,3 +176,73 @@ def test_eight_sessions_in_parallel_complete_and_are_stored(runs_dir):
     for message in finished:
         run = read_run(message["path"])
         assert run.meta["status"] == "done" and len(run.stages) == 2 and run.samples()
+
+
+def test_malformed_event_lines_are_dropped_and_the_program_keeps_its_exit_code(runs_dir):
+    program = ("import os\n"
+               "fd = int(os.environ['MEMTOP_EVENT_FD'])\n"
+               "for line in (b'{\"type\":\"stage\",\"name\":\"bad\"}', b'[1, 2]', b'not json',\n"
+               "             b'{\"type\":\"stage\",\"name\":\"x\",\"t\":\"no\",\"t_end\":1,'\n"
+               "             b'\"rss\":1,\"swap\":0,\"peak\":1}', b'{\"type\":\"begin\"}'):\n"
+               "    os.write(fd, line + b'\\n')\n"
+               "import memtop\n"
+               "memtop.mark('good')\n"
+               "raise SystemExit(7)\n")
+    result = run_memtop("run", "--no-tui", "--runs-dir", str(runs_dir), "--",
+                        sys.executable, "-c", program)
+    assert result.returncode == 7, result.stderr[-2000:]
+    assert "Traceback" not in result.stdout + result.stderr
+    (path,) = runs_dir.glob("*.db")
+    run = read_run(str(path))
+    assert [s["name"] for s in run.stages] == ["good"]
+    bad = [e["message"] for e in run.events if e["kind"] == "bad_event"]
+    assert len(bad) == 5 and run.meta["bad_events"] == 5
+    assert any("stage without 't'" in m for m in bad)
+    assert run.meta["status"] == "failed" and run.meta["cause"].startswith("exit code 7")
+
+
+@contextlib.contextmanager
+def small_disk(path: Path, size: str):
+    """A tmpfs of `size` at `path` (root only; skipped elsewhere)."""
+    path.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
+                             capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip("cannot mount a small tmpfs here (needs root)")
+    try:
+        yield path
+    finally:
+        subprocess.run(["umount", "-l", str(path)], capture_output=True)
+
+
+def test_a_full_disk_keeps_the_program_running_and_records_the_true_cause(tmp_path):
+    with small_disk(tmp_path / "small", "500k") as runs_dir:
+        result = run_memtop("run", "--no-tui", "--interval-ms", "1", "--runs-dir", str(runs_dir),
+                            "--", sys.executable, "-c",
+                            "import time; time.sleep(4); raise SystemExit(5)")
+        assert result.returncode == 5, result.stderr[-2000:]  # the program's own end and code
+        assert "Traceback" not in result.stdout + result.stderr
+        (path,) = runs_dir.glob("*.db")
+        run = read_run(str(path))  # readable, with what was written before the disk filled
+        assert run.meta["status"] == "failed" and "disk is full" in run.meta["cause"]
+        assert run.meta["returncode"] == 5 and "exit code 5" in run.meta["cause"]
+        assert len(run.samples()) > 100
+        assert [p.name for p in runs_dir.iterdir()] == [path.name]  # the reserve is gone
+
+
+def test_a_run_file_moved_away_mid_run_keeps_the_programs_exit_code(runs_dir, tmp_path):
+    cli = subprocess.Popen([sys.executable, "-m", "memtop", "run", "--no-tui", "--runs-dir",
+                            str(runs_dir), "--", sys.executable, "-c",
+                            "import time; time.sleep(2.5)"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 20
+    while not list(runs_dir.glob("*.db")) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(0.5)
+    (path,) = runs_dir.glob("*.db")
+    moved = tmp_path / "moved.db"
+    path.rename(moved)
+    out, err = cli.communicate(timeout=30)
+    assert cli.returncode == 0, err[-2000:]
+    assert "Traceback" not in out + err
+    assert read_run(str(moved)).meta["status"] == "done"  # the writer kept its descriptor

@@ -67,7 +67,7 @@ BAD_COMMAND_LINES = [
     ["bench", "--batch-size", "0"], ["bench", "--batch-size", "a,b"],
     ["bench", "--batch-size", "-4"], ["bench", "--leak-iterations", "-2"],
     ["bench", "--training-steps", "0"], ["bench", "--device", "tpu"],
-    ["bench", "--env", "=1"], ["bench", "--env", "A"], ["bench", "--swap-warning-mb", "0"],
+    ["bench", "--env", "=1"], ["bench", "--env", "A"], ["bench", "--swap-warning-mb", "-1"],
     ["bench", "--model", "gpt2_huge", "--weights", "random"],
     ["bench", "--backend", "openvino", "--mode", "training"],
     ["show"], ["show", "missing-run-id"], ["show", "/no/such/file.db"],

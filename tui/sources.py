@@ -52,6 +52,7 @@ class LiveSource(Source):
     def __init__(self, specs: Sequence[RunSpec], parallel: int = 1) -> None:
         self.title = "live: " + ", ".join(s.backend or s.model for s in specs)
         self.paths: list[str] = []  # run files, as the engine starts them
+        self.ends: list[Message] = []  # the `finished` messages: how each run ended
         self._inbox: deque[Message] = deque()
         self._client = EngineClient()
         self._client.submit(specs, parallel=parallel)
@@ -74,6 +75,8 @@ class LiveSource(Source):
             message = self._inbox.popleft()
             if message["type"] == "started":
                 self.paths.append(message["path"])
+            elif message["type"] == "finished":
+                self.ends.append(message)
             out.append(message)
         return out
 

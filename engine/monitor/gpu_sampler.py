@@ -10,7 +10,7 @@ import threading
 from collections import deque
 from collections.abc import Callable
 
-from ..probes.nvml import NvmlReader
+from ..probes.nvml import NvmlReader, open_nvml
 
 GPU_EVERY_S = 0.1
 
@@ -37,3 +37,14 @@ class GpuSampler(threading.Thread):
             return  # NVML went away (driver reset): GPU figures stop, the run goes on
         finally:
             self.reader.close()
+
+
+def start_gpu_sampler(pids: Callable[[], frozenset[int]],
+                      out: deque) -> tuple[GpuSampler | None, list[str] | None]:
+    """(the running sampler, the devices' names); (None, None) where there is no NVML or GPU."""
+    reader = open_nvml()
+    if reader is None:
+        return None, None
+    sampler = GpuSampler(reader, pids, out)
+    sampler.start()
+    return sampler, reader.names

@@ -86,7 +86,6 @@ def _read_events(fd: int, inbox: deque, closed: threading.Event) -> None:
             try:
                 event = json.loads(line)
             except ValueError:
-                continue
-            if isinstance(event, dict):
-                inbox.append(("event", event))
+                event = None  # not JSON: counted as a bad event where the run is pumped
+            inbox.append(("event", event))
     closed.set()

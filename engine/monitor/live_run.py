@@ -26,18 +26,19 @@ from ..analysis.stats import rss_statistics
 from ..analysis.summary import current_summary
 from ..messages import Message
 from ..probes.attach import AttachedProcess
-from ..probes.nvml import open_nvml
 from ..probes.procfs import ProcessGone, boot_id, read_status, reset_hwm
 from ..spec import RunSpec
 from ..store.schema import SCHEMA_VERSION, SUFFIX
 from ..store.writer import RunWriter
-from .gpu_sampler import GpuSampler
+from .events import BadEvent, check_event
+from .gpu_sampler import GpuSampler, start_gpu_sampler
 from .launch import make_run_id, start_session
-from .outcome import classify, end, log_tail
+from .outcome import classify, end, log_tail, with_losses
 from .peaks import SampledPeak
 from .sampler import Sampler
 
 KILL_GRACE_S = 3.0
+MAX_BAD_EVENTS_KEPT = 100  # a program flooding the descriptor does not flood the run file
 EVENTS_AFTER_EXIT_S = 2.0
 
 
@@ -68,6 +69,9 @@ class LiveRun:
         self.stop_requested_at: float | None = None
         self._exited_at: float | None = None
         self._external_reset_ok = True
+        self.bad_events = 0
+        self.sampler_error: str | None = None
+        self._storage_alarmed = False
         self.max_swap = 0
         self.max_rss = 0
         self._inbox: deque = deque()
@@ -86,7 +90,11 @@ class LiveRun:
         self.writer.commit()  # a follower tells a live run from an interrupted one by its pid
         self.sampler = Sampler(self.process.pid, spec.interval_ms / 1000, self._inbox)
         self.sampler.start()
-        self.gpu_sampler = self._start_gpu_sampler()
+        self.gpu_sampler: GpuSampler | None = None
+        if spec.device == "gpu":
+            self.gpu_sampler, self.meta["nvml"] = start_gpu_sampler(lambda: self.sampler.tree,
+                                                                    self._inbox)
+            self.writer.set_meta({"nvml": self.meta["nvml"]})
         self.send(messages.started(spec.id, self.run_id, self.path, self.process.pid,
                                    self.t_start, self.meta))
 
@@ -94,18 +102,6 @@ class LiveRun:
     def attached(self) -> bool:
         """Watching a process memtop did not start: never signalled, only let go."""
         return self.spec.attach_pid is not None
-
-    def _start_gpu_sampler(self) -> GpuSampler | None:
-        if self.spec.device != "gpu":
-            return None
-        reader = open_nvml()
-        self.meta["nvml"] = reader.names if reader else None
-        self.writer.set_meta({"nvml": self.meta["nvml"]})
-        if reader is None:
-            return None
-        sampler = GpuSampler(reader, lambda: self.sampler.tree, self._inbox)
-        sampler.start()
-        return sampler
 
     # ---- the main loop's side -------------------------------------------------------------
 
@@ -132,11 +128,18 @@ class LiveRun:
                 self.send(messages.gpu(self.run_id, payload))
             elif kind == "event":
                 self._on_event(payload)
+            elif kind == "sampler_error":
+                self._sampler_failed(payload)
         if times:
             self.max_rss = max(self.max_rss, *values)
             self.writer.add_samples(list(zip(times, values, strict=True)))
             self.send(messages.samples(self.run_id, times, values))
         self.writer.maybe_commit(now)
+        if self.writer.failed is not None and not self._storage_alarmed:
+            self._storage_alarmed = True
+            self.send(messages.alarm(self.run_id, now, "storage", "error",
+                                     f"cannot write the run file ({self.writer.failed}): the "
+                                     "program goes on; readings from here on are lost"))
 
     def _reading(self, message: Message) -> None:
         self.send(message)
@@ -144,14 +147,24 @@ class LiveRun:
             self.writer.add_event(alarm["t"], alarm["kind"], alarm["level"], alarm["message"])
             self.send(messages.alarm(self.run_id, **alarm))
 
-    def _on_event(self, event: dict[str, Any]) -> None:
-        """A session event; one that is malformed is noted in the run file and skipped, so a
-        bad line from the measured program never stops the recording."""
+    def _sampler_failed(self, problem: str) -> None:
+        """Measuring stopped; the program goes on, and the run will end as failed, saying why."""
+        self.sampler_error = problem
+        t = time.monotonic()
+        message = f"memtop's sampler stopped ({problem}): no readings from here on"
+        self.writer.add_event(t, "sampler", "error", message)
+        self.send(messages.alarm(self.run_id, t, "sampler", "error", message))
+
+    def _on_event(self, event: Any) -> None:
+        """A session event, checked first (monitor/events.py): one that fails is noted in the
+        run file and dropped, so a stray line from the program never stops the recording."""
         try:
-            self._apply_event(event)
-        except (KeyError, TypeError, ValueError) as exc:
-            self.writer.add_event(time.monotonic(), "bad_event", "warning",
-                                  f"ignored a malformed session event ({type(exc).__name__})")
+            self._apply_event(check_event(event))
+        except BadEvent as exc:
+            self.bad_events += 1
+            if self.bad_events <= MAX_BAD_EVENTS_KEPT:
+                self.writer.add_event(time.monotonic(), "bad_event", "warning",
+                                      f"ignored a session event: {exc}")
 
     def _apply_event(self, event: dict[str, Any]) -> None:
         kind = event.get("type")
@@ -244,20 +257,19 @@ class LiveRun:
         result = self._end(tail)
         now = time.monotonic()
         self.writer.commit()
-        analysis = {"stats": rss_statistics(self.writer.samples(), self.stages, self.t_start)}
+        analysis: dict[str, Any] = {
+            "stats": rss_statistics(self.writer.samples(), self.stages, self.t_start),
+            "bad_events": self.bad_events}
         if self.iterations:
             analysis["leak"] = analyze(self.iterations)
-        self.writer.set_meta(analysis)
         summary = current_summary(self.stages, self.max_swap, self.max_rss)
         stored = {"status": result["status"], "cause": result["cause"],
                   "user_error": result["user_error"], "returncode": self.process.returncode,
                   "t_end": now, "ended_wall": time.time(), "summary": summary,
                   "log_tail": tail}
         self.meta.update(stored)
-        self.writer.set_meta(stored)
-        self.writer.add_event(now, "end", result["level"],
-                              f"{result['status']}: {result['cause']}")
-        self.writer.close()
+        self.writer.finish({**analysis, **stored},
+                           (now, "end", result["level"], f"{result['status']}: {result['cause']}"))
         self._log.close()
         self.send(messages.finished(self.spec.id, self.run_id, self.path, stored))
         return stored
@@ -265,7 +277,7 @@ class LiveRun:
     def _end(self, tail: str) -> dict[str, Any]:
         attached = isinstance(self.process, AttachedProcess)
         try:
-            return classify(
+            result = classify(
                 returncode=self.process.returncode,
                 stop_requested=self.stop_requested_at is not None, attached=self.attached,
                 status_known=self.process.status_known if attached else True,
@@ -273,3 +285,4 @@ class LiveRun:
                 oom_killed=self.sampler.oom_killed(), log_tail=tail)
         except Exception as exc:  # never lose the run file over a classification
             return end("failed", f"could not tell how the run ended ({exc})", "error")
+        return with_losses(result, self.sampler_error, self.writer.failed)

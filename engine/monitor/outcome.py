@@ -41,6 +41,20 @@ def classify(*, returncode: int | None, stop_requested: bool, attached: bool,
     return end("failed", f"exit code {rc}" + (f": {tail[-1]}" if tail else ""), "error")
 
 
+def with_losses(result: dict[str, Any], sampler_error: str | None,
+                storage_error: str | None) -> dict[str, Any]:
+    """A run whose program ended well but whose measuring did not is failed, and says why."""
+    if result["status"] not in ("done", "failed"):
+        return result
+    if storage_error:
+        return end("failed", f"{result['cause']}; but the run file could not be written "
+                             f"({storage_error}): readings after that were lost", "error")
+    if sampler_error and result["status"] == "done":
+        return end("failed", f"the program ended ({result['cause']}), but memtop's sampler "
+                             f"had stopped: {sampler_error}", "error")
+    return result
+
+
 def log_tail(log: IO[bytes]) -> str:
     """The last LOG_TAIL_BYTES of the session's output."""
     try:

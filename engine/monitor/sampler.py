@@ -137,6 +137,8 @@ class Sampler(threading.Thread):
                     next_tick = time.monotonic()
         except ProcessGone:
             pass
+        except Exception as exc:  # never the program's end: the run says what was lost
+            self.out.append(("sampler_error", f"{type(exc).__name__}: {exc}"[:300]))
         finally:
             for reader in self._readers.values():
                 reader.close()

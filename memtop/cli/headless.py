@@ -13,6 +13,7 @@ from rich.text import Text
 
 from memtop.engine.client import EngineClient, RunBoard, RunState
 from memtop.engine.errors import UserError
+from memtop.engine.messages import Message
 from memtop.engine.report.tables import (
     STATUS_STYLE,
     add_row,
@@ -95,23 +96,15 @@ def print_results(specs: Sequence[RunSpec], paths: Sequence[str]) -> None:
         print_stage_tables(paths)
 
 
-def result_code(specs: Sequence[RunSpec], paths: Sequence[str]) -> int:
+def result_code(specs: Sequence[RunSpec], ends: Sequence[Message]) -> int:
     """For `memtop run`, the command's own exit code (128 + N after signal N); else 0 when
-    every run is done (or detached), 1 when any is not."""
-    metas = []
-    for path in paths:
-        try:
-            run = read_run(path)
-        except UserError:
-            return 1
-        metas.append(run.meta)
-        run.close()
-    if len(specs) == 1 and specs[0].kind == "run" and metas:
-        code = metas[0].get("returncode")
+    every run is done (or detached), 1 when any is not. From the engine's `finished` messages,
+    not the run files: a file may have been moved or deleted while the run went."""
+    if len(specs) == 1 and specs[0].kind == "run" and ends:
+        code = ends[0].get("returncode")
         if isinstance(code, int):
             return code if code >= 0 else 128 - code
-    ok = len(metas) == len(specs) and all(m.get("status") in ("done", "detached")
-                                          for m in metas)
+    ok = len(ends) == len(specs) and all(m.get("status") in ("done", "detached") for m in ends)
     return 0 if ok else 1
 
 
@@ -125,6 +118,7 @@ def run_headless(specs: Sequence[RunSpec], parallel: int = 1,
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, _interrupt)
     client.submit(specs, parallel=parallel)
+    ends: list[Message] = []
     interrupted = False
     user_error: str | None = None
     try:
@@ -136,6 +130,8 @@ def run_headless(specs: Sequence[RunSpec], parallel: int = 1,
                     if message is None:
                         continue
                     state = board.apply(message)
+                    if message["type"] == "finished":
+                        ends.append(message)
                     if message["type"] == "finished" and state is not None:
                         live.console.print(_finished_line(state))
                         if state.user_error and user_error is None:
@@ -157,4 +153,4 @@ def run_headless(specs: Sequence[RunSpec], parallel: int = 1,
     if paths is not None:
         paths.extend(written)
     print_results(specs, written)
-    return 130 if interrupted else result_code(specs, written)
+    return 130 if interrupted else result_code(specs, ends)

@@ -122,7 +122,7 @@ def _run_specs(args: argparse.Namespace, specs: list, parallel: int = 1) -> int:
         code = _run_app(args, start="dashboard", source=source)
         paths = source.paths
         print_results(specs, paths)
-        code = code or result_code(specs, paths)
+        code = code or result_code(specs, source.ends)
     if summary_path:
         write_json_summary(summary_path, paths)
     return code

@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+import os
+import sys
+
 from rich.console import Console
 
 PIPE_WIDTH = 160
 
 
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        """`memtop show … | head`: the reader has what it wanted; not an error (exit 0), as
+        with `cat`, whose SIGPIPE death the shell does not report either."""
+        self.quiet = True
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        raise BrokenPipeError  # main() turns it into exit code 0
+
+
 def console() -> Console:
-    terminal = Console()
-    return terminal if terminal.is_terminal else Console(width=PIPE_WIDTH)
+    terminal = _Console()
+    return terminal if terminal.is_terminal else _Console(width=PIPE_WIDTH)

@@ -33,26 +33,32 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(fail(f"{self.prog}: {message}"))
 
 
-def _number(cast: type, minimum: float, strict: bool) -> Callable[[str], Any]:
-    """An argparse type: a finite number of `cast` above (strict) or from `minimum`."""
+def _number(cast: type, low: float, high: float) -> Callable[[str], Any]:
+    """An argparse type: a finite number of `cast` from `low` to `high` (both included)."""
     kind = "whole number" if cast is int else "number"
-    bound = "positive" if strict and minimum == 0 else f"at least {minimum:g}"
 
     def parse(text: str) -> Any:
         try:
             value = cast(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"not a {kind}: '{text}'") from None
-        if not math.isfinite(value) or value < minimum or (strict and value == minimum):
-            raise argparse.ArgumentTypeError(f"must be {bound}, not {text}")
+        if not math.isfinite(value) or not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be from {low:g} to {high:g}, not {text}")
         return value
 
     return parse
 
 
-_positive_float = _number(float, 0, strict=True)
-_positive_int = _number(int, 0, strict=True)
-_non_negative_int = _number(int, 0, strict=False)
+# Every number a command line takes is bounded: a sampling interval of 1e308 ms would kill the
+# sampler, one of 1e-320 ms would burn a core; the bounds are what makes sense, with room.
+_interval_ms = _number(float, 0.5, 60_000)
+_length = _number(int, 1, 100_000)
+_steps = _number(int, 1, 100_000)
+_iterations = _number(int, 0, 1_000_000)
+_parallel = _number(int, 1, 64)
+_speed = _number(float, 1 / 16, 256)
+_megabytes = _number(float, 0, 1e9)
+_percent = _number(float, 0, 100)
 
 
 def batch_sizes(text: str) -> list[int]:
@@ -93,23 +99,23 @@ def build_parser() -> argparse.ArgumentParser:
                        help="auto: the real preset when it loads, else random weights")
     bench.add_argument("--prompt", default="Hello")
     bench.add_argument("--second-prompt", default="Test")
-    bench.add_argument("--max-length", type=_positive_int, default=10)
+    bench.add_argument("--max-length", type=_length, default=10)
     bench.add_argument("--dtype", choices=("float32", "bfloat16", "float16"), default="float32")
     bench.add_argument("--mode", choices=("inference", "training"), default="inference",
                        help="training: a few fit steps on random tokens instead of generate")
     bench.add_argument("--batch-size", default="1", metavar="N[,N…]",
                        help="prompts per call; several sizes run one session each: 1,8,32")
-    bench.add_argument("--leak-iterations", type=_non_negative_int, default=0, metavar="N",
+    bench.add_argument("--leak-iterations", type=_iterations, default=0, metavar="N",
                        help="repeat the generation N times after the protocol: leak slope")
-    bench.add_argument("--training-steps", type=_positive_int, default=4)
+    bench.add_argument("--training-steps", type=_steps, default=4)
     bench.add_argument("--device", choices=("cpu", "gpu"), default="cpu")
     bench.add_argument("--env", action="append", default=[], metavar="KEY=VALUE",
                        help="set in each session, e.g. XLA_PYTHON_CLIENT_PREALLOCATE=false")
     bench.add_argument("--isolate", action="store_true",
                        help="keep other ML frameworks out of each session")
-    bench.add_argument("--interval-ms", type=_positive_float, default=5.0,
+    bench.add_argument("--interval-ms", type=_interval_ms, default=5.0,
                        help="RSS sampling interval in milliseconds (default 5)")
-    bench.add_argument("--parallel", type=_positive_int, default=1,
+    bench.add_argument("--parallel", type=_parallel, default=1,
                        help="sessions at once (default 1: timings stay honest)")
     bench.add_argument("--runs-dir", default=argparse.SUPPRESS, help=RUNS_DIR_HELP)
     bench.add_argument("--label", default="", help="a note stored with each run")
@@ -131,7 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("run", nargs="+", help="run files, run ids, or 'latest'")
     replay.add_argument("--follow", action="store_true",
                         help="follow a run file another memtop is still writing")
-    replay.add_argument("--speed", type=_positive_float, default=1.0)
+    replay.add_argument("--speed", type=_speed, default=1.0)
     replay.add_argument("--runs-dir", default=argparse.SUPPRESS, help=RUNS_DIR_HELP)
 
     diff = commands.add_parser("diff", help="two runs side by side, aligned by stage")
@@ -167,7 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
     attach.add_argument("pid", type=int, help="the process id")
     attach.add_argument("--name", help="what to call the run (default: the process name)")
     for sub in (run, attach):
-        sub.add_argument("--interval-ms", type=_positive_float, default=5.0,
+        sub.add_argument("--interval-ms", type=_interval_ms, default=5.0,
                          help="RSS sampling interval in milliseconds (default 5)")
         sub.add_argument("--runs-dir", default=argparse.SUPPRESS, help=RUNS_DIR_HELP)
         sub.add_argument("--label", default="", help="a note stored with the run")
@@ -190,22 +196,25 @@ def _add_tui_options(parser: argparse.ArgumentParser) -> None:
                         help="draw without block glyphs (automatic without a UTF-8 locale)")
 
 
-ALARM_OPTIONS = (("--swap-info-mb", "swap_info_mb", "info alarm above this swap (default 100)"),
-                 ("--swap-warning-mb", "swap_warning_mb", "warning above this swap (default 1000)"),
+ALARM_OPTIONS = (("--swap-info-mb", "swap_info_mb", "info alarm above this swap (default 100)",
+                  _megabytes),
+                 ("--swap-warning-mb", "swap_warning_mb", "warning above this swap (default 1000)",
+                  _megabytes),
                  ("--pressure-pct", "pressure_some_pct",
-                  "warning when /proc/pressure/memory 'some' avg10 reaches this (default 10)"),
+                  "warning when /proc/pressure/memory 'some' avg10 reaches this (default 10)",
+                  _percent),
                  ("--cgroup-pct", "cgroup_fraction", "warning when the cgroup is this full "
-                                                     "(percent, default 90)"))
+                                                     "(percent, default 90)", _percent))
 
 
 def _add_alarm_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("alarm thresholds")
-    for flag, dest, text in ALARM_OPTIONS:
-        group.add_argument(flag, dest=dest, type=_positive_float, help=text)
+    for flag, dest, text, kind in ALARM_OPTIONS:
+        group.add_argument(flag, dest=dest, type=kind, help=text)
 
 
 def thresholds(args: argparse.Namespace) -> dict[str, float]:
-    values = {dest: getattr(args, dest) for _, dest, _ in ALARM_OPTIONS
+    values = {dest: getattr(args, dest) for _, dest, _, _ in ALARM_OPTIONS
               if getattr(args, dest) is not None}
     if "cgroup_fraction" in values:
         values["cgroup_fraction"] /= 100
