@@ -21,7 +21,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from untrusted_files import hostile_strings, with_schema_object
+from untrusted_files import BAD_VALUES, hostile_strings, with_bad_values, with_schema_object
 
 from memtop.engine.store import read_run
 from memtop.tui.app import MemtopApp
@@ -224,3 +224,35 @@ def test_tmux_clipboard_and_title_survive_a_hostile_file(hostile, command):
         assert tmux("display-message", "-p", "-t", "t", "#{pane_title}").stdout.strip() == "clean"
     finally:
         tmux("kill-server")
+
+
+# ---- wrong types, missing keys, NaN; many files -------------------------------------------
+
+@pytest.mark.parametrize("kind", BAD_VALUES)
+def test_a_file_with_bad_values_is_damaged_and_the_folder_still_works(tmp_path, kind):
+    path = with_bad_values(tmp_path / "bad.db", kind)
+    (tmp_path / "good.db").write_bytes(Path(run_path("jax")).read_bytes())
+    for args in (("show", str(path)), ("show", str(path), "--format", "json"),
+                 ("diff", str(path), run_path("jax"), "--format", "json"),
+                 ("export", str(path), "-o", "-"), ("check", str(path), "--max-peak", "1TiB")):
+        returncode, out = in_terminal(*args, timeout=10)
+        assert returncode == 2 and b"damaged run file" in out, (args, out)
+        assert len(out.decode().strip().splitlines()) == 1 and b"NaN" not in out
+    returncode, out = in_terminal("ls", "--runs-dir", str(tmp_path), timeout=10)
+    assert returncode == 0 and b"unreadable" in out and b"jax" in out
+
+
+def test_ls_never_holds_more_than_a_few_files_open(tmp_path):
+    import resource
+
+    for i in range(120):
+        os.link(run_path("torch"), tmp_path / f"run-{i:03d}.db")
+
+    def few_descriptors() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
+
+    result = subprocess.run([sys.executable, "-m", "memtop", "ls", "--runs-dir", str(tmp_path)],
+                            capture_output=True, text=True, timeout=60,
+                            preexec_fn=few_descriptors)
+    assert result.returncode == 0, result.stderr[-1000:]
+    assert result.stdout.count("-torch-gpt2") == 120 and "unreadable" not in result.stdout

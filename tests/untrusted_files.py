@@ -65,3 +65,34 @@ def with_schema_object(target: Path, kind: str) -> Path:
         elif kind == "extra table":
             db.execute("CREATE TABLE payload (x BLOB)")
     return target
+
+
+BAD_VALUES = ("string size", "missing rss", "list as spec", "NaN start", "text in samples",
+              "text summary", "negative peak", "stages as a map")
+
+
+def with_bad_values(target: Path, kind: str) -> Path:
+    """Wrong types, missing keys and NaN where memtop writes numbers."""
+    copy_of_a_real_run(target)
+    with sqlite3.connect(target) as db:
+        first = json.loads(db.execute("SELECT data FROM stages WHERE seq = 1").fetchone()[0])
+        stage = dict(first)
+        if kind == "string size":
+            stage["rss"] = "big"
+        elif kind == "missing rss":
+            del stage["rss"]
+        elif kind == "negative peak":
+            stage["peak"] = -5
+        elif kind == "stages as a map":
+            stage = {"not": "a stage"}
+        elif kind == "list as spec":
+            set_meta(db, {"spec": []})
+        elif kind == "NaN start":
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('started_wall', 'NaN')")
+        elif kind == "text in samples":
+            db.execute("UPDATE samples SET rss = 'x' WHERE rowid = 5")
+        elif kind == "text summary":
+            set_meta(db, {"summary": {"peak_mb": ["huge"]}})
+        if stage != first:
+            db.execute("UPDATE stages SET data = ? WHERE seq = 1", (json.dumps(stage),))
+    return target

@@ -24,13 +24,13 @@ from ..analysis.alarms import AlarmWatch, Thresholds
 from ..analysis.leaks import analyze
 from ..analysis.stats import rss_statistics
 from ..analysis.summary import current_summary
+from ..checks import BadEvent, check_event
 from ..messages import Message
 from ..probes.attach import AttachedProcess
 from ..probes.procfs import ProcessGone, boot_id, read_status, reset_hwm
 from ..spec import RunSpec
 from ..store.schema import SCHEMA_VERSION, SUFFIX
 from ..store.writer import RunWriter
-from .events import BadEvent, check_event
 from .gpu_sampler import GpuSampler, start_gpu_sampler
 from .launch import make_run_id, start_session
 from .outcome import classify, end, log_tail, with_losses

@@ -5,7 +5,7 @@ from columns.py, which the TUI shares."""
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from rich import box
@@ -207,7 +207,8 @@ def batch_table(runs: Sequence[Run]) -> Table:
     return table
 
 
-def runs_list_table(runs: Sequence[Run], broken: Sequence[tuple[str, str]]) -> Table:
+def runs_list_table(runs: Iterable[Run], broken: Sequence[tuple[str, str]]) -> Table:
+    """The run list; `broken` is read after `runs` is exhausted (it may fill meanwhile)."""
     table = Table(title="runs, newest first", title_justify="left")
     for name in ("Run id", "Started", "Backend", "Model", "Weights", "Status", "Peak (MB)"):
         table.add_column(name, justify="right" if name == "Peak (MB)" else "left")

@@ -19,10 +19,19 @@ from typing import Any
 
 from ..analysis.stats import rss_statistics
 from ..analysis.summary import current_summary
+from ..checks import BadEvent, check_run_contents
 from ..errors import UserError
 from ..probes.procfs import boot_id, is_alive
 from ..text import shown
-from .schema import OPTIONAL_TABLES, SCHEMA_VERSION, SUFFIX, TABLES, select_sql
+from .schema import (
+    OPTIONAL_TABLES,
+    READINGS,
+    SCHEMA_VERSION,
+    SUFFIX,
+    TABLES,
+    bad_rows_sql,
+    select_sql,
+)
 
 _MAGIC = b"SQLite format 3\x00"
 QUERY_BUDGET_S = 20.0  # one statement on a run file; a healthy one-hour file needs well under 1 s
@@ -199,6 +208,19 @@ def _check_schema(path: str, db: sqlite3.Connection) -> None:
             raise UserError(f"{path}: not a memtop run file (table {name} has other columns)")
 
 
+def _check_contents(path: str, db: sqlite3.Connection, meta: dict[str, Any],
+                    stages: list[Any]) -> None:
+    """What the file holds is what memtop writes (engine/checks.py), before anything uses it."""
+    try:
+        check_run_contents(meta, stages)
+    except BadEvent as exc:
+        raise UserError(f"{path}: damaged run file ({exc})") from None
+    tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    for table in READINGS:
+        if table in tables and db.execute(bad_rows_sql(table)).fetchone()[0]:
+            raise UserError(f"{path}: damaged run file (bad values in its {table} table)")
+
+
 def _open_read_only(path: str) -> sqlite3.Connection:
     """Read-only, with the file's schema untrusted and every statement on a time budget."""
     db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
@@ -233,6 +255,7 @@ def read_run(path: str) -> Run:
                   db.execute("SELECT t, kind, level, message, data FROM events ORDER BY t")]
         if "run_id" not in meta:
             raise UserError(f"{path}: not a memtop run file (no run metadata)")
+        _check_contents(path, db, meta, stages)
     except BaseException as exc:
         if db is not None:
             db.close()

@@ -46,6 +46,19 @@ TABLES: dict[str, tuple[str, ...]] = {
 OPTIONAL_TABLES = {"gpu"}
 
 
+def bad_rows_sql(table: str) -> str:
+    """Counts the rows of a readings table whose values are not what memtop writes: a time
+    that is not a finite number, a size that is not a whole number (SQLite stores any type in
+    any column)."""
+    checks = ["typeof(t) NOT IN ('real', 'integer') OR abs(t) > 1e300"]
+    for name in READINGS[table][1:]:
+        kinds = "'real', 'integer'" if name in _REAL else "'integer'"
+        allowed = f"typeof({name}) IN ({kinds})" + ("" if (table, name) in _NOT_NULL
+                                                     else f" OR {name} IS NULL")
+        checks.append(f"NOT ({allowed})")
+    return f"SELECT count(*) FROM {table} WHERE " + " OR ".join(checks)
+
+
 def insert_sql(table: str) -> str:
     fields = READINGS[table]
     return f"INSERT INTO {table} ({', '.join(fields)}) VALUES ({', '.join('?' * len(fields))})"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Iterator
 
 from memtop.engine.errors import UserError
 from memtop.engine.store import Run, read_run, resolve_run
@@ -64,17 +65,28 @@ def cmd_ls(args: argparse.Namespace) -> int:
     from memtop.engine.report.tables import runs_list_table
     from memtop.engine.store import list_run_files
 
-    runs, broken = [], []
-    for path in list_run_files(args.runs_dir):
-        try:
-            runs.append(read_run(path))
-        except UserError as exc:
-            broken.append((path, str(exc).split(": ", 1)[-1]))
-    if not runs and not broken:
+    paths = list_run_files(args.runs_dir)
+    if not paths:
         print(f"no runs in {shown(args.runs_dir)}")
         return 0
-    console().print(runs_list_table(runs, broken))
+    broken: list[tuple[str, str]] = []
+    console().print(runs_list_table(_each_run(paths, broken), broken))
     return 0
+
+
+def _each_run(paths: list[str], broken: list[tuple[str, str]]) -> Iterator[Run]:
+    """Each readable run in turn, closed once the next is asked for (a folder of thousands
+    of runs never holds more than one open); the others go to `broken` with the reason."""
+    for path in paths:
+        try:
+            run = read_run(path)
+        except UserError as exc:
+            broken.append((path, str(exc).split(": ", 1)[-1]))
+            continue
+        try:
+            yield run
+        finally:
+            run.close()
 
 
 def print_diff(args: argparse.Namespace, paths: list[str]) -> int:
