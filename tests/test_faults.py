@@ -6,7 +6,9 @@ runs as root here, so they run there. Everything they create is removed, whateve
 
 import contextlib
 import itertools
+import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -246,3 +248,27 @@ def test_a_run_file_moved_away_mid_run_keeps_the_programs_exit_code(runs_dir, tm
     assert cli.returncode == 0, err[-2000:]
     assert "Traceback" not in out + err
     assert read_run(str(moved)).meta["status"] == "done"  # the writer kept its descriptor
+
+
+def test_a_corrupt_write_ahead_log_is_said_not_dropped_silently(runs_dir, tmp_path):
+    from memtop.engine.store import RunWriter
+
+    writer = RunWriter(str(tmp_path / "live.db"), {"run_id": "cut", "status": "running"})
+    for second in range(50):  # one commit per second of readings, as the engine does
+        writer.add_samples([(second + i / 100, (500 + i) * 1024 * 1024) for i in range(100)])
+        writer.commit()
+    # The file as an engine killed mid-run leaves it: the database and its write-ahead log.
+    for suffix in ("", "-wal"):
+        shutil.copyfile(tmp_path / f"live.db{suffix}", runs_dir / f"cut.db{suffix}")
+    log = runs_dir / "cut.db-wal"
+    data = bytearray(log.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # one flipped bit in the middle of the log
+    log.write_bytes(bytes(data))
+    result = run_memtop("show", str(runs_dir / "cut.db"), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    shown = json.loads(result.stdout)
+    assert shown["status"] == "damaged"
+    assert re.search(r"\d+ of the last \d+ frames of its write-ahead log", shown["cause"])
+    assert 0 < shown["statistics"]["run"]["samples"] < 5000  # what was before the damage
+    listed = run_memtop("ls", "--runs-dir", str(runs_dir))
+    assert listed.returncode == 0 and "damaged" in listed.stdout

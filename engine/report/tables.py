@@ -30,7 +30,7 @@ HEALTH_STYLE = {"good": "green", "acceptable": "yellow", "high": "dark_orange",
                 "critical": "bold red"}
 STATUS_STYLE = {"done": "green", "running": "cyan", "queued": "dim", "failed": "red",
                 "killed": "bold red", "cancelled": "dim", "detached": "cyan",
-                "interrupted": "bold red"}
+                "interrupted": "bold red", "damaged": "bold red"}
 
 
 def plain(value: object, style: str = "") -> Text:

@@ -32,6 +32,7 @@ from .schema import (
     bad_rows_sql,
     select_sql,
 )
+from .wal import read_wal
 
 _MAGIC = b"SQLite format 3\x00"
 QUERY_BUDGET_S = 20.0  # one statement on a run file; a healthy one-hour file needs well under 1 s
@@ -265,7 +266,19 @@ def read_run(path: str) -> Run:
             raise UserError(f"{path}: damaged run file ({exc})") from None
         raise
     _mark_interrupted(meta)
+    _mark_damaged_log(path, meta)
     return Run(path=path, meta=meta, stages=stages, events=events, _db=db)
+
+
+def _mark_damaged_log(path: str, meta: dict[str, Any]) -> None:
+    """SQLite drops a write-ahead log's frames from the first bad checksum on, silently: say it."""
+    frames = read_wal(path)
+    if frames is not None and frames.lost:
+        meta["status"] = "damaged"
+        total = frames.usable + frames.lost
+        meta["cause"] = (f"damaged run file: {frames.lost} of the last {total} frames of its "
+                         "write-ahead log fail their checksum; what they held (the run's last "
+                         "readings) is lost")
 
 
 def _mark_interrupted(meta: dict[str, Any]) -> None:
