@@ -21,6 +21,7 @@ WEIGHTS = ("auto", "preset", "random")
 # How the engine hands a session its spec and its event descriptor.
 SPEC_ENV = "MEMTOP_SPEC"
 EVENT_FD_ENV = "MEMTOP_EVENT_FD"
+RUN_ENV = "MEMTOP_RUN"  # the run id, so that the program's descendants can be found at its end
 EXIT_USER_ERROR = 2  # a session's exit code after bad input (an unknown preset)
 
 

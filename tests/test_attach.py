@@ -80,3 +80,18 @@ def test_an_unreadable_pid_is_a_one_line_error(tmp_path):
     assert result.stderr.strip() == (
         "memtop: error: cannot read the memory of PID 1 (permission denied): it belongs to "
         "another user; run memtop as that user or as root")
+
+
+def test_attaching_to_a_zombie_says_it_has_exited():
+    parent = subprocess.Popen([sys.executable, "-c",
+                               "import os, time\npid = os.fork()\nif pid == 0: os._exit(0)\n"
+                               "print(pid, flush=True); time.sleep(30)"],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        zombie = int(parent.stdout.readline())
+        time.sleep(0.3)
+        result = run_memtop("attach", str(zombie), "--no-tui")
+        assert result.returncode == 2 and "already exited (a zombie" in result.stderr
+    finally:
+        parent.kill()
+        parent.wait()

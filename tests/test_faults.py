@@ -272,3 +272,21 @@ def test_a_corrupt_write_ahead_log_is_said_not_dropped_silently(runs_dir, tmp_pa
     assert 0 < shown["statistics"]["run"]["samples"] < 5000  # what was before the damage
     listed = run_memtop("ls", "--runs-dir", str(runs_dir))
     assert listed.returncode == 0 and "damaged" in listed.stdout
+
+
+def test_what_a_program_leaves_behind_is_said_with_pids(runs_dir):
+    result = run_memtop("run", "--no-tui", "--runs-dir", str(runs_dir), "--",
+                        sys.executable, str(HELPERS / "leaves_children.py"))
+    assert result.returncode == 0, result.stderr[-2000:]
+    (path,) = runs_dir.glob("*.db")
+    meta = read_run(str(path)).meta
+    try:
+        assert len(meta["ended_at_end"]) == 1 and "(sleep)" in meta["ended_at_end"][0]
+        assert len(meta["left_running"]) == 1
+        daemon = int(meta["left_running"][0].split()[0])
+        assert is_alive(daemon)  # memtop never kills what left the program's group
+        assert f"still running after the program: PID {daemon}" in meta["cause"]
+    finally:
+        for entry in meta.get("left_running", []):
+            with contextlib.suppress(ProcessLookupError, ValueError):
+                os.kill(int(entry.split()[0]), signal.SIGKILL)

@@ -21,7 +21,8 @@ import time
 from collections import deque
 from typing import IO
 
-from ..spec import EVENT_FD_ENV, SPEC_ENV, RunSpec
+from ..probes.processes import processes_marked
+from ..spec import EVENT_FD_ENV, RUN_ENV, SPEC_ENV, RunSpec
 
 _PR_SET_PDEATHSIG = 1
 SESSION_MODULE = "memtop.engine.session"
@@ -47,10 +48,10 @@ def device_env(device: str) -> dict[str, str]:
     return {}
 
 
-def session_env(spec: RunSpec, event_fd: int) -> dict[str, str]:
+def session_env(spec: RunSpec, event_fd: int, run_id: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update({SPEC_ENV: json.dumps(spec.to_dict()), EVENT_FD_ENV: str(event_fd),
-                "PYTHONUNBUFFERED": "1"})
+                RUN_ENV: run_id, "PYTHONUNBUFFERED": "1"})
     if spec.backend:
         env["KERAS_BACKEND"] = spec.backend
         env.update(device_env(spec.device))
@@ -59,7 +60,7 @@ def session_env(spec: RunSpec, event_fd: int) -> dict[str, str]:
     return env
 
 
-def start_session(spec: RunSpec, log: IO[bytes], inbox: deque,
+def start_session(spec: RunSpec, run_id: str, log: IO[bytes], inbox: deque,
                   events_closed: threading.Event) -> subprocess.Popen:
     """Starts the session; its events are appended to `inbox` as ("event", dict) by a thread,
     which sets `events_closed` when every holder of the pipe has closed it."""
@@ -67,7 +68,7 @@ def start_session(spec: RunSpec, log: IO[bytes], inbox: deque,
     argv = spec.command or [sys.executable, "-m", SESSION_MODULE]
     try:
         process = subprocess.Popen(
-            argv, env=session_env(spec, write_fd), pass_fds=(write_fd,),
+            argv, env=session_env(spec, write_fd, run_id), pass_fds=(write_fd,),
             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True, preexec_fn=_die_with_parent)
     except BaseException:
@@ -78,6 +79,15 @@ def start_session(spec: RunSpec, log: IO[bytes], inbox: deque,
     threading.Thread(target=_read_events, args=(read_fd, inbox, events_closed), daemon=True,
                      name=f"events-{process.pid}").start()
     return process
+
+
+def leftovers(run_id: str, group: int) -> tuple[list[str], list[str]]:
+    """After the session: its descendants still alive, as "PID (name)": (those in its process
+    group, which memtop's group kill ends; those that left it, a daemon, which it cannot)."""
+    in_group, outside = [], []
+    for pid, name, pgid in processes_marked(f"{RUN_ENV}={run_id}"):
+        (in_group if pgid == group else outside).append(f"{pid} ({name})")
+    return in_group, outside
 
 
 def _read_events(fd: int, inbox: deque, closed: threading.Event) -> None:

@@ -32,8 +32,8 @@ from ..spec import RunSpec
 from ..store.schema import SCHEMA_VERSION, SUFFIX
 from ..store.writer import RunWriter
 from .gpu_sampler import GpuSampler, start_gpu_sampler
-from .launch import make_run_id, start_session
-from .outcome import classify, end, log_tail, with_losses
+from .launch import leftovers, make_run_id, start_session
+from .outcome import classify, end, log_tail, with_leftovers, with_losses
 from .peaks import SampledPeak
 from .sampler import Sampler
 
@@ -84,7 +84,8 @@ class LiveRun:
             self.process = AttachedProcess(spec.attach_pid)
             self._events_closed.set()  # it was not started with memtop's event pipe
         else:
-            self.process = start_session(spec, self._log, self._inbox, self._events_closed)
+            self.process = start_session(spec, self.run_id, self._log, self._inbox,
+                                         self._events_closed)
         self.meta["pid"] = self.process.pid
         self.writer.set_meta({"pid": self.process.pid})
         self.writer.commit()  # a follower tells a live run from an interrupted one by its pid
@@ -251,10 +252,11 @@ class LiveRun:
         if self.gpu_sampler is not None:
             self.gpu_sampler.stop()
             self.gpu_sampler.join(timeout=2.0)
+        killed, left = ([], []) if self.attached else leftovers(self.run_id, self.process.pid)
         self.signal(signal.SIGKILL)  # anything the session left behind in its group
         self.pump(time.monotonic())
         tail = log_tail(self._log)
-        result = self._end(tail)
+        result = with_leftovers(self._end(tail), killed, left)
         now = time.monotonic()
         self.writer.commit()
         analysis: dict[str, Any] = {
@@ -266,7 +268,8 @@ class LiveRun:
         stored = {"status": result["status"], "cause": result["cause"],
                   "user_error": result["user_error"], "returncode": self.process.returncode,
                   "t_end": now, "ended_wall": time.time(), "summary": summary,
-                  "log_tail": tail}
+                  "log_tail": tail,
+                  **{k: result[k] for k in ("left_running", "ended_at_end") if k in result}}
         self.meta.update(stored)
         self.writer.finish({**analysis, **stored},
                            (now, "end", result["level"], f"{result['status']}: {result['cause']}"))

@@ -55,6 +55,22 @@ def with_losses(result: dict[str, Any], sampler_error: str | None,
     return result
 
 
+def with_leftovers(result: dict[str, Any], killed: list[str],
+                   left: list[str]) -> dict[str, Any]:
+    """Says what the program left behind: processes memtop ended with its process group, and
+    processes that left the group (daemons), which go on."""
+    notes = []
+    if killed:
+        notes.append(f"memtop ended {len(killed)} process(es) the program left in its group: "
+                     + ", ".join(killed[:5]))
+    if left:
+        notes.append(f"still running after the program: PID {', '.join(left[:5])}")
+    if not notes:
+        return result
+    return {**result, "cause": f"{result['cause']}; " + "; ".join(notes),
+            "left_running": left, "ended_at_end": killed}
+
+
 def log_tail(log: IO[bytes]) -> str:
     """The last LOG_TAIL_BYTES of the session's output."""
     try:

@@ -43,6 +43,10 @@ def check_attachable(pid: int) -> str:
         raise UserError(f"cannot read the memory of PID {pid} (permission denied): it belongs "
                         "to another user; run memtop as that user or as root") from None
     except ProcessGone:
+        stat = read_stat(pid)
+        if stat is not None and stat[0] in ("Z", "X"):
+            raise UserError(f"PID {pid} ({name}) has already exited (a zombie its parent has "
+                            "not collected)") from None
         if not cmdline:
             raise UserError(f"PID {pid} ({name}) is a kernel thread: it has no user memory "
                             "to watch") from None

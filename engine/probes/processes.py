@@ -51,3 +51,28 @@ def list_processes(limit: int = 200) -> list[ProcessInfo]:
         found.append(ProcessInfo(pid, _user(uid, users), rss, name, command or name))
     found.sort(key=lambda p: p.rss, reverse=True)
     return found[:limit]
+
+
+def processes_marked(marker: str) -> list[tuple[int, str, int]]:
+    """(pid, name, process group) of the live processes whose environment holds `marker`
+    (`NAME=value`): a program's descendants keep the environment memtop gave it even after
+    they leave its process tree (a daemon's double fork and setsid)."""
+    wanted = marker.encode() + b"\0"
+    found = []
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        pid = int(entry.name)
+        try:
+            with open(f"/proc/{pid}/environ", "rb") as f:
+                if wanted not in f.read() + b"\0":
+                    continue
+            with open(f"/proc/{pid}/comm") as f:
+                name = f.read().strip()
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] not in ("Z", "X"):
+            found.append((pid, name, int(fields[2])))
+    return found
