@@ -14,6 +14,7 @@ import socket
 import sqlite3
 import stat
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -87,6 +88,20 @@ class Run:
         if table not in self._rows:
             self._rows[table] = [row[1:] for row in self._query(select_sql(table))]
         return self._rows[table]
+
+    def iter_readings(self, table: str) -> Iterator[tuple]:
+        """A readings table row by row, in time order, without keeping it (exports)."""
+        if table == "gpu" and not self.has_table("gpu"):
+            return
+        try:
+            for row in self._db.execute(select_sql(table)):
+                yield row[1:]
+        except sqlite3.DatabaseError as exc:
+            raise UserError(f"{self.path}: damaged run file ({exc})") from None
+
+    def last_sample_time(self) -> float | None:
+        found = self._query("SELECT max(t) FROM samples")
+        return found[0][0] if found else None
 
     def rows_after(self, table: str, rowid: int) -> list[tuple]:
         """(rowid, *fields) of a readings table past `rowid`: for following a file being

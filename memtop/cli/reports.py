@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from memtop.engine.errors import UserError
 from memtop.engine.store import Run, read_run, resolve_run
@@ -20,17 +20,24 @@ def _runs(refs: list[str], runs_dir: str) -> list[Run]:
     return [read_run(resolve_run(ref, runs_dir)) for ref in refs]
 
 
-def _write(text: str, path: str | None) -> None:
-    """Text out; control characters from run files are made visible on every way out."""
-    text = shown(text, len(text) + 1, lines=True)
-    if path in (None, "-"):
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
-        return
+def _write(text: str | Iterable[str], path: str | None) -> None:
+    """Text out, whole or a piece at a time; control characters from run files are made
+    visible on every way out."""
+    chunks = [text if text.endswith("\n") else text + "\n"] if isinstance(text, str) else text
     try:
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(text)
+        out = sys.stdout if path in (None, "-") else open(path, "w", encoding="utf-8")  # noqa: SIM115
     except OSError as exc:
-        raise UserError(f"cannot write {path}: {exc.strerror}") from None
+        raise UserError(f"cannot write {shown(path)}: {exc.strerror}") from None
+    try:
+        for chunk in chunks:
+            out.write(shown(chunk, len(chunk) + 1, lines=True))
+    except OSError as exc:
+        if isinstance(exc, BrokenPipeError):
+            raise
+        raise UserError(f"cannot write {shown(path)}: {exc.strerror}") from None
+    finally:
+        if out is not sys.stdout:
+            out.close()
 
 
 def cmd_show(args: argparse.Namespace) -> int:
@@ -106,14 +113,14 @@ def print_diff(args: argparse.Namespace, paths: list[str]) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from memtop.engine.report.perfetto import samples_csv, trace_events
+    from memtop.engine.report.perfetto import samples_csv_chunks, trace_chunks
 
     run = read_run(resolve_run(args.run, args.runs_dir))
     if args.format == "perfetto":
-        text = json.dumps(trace_events(run))
+        text = trace_chunks(run)
         default = f"{safe_filename(run.run_id)}.trace.json"  # here, never a path from the file
     else:
-        text = samples_csv(run)
+        text = samples_csv_chunks(run)
         default = f"{safe_filename(run.run_id)}.samples.csv"
     output = args.output or default
     _write(text, output)
