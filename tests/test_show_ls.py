@@ -1,6 +1,7 @@
 """`memtop show` and `memtop ls` on a run file written by the real writer."""
 
 import json
+import sys
 
 from conftest import run_memtop, write_run
 
@@ -42,3 +43,20 @@ def test_ls_lists_runs_and_flags_unreadable_files(runs_dir):
 def test_ls_on_an_empty_directory(runs_dir):
     result = run_memtop("ls", "--runs-dir", str(runs_dir))
     assert result.returncode == 0 and "no runs" in result.stdout
+
+
+def test_a_tree_of_processes_says_that_shared_pages_are_counted_in_each(tmp_path):
+    program = ("import multiprocessing as mp, time\n"
+               "if __name__ == '__main__':\n"
+               "    workers = [mp.Process(target=time.sleep, args=(1.5,)) for _ in range(3)]\n"
+               "    [w.start() for w in workers]\n"
+               "    [w.join() for w in workers]\n")
+    script = tmp_path / "forks.py"
+    script.write_text(program)
+    result = run_memtop("run", "--no-tui", "--runs-dir", str(tmp_path / "runs"), "--",
+                        sys.executable, str(script))
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "RSS sums" in result.stdout and "counted in each" in result.stdout
+    single = run_memtop("run", "--no-tui", "--runs-dir", str(tmp_path / "runs"), "--",
+                        sys.executable, "-c", "import time; time.sleep(0.5)")
+    assert "RSS sums" not in single.stdout

@@ -256,3 +256,17 @@ def test_ls_never_holds_more_than_a_few_files_open(tmp_path):
                             preexec_fn=few_descriptors)
     assert result.returncode == 0, result.stderr[-1000:]
     assert result.stdout.count("-torch-gpt2") == 120 and "unreadable" not in result.stdout
+
+
+def test_long_strings_are_cut_when_shown_and_cost_no_time(tmp_path):
+    path = hostile_strings(tmp_path / "long.db", run_id="x" * 100_000)
+    start = time.monotonic()
+    returncode, out = in_terminal("check", str(path), "--max-peak", "1MiB", timeout=10)
+    assert returncode == 1 and time.monotonic() - start < 5
+    assert out.count(b"x") < 2_000  # cut with an ellipsis; the whole stays in the file
+    assert len(read_run(str(path)).run_id) == 100_000
+    start = time.monotonic()
+    returncode, out = in_terminal("run", "--no-tui", "--runs-dir", str(tmp_path / "runs"), "--",
+                                  sys.executable, "-c", "print('y' * 100_000); raise SystemExit(3)",
+                                  timeout=20)
+    assert returncode == 3 and time.monotonic() - start < 10

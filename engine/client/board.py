@@ -34,6 +34,8 @@ class RunState:
     hwm: int | None = None
     swap: int = 0
     swap_peak: int | None = None
+    nproc: int = 1  # processes in the tree at the last status reading (most seen: max_nproc)
+    max_nproc: int = 1
     stage: str | None = None
     cause: str | None = None
     user_error: bool = False
@@ -155,6 +157,8 @@ def _proc(state: RunState, message: Message) -> None:
     state.hwm = message["hwm"] if state.hwm is None else max(state.hwm, message["hwm"])
     state.swap = message["swap"]
     state.swap_peak = max(state.swap_peak or 0, message["swap"])
+    state.nproc = message["nproc"] or 1
+    state.max_nproc = max(state.max_nproc, state.nproc)
     state.swap_history.add(message["t"], message["swap"])
 
 

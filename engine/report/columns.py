@@ -42,6 +42,16 @@ STAT_KEYS = (("Mean", "mean_mb"), ("Max", "max_mb"), ("Min", "min_mb"), ("Std", 
              ("Median", "median_mb"))
 
 
+def shared_pages_note(processes: int) -> str | None:
+    """Said wherever a tree's RSS is shown: forked children share pages (the parent's memory,
+    libraries), and RSS counts a shared page in every process that maps it. PSS would count it
+    once, but reading it (smaps_rollup) costs about 25 ms a process (docs/metrics.md)."""
+    if processes <= 1:
+        return None
+    return (f"RSS sums {processes} processes; pages they share are counted in each, so the "
+            "tree's real use can be lower")
+
+
 def cell(row: dict[str, Any], key: str, spec: str) -> str:
     """One table cell: `row[key]` in `spec` ("-" for none)."""
     value = row.get(key)

@@ -24,6 +24,7 @@ from .columns import (
     STAT_KEYS,
     SUMMARY_LINES,
     cell,
+    shared_pages_note,
 )
 
 HEALTH_STYLE = {"good": "green", "acceptable": "yellow", "high": "dark_orange",
@@ -118,6 +119,9 @@ def summary_table(run: Run) -> Table:
     add_row(table, "Health", _health(summary.get("health")))
     add_row(table, "Status", Text.assemble(status_text(meta.get("status")),
                                            plain(f": {meta.get('cause', '')}")))
+    note = shared_pages_note(run.max_processes())
+    if note:
+        add_row(table, "Note", note)
     if bench:
         add_row(table, "Weights", f"{meta.get('weights')} ({meta.get('weights_note', '')})")
         foreign = meta.get("foreign_frameworks") or []

@@ -136,6 +136,11 @@ class Run:
         found = self._query("SELECT max(rss) FROM samples")
         return found[0][0] if found else None
 
+    def max_processes(self) -> int:
+        """The most processes the run's tree held at once (1 for a single process)."""
+        found = self._query("SELECT max(nproc) FROM proc")
+        return int(found[0][0] or 1) if found else 1
+
     def summary(self) -> dict[str, Any]:
         """Stored when the run finished; derived the live way for a run that never did."""
         stored = self.meta.get("summary")

@@ -14,7 +14,12 @@ from textual_plotext import PlotextPlot
 
 from memtop.engine.analysis.summary import stage_rows
 from memtop.engine.client import RunState
-from memtop.engine.report.columns import STAGE_COLUMNS, SUMMARY_LINES, cell
+from memtop.engine.report.columns import (
+    STAGE_COLUMNS,
+    SUMMARY_LINES,
+    cell,
+    shared_pages_note,
+)
 from memtop.engine.text import shown
 from memtop.engine.units import MIB, fmt
 
@@ -51,7 +56,8 @@ def meta_text(state: RunState) -> str:
             ("foreign frameworks", ", ".join(state.foreign) or "none"),
             ("host", f"{meta.get('host', '?')} · {meta.get('cpu', '?')} · "
                      f"{(meta.get('mem_total') or 0) / 1024**3:.1f} GiB"),
-            ("python", meta.get("python")), ("file", state.path)]
+            ("python", meta.get("python")), ("file", state.path),
+            ("processes", shared_pages_note(state.max_nproc))]
     return "\n".join(f"{k:<20}{shown(v)}" for k, v in rows if v)
 
 

@@ -70,6 +70,8 @@ class RunCard(Widget, can_focus=True):
         figures = Text(no_wrap=True, overflow="ellipsis")
         figures.append("RSS ", self.get_component_rich_style("runcard--label"))
         figures.append(f"{fmt_mib(state.rss)} MB")
+        if state.nproc > 1:  # RSS sums the tree (shared pages counted in each: detail says)
+            figures.append(f" ({state.nproc} procs)")
         figures.append("  peak ", self.get_component_rich_style("runcard--label"))
         figures.append(f"{fmt_mib(state.peak)} MB")
         figures.append("  swap ", self.get_component_rich_style("runcard--label"))
