@@ -8,6 +8,7 @@ from memtop.cli import main
 from memtop.engine import backends
 
 from conftest import run_memtop, write_run
+from tui_support import run_path
 
 
 def assert_one_line_error(result, fragment: str) -> None:
@@ -92,3 +93,31 @@ def test_without_a_terminal_runs_fall_back_to_text_and_screens_refuse(runs_dir):
     assert_one_line_error(run_memtop("replay", str(BENCH_RUNS[0])), "needs a terminal")
     assert_one_line_error(run_memtop("diff", str(BENCH_RUNS[0]), str(BENCH_RUNS[1])),
                           "needs a terminal")
+
+
+def test_runs_dir_problems_are_one_line_naming_the_folder(tmp_path):
+    a_file = tmp_path / "not-a-folder"
+    a_file.write_text("")
+    for args in (["ls", "--runs-dir", str(a_file)], ["--runs-dir", str(a_file), "ls"],
+                 ["show", "latest", "--runs-dir", str(a_file)],
+                 ["run", "--no-tui", "--runs-dir", str(a_file), "--", "true"]):
+        result = run_memtop(*args)
+        assert result.returncode == 2, (args, result.stderr)
+        assert result.stderr.strip() == f"memtop: error: runs folder {a_file}: is a file, " \
+                                        "not a folder"
+
+
+def test_a_closed_pipe_is_not_an_error(tmp_path):
+    import subprocess
+    import sys
+
+    many = [run_path("torch")] * 60  # more than a pipe holds: the writer meets the closed end
+    for args in (["show", *many], ["show", *many, "--format", "json"],
+                 ["show", *many, "--format", "csv"]):
+        reader = subprocess.Popen(["head", "-c", "10"], stdin=subprocess.PIPE,
+                                  stdout=subprocess.DEVNULL)
+        writer = subprocess.run([sys.executable, "-m", "memtop", *args], stdout=reader.stdin,
+                                stderr=subprocess.PIPE, text=True)
+        reader.stdin.close()
+        reader.wait()
+        assert writer.returncode == 0 and "Traceback" not in writer.stderr, writer.stderr
