@@ -43,6 +43,8 @@ ENGINE_MESSAGES: dict[str, tuple[tuple[str, ...], str]] = {
     "stage": (("run", "stage"), "a stage ended: its figures (see docs/metrics.md)"),
     "iteration": (("run", "iteration"), "one leak-test iteration: RSS after a collection"),
     "meta": (("run", "meta"), "facts learnt while it runs: versions, weights, frameworks"),
+    "output": (("run", "t", "stream", "data"), "what the program wrote: stream 1 (stdout) or 2 "
+               "(stderr), bytes as they came"),
     "alarm": (("run", *ALARM_FIELDS), "swap, pressure or a nearly full cgroup began"),
     "finished": (("id", "run", "path", *END_FIELDS), "the run ended; `run` is None if it "
                  "never started"),
@@ -51,7 +53,8 @@ ENGINE_MESSAGES: dict[str, tuple[tuple[str, ...], str]] = {
     "exited": ((), "the engine is gone: the last message of every stream"),
 }
 CLIENT_MESSAGES: dict[str, tuple[tuple[str, ...], str]] = {
-    "submit": (("runs", "parallel"), "run these specs, `parallel` at a time"),
+    "submit": (("runs", "parallel", "stdin"), "run these specs, `parallel` at a time; with "
+               "`stdin`, the client's stdin follows as a passed descriptor"),
     "stop": ((), "stop every run and drop the queue; the engine exits when they are closed"),
     "mark": (("run", "name"), "a stage boundary set from outside (a key in the TUI)"),
 }
@@ -116,6 +119,10 @@ def meta(run: str, values: dict[str, Any]) -> Message:
     return {"type": "meta", "run": run, "meta": values}
 
 
+def output(run: str, t: float, stream: int, data: bytes) -> Message:
+    return {"type": "output", "run": run, "t": t, "stream": stream, "data": data}
+
+
 def alarm(run: str, t: float, kind: str, level: str, message: str) -> Message:
     return _row("alarm", run, ALARM_FIELDS, (t, kind, level, message))
 
@@ -142,8 +149,8 @@ def exited() -> Message:
 
 # ---- client -> engine ----------------------------------------------------------------------
 
-def submit(specs: Iterable[dict[str, Any]], parallel: int) -> Message:
-    return {"type": "submit", "runs": list(specs), "parallel": parallel}
+def submit(specs: Iterable[dict[str, Any]], parallel: int, stdin: bool = False) -> Message:
+    return {"type": "submit", "runs": list(specs), "parallel": parallel, "stdin": stdin}
 
 
 def stop() -> Message:

@@ -54,6 +54,10 @@ class RunSpec:
     command: list[str] | None = None
     # ... or watch a process memtop did not start (`memtop attach PID`).
     attach_pid: int | None = None
+    # Bytes of the session's output kept in the run file (the rest is passed on, not stored).
+    max_output: int = 512 * 1024 * 1024
+    # `memtop run --no-tui`: the program reads the user's terminal (the client passes it on).
+    pass_stdin: bool = False
     # Names this run in `queued`, `started` and `finished` messages (never by position).
     id: str = dataclasses.field(default_factory=new_id)
     # The submission it belongs to: the runs of one `memtop bench` share it (set by the engine).

@@ -66,13 +66,15 @@ def assert_samples_reach_the_end(run) -> None:
 @pytest.mark.parametrize(("how", "status", "cause"), [
     ("sigkill", "killed", "killed by SIGKILL"),
     ("segfault", "killed", "killed by SIGSEGV"),
-    ("raise", "failed", "ValueError: boom on purpose"),
+    ("raise", "failed", "exit code 1"),  # its last output is kept apart
 ])
 def test_a_session_that_dies_ends_with_its_cause(how, status, cause, runs_dir):
     (finished,) = run_session(how, runs_dir)
     assert finished["status"] == status and cause in finished["cause"], finished
     run = read_run(finished["path"])
     assert run.meta["status"] == status
+    if how == "raise":
+        assert run.meta["last_output"] == "ValueError: boom on purpose"
     assert [s["name"] for s in run.stages] == ["allocated", "last_words"]
     assert_samples_reach_the_end(run)
     assert max(v for _, v in run.samples()) >= 64 * MIB

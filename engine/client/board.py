@@ -196,4 +196,5 @@ _FOLD = {
     "meta": lambda state, message: state.meta.update(message["meta"]),
     "alarm": lambda state, message: state.alarms.append(message),
     "finished": _finished,
+    "output": lambda state, message: None,  # written through by `memtop run --no-tui`
 }

@@ -11,6 +11,7 @@ import multiprocessing
 import sys
 import time
 from collections.abc import Iterable, Iterator
+from multiprocessing.reduction import send_handle
 
 from .. import messages
 from ..messages import Message
@@ -42,8 +43,13 @@ class EngineClient:
         child_conn.close()
         self.exited = False
 
-    def submit(self, specs: Iterable[RunSpec], parallel: int = 1) -> None:
-        self._send(messages.submit((s.to_dict() for s in specs), parallel))
+    def submit(self, specs: Iterable[RunSpec], parallel: int = 1,
+               stdin: int | None = None) -> None:
+        """Queues runs; `stdin` (a descriptor, the terminal) is passed on to the run whose spec
+        asks for it (`pass_stdin`), through the socket under the pipe."""
+        self._send(messages.submit((s.to_dict() for s in specs), parallel, stdin is not None))
+        if stdin is not None and not self.exited:
+            send_handle(self.conn, stdin, self.process.pid)
 
     def stop(self) -> None:
         self._send(messages.stop())

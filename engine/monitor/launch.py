@@ -14,15 +14,19 @@ import json
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import threading
 import time
 from collections import deque
-from typing import IO
+from typing import Any
 
 from ..probes.processes import processes_marked
+from ..probes.procfs import boot_id
 from ..spec import EVENT_FD_ENV, RUN_ENV, SPEC_ENV, RunSpec
+from ..store.schema import SCHEMA_VERSION
+from .output import STDERR, STDOUT, start_readers
 
 _PR_SET_PDEATHSIG = 1
 SESSION_MODULE = "memtop.engine.session"
@@ -39,6 +43,20 @@ def make_run_id(spec: RunSpec) -> str:
     name = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
     kind = spec.backend if spec.kind == "bench" else spec.kind
     return f"{time.strftime('%Y%m%d-%H%M%S')}-{kind}-{name}-{secrets.token_hex(2)}"
+
+
+def initial_meta(spec: RunSpec, run_id: str, t_start: float,
+                 bench: dict[str, Any] | None) -> dict[str, Any]:
+    """What a run file says of a run from its first moment."""
+    meta = {"run_id": run_id, "schema": SCHEMA_VERSION, "spec": spec.to_dict(),
+            "backend": spec.backend, "model": spec.model, "weights": spec.weights,
+            "label": spec.label, "kind": spec.kind, "command": spec.command,
+            "status": "running", "t_start": t_start, "started_wall": time.time(),
+            "interval_ms": spec.interval_ms, "engine_host": socket.gethostname(),
+            "engine_pid": os.getpid(), "boot_id": boot_id()}
+    if bench:
+        meta["bench"] = bench
+    return meta
 
 
 def device_env(device: str) -> dict[str, str]:
@@ -60,22 +78,28 @@ def session_env(spec: RunSpec, event_fd: int, run_id: str) -> dict[str, str]:
     return env
 
 
-def start_session(spec: RunSpec, run_id: str, log: IO[bytes], inbox: deque,
-                  events_closed: threading.Event) -> subprocess.Popen:
-    """Starts the session; its events are appended to `inbox` as ("event", dict) by a thread,
-    which sets `events_closed` when every holder of the pipe has closed it."""
+def start_session(spec: RunSpec, run_id: str, inbox: deque, events_closed: threading.Event,
+                  finished: threading.Event, stdin: int | None = None) -> subprocess.Popen:
+    """Starts the session; threads append its events (("event", dict); `events_closed` is set
+    when every holder of the pipe has closed it) and its output (("output", …)) to `inbox`.
+    Its stdin is `stdin` (the user's terminal, passed on by `memtop run --no-tui`) or nothing."""
     read_fd, write_fd = os.pipe()
+    out_read, out_write = os.pipe()
+    err_read, err_write = os.pipe()
     argv = spec.command or [sys.executable, "-m", SESSION_MODULE]
     try:
         process = subprocess.Popen(
             argv, env=session_env(spec, write_fd, run_id), pass_fds=(write_fd,),
-            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True, preexec_fn=_die_with_parent)
+            stdin=subprocess.DEVNULL if stdin is None else stdin, stdout=out_write,
+            stderr=err_write, start_new_session=True, preexec_fn=_die_with_parent)
     except BaseException:
-        os.close(read_fd)
+        for fd in (read_fd, out_read, err_read):
+            os.close(fd)
         raise
     finally:
-        os.close(write_fd)
+        for fd in (write_fd, out_write, err_write):
+            os.close(fd)
+    start_readers({STDOUT: out_read, STDERR: err_read}, inbox, finished)
     threading.Thread(target=_read_events, args=(read_fd, inbox, events_closed), daemon=True,
                      name=f"events-{process.pid}").start()
     return process

@@ -10,9 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
 import subprocess
-import tempfile
 import threading
 import time
 from collections import deque
@@ -27,13 +25,14 @@ from ..analysis.summary import current_summary
 from ..checks import BadEvent, check_event
 from ..messages import Message
 from ..probes.attach import AttachedProcess
-from ..probes.procfs import ProcessGone, boot_id, read_status, reset_hwm
+from ..probes.procfs import ProcessGone, read_status, reset_hwm
 from ..spec import RunSpec
-from ..store.schema import SCHEMA_VERSION, SUFFIX
+from ..store.schema import SUFFIX
 from ..store.writer import RunWriter
 from .gpu_sampler import GpuSampler, start_gpu_sampler
-from .launch import leftovers, make_run_id, start_session
-from .outcome import classify, end, log_tail, with_leftovers, with_losses
+from .launch import initial_meta, leftovers, make_run_id, start_session
+from .outcome import classify, end, last_line, with_leftovers, with_losses
+from .output import OutputKeeper
 from .peaks import SampledPeak
 from .sampler import Sampler
 
@@ -44,23 +43,13 @@ EVENTS_AFTER_EXIT_S = 2.0
 
 class LiveRun:
     def __init__(self, spec: RunSpec, send: Callable[[Message], None],
-                 bench: dict[str, Any] | None = None) -> None:
+                 bench: dict[str, Any] | None = None, stdin: int | None = None) -> None:
         self.spec = spec
         self.send = send
         self.run_id = make_run_id(spec)
         self.path = os.path.join(spec.runs_dir, self.run_id + SUFFIX)
         self.t_start = time.monotonic()
-        self.meta: dict[str, Any] = {
-            "run_id": self.run_id, "schema": SCHEMA_VERSION, "spec": spec.to_dict(),
-            "backend": spec.backend, "model": spec.model, "weights": spec.weights,
-            "label": spec.label, "kind": spec.kind, "command": spec.command,
-            "status": "running", "t_start": self.t_start,
-            "started_wall": time.time(), "interval_ms": spec.interval_ms,
-            "engine_host": socket.gethostname(), "engine_pid": os.getpid(),
-            "boot_id": boot_id(),
-        }
-        if bench:
-            self.meta["bench"] = bench
+        self.meta = initial_meta(spec, self.run_id, self.t_start, bench)
         self.writer = RunWriter(self.path, self.meta)
         self.stages: list[dict[str, Any]] = []
         self.iterations: list[dict[str, Any]] = []
@@ -78,14 +67,19 @@ class LiveRun:
         self._events_closed = threading.Event()
         self._peaks = SampledPeak()
         self._alarms = AlarmWatch(Thresholds(**spec.alarms))
-        self._log = tempfile.TemporaryFile()  # noqa: SIM115  (closed in finalize)
+        self.output = OutputKeeper(spec.max_output)
+        self._finished = threading.Event()  # output after this is read and dropped
         self.process: subprocess.Popen | AttachedProcess
         if spec.attach_pid:
             self.process = AttachedProcess(spec.attach_pid)
             self._events_closed.set()  # it was not started with memtop's event pipe
         else:
-            self.process = start_session(spec, self.run_id, self._log, self._inbox,
-                                         self._events_closed)
+            try:
+                self.process = start_session(spec, self.run_id, self._inbox,
+                                             self._events_closed, self._finished, stdin)
+            finally:
+                if stdin is not None:
+                    os.close(stdin)  # the session has its own copy
         self.meta["pid"] = self.process.pid
         self.writer.set_meta({"pid": self.process.pid})
         self.writer.commit()  # a follower tells a live run from an interrupted one by its pid
@@ -131,6 +125,8 @@ class LiveRun:
                 self._on_event(payload)
             elif kind == "sampler_error":
                 self._sampler_failed(payload)
+            elif kind == "output":
+                self._on_output(*payload)
         if times:
             self.max_rss = max(self.max_rss, *values)
             self.writer.add_samples(list(zip(times, values, strict=True)))
@@ -147,6 +143,14 @@ class LiveRun:
         for alarm in self._alarms.on_message(message):
             self.writer.add_event(alarm["t"], alarm["kind"], alarm["level"], alarm["message"])
             self.send(messages.alarm(self.run_id, **alarm))
+
+    def _on_output(self, t: float, stream: int, data: bytes) -> None:
+        self.send(messages.output(self.run_id, t, stream, data))
+        kept, newly_cut = self.output.keep(data)
+        if kept:
+            self.writer.add_output(t, stream, kept)
+        if newly_cut:
+            self.writer.add_event(t, "output_cut", "warning", self.output.cut_note())
 
     def _sampler_failed(self, problem: str) -> None:
         """Measuring stopped; the program goes on, and the run will end as failed, saying why."""
@@ -255,8 +259,10 @@ class LiveRun:
         killed, left = ([], []) if self.attached else leftovers(self.run_id, self.process.pid)
         self.signal(signal.SIGKILL)  # anything the session left behind in its group
         self.pump(time.monotonic())
-        tail = log_tail(self._log)
-        result = with_leftovers(self._end(tail), killed, left)
+        self.pump(time.monotonic())
+        self._finished.set()
+        tail = self.output.tail()
+        result = with_leftovers(self._end(), killed, left)
         now = time.monotonic()
         self.writer.commit()
         analysis: dict[str, Any] = {
@@ -268,16 +274,16 @@ class LiveRun:
         stored = {"status": result["status"], "cause": result["cause"],
                   "user_error": result["user_error"], "returncode": self.process.returncode,
                   "t_end": now, "ended_wall": time.time(), "summary": summary,
-                  "log_tail": tail,
+                  "log_tail": tail, "last_output": last_line(tail),
+                  "output_cut": self.output.cut,
                   **{k: result[k] for k in ("left_running", "ended_at_end") if k in result}}
         self.meta.update(stored)
         self.writer.finish({**analysis, **stored},
                            (now, "end", result["level"], f"{result['status']}: {result['cause']}"))
-        self._log.close()
         self.send(messages.finished(self.spec.id, self.run_id, self.path, stored))
         return stored
 
-    def _end(self, tail: str) -> dict[str, Any]:
+    def _end(self) -> dict[str, Any]:
         attached = isinstance(self.process, AttachedProcess)
         try:
             result = classify(
@@ -285,7 +291,7 @@ class LiveRun:
                 stop_requested=self.stop_requested_at is not None, attached=self.attached,
                 status_known=self.process.status_known if attached else True,
                 error=self.error, done=self.done, kind=self.spec.kind,
-                oom_killed=self.sampler.oom_killed(), log_tail=tail)
+                oom_killed=self.sampler.oom_killed())
         except Exception as exc:  # never lose the run file over a classification
             return end("failed", f"could not tell how the run ended ({exc})", "error")
         return with_losses(result, self.sampler_error, self.writer.failed)

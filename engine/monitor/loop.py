@@ -6,11 +6,13 @@ The messages both ways are defined in engine/messages.py (msgpack bytes, never p
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import time
 import traceback
 from collections import deque
 from multiprocessing.connection import Connection
+from multiprocessing.reduction import recv_handle
 from typing import Any
 
 from .. import messages
@@ -24,7 +26,7 @@ PUMP_EVERY_S = 0.05
 class Engine:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
-        self.queue: deque[tuple[RunSpec, dict[str, Any]]] = deque()
+        self.queue: deque[tuple[RunSpec, dict[str, Any], int | None]] = deque()
         self.active: list[LiveRun] = []
         self.parallel = 1
         self.stopping = False
@@ -42,15 +44,18 @@ class Engine:
 
     def stop(self) -> None:
         self.stopping = True
-        for spec, _ in self.queue:
+        for spec, _, stdin in self.queue:
             self.send(messages.cancelled(spec.to_dict()))
+            if stdin is not None:
+                os.close(stdin)
         self.queue.clear()
         for run in self.active:
             run.request_stop()
 
-    def submit(self, runs: list[dict[str, Any]], parallel: int) -> None:
+    def submit(self, runs: list[dict[str, Any]], parallel: int, stdin: int | None = None) -> None:
         """Queues a submission; its runs share a bench id and know each other's specs, so that
-        a follower can find every run file of the bench."""
+        a follower can find every run file of the bench. `stdin` (the client's, passed on) goes
+        to the first run that asks for it."""
         self.parallel = max(1, int(parallel))
         bench_id = new_id()
         specs = [RunSpec.from_dict({**data, "bench": data.get("bench") or bench_id})
@@ -58,14 +63,20 @@ class Engine:
         bench = {"id": bench_id, "started_wall": time.time(),
                  "specs": [spec.to_dict() for spec in specs]}
         for spec in specs:
-            self.queue.append((spec, bench))
+            given = stdin if spec.pass_stdin else None
+            stdin = None if given is not None else stdin
+            self.queue.append((spec, bench, given))
             self.send(messages.queued(spec.to_dict()))
+        if stdin is not None:
+            os.close(stdin)
         self.busy = True
 
     def handle(self, message: Message) -> None:
         kind = message["type"]
         if kind == "submit":
-            self.submit(list(message.get("runs") or []), message.get("parallel", 1))
+            # The client's stdin follows a submit that says so, as a descriptor on the socket.
+            stdin = recv_handle(self.conn) if message.get("stdin") else None
+            self.submit(list(message.get("runs") or []), message.get("parallel", 1), stdin)
         elif kind == "stop":
             self.stop()
         elif kind == "mark":
@@ -86,9 +97,9 @@ class Engine:
 
     def _start_next(self) -> None:
         while not self.stopping and self.queue and len(self.active) < self.parallel:
-            spec, bench = self.queue.popleft()
+            spec, bench, stdin = self.queue.popleft()
             try:
-                self.active.append(LiveRun(spec, self.send, bench))
+                self.active.append(LiveRun(spec, self.send, bench, stdin))
             except Exception as exc:
                 self.send(messages.finished(spec.id, None, None, {
                     "status": "failed", "cause": f"could not start the session: {exc}"}))

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import signal
-from typing import IO, Any
-
-LOG_TAIL_BYTES = 256 * 1024
+from typing import Any
 
 
 def end(status: str, cause: str, level: str, user_error: bool = False) -> dict[str, Any]:
@@ -15,7 +12,7 @@ def end(status: str, cause: str, level: str, user_error: bool = False) -> dict[s
 
 def classify(*, returncode: int | None, stop_requested: bool, attached: bool,
              status_known: bool, error: dict[str, Any] | None, done: bool, kind: str,
-             oom_killed: bool, log_tail: str) -> dict[str, Any]:
+             oom_killed: bool) -> dict[str, Any]:
     """The end of a run from what is known once its session is gone."""
     rc = returncode
     if stop_requested:
@@ -37,8 +34,7 @@ def classify(*, returncode: int | None, stop_requested: bool, attached: bool,
         return end("done", "completed" if done else "exited with status 0", "info")
     if attached:
         return end("failed", f"exited with status {rc}", "error")
-    tail = log_tail.strip().splitlines()
-    return end("failed", f"exit code {rc}" + (f": {tail[-1]}" if tail else ""), "error")
+    return end("failed", f"exit code {rc}", "error")  # its last output is kept apart
 
 
 def with_losses(result: dict[str, Any], sampler_error: str | None,
@@ -71,12 +67,7 @@ def with_leftovers(result: dict[str, Any], killed: list[str],
             "left_running": left, "ended_at_end": killed}
 
 
-def log_tail(log: IO[bytes]) -> str:
-    """The last LOG_TAIL_BYTES of the session's output."""
-    try:
-        log.seek(0, os.SEEK_END)
-        size = log.tell()
-        log.seek(max(0, size - LOG_TAIL_BYTES))
-        return log.read().decode("utf-8", "replace")
-    except (OSError, ValueError):
-        return ""
+def last_line(output: str) -> str | None:
+    """The program's last line of output: kept beside the cause, never as it."""
+    lines = output.strip().splitlines()
+    return lines[-1] if lines else None

@@ -29,7 +29,8 @@ class RunFollower:
         self.run = run
         run.stages = []  # rebuilt from the file as its stage rows are read, as they are sent
         self._announced = announced  # `queued` was sent by the bench follower
-        self._last = {"samples": 0, "proc": 0, "system": 0, "gpu": 0, "stages": 0, "events": 0}
+        self._last = {"samples": 0, "proc": 0, "system": 0, "gpu": 0, "stages": 0, "events": 0,
+                      "output": 0}
         self._opened = False
         self.finished = False
 
@@ -46,6 +47,9 @@ class RunFollower:
             out.append(messages.samples(run_id, [r[1] for r in rows], [r[2] for r in rows]))
         for table, build in READING_MESSAGES.items():
             out.extend(build(run_id, row[1:]) for row in self._new(table))
+        for rowid, t, stream, data in run.output_after(self._last["output"]):
+            self._last["output"] = rowid
+            out.append(messages.output(run_id, t, stream, data))
         for seq, stage in run.stages_after(self._last["stages"]):
             self._last["stages"] = seq
             run.stages.append(stage)

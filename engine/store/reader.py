@@ -14,6 +14,7 @@ import socket
 import sqlite3
 import stat
 import time
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,6 +37,7 @@ from .schema import (
 from .wal import read_wal
 
 _MAGIC = b"SQLite format 3\x00"
+MAX_OUTPUT_CHUNK = 64 * 1024 * 1024  # the engine stores at most a pump's worth (50 ms) a row
 QUERY_BUDGET_S = 20.0  # one statement on a run file; a healthy one-hour file needs well under 1 s
 
 
@@ -96,6 +98,19 @@ class Run:
         try:
             for row in self._db.execute(select_sql(table)):
                 yield row[1:]
+        except sqlite3.DatabaseError as exc:
+            raise UserError(f"{self.path}: damaged run file ({exc})") from None
+
+    def output_after(self, rowid: int = 0) -> Iterator[tuple[int, float, int, bytes]]:
+        """(rowid, t, stream, bytes) of the program's output past `rowid`, in order, a row at a
+        time; empty for files from before output was kept."""
+        if not self.has_table("output"):
+            return
+        try:
+            for n, t, stream, blob in self._db.execute(
+                    "SELECT rowid, t, stream, data FROM output WHERE rowid > ? ORDER BY rowid",
+                    (rowid,)):
+                yield n, t, stream, _inflate(self.path, blob)
         except sqlite3.DatabaseError as exc:
             raise UserError(f"{self.path}: damaged run file ({exc})") from None
 
@@ -167,6 +182,21 @@ class Run:
 
     def close(self) -> None:
         self._db.close()
+
+
+def _inflate(path: str, blob: Any) -> bytes:
+    """One stored chunk of output, refusing what no writer makes (a decompression bomb)."""
+    if not isinstance(blob, bytes):
+        raise UserError(f"{path}: damaged run file (output that is not bytes)")
+    inflater = zlib.decompressobj()
+    try:
+        data = inflater.decompress(blob, MAX_OUTPUT_CHUNK)
+    except zlib.error as exc:
+        raise UserError(f"{path}: damaged run file (output: {exc})") from None
+    if inflater.unconsumed_tail:
+        raise UserError(f"{path}: damaged run file (an output chunk over "
+                        f"{MAX_OUTPUT_CHUNK:,} bytes)")
+    return data
 
 
 def _json(path: str, text: str | None) -> Any:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from ..messages import GPU_FIELDS, PROC_FIELDS, SAMPLE_FIELDS, SYSTEM_FIELDS
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the `output` table (version 1 files are read as ever)
 SUFFIX = ".db"
 # Rows of the sampler's readings: table -> columns (the message fields, in order).
 READINGS: dict[str, tuple[str, ...]] = {"samples": SAMPLE_FIELDS, "proc": PROC_FIELDS,
@@ -33,6 +33,7 @@ DDL = "\n".join([
     "t_end REAL NOT NULL, data TEXT NOT NULL);",
     "CREATE TABLE events (t REAL NOT NULL, kind TEXT NOT NULL, level TEXT NOT NULL, "
     "message TEXT NOT NULL, data TEXT);",
+    "CREATE TABLE output (t REAL NOT NULL, stream INTEGER NOT NULL, data BLOB NOT NULL);",
 ])
 
 
@@ -42,8 +43,9 @@ TABLES: dict[str, tuple[str, ...]] = {
     "meta": ("key", "value"), **READINGS,
     "stages": ("seq", "name", "t", "t_end", "data"),
     "events": ("t", "kind", "level", "message", "data"),
+    "output": ("t", "stream", "data"),  # zlib-compressed bytes of stream 1 or 2
 }
-OPTIONAL_TABLES = {"gpu"}
+OPTIONAL_TABLES = {"gpu", "output"}
 
 
 def bad_rows_sql(table: str) -> str:

@@ -77,6 +77,8 @@ class RunStream:
             build = READING_MESSAGES[table]
             others.extend((row[0], build(run.run_id, row)) for row in getattr(run, table)())
         others.extend((stage["t_end"], messages.stage(run.run_id, stage)) for stage in run.stages)
+        others.extend((t, messages.output(run.run_id, t, stream, data))
+                      for _, t, stream, data in run.output_after(0))
         for event in run.events:
             message = event_message(run.run_id, event)
             if message is not None and (thresholds is None or message["type"] != "alarm"):

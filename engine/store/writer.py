@@ -12,6 +12,7 @@ import json
 import os
 import sqlite3
 import time
+import zlib
 from typing import Any
 
 from .schema import DDL, SCHEMA_VERSION, insert_sql
@@ -101,6 +102,10 @@ class RunWriter:
                   data: dict[str, Any] | None = None) -> None:
         self._write("INSERT INTO events VALUES (?, ?, ?, ?, ?)",
                     (t, kind, level, message, json.dumps(data) if data else None), many=False)
+
+    def add_output(self, t: float, stream: int, data: bytes) -> None:
+        self._write("INSERT INTO output VALUES (?, ?, ?)", (t, stream, zlib.compress(data, 6)),
+                    many=False)
 
     def samples(self) -> list[tuple[float, int]]:
         """What was written (committed or not); empty if the file cannot be read back."""

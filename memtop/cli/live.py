@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import shutil
 import sys
@@ -75,6 +76,7 @@ def _command_name(command: list[str]) -> str:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from memtop.engine.spec import RunSpec
+    from memtop.engine.units import parse_size
 
     command = list(args.argv)
     if command and command[0] == "--":
@@ -86,7 +88,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise UserError(f"command not found: {program}")
     spec = RunSpec(backend="", model=args.name or _command_name(command), command=command,
                    interval_ms=args.interval_ms, runs_dir=args.runs_dir, label=args.label,
-                   alarms=thresholds(args))
+                   alarms=thresholds(args), max_output=parse_size(args.max_output))
     return _run_specs(args, [spec])
 
 
@@ -111,8 +113,13 @@ def _run_specs(args: argparse.Namespace, specs: list, parallel: int = 1) -> int:
     if not args.no_tui and not (sys.stdin.isatty() and sys.stdout.isatty()):
         print("memtop: no terminal here: running without the TUI (--no-tui)", file=sys.stderr)
         args.no_tui = True
-    if args.no_tui:
+    if args.no_tui and len(specs) == 1 and specs[0].kind == "run":
+        from memtop.cli.through import run_through
+
         paths: list[str] = []
+        code = run_through(dataclasses.replace(specs[0], pass_stdin=True), paths)
+    elif args.no_tui:
+        paths = []
         code = run_headless(specs, parallel=parallel, paths=paths)
     else:
         from memtop.tui.sources import LiveSource

@@ -20,6 +20,6 @@ class _Console(Console):
         raise BrokenPipeError  # main() turns it into exit code 0
 
 
-def console() -> Console:
-    terminal = _Console()
-    return terminal if terminal.is_terminal else _Console(width=PIPE_WIDTH)
+def console(stderr: bool = False) -> Console:
+    terminal = _Console(stderr=stderr)
+    return terminal if terminal.is_terminal else _Console(stderr=stderr, width=PIPE_WIDTH)

@@ -128,6 +128,8 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--format", choices=FORMATS, default="table")
     show.add_argument("--stats", action="store_true",
                       help="also RSS mean/max/min/std/median per stage (in JSON always)")
+    show.add_argument("--log", action="store_true",
+                      help="print the program's output as the run file kept it, instead")
     show.add_argument("--runs-dir", default=argparse.SUPPRESS, help=RUNS_DIR_HELP)
 
     ls = commands.add_parser("ls", help="list recorded runs, newest first")
@@ -169,6 +171,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="run any command as a session: memtop run -- CMD ARGS…")
     run.add_argument("--name", help="what to call the run (default: the program)")
+    run.add_argument("--max-output", metavar="SIZE", default="512MiB",
+                     help="the program's output kept in the run file (default 512MiB; all of it "
+                          "is passed on)")
     attach = commands.add_parser("attach", help="watch a running process and its children")
     attach.add_argument("pid", type=int, help="the process id")
     attach.add_argument("--name", help="what to call the run (default: the process name)")

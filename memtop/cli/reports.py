@@ -50,7 +50,9 @@ def cmd_show(args: argparse.Namespace) -> int:
     )
 
     runs = _runs(args.run, args.runs_dir)
-    if args.format == "json":
+    if args.log:
+        _write(_log_chunks(runs), None)
+    elif args.format == "json":
         _write(json.dumps(formats.show_json(runs), indent=2), None)
     elif args.format == "markdown":
         _write(formats.show_markdown(runs), None)
@@ -66,6 +68,19 @@ def cmd_show(args: argparse.Namespace) -> int:
             if args.stats:
                 out.print(statistics_table(run))
     return 0
+
+
+def _log_chunks(runs: list[Run]) -> Iterator[str]:
+    """Each run's kept output in order (shown as data: a file's escapes never act)."""
+    for run in runs:
+        if len(runs) > 1:
+            yield f"==> {run.run_id} <==\n"
+        if not run.has_table("output"):
+            yield f"(no output kept: {run.run_id} was recorded before memtop kept output)\n"
+        for _, _, _, data in run.output_after(0):
+            yield data.decode("utf-8", "replace")
+        if run.meta.get("output_cut"):
+            yield "\n[memtop: the output was cut here: --max-output keeps more]\n"
 
 
 def cmd_ls(args: argparse.Namespace) -> int:

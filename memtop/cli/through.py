@@ -1,0 +1,82 @@
+"""`memtop run --no-tui`: the program's output written through as it comes, its stdin the user's,
+as with `time CMD`; memtop's own lines go to stderr after the program's output, so a pipe after
+`memtop run` gets exactly what the program printed."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+
+from memtop.engine.client import EngineClient, RunBoard
+from memtop.engine.errors import UserError
+from memtop.engine.messages import Message
+from memtop.engine.report.tables import plain, stage_table, summary_table
+from memtop.engine.spec import RunSpec
+from memtop.engine.store import read_run
+from memtop.engine.text import shown
+
+from .headless import result_code
+from .output import console
+
+OUT = {1: 1, 2: 2}  # the program's stream -> memtop's descriptor
+
+
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
+def run_through(spec: RunSpec, paths: list[str]) -> int:
+    board = RunBoard()
+    client = EngineClient()
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _interrupt)
+    stdin = sys.stdin.fileno() if spec.pass_stdin and sys.stdin is not None else None
+    client.submit([spec], stdin=stdin)
+    ends: list[Message] = []
+    interrupted = False
+    try:
+        while True:
+            try:
+                message = client.receive(0.2)
+                if message is None:
+                    continue
+                if message["type"] == "output":
+                    _write(OUT.get(message["stream"], 2), message["data"])
+                    continue
+                board.apply(message)
+                if message["type"] == "finished":
+                    ends.append(message)
+                if message["type"] in ("idle", "exited"):
+                    break
+            except KeyboardInterrupt:  # ctrl-c, SIGTERM, SIGHUP: stop the program, keep the run
+                interrupted = True
+                client.stop()
+    finally:
+        client.close()
+    err = console(stderr=True)
+    if board.fatal:
+        err.print(plain(f"memtop: engine error: {shown(board.fatal, 4000)}"))
+    for state in board.runs:
+        if not state.path:
+            continue
+        paths.append(state.path)
+        try:
+            run = read_run(state.path)
+        except UserError as exc:  # moved or deleted while the run went: the run still ended
+            err.print(plain(f"memtop: {state.status}: {state.cause}; {exc}"))
+            continue
+        err.print(stage_table(run))
+        err.print(summary_table(run))
+        err.print(plain(f"run file: {run.path}"))
+        run.close()
+    return 130 if interrupted else result_code([spec], ends)
+
+
+def _write(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    try:
+        while view:
+            view = view[os.write(fd, view):]
+    except BrokenPipeError:  # `memtop run -- prog | head`: the reader is done; the run goes on
+        pass
