@@ -37,7 +37,7 @@ def assert_one_line_error(result, fragment: str) -> None:
     (["bench", "--batch-size", "0", "--no-tui"], "must be positive"),
     (["bench", "--env", "NOEQUALS", "--no-tui"], "KEY=VALUE"),
     (["bench", "--leak-iterations", "-1", "--no-tui"], "must be from 0"),
-    (["frobnicate"], "invalid choice"),
+    (["frobnicate"], "unknown command 'frobnicate': choose from bench"),
     (["show", "no-such-run"], "run not found"),
     (["run", "--no-tui"], "needs a command"),
     (["run", "--no-tui", "--"], "needs a command"),

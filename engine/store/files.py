@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import stat
+import time
 
 from ..errors import UserError
 from .schema import SUFFIX
@@ -23,14 +26,27 @@ def list_run_files(runs_dir: str) -> list[str]:
                 except OSError:
                     continue  # gone, or a dangling link
                 if stat.S_ISREG(info.st_mode):
-                    found.append((info.st_mtime, entry.path))
+                    found.append((_started(entry.name, info.st_mtime), entry.path))
     except FileNotFoundError:
-        return []
+        raise UserError(f"runs folder {runs_dir}: does not exist") from None
     except NotADirectoryError:
         raise UserError(f"runs folder {runs_dir}: is a file, not a folder") from None
     except OSError as exc:
         raise UserError(f"runs folder {runs_dir}: cannot read ({exc.strerror})") from None
     return [path for _, path in sorted(found, reverse=True)]
+
+
+_STARTED = re.compile(r"^(\d{8}-\d{6})-")
+
+
+def _started(name: str, mtime: float) -> float:
+    """When a run started, from memtop's file name (YYYYMMDD-HHMMSS-…); else its file's time.
+    The file's time is when the run last wrote, so a long run would list above later ones."""
+    found = _STARTED.match(name)
+    if found:
+        with contextlib.suppress(ValueError):
+            return time.mktime(time.strptime(found.group(1), "%Y%m%d-%H%M%S"))
+    return mtime
 
 
 def prepare_runs_dir(runs_dir: str) -> None:

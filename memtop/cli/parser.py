@@ -6,7 +6,9 @@ Bad input is a one-line error (exit code 2) through `fail`, never argparse's usa
 from __future__ import annotations
 
 import argparse
+import difflib
 import math
+import re
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -30,7 +32,19 @@ def fail(message: str) -> int:
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
+        wrong = re.match(r"argument command: invalid choice: '([^']*)'", message)
+        if wrong:
+            raise SystemExit(fail(_unknown_command(wrong.group(1))))
         raise SystemExit(fail(f"{self.prog}: {message}"))
+
+
+COMMAND_NAMES = ("bench", "run", "attach", "show", "ls", "replay", "diff", "export", "check")
+
+
+def _unknown_command(name: str) -> str:
+    near = difflib.get_close_matches(name, COMMAND_NAMES, n=1)
+    hint = f"did you mean '{near[0]}'?" if near else f"choose from {', '.join(COMMAND_NAMES)}"
+    return f"unknown command '{name}': {hint}"
 
 
 def _number(cast: type, low: float, high: float) -> Callable[[str], Any]:

@@ -181,8 +181,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         out.print(Text.assemble(("within budget", "green"),
                                 plain(f": {run.run_id} ({', '.join(checked)})")))
         return 0
-    table = Table(title=plain(f"{run.run_id}: {len(breaches)} over budget"),
-                  title_justify="left")
+    out.print(plain(run.run_id))  # whole, on its own line: a title would wrap it
+    table = Table(title=plain(f"{len(breaches)} over budget"), title_justify="left")
     for name in ("Budget", "Limit", "Actual"):
         table.add_column(name, justify="left" if name == "Budget" else "right")
     for breach in breaches:

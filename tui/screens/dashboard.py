@@ -43,8 +43,9 @@ class DashboardScreen(Screen):
         Binding("right", "seek(1)", "Forward", show=False),
         Binding("home", "seek_to(0)", "Start", show=False),
         Binding("end", "seek_to(1)", "End", show=False),
-        Binding("down,j", "focus_next", "Next", show=False),
-        Binding("up,k", "focus_previous", "Previous", show=False),
+        # Priority: the cards' scrolling container would take the arrows first.
+        Binding("down,j", "app.focus_next", "Next", show=False, priority=True),
+        Binding("up,k", "app.focus_previous", "Previous", show=False, priority=True),
         Binding("escape", "back", "Back"),
     ]
 
@@ -181,12 +182,23 @@ class DashboardScreen(Screen):
             self.notify("a diff needs two runs with stages", severity="warning")
 
     def action_stop_runs(self) -> None:
-        if self.source.stop_runs():
-            self.notify("stopping the runs…")
+        going = [r for r in self.board.runs if r.status in ("queued", "running")]
+        if not self.source.live:
+            self.notify("nothing to stop: this memtop is not running these runs (a replay or a "
+                        "followed run)", severity="warning")
+        elif not going:
+            self.notify("no runs are going", severity="warning")
+        elif self.source.stop_runs():
+            self.notify("stopping the runs (queued ones are cancelled)…")
 
     def action_mark(self) -> None:
         state = self._focused_state()
+        if not self.source.live:
+            self.notify("a marker goes on a run this memtop is running (not a replay or a "
+                        "followed run)", severity="warning")
+            return
         if state is None or state.status != "running" or not state.run_id:
+            self.notify("a marker goes on a running run", severity="warning")
             return
         if not self.source.mark(state.run_id, f"mark {self._marks + 1}"):
             return

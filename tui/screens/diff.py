@@ -28,7 +28,7 @@ def run_label(state: RunState) -> str:
 
 
 class DiffScreen(Screen):
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "app.pop_screen", "Back")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", "Back")]
     COMPONENT_CLASSES: ClassVar[set[str]] = {"diff--up", "diff--down"}
     DEFAULT_CSS = """
     DiffScreen > .diff--up { color: $error; }
@@ -48,6 +48,13 @@ class DiffScreen(Screen):
             yield DataTable(id="diff-summary", zebra_stripes=True)
             yield PlotextPlot(id="diff-chart")
         yield Footer()
+
+    def action_back(self) -> None:
+        """Back to where the diff was opened from; opened alone (`memtop diff`), quit."""
+        if len(self.app.screen_stack) > 2:
+            self.app.pop_screen()
+        else:
+            self.app.exit()
 
     def _header(self) -> Text:
         lines = [f"A: {run_label(self.a)}", f"B: {run_label(self.b)}"]

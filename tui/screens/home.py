@@ -135,7 +135,10 @@ class HomeScreen(Screen):
           description="reading the run files")
     def list_runs(self, marked: list[str]) -> None:
         worker = get_current_worker()
-        paths = list_run_files(self.runs_dir)
+        try:
+            paths = list_run_files(self.runs_dir)
+        except UserError:
+            paths = []  # no runs yet: the list is empty (the new-bench tab makes the folder)
         rows: list[RunRow] = []
         first = True
         for path in paths:

@@ -1,0 +1,76 @@
+"""What a new user meets (issue #12): keys that do what they say, errors that help, lists in the
+order they claim. Each test failed before its fix."""
+
+from __future__ import annotations
+
+from memtop.tui.app import MemtopApp
+from memtop.tui.widgets.run_card import RunCard
+
+from conftest import run_memtop, write_run
+from tui_support import BENCH_RUNS, replay_app, run_path, wait_until
+
+
+def test_a_misspelt_command_gets_a_suggestion_and_one_prefix():
+    result = run_memtop("bnech")
+    assert result.returncode == 2
+    assert result.stderr.strip() == ("memtop: error: unknown command 'bnech': "
+                                     "did you mean 'bench'?")
+
+
+def test_a_runs_folder_that_does_not_exist_is_an_error(tmp_path):
+    for args in (["ls"], ["show", "latest"]):
+        result = run_memtop(*args, "--runs-dir", str(tmp_path / "nowhere"))
+        assert result.returncode == 2
+        assert "runs folder" in result.stderr and "does not exist" in result.stderr
+
+
+def test_ls_lists_runs_by_start_time_not_by_when_their_file_last_changed(tmp_path):
+    import os
+
+    write_run(tmp_path / "20261123-191011-attach-x-aaaa.db", "20261123-191011-attach-x-aaaa")
+    write_run(tmp_path / "20261123-191117-torch-m-bbbb.db", "20261123-191117-torch-m-bbbb")
+    os.utime(tmp_path / "20261123-191117-torch-m-bbbb.db", (1, 1))  # older file, later start
+    listed = run_memtop("ls", "--runs-dir", str(tmp_path)).stdout
+    assert listed.index("191117-torch") < listed.index("191011-attach")
+
+
+def test_check_prints_the_run_id_whole_on_one_line(tmp_path):
+    run_id = "20261123-191117-torch-gpt2_medium_en-bbbb"
+    write_run(tmp_path / f"{run_id}.db", run_id)
+    result = run_memtop("check", str(tmp_path / f"{run_id}.db"), "--max-peak", "1MiB")
+    assert result.returncode == 1 and run_id in result.stdout.splitlines()[0]
+
+
+async def test_arrows_move_between_cards():
+    app = replay_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        cards = list(app.screen.query(RunCard))
+        assert len(cards) == len(BENCH_RUNS)
+        cards[0].focus()
+        await pilot.press("down")
+        assert app.focused is cards[1]
+        await pilot.press("down", "up")
+        assert app.focused is cards[1]
+
+
+async def test_escape_in_a_standalone_diff_quits_instead_of_leaving_a_blank_screen():
+    app = MemtopApp(start="diff", diff_paths=[run_path("torch"), run_path("jax")])
+    async with app.run_test(size=(120, 40)) as pilot:
+        from memtop.tui.screens.diff import DiffScreen
+
+        await wait_until(pilot, lambda: isinstance(app.screen, DiffScreen))
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not app.is_running
+
+
+async def test_keys_that_cannot_act_say_why():
+    app = replay_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("m", "s")
+        await pilot.pause()
+        said = " ".join(n.message for n in app._notifications)
+        assert "marker" in said and "replay" in said
