@@ -23,6 +23,7 @@ def bench(runs_dir, *args: str) -> dict:
     result = run_memtop("bench", "--model", "gpt2_tiny", "--no-tui", "--runs-dir",
                         str(runs_dir), *args)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "\nmemtop bench" in result.stdout  # the table starts on a line of its own
     return show_json(runs_dir)
 
 

@@ -74,3 +74,30 @@ async def test_keys_that_cannot_act_say_why():
         await pilot.pause()
         said = " ".join(n.message for n in app._notifications)
         assert "marker" in said and "replay" in said
+
+
+async def test_a_screenshot_lands_in_the_working_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    app = replay_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        app.action_screenshot()
+        await wait_until(pilot, lambda: list(tmp_path.glob("*.svg")))  # not ~/Downloads
+
+
+async def test_the_detail_of_a_program_run_shows_its_command_not_model_fields(tmp_path):
+    from memtop.engine.store import read_run
+    from memtop.tui.sources import ReplaySource
+
+    write_run(tmp_path / "prog.db", "prog", meta={
+        "kind": "run", "command": ["python", "train.py"], "pid": 4242, "backend": "",
+        "model": "train.py", "last_output": "epoch 3 done"})
+    app = MemtopApp(start="dashboard", source=ReplaySource([read_run(str(tmp_path / "prog.db"))],
+                                                           at_end=True))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        text = str(app.screen.query_one("#meta").render())
+        assert "python train.py" in text and "4242" in text and "epoch 3 done" in text
+        assert "weights" not in text and "host    " not in text

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
 from collections.abc import Sequence
 from typing import ClassVar, Literal
@@ -166,6 +167,11 @@ class MemtopApp(App):
                                              runs_dir=self.runs_dir)]))
 
     # ---- global actions --------------------------------------------------------------------
+
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        """ctrl+p → Screenshot: into the working folder (Textual's default, ~/Downloads, is
+        missing on most servers); Textual says where it went."""
+        self.deliver_screenshot(filename, path or os.getcwd())
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

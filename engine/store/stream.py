@@ -24,7 +24,7 @@ def opening_messages(run: Run, queued: bool = True) -> list[Message]:
     """`queued` (unless the caller announced the run already) and `started`."""
     meta = run.meta
     spec = {"backend": meta.get("backend", ""), "model": meta.get("model", ""),
-            **(meta.get("spec") or {})}
+            "command": meta.get("command"), **(meta.get("spec") or {})}
     spec.setdefault("id", run.run_id)  # files from before specs had ids
     opening = [messages.started(spec["id"], run.run_id, run.path, meta.get("pid"), run.start,
                                 meta)]

@@ -143,6 +143,8 @@ def run_headless(specs: Sequence[RunSpec], parallel: int = 1,
                 except KeyboardInterrupt:  # ctrl-c, SIGTERM, SIGHUP: stop the runs, keep them
                     interrupted = True
                     client.stop()
+        if not out.is_terminal:
+            out.line()  # Live ends its last frame with a newline only on a terminal
     finally:
         client.close()
     if board.fatal:
@@ -153,4 +155,7 @@ def run_headless(specs: Sequence[RunSpec], parallel: int = 1,
     if paths is not None:
         paths.extend(written)
     print_results(specs, written)
+    for state in board.runs:
+        if not state.path:  # stopped before it started: said, not dropped from the table
+            out.print(plain(f"{state.title_name}: {state.status} (never started)"))
     return 130 if interrupted else result_code(specs, ends)

@@ -48,7 +48,16 @@ def summary_text(state: RunState) -> str:
 
 
 def meta_text(state: RunState) -> str:
+    """What applies to the run: a model's facts for a bench, the command for any program."""
     meta = state.meta
+    if state.kind != "bench":
+        command = " ".join(map(str, meta.get("command") or [])) or None
+        rows = [("run", state.run_id), ("status", f"{state.status}: {state.cause or ''}"),
+                ("command", command), ("pid", meta.get("pid")),
+                ("last output", meta.get("last_output")),
+                ("engine host", meta.get("engine_host")), ("file", state.path),
+                ("processes", shared_pages_note(state.max_nproc))]
+        return "\n".join(f"{k:<20}{shown(v)}" for k, v in rows if v)
     versions = ", ".join(f"{k} {v}" for k, v in (meta.get("versions") or {}).items() if v)
     rows = [("run", state.run_id), ("status", f"{state.status}: {state.cause or ''}"),
             ("weights", f"{meta.get('weights', '?')} ({meta.get('weights_note', '')})"),
