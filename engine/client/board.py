@@ -6,6 +6,7 @@ progress lines, whatever produced the messages (engine/messages.py).
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +17,7 @@ from ..spec import kind_of
 from .history import MaxEnvelope
 
 HISTORY_BUCKETS = 1024  # per series: a few times the widest sparkline
+LOG_LINES = 10_000  # the program's last lines a view keeps (the run file keeps all of them)
 
 
 @dataclass
@@ -48,6 +50,9 @@ class RunState:
     meta: dict[str, Any] = field(default_factory=dict)
     rss_history: MaxEnvelope = field(default_factory=lambda: MaxEnvelope(HISTORY_BUCKETS))
     swap_history: MaxEnvelope = field(default_factory=lambda: MaxEnvelope(HISTORY_BUCKETS, 0.05))
+    log: deque[str] = field(default_factory=lambda: deque(maxlen=LOG_LINES))
+    log_count: int = 0  # lines ever received: a view reads only those it has not shown
+    log_partial: str = ""  # the last line, until its newline comes
     version: int = 0  # bumped by every change: views redraw only what changed
 
     @property
@@ -175,6 +180,18 @@ def _gpu(state: RunState, message: Message) -> None:
     state.gpu_history.add(message["t"], message["used"])
 
 
+def _output(state: RunState, message: Message) -> None:
+    """The program's output as lines (stdout and stderr as they came; a view shows them as data
+    through engine/text.shown)."""
+    data = message["data"]
+    text = state.log_partial + (data.decode("utf-8", "replace") if isinstance(data, bytes)
+                                else str(data))
+    *lines, state.log_partial = text.split("\n")
+    for line in lines:
+        state.log.append(line.rstrip("\r"))
+    state.log_count += len(lines)
+
+
 def _finished(state: RunState, message: Message) -> None:
     state.status, state.cause = message["status"], message["cause"]
     state.user_error = message.get("user_error", False)
@@ -196,5 +213,5 @@ _FOLD = {
     "meta": lambda state, message: state.meta.update(message["meta"]),
     "alarm": lambda state, message: state.alarms.append(message),
     "finished": _finished,
-    "output": lambda state, message: None,  # written through by `memtop run --no-tui`
+    "output": _output,
 }

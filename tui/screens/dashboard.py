@@ -33,7 +33,8 @@ class DashboardScreen(Screen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open_detail", "Detail"),
         Binding("e", "events", "Events"),
-        Binding("d", "diff", "Diff first two"),
+        Binding("l", "log", "Output"),
+        Binding("d", "diff", "Diff"),
         Binding("s", "stop_runs", "Stop runs", show=False),
         Binding("m", "mark", "Marker", show=False),
         Binding("space", "pause", "Pause", show=False),
@@ -166,6 +167,13 @@ class DashboardScreen(Screen):
         state = self._focused_state()
         if state is not None:
             self.app.push_screen(DetailScreen(state, ascii=self.ascii))
+
+    def action_log(self) -> None:
+        from .log import LogScreen
+
+        state = self._focused_state()
+        if state is not None:
+            self.app.push_screen(LogScreen(state))
 
     def action_events(self) -> None:
         from .events import EventsScreen

@@ -16,6 +16,7 @@ memtop keys
   ?           this help          t   next theme
   tab, ↑/↓    move between cards  enter  open the run's detail
   e           event log (alarms, run ends, start-up problems)
+  l           the selected run's output (/ find, n next, end follow)
   d           diff (dashboard: the first two runs; home: the two marked)
   s           stop the live runs
   esc         back
