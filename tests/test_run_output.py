@@ -62,7 +62,9 @@ def test_a_terminal_gets_every_line_in_order_and_the_program_its_stdin(runs_dir)
 
 
 def test_a_pipe_gets_only_the_programs_output_and_the_cause_is_the_exit_code(runs_dir):
-    program = "print('hello from child'); import sys; print('oops', file=sys.stderr); sys.exit(3)"
+    # Two pipes: their lines interleave as they come, so the two are apart in time here.
+    program = ("import sys, time; print('hello from child', flush=True); time.sleep(0.3); "
+               "print('oops', file=sys.stderr); sys.exit(3)")
     result = run_memtop("run", "--no-tui", "--runs-dir", str(runs_dir), "--",
                         sys.executable, "-c", program)
     assert result.returncode == 3
