@@ -101,3 +101,21 @@ async def test_the_detail_of_a_program_run_shows_its_command_not_model_fields(tm
         text = str(app.screen.query_one("#meta").render())
         assert "python train.py" in text and "4242" in text and "epoch 3 done" in text
         assert "weights" not in text and "host    " not in text
+
+
+async def test_the_new_benchmark_form_is_labelled_and_esc_leaves_it(tmp_path):
+    from textual.widgets import Input, Label, TabbedContent
+
+    app = MemtopApp(start="home", runs_dir=str(tmp_path))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("3")
+        await pilot.pause()
+        labels = [str(label.render()) for label in app.screen.query(Label)]
+        assert any("Backends" in text for text in labels)
+        assert any("Model" in text for text in labels)
+        assert isinstance(app.focused, Input)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen.query_one(TabbedContent).active == "runs"
+        assert app.is_running  # esc left the form; it did not quit or type into it

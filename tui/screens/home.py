@@ -19,6 +19,7 @@ from textual.widgets import (
     Footer,
     Header,
     Input,
+    Label,
     Select,
     Static,
     TabbedContent,
@@ -79,6 +80,7 @@ class HomeScreen(Screen):
         Binding("d", "diff", "Diff marked", show=False),
         Binding("slash", "filter", "Filter", show=False),
         Binding("r", "reload", "Reload", show=False),
+        Binding("escape", "leave", "Back", show=False),
     ]
 
     def __init__(self, runs_dir: str) -> None:
@@ -102,15 +104,23 @@ class HomeScreen(Screen):
                 yield Input(placeholder="/ filter by name, command or user", id="proc-filter")
                 yield DataTable(id="home-processes", cursor_type="row", zebra_stripes=True)
             with TabPane("3 New benchmark", id="new"), Vertical(id="new-bench"):
+                yield Static("esc: back to the runs · tab: next field", classes="form-hint")
                 with Horizontal():
-                    yield Input(",".join(installed_backends()), id="bench-backends",
-                                placeholder="backends: tensorflow,torch,jax,openvino")
-                    yield Input("gpt2_medium_en", id="bench-model",
-                                placeholder="preset name or directory")
+                    with Vertical():
+                        yield Label("Backends (comma-separated)", classes="form-label")
+                        yield Input(",".join(installed_backends()), id="bench-backends",
+                                    placeholder="tensorflow,torch,jax,openvino")
+                    with Vertical():
+                        yield Label("Model: a keras-hub preset or a preset folder",
+                                    classes="form-label")
+                        yield Input("gpt2_medium_en", id="bench-model",
+                                    placeholder="preset name or directory")
                 with Horizontal():
-                    yield Select([(w, w) for w in ("auto", "random", "preset")], value="auto",
-                                 allow_blank=False, id="bench-weights")
-                    yield Checkbox("isolate", id="bench-isolate")
+                    with Vertical():
+                        yield Label("Weights", classes="form-label")
+                        yield Select([(w, w) for w in ("auto", "random", "preset")],
+                                     value="auto", allow_blank=False, id="bench-weights")
+                    yield Checkbox("isolate (keep other frameworks out)", id="bench-isolate")
                     yield Button("Start", id="bench-start", variant="primary")
         yield Footer()
 
@@ -246,6 +256,10 @@ class HomeScreen(Screen):
         if tab == "processes":
             self.refresh_processes()
         self.query_one(focus).focus()
+
+    def action_leave(self) -> None:
+        """esc: out of a field: the filter back to its list, the form back to the runs."""
+        self.action_tab("processes" if self._tab() == "processes" else "runs")
 
     def action_open(self) -> None:
         tab = self._tab()
