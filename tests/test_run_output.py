@@ -4,15 +4,9 @@ is the exit code, with the last output kept apart."""
 
 from __future__ import annotations
 
-import fcntl
-import os
-import pty
-import select
-import struct
-import subprocess
 import sys
-import termios
-import time
+
+from terminal import in_terminal
 
 from memtop.engine.store import list_run_files, read_run
 
@@ -22,34 +16,11 @@ LINES = [f"line {i}" for i in range(10_000)]
 
 
 def test_a_terminal_gets_every_line_in_order_and_the_program_its_stdin(runs_dir):
-    master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
-    process = subprocess.Popen([sys.executable, "-m", "memtop", "run", "--no-tui", "--runs-dir",
-                                str(runs_dir), "--", sys.executable, str(HELPERS / "talks.py")],
-                               stdin=slave, stdout=slave, stderr=slave, close_fds=True)
-    os.close(slave)
-    out = b""
-    answered = False
-    deadline = time.monotonic() + 60
-    try:
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([master], [], [], 0.1)
-            if ready:
-                try:
-                    chunk = os.read(master, 65536)
-                except OSError:
-                    break
-                if not chunk:
-                    break
-                out += chunk
-            if not answered and b"your name? " in out:
-                os.write(master, b"Ada\n")  # typed at the terminal
-                answered = True
-            if process.poll() is not None and not ready:
-                break
-        assert process.wait(timeout=10) == 3
-    finally:
-        os.close(master)
+    returncode, out = in_terminal(
+        [sys.executable, "-m", "memtop", "run", "--no-tui", "--runs-dir", str(runs_dir), "--",
+         sys.executable, str(HELPERS / "talks.py")],
+        columns=80, timeout=60, answer=(b"your name? ", b"Ada\n"))  # typed at the terminal
+    assert returncode == 3
     text = out.decode(errors="replace").replace("\r\n", "\n")
     printed = [line for line in text.splitlines() if line.startswith("line ")]
     assert printed == LINES  # every line, in order

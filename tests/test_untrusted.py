@@ -6,21 +6,17 @@ with exit code 2, each within a few seconds."""
 
 from __future__ import annotations
 
-import fcntl
 import os
-import pty
 import re
-import select
 import shutil
-import struct
 import subprocess
 import sys
-import termios
 import time
 import uuid
 from pathlib import Path
 
 import pytest
+from terminal import in_terminal as run_in_terminal
 from untrusted_files import BAD_VALUES, hostile_strings, with_bad_values, with_schema_object
 
 from memtop.engine.store import read_run
@@ -34,35 +30,8 @@ ACTING = re.compile(rb"\x1b[^\[]|\x07|\xc2[\x80-\x9f]|\xe2\x80[\xaa-\xae]|\xe2\x
 
 
 def in_terminal(*args: str, cwd: Path | None = None, timeout: float = 30) -> tuple[int, bytes]:
-    """`memtop ARGS` with a pseudo-terminal (250 columns) as its stdin, stdout and stderr: what
-    a terminal would receive."""
-    master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 250, 0, 0))
-    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "250", "LINES": "50"}
-    process = subprocess.Popen([sys.executable, "-m", "memtop", *args], stdin=slave,
-                               stdout=slave, stderr=slave, cwd=cwd, env=env, close_fds=True)
-    os.close(slave)
-    out = b""
-    deadline = time.monotonic() + timeout
-    try:
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([master], [], [], 0.1)
-            if ready:
-                try:
-                    chunk = os.read(master, 65536)
-                except OSError:  # EIO: the other side closed
-                    break
-                if not chunk:
-                    break
-                out += chunk
-            elif process.poll() is not None:
-                break
-        else:
-            process.kill()
-            raise AssertionError(f"memtop {' '.join(args)} ran past {timeout} s")
-        return process.wait(timeout=5), out
-    finally:
-        os.close(master)
+    """`memtop ARGS` in a pseudo-terminal (250 columns): what a terminal would receive."""
+    return run_in_terminal([sys.executable, "-m", "memtop", *args], cwd=cwd, timeout=timeout)
 
 
 def assert_inert(out: bytes) -> None:
