@@ -82,7 +82,11 @@ async def test_a_screenshot_lands_in_the_working_folder(tmp_path, monkeypatch):
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         app.action_screenshot()
-        await wait_until(pilot, lambda: list(tmp_path.glob("*.svg")))  # not ~/Downloads
+        # Textual saves in a thread that reports back to the app: wait for its report, or the
+        # thread would wait for ever on an app that has gone (and hold the interpreter's exit).
+        await wait_until(pilot, lambda: any("Saved screenshot" in n.message
+                                            for n in app._notifications))
+        assert list(tmp_path.glob("*.svg"))  # in the working folder, not ~/Downloads
 
 
 async def test_the_detail_of_a_program_run_shows_its_command_not_model_fields(tmp_path):

@@ -193,6 +193,16 @@ def test_tmux_clipboard_and_title_survive_a_hostile_file(hostile, command):
         assert tmux("display-message", "-p", "-t", "t", "#{pane_title}").stdout.strip() == "clean"
     finally:
         tmux("kill-server")
+    # The terminal is gone (as with a dropped SSH connection): memtop must not run on.
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and _memtop_on(hostile):
+        time.sleep(0.2)
+    assert not _memtop_on(hostile), "memtop still runs after its terminal went away"
+
+
+def _memtop_on(path: Path) -> bool:
+    found = subprocess.run(["pgrep", "-f", f"memtop .*{path}"], capture_output=True, text=True)
+    return bool(found.stdout.strip())
 
 
 # ---- wrong types, missing keys, NaN; many files -------------------------------------------

@@ -7,6 +7,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
+import threading
+import time
 from collections.abc import Sequence
 
 from memtop.engine.errors import UserError
@@ -21,6 +26,28 @@ COMMANDS = {"bench": cmd_bench, "show": reports.cmd_show, "ls": reports.cmd_ls,
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    code = _main(argv)
+    _never_held_at_exit(code)
+    return code
+
+
+def _never_held_at_exit(code: int, wait_s: float = 2.0) -> None:
+    """A terminal that went away (a dropped SSH connection) can leave a UI thread waiting for
+    ever on it, and Python would wait for that thread before exiting: memtop would run on with
+    no terminal. Its work is done and its files are closed by now, so it exits all the same."""
+    deadline = time.monotonic() + wait_s
+    for thread in threading.enumerate():
+        if thread is not threading.main_thread() and not thread.daemon:
+            thread.join(max(0.0, deadline - time.monotonic()))
+    if any(t.is_alive() and not t.daemon for t in threading.enumerate()
+           if t is not threading.main_thread()):
+        with contextlib.suppress(Exception):
+            sys.stdout.flush()
+            sys.stderr.flush()
+        os._exit(code)
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
