@@ -56,6 +56,8 @@ class RunSpec:
     attach_pid: int | None = None
     # Bytes of the session's output kept in the run file (the rest is passed on, not stored).
     max_output: int = 512 * 1024 * 1024
+    # `memtop run --stages-from-output`: output lines that match are stage boundaries.
+    stage_pattern: str | None = None
     # `memtop run --no-tui`: the program reads the user's terminal (the client passes it on).
     pass_stdin: bool = False
     # Names this run in `queued`, `started` and `finished` messages (never by position).

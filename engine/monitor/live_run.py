@@ -20,6 +20,7 @@ from typing import Any
 from .. import messages
 from ..analysis.alarms import AlarmWatch, Thresholds
 from ..analysis.leaks import analyze
+from ..analysis.output_stages import OutputStages
 from ..analysis.stats import rss_statistics
 from ..analysis.summary import current_summary
 from ..checks import BadEvent, check_event
@@ -68,6 +69,7 @@ class LiveRun:
         self._peaks = SampledPeak()
         self._alarms = AlarmWatch(Thresholds(**spec.alarms))
         self.output = OutputKeeper(spec.max_output)
+        self.output_stages = OutputStages(spec.stage_pattern) if spec.stage_pattern else None
         self._finished = threading.Event()  # output after this is read and dropped
         self.process: subprocess.Popen | AttachedProcess
         if spec.attach_pid:
@@ -151,6 +153,9 @@ class LiveRun:
             self.writer.add_output(t, stream, kept)
         if newly_cut:
             self.writer.add_event(t, "output_cut", "warning", self.output.cut_note())
+        if self.output_stages is not None:
+            for name in self.output_stages.feed(stream, data):
+                self.external_mark(name)
 
     def _sampler_failed(self, problem: str) -> None:
         """Measuring stopped; the program goes on, and the run will end as failed, saying why."""
@@ -204,18 +209,27 @@ class LiveRun:
 
     # ---- ending ----------------------------------------------------------------------------
 
+    @property
+    def _marks_from_outside(self) -> bool:
+        """Whether memtop alone sets this run's stage boundaries: an attached process, or a
+        program whose stages come from its output. Then the engine resets the program's peak
+        at each one, and peaks stay exact."""
+        return self.attached or self.output_stages is not None
+
     def external_mark(self, name: str) -> None:
-        """A marker from outside (a key in the TUI). An attached process has no markers of its
-        own, so its peak is reset here too and stays exact; another session's own markers would
-        lose their exactness to a reset, so there the stage takes the sampled peak."""
+        """A stage boundary from outside (a key in the TUI, a line of output). Where memtop alone
+        sets boundaries the program's peak is reset here and stays exact; a session's own
+        markers would lose their exactness to a reset, so there the stage takes the sampled
+        peak."""
         pid = self.process.pid
         try:
             t = time.monotonic()
             status = read_status(pid)
         except ProcessGone:
             return
-        reset = self.attached and reset_hwm(pid)
-        exact = self.attached and self._external_reset_ok
+        outside = self._marks_from_outside
+        reset = outside and reset_hwm(pid)
+        exact = outside and self._external_reset_ok
         self._external_reset_ok = reset
         self._on_event({"type": "stage", "name": name, "t": t, "t_end": time.monotonic(),
                         "wall": time.time(), "rss": status.rss, "swap": status.swap,

@@ -75,6 +75,7 @@ def _command_name(command: list[str]) -> str:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from memtop.engine.analysis.output_stages import compile_pattern
     from memtop.engine.spec import RunSpec
     from memtop.engine.units import parse_size
 
@@ -86,9 +87,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     program = command[0]
     if shutil.which(program) is None:
         raise UserError(f"command not found: {program}")
+    pattern = args.stages_from_output
+    if pattern is not None:
+        try:
+            compile_pattern(pattern)
+        except ValueError as exc:
+            raise UserError(str(exc)) from None
     spec = RunSpec(backend="", model=args.name or _command_name(command), command=command,
                    interval_ms=args.interval_ms, runs_dir=args.runs_dir, label=args.label,
-                   alarms=thresholds(args), max_output=parse_size(args.max_output))
+                   alarms=thresholds(args), max_output=parse_size(args.max_output),
+                   stage_pattern=pattern)
     return _run_specs(args, [spec])
 
 

@@ -188,6 +188,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--max-output", metavar="SIZE", default="512MiB",
                      help="the program's output kept in the run file (default 512MiB; all of it "
                           "is passed on)")
+    run.add_argument("--stages-from-output", metavar="REGEX",
+                     help="each output line that matches is a stage boundary, named by the "
+                          "first group; 'seed' is the seeds' '[STAGE] name: ...' lines")
     attach = commands.add_parser("attach", help="watch a running process and its children")
     attach.add_argument("pid", type=int, help="the process id")
     attach.add_argument("--name", help="what to call the run (default: the process name)")
