@@ -76,6 +76,12 @@ def check_event(event: Any) -> dict[str, Any]:
     return event
 
 
+def is_block(data: Any) -> bool:
+    """Whether a stored `begin` event's data is what the engine writes: {id, name, t}."""
+    return isinstance(data, dict) and _whole(data.get("id")) and _text(data.get("name")) and \
+        _number(data.get("t"))
+
+
 def _maybe(valid: Any) -> Any:
     return lambda value: value is None or valid(value)
 

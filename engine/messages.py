@@ -40,6 +40,7 @@ ENGINE_MESSAGES: dict[str, tuple[tuple[str, ...], str]] = {
     "proc": (("run", *PROC_FIELDS), "/proc/PID/status of the tree, about 20 a second"),
     "system": (("run", *SYSTEM_FIELDS), "memory of the machine and the cgroup, twice a second"),
     "gpu": (("run", *GPU_FIELDS), "NVML: the tree's GPU memory and the devices' (with a GPU)"),
+    "begin": (("run", "block"), "a memtop.stage() block opened: its id, name and t"),
     "stage": (("run", "stage"), "a stage ended: its figures (see docs/metrics.md)"),
     "iteration": (("run", "iteration"), "one leak-test iteration: RSS after a collection"),
     "meta": (("run", "meta"), "facts learnt while it runs: versions, weights, frameworks"),
@@ -105,6 +106,10 @@ def system(run: str, row: Sequence[Any]) -> Message:
 
 def gpu(run: str, row: Sequence[Any]) -> Message:
     return _row("gpu", run, GPU_FIELDS, row)
+
+
+def begin(run: str, block: dict[str, Any]) -> Message:
+    return {"type": "begin", "run": run, "block": block}
 
 
 def stage(run: str, figures: dict[str, Any]) -> Message:

@@ -16,6 +16,14 @@ STAGES = ("initial", "model_loaded", "before_inference", "first_inference",
 TRAINING_STAGES = ("initial", "model_loaded", "before_training", "first_step", "training",
                    "final")
 LEAK_STAGE = "leak_iterations"  # between second_inference and final, with --leak-iterations
+# What a protocol session is doing, by the last stage it finished (None: none yet). A stage is
+# the interval that ends at its boundary, so this names the stage in progress.
+PROTOCOL_ACTIVITY = {
+    None: "starting: importing the backend", "initial": "loading the model",
+    "model_loaded": "preparing inputs", "before_inference": "first inference (compiling)",
+    "first_inference": "second inference", "second_inference": "finishing",
+    LEAK_STAGE: "finishing", "before_training": "first training step (compiling)",
+    "first_step": "training steps", "training": "finishing", "final": "ending"}
 WEIGHTS = ("auto", "preset", "random")
 
 # How the engine hands a session its spec and its event descriptor.

@@ -11,12 +11,17 @@ MIB = 1024 * 1024
 
 
 @pytest.fixture(scope="module")
-def three_stages(tmp_path_factory) -> dict:
+def three_stages_dir(tmp_path_factory):
     runs_dir = tmp_path_factory.mktemp("runs")
     result = run_memtop("run", "--no-tui", "--runs-dir", str(runs_dir), "--",
                         sys.executable, str(HELPERS / "three_stages.py"))
     assert result.returncode == 0, result.stderr
-    return show_json(runs_dir)
+    return runs_dir
+
+
+@pytest.fixture(scope="module")
+def three_stages(three_stages_dir) -> dict:
+    return show_json(three_stages_dir)
 
 
 def test_blocks_become_stages_with_their_rss_change(three_stages):
@@ -79,3 +84,29 @@ def import_cost_us(statement: str) -> int:
 def test_importing_memtop_costs_under_20_ms_more_than_a_bare_interpreter():
     extra = import_cost_us("import memtop; memtop.stage; memtop.mark") - import_cost_us("pass")
     assert 0 < extra < 20_000, f"import memtop took {extra / 1000:.1f} ms"
+
+
+def test_nested_blocks_say_their_depth_and_tables_list_them_inside_their_block(
+        three_stages, three_stages_dir):
+    depth = {s["name"]: s["depth"] for s in three_stages["stages"]}
+    assert depth == {"alloc_100": 0, "alloc_300": 0, "alloc_50": 0, "inner_spike": 1,
+                     "inner_quiet": 1, "outer": 0, "end": 0}
+    table = run_memtop("show", "latest", "--runs-dir", str(three_stages_dir)).stdout
+    names = [line.split("│")[1].strip() for line in table.splitlines()
+             if line.count("│") > 2 and "Stage" not in line]
+    assert names[:7] == ["alloc_100", "alloc_300", "alloc_50", "outer", "└ inner_spike",
+                     "└ inner_quiet", "end"]
+
+
+def test_a_replay_shows_each_block_open_while_it_was(three_stages_dir):
+    from memtop.engine.client import RunBoard
+    from memtop.engine.store import RunStream, list_run_files, read_run
+
+    stream = RunStream(read_run(str(list_run_files(str(three_stages_dir))[0])))
+    board = RunBoard()
+    seen = []
+    for message in stream.all():
+        state = board.apply(message)
+        if state is not None and state.in_progress is not None and state.open_blocks:
+            seen.append(tuple(state.in_progress[0]))
+    assert ("outer", "inner_spike") in seen and ("outer",) in seen and ("alloc_300",) in seen

@@ -3,7 +3,14 @@
 from rich.style import Style
 
 from memtop.engine.units import MIB
-from memtop.tui.render import fmt_duration, sparkline, stage_label, timeline, timeline_bands
+from memtop.tui.render import (
+    fmt_duration,
+    nested_band_row,
+    sparkline,
+    stage_label,
+    timeline,
+    timeline_bands,
+)
 
 A, B = Style(bold=True), Style(italic=True)
 
@@ -45,6 +52,24 @@ def test_the_current_stage_runs_to_now():
     assert bands == [("initial", 3), ("…", 6)]
 
 
+def test_the_stage_in_progress_is_named_even_before_the_first_boundary():
+    bands = timeline_bands([stage("initial", 1.0, 100)], start=0.0, now=3.0, width=9,
+                           current="loading")
+    assert bands == [("initial", 3), ("loading", 6)]
+    assert timeline_bands([], start=0.0, now=2.0, width=6, current="importing") == \
+        [("importing", 6)]
+
+
+def test_blocks_inside_blocks_are_placed_by_time_on_a_second_row():
+    outer = {**stage("outer", 10.0, 0), "t_start": 2.0}
+    inner_a = {**stage("a", 4.0, 0), "t_start": 2.0}
+    inner_b = {**stage("b", 8.0, 0), "t_start": 6.0}
+    row = nested_band_row([inner_a, inner_b, outer], [1, 1, 0], start=0.0, end=10.0, width=10)
+    assert row == [("", 2), ("a", 2), ("", 2), ("b", 2), ("", 2)]
+    assert timeline(row, [A, B]).plain == "   a   b  "
+    assert nested_band_row([outer], [0], 0.0, 10.0, 10) == []
+
+
 def test_timeline_draws_each_band_clipped_on_alternating_styles():
     text = timeline([("initial", 5), ("model loaded +200", 8)], [A, B])
     assert text.plain == " init model l"
@@ -57,3 +82,22 @@ def test_the_ascii_timeline_marks_band_edges():
 
 def test_durations_read_like_a_stopwatch():
     assert [fmt_duration(s) for s in (3.25, 75, 3725)] == [" 3.2s", "1m15s", "1h02m"]
+
+
+def test_a_card_says_what_the_protocol_is_doing_now():
+    from memtop.engine.client import RunBoard
+
+    board = RunBoard()
+    board.apply({"type": "queued", "id": "s1", "spec": {"backend": "jax", "model": "m"}})
+    state = board.apply({"type": "started", "id": "s1", "run": "r1", "path": "p", "pid": 1,
+                         "t": 10.0, "meta": {}})
+    assert state is not None and state.in_progress == (["starting: importing the backend"], 10.0)
+    board.apply({"type": "stage", "run": "r1", "stage": {**stage("initial", 12.0, 100),
+                                                          "t_end": 12.5, "peak": 1, "swap": 0}})
+    assert state.in_progress == (["loading the model"], 12.5)
+    board.apply({"type": "begin", "run": "r1", "block": {"id": 1, "name": "outer", "t": 13.0}})
+    board.apply({"type": "begin", "run": "r1", "block": {"id": 2, "name": "inner", "t": 14.0}})
+    assert state.in_progress == (["outer", "inner"], 14.0)
+    board.apply({"type": "stage", "run": "r1", "stage": {**stage("inner", 15.0, 100), "block": 2,
+                                                          "t_start": 14.0, "peak": 1, "swap": 0}})
+    assert state.in_progress == (["outer"], 13.0)

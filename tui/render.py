@@ -53,11 +53,12 @@ def stage_label(name: str, change_mib: float | None) -> str:
 
 
 def timeline_bands(stages: Sequence[dict[str, Any]], start: float, now: float,
-                   width: int) -> list[tuple[str, int]]:
+                   width: int, current: str = "…") -> list[tuple[str, int]]:
     """(label, width) per stage in stage order, widths proportional to duration, summing to
-    `width`; a stage that has begun but not ended (the current one) runs to `now`."""
+    `width`; the stage in progress (named `current`) runs from the last boundary to `now`.
+    Pass the top-level stages (see `nested_band_row` for those inside blocks)."""
     if width <= 0 or not stages:
-        return []
+        return [(current, width)] if width > 0 and now > start else []
     bounds = [start] + [s["t"] for s in stages]
     durations = [max(b - a, 0.0) for a, b in itertools.pairwise(bounds)]
     labels = []
@@ -68,7 +69,7 @@ def timeline_bands(stages: Sequence[dict[str, Any]], start: float, now: float,
         previous = stage
     if now > bounds[-1]:
         durations.append(now - bounds[-1])
-        labels.append("…")
+        labels.append(current)
     total = sum(durations) or 1.0
     # Every band at least one cell, the rest shared by duration (largest remainders first).
     n = len(durations)
@@ -83,11 +84,41 @@ def timeline_bands(stages: Sequence[dict[str, Any]], start: float, now: float,
     return list(zip(labels, cells, strict=True))
 
 
+def nested_band_row(stages: Sequence[dict[str, Any]], depths: Sequence[int], start: float,
+                    end: float, width: int) -> list[tuple[str, int]]:
+    """The stages one block deep, placed by time on the same axis as the top-level bands:
+    (label, width) runs where "" is a gap. Empty when no stage is nested."""
+    inner = [s for s, d in zip(stages, depths, strict=True) if d == 1 and "t_start" in s]
+    if width <= 0 or not inner or end <= start:
+        return []
+
+    def cell(t: float) -> int:
+        return max(0, min(width, round((t - start) / (end - start) * width)))
+
+    row: list[tuple[str, int]] = []
+    at = 0
+    for stage in inner:
+        left = max(at, cell(stage["t_start"]))
+        right = max(left + 1, cell(stage["t"]))
+        if left >= width:
+            break
+        if left > at:
+            row.append(("", left - at))
+        row.append((stage_label(stage["name"], None), min(right, width) - left))
+        at = min(right, width)
+    if at < width:
+        row.append(("", width - at))
+    return row
+
+
 def timeline(bands: Sequence[tuple[str, int]], styles: Sequence[Style | str],
              ascii: bool = False) -> Text:
     """Bands as one line: each its label clipped to its width, on alternating styles."""
     text = Text(no_wrap=True, overflow="crop")
     for i, (label, cells) in enumerate(bands):
+        if not label:  # a gap (nested rows)
+            text.append(" " * cells)
+            continue
         if ascii:
             body = ("|" + label)[:cells].ljust(cells, "-" if i % 2 else "=")
         else:

@@ -37,13 +37,38 @@ def _change(stage: dict[str, Any], previous: dict[str, Any] | None, key: str) ->
     return None if start is None else mib(stage[key] - start)
 
 
+def stage_depths(stages: list[dict[str, Any]]) -> list[int]:
+    """How deep each stage sits in `memtop.stage()` blocks: 0 at the top. Stages are in the order
+    they ended, so the blocks around a stage come after it; a block contains what began (or, for
+    a mark, happened) after its own start."""
+    starts = [s.get("t_start", s["t"]) for s in stages]
+    return [sum(1 for j in range(i + 1, len(stages))
+                if "t_start" in stages[j] and stages[j]["t_start"] <= starts[i])
+            for i in range(len(stages))]
+
+
+def tree_order(stages: list[dict[str, Any]]) -> list[int]:
+    """Stage indices in reading order for tables: each block before the stages inside it (by
+    when they began), the rest as they ended."""
+    starts: list[float] = []
+    previous = None
+    for stage in stages:
+        starts.append(stage["t_start"] if "t_start" in stage
+                      else stage["t"] if previous is None else previous["t"])
+        previous = stage
+    depths = stage_depths(stages)
+    return sorted(range(len(stages)), key=lambda i: (starts[i], depths[i], i))
+
+
 def stage_rows(stages: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Per stage: RSS and swap at its end, change from the stage before, peaks, duration."""
+    """Per stage: RSS and swap at its end, change from the stage before, peaks, duration, and
+    depth (how many blocks it is in)."""
     rows = []
     previous: dict[str, Any] | None = None
-    for stage in stages:
+    for stage, depth in zip(stages, stage_depths(stages), strict=True):
         rows.append({
             "name": stage["name"],
+            "depth": depth,
             "rss_mb": mib(stage["rss"]),
             "swap_mb": mib(stage["swap"]),
             "rss_change_mb": _change(stage, previous, "rss"),
@@ -57,6 +82,12 @@ def stage_rows(stages: list[dict[str, Any]]) -> list[dict[str, Any]]:
         })
         previous = stage
     return rows
+
+
+def table_rows(stages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`stage_rows` as tables show them: each block before the stages inside it."""
+    rows = stage_rows(stages)
+    return [rows[i] for i in tree_order(stages)]
 
 
 def summarize(stages: list[dict[str, Any]], swap_peak: int | None = None,

@@ -13,11 +13,12 @@ from typing import Any
 from ..analysis.leaks import analyze
 from ..analysis.summary import current_summary
 from ..messages import Message
-from ..spec import kind_of
+from ..spec import PROTOCOL_ACTIVITY, kind_of
 from .history import MaxEnvelope
 
 HISTORY_BUCKETS = 1024  # per series: a few times the widest sparkline
 LOG_LINES = 10_000  # the program's last lines a view keeps (the run file keeps all of them)
+MAX_OPEN_BLOCKS = 64  # nesting deeper than this is not a stage table anyone reads
 
 
 @dataclass
@@ -44,6 +45,7 @@ class RunState:
     stored_summary: dict[str, Any] | None = None  # the engine's, once the run has finished
     alarms: list[dict[str, Any]] = field(default_factory=list)
     stages: list[dict[str, Any]] = field(default_factory=list)
+    open_blocks: list[dict[str, Any]] = field(default_factory=list)  # memtop.stage() going on
     iterations: list[dict[str, Any]] = field(default_factory=list)
     gpu_used: int | None = None  # bytes the session holds on GPUs (NVML); None: n/a
     gpu_history: MaxEnvelope = field(default_factory=lambda: MaxEnvelope(HISTORY_BUCKETS, 0.1))
@@ -85,6 +87,24 @@ class RunState:
         """The highest RSS known so far: kernel peaks where known, else the samples'."""
         known = [v for v in (self.hwm, self.sampled_max or None) if v]
         return max(known) if known else None
+
+    @property
+    def in_progress(self) -> tuple[list[str], float] | None:
+        """The stage going on now and when it began: the open blocks, outermost first (["train",
+        "step"]), or for the model protocol what follows the last stage finished. None when the
+        run is not going, or a program is between its own marks."""
+        if self.status != "running":
+            return None
+        if self.open_blocks:
+            return [b["name"] for b in self.open_blocks], self.open_blocks[-1]["t"]
+        if self.kind != "bench":
+            return None
+        last = self.stages[-1] if self.stages else None
+        activity = PROTOCOL_ACTIVITY.get(last["name"] if last else None)
+        if activity is None:
+            return None
+        since = last.get("t_end", last["t"]) if last else self.t_start
+        return [activity], since if since is not None else 0.0
 
     @property
     def elapsed(self) -> float:
@@ -167,8 +187,16 @@ def _proc(state: RunState, message: Message) -> None:
     state.swap_history.add(message["t"], message["swap"])
 
 
+def _begin(state: RunState, message: Message) -> None:
+    if len(state.open_blocks) < MAX_OPEN_BLOCKS:
+        state.open_blocks.append(message["block"])
+
+
 def _stage(state: RunState, message: Message) -> None:
     stage = message["stage"]
+    block = stage.get("block")
+    if block is not None:
+        state.open_blocks = [b for b in state.open_blocks if b.get("id") != block]
     state.stages.append(stage)
     state.stage = stage["name"]
     state.hwm = max(state.hwm or 0, stage["peak"])
@@ -207,6 +235,7 @@ _FOLD = {
     "samples": _samples,
     "proc": _proc,
     "system": lambda state, message: None,  # shown through alarms only, for now
+    "begin": _begin,
     "stage": _stage,
     "iteration": lambda state, message: state.iterations.append(message["iteration"]),
     "gpu": _gpu,

@@ -180,6 +180,10 @@ class LiveRun:
         kind = event.get("type")
         if kind == "begin":
             self._peaks.open_block(event["id"], float(event["t_end"]))
+            block = {"id": event["id"], "name": event["name"], "t": event["t_end"]}
+            # Kept as an event, so that replay and follow show the block open while it was.
+            self.writer.add_event(event["t_end"], "begin", "info", "block opened", block)
+            self.send(messages.begin(self.run_id, block))
         elif kind == "stage":
             event["sampled_peak"] = self._peaks.close_stage(float(event["t"]),
                                                             float(event["t_end"]),

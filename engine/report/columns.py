@@ -55,6 +55,8 @@ def shared_pages_note(processes: int) -> str | None:
 def cell(row: dict[str, Any], key: str, spec: str) -> str:
     """One table cell: `row[key]` in `spec` ("-" for none)."""
     value = row.get(key)
+    if key == "name" and row.get("depth"):  # inside memtop.stage() blocks
+        return "  " * (min(row["depth"], 8) - 1) + "└ " + str(value)
     if key == "kernel_peak_mb" and row.get("peak_exact") is False:
         return fmt(value, spec) + " (not per stage)"
     if not spec:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..analysis.diff import diff_settings, diff_stages, diff_summary
-from ..analysis.summary import stage_rows
+from ..analysis.summary import stage_rows, table_rows
 from ..store.reader import Run
 from ..text import shown
 from ..units import fmt
@@ -57,7 +57,7 @@ def show_markdown(runs: Sequence[Run]) -> str:
         out.append(f"### {_title(run)}\n\n{_md(run.run_id)} · {_md(run.meta.get('status'))}: "
                    f"{_md(run.meta.get('cause', ''))}\n")
         rows = [[cell(r, key, spec) for _, key, spec in STAGE_COLUMNS]
-                for r in stage_rows(run.stages)]
+                for r in table_rows(run.stages)]
         out.append(_markdown_table([h for h, _, _ in STAGE_COLUMNS], rows) + "\n")
         summary = run.summary()
         lines = [[label, fmt(summary.get(key), spec)] for key, label, spec in SUMMARY_LINES]
@@ -133,7 +133,7 @@ def show_json(runs: Sequence[Run]) -> Any:
 def run_json(run: Run) -> dict[str, Any]:
     meta = run.meta
     spec = run.spec
-    stages = [{**row, "t": s["t"], "latency_s": s.get("latency"),
+    stages = [{**row, "t": s["t"], "t_start": s.get("t_start"), "latency_s": s.get("latency"),
                "tokens_generated": s.get("tokens_generated"), "batch_size": s.get("batch_size"),
                "allocator": s.get("allocator")}
               for row, s in zip(stage_rows(run.stages), run.stages, strict=True)]

@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..analysis.diff import diff_stages
-from ..analysis.summary import stage_rows
+from ..analysis.summary import stage_rows, table_rows
 from ..store.reader import Run
 from ..text import shown
 from ..units import fmt
@@ -51,7 +51,7 @@ def stage_table(run: Run) -> Table:
     table = Table(title=plain(f"{run.run_id}: memory by stage"), title_justify="left")
     for header, key, _ in STAGE_COLUMNS:
         table.add_column(header, justify="left" if key == "name" else "right")
-    for row in stage_rows(run.stages):
+    for row in table_rows(run.stages):
         add_row(table, *(cell(row, key, spec) for _, key, spec in STAGE_COLUMNS))
     return table
 

@@ -1,7 +1,7 @@
 """A run file turned back into the engine's messages, so replays take the live code path.
 
 `RunStream` hands out, by window of time since the run started, the same `queued`, `started`,
-`samples`, `proc`, `system`, `gpu`, `stage`, `iteration`, `meta`, `alarm` and `finished`
+`samples`, `proc`, `system`, `gpu`, `begin`, `stage`, `iteration`, `meta`, `alarm` and `finished`
 messages a live engine sends, with the run's original timestamps inside. The functions below it
 turn stored rows into messages; the follower (follow.py) uses the same ones, so live, replay and
 follow cannot drift apart (tests/test_parity.py).
@@ -14,6 +14,7 @@ from typing import Any
 
 from .. import messages
 from ..analysis.alarms import AlarmWatch, Thresholds
+from ..checks import is_block
 from ..messages import ALARM_KINDS, Message
 from .reader import Run
 
@@ -32,8 +33,11 @@ def opening_messages(run: Run, queued: bool = True) -> list[Message]:
 
 
 def event_message(run_id: str, event: dict[str, Any]) -> Message | None:
-    """The message a stored event was sent as: an iteration, session facts, or an alarm."""
+    """The message a stored event was sent as: an iteration, session facts, a block that
+    opened, or an alarm."""
     kind, data = event["kind"], event.get("data")
+    if kind == "begin":
+        return messages.begin(run_id, data) if is_block(data) else None
     if kind == "iteration" and data:
         return messages.iteration(run_id, data)
     if kind == "meta" and data:

@@ -12,7 +12,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 from textual_plotext import PlotextPlot
 
-from memtop.engine.analysis.summary import stage_rows
+from memtop.engine.analysis.summary import table_rows
 from memtop.engine.client import RunState
 from memtop.engine.report.columns import (
     STAGE_COLUMNS,
@@ -30,7 +30,7 @@ REDRAW_EVERY_S = 0.5
 
 def stage_table_rows(stages: list[dict[str, Any]]) -> list[tuple[Text, ...]]:
     return [tuple(data(cell(row, key, spec)) for _, key, spec in STAGE_COLUMNS)
-            for row in stage_rows(stages)]
+            for row in table_rows(stages)]
 
 
 def summary_text(state: RunState) -> str:

@@ -8,12 +8,19 @@ from rich.console import Group
 from rich.text import Text
 from textual.widget import Widget
 
-from memtop.engine.analysis.summary import health
+from memtop.engine.analysis.summary import health, stage_depths
 from memtop.engine.client import RunState, resample_max
 from memtop.engine.text import shown
 from memtop.engine.units import MIB, fmt_mib
 
-from ..render import data, fmt_duration, sparkline, timeline, timeline_bands
+from ..render import (
+    data,
+    fmt_duration,
+    nested_band_row,
+    sparkline,
+    timeline,
+    timeline_bands,
+)
 
 SHORT_NAMES = {"tensorflow": "tf", "torch": "torch", "jax": "jax", "openvino": "ov"}
 HEALTH_CLASSES = ("health-good", "health-acceptable", "health-high", "health-critical")
@@ -85,7 +92,13 @@ class RunCard(Widget, can_focus=True):
             figures.append(f"{leak['slope_mb_per_iter']:+.2f} MB/it ({shown(leak['verdict'])})")
         elif leak:
             figures.append(f"  iteration {leak['iterations']}")
-        if state.stage:
+        now = state.in_progress
+        if now is not None:  # the stage going on, with how long it has been going
+            names, since = now
+            figures.append("  now ", self.get_component_rich_style("runcard--label"))
+            path = " > ".join(shown(name, 40) for name in names[-3:])
+            figures.append(f"{path} {fmt_duration((state.t_last or since) - since).strip()}")
+        elif state.stage:
             figures.append("  stage ", self.get_component_rich_style("runcard--label"))
             figures.append(shown(state.stage, 80))
         history = state.rss_history
@@ -97,8 +110,18 @@ class RunCard(Widget, can_focus=True):
         else:
             line = "waiting…" if not self.ascii else "waiting..."
         spark = Text(line, style=self.get_component_rich_style("runcard--spark"), no_wrap=True)
-        now = (state.t_last or 0.0) if state.status == "running" else 0.0
-        bands = timeline_bands(state.stages, state.t_start or 0.0, now, width)
+        start = state.t_start or 0.0
+        end = (state.t_last or 0.0) if state.status == "running" else 0.0
+        depths = stage_depths(state.stages)
+        top = [s for s, d in zip(state.stages, depths, strict=True) if d == 0]
+        bands = timeline_bands(top, start, end, width,
+                               current=shown(now[0][0], 40) if now else "…")
         styles = [self.get_component_rich_style("runcard--band-a"),
                   self.get_component_rich_style("runcard--band-b")]
-        return Group(figures, spark, timeline(bands, styles, self.ascii))
+        rows = [figures, spark, timeline(bands, styles, self.ascii)]
+        nested = nested_band_row(state.stages, depths, start,
+                                 max(end, state.t_last or start), width)
+        self.set_class(bool(nested), "-nested")  # a row taller (memtop.tcss)
+        if nested:
+            rows.append(timeline(nested, styles, self.ascii))
+        return Group(*rows)
