@@ -8,8 +8,6 @@ import datetime
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from rich import box
-from rich.table import Table
 from rich.text import Text
 
 from ..analysis.diff import diff_stages
@@ -26,6 +24,7 @@ from .columns import (
     cell,
     shared_pages_note,
 )
+from .fit import Column, FittedTable
 
 HEALTH_STYLE = {"good": "green", "acceptable": "yellow", "high": "dark_orange",
                 "critical": "bold red"}
@@ -39,7 +38,7 @@ def plain(value: object, style: str = "") -> Text:
     return value if isinstance(value, Text) else Text(shown(value), style=style)
 
 
-def add_row(table: Table, *cells: object) -> None:
+def add_row(table: FittedTable, *cells: object) -> None:
     table.add_row(*(plain(cell) for cell in cells))
 
 
@@ -47,20 +46,28 @@ def status_text(status: object) -> Text:
     return plain(status, STATUS_STYLE.get(str(status), ""))
 
 
-def stage_table(run: Run) -> Table:
-    table = Table(title=plain(f"{run.run_id}: memory by stage"), title_justify="left")
-    for header, key, _ in STAGE_COLUMNS:
-        table.add_column(header, justify="left" if key == "name" else "right")
+# Which columns of STAGE_COLUMNS / DIFF_COLUMNS go first on a narrow terminal (0: never).
+STAGE_DROP = {"swap_mb": 3, "swap_change_mb": 4, "sampled_peak_mb": 2, "duration_s": 1}
+DIFF_DROP = {"a_duration_s": 2, "b_duration_s": 2, "d_duration_s": 1}
+
+
+def _columns(spec: Sequence[tuple[str, str, str]], drop: dict[str, int]) -> list[Column]:
+    return [Column(header, "left" if key == "name" else "right", drop=drop.get(key, 0))
+            for header, key, _ in spec]
+
+
+def stage_table(run: Run) -> FittedTable:
+    table = FittedTable(_columns(STAGE_COLUMNS, STAGE_DROP),
+                        title=plain(f"{run.run_id}: memory by stage"))
     for row in table_rows(run.stages):
         add_row(table, *(cell(row, key, spec) for _, key, spec in STAGE_COLUMNS))
     return table
 
 
-def diff_table(a: Run, b: Run) -> Table:
-    table = Table(title=plain(f"A: {a.run_id}  B: {b.run_id}  (Δ = B - A)"),
-                  title_justify="left")
-    for header, key, _ in DIFF_COLUMNS:
-        table.add_column(header, justify="left" if key == "name" else "right")
+def diff_table(a: Run, b: Run) -> FittedTable:
+    table = FittedTable(_columns(DIFF_COLUMNS, DIFF_DROP),
+                        title=Text("\n").join([plain(f"A: {a.run_id}"), plain(f"B: {b.run_id}"),
+                                                 Text("(Δ = B - A)")]))
     for row in diff_stages(a.stages, b.stages):
         cells = []
         for _, key, spec in DIFF_COLUMNS:
@@ -73,14 +80,13 @@ def diff_table(a: Run, b: Run) -> Table:
     return table
 
 
-def statistics_table(run: Run) -> Table:
+def statistics_table(run: Run) -> FittedTable:
     """Seed 003's statistics of sampled RSS (MB) per stage and for the whole run."""
     stats = run.statistics()
-    table = Table(title="RSS statistics (MB, from samples)", title_justify="left")
-    table.add_column("Over")
-    for header, _ in STAT_KEYS:
-        table.add_column(header, justify="right")
-    table.add_column("Samples", justify="right")
+    table = FittedTable([Column("Over"), *(Column(h, "right", drop=d) for (h, _), d
+                                           in zip(STAT_KEYS, (0, 0, 2, 1, 3), strict=True)),
+                         Column("Samples", "right", drop=4)],
+                        title="RSS statistics (MB, from samples)")
     rows = [*stats.get("stages", {}).items(), ("whole run", stats.get("run"))]
     for name, values in rows:
         if values:
@@ -90,11 +96,15 @@ def statistics_table(run: Run) -> Table:
     return table
 
 
-def leak_table(leak: dict[str, Any]) -> Table:
-    table = Table(title=plain(f"Leak check over {leak['iterations']} iterations: "
-                              f"{leak['verdict']}"), title_justify="left", show_header=False)
-    table.add_column("what")
-    table.add_column("value", justify="right")
+def _two_columns(title: object) -> FittedTable:
+    """A label and a value per line; long values (notes, lists) wrap."""
+    return FittedTable([Column("what"), Column("value", "right", whole=False)], title=title,
+                       show_header=False)
+
+
+def leak_table(leak: dict[str, Any]) -> FittedTable:
+    table = _two_columns(plain(f"Leak check over {leak['iterations']} iterations: "
+                               f"{leak['verdict']}"))
     add_row(table, "Slope (MB/iteration)", fmt(leak.get("slope_mb_per_iter"), "+.4f"))
     add_row(table, "r²", fmt(leak.get("r2"), ".3f"))
     for n, value in (leak.get("extrapolated_mb") or {}).items():
@@ -106,12 +116,10 @@ def leak_table(leak: dict[str, Any]) -> Table:
     return table
 
 
-def summary_table(run: Run) -> Table:
+def summary_table(run: Run) -> FittedTable:
     summary = run.summary()
     meta = run.meta
-    table = Table(title="Summary", title_justify="left", show_header=False)
-    table.add_column("what")
-    table.add_column("value", justify="right")
+    table = _two_columns("Summary")
     bench = meta.get("kind", "bench") == "bench"
     for key, label, spec in SUMMARY_LINES:
         if bench or key in OTHER_PROGRAM_LINES:
@@ -137,13 +145,15 @@ def _health(value: object) -> Text:
     return plain(value, style) if style else plain("-")
 
 
-# Short headers; docs/metrics.md explains each. Below WIDE_COLUMNS of terminal the columns marked
-# False are left out, so that the table stays readable at 80 columns.
-COMPARISON_COLUMNS = (("Backend", True), ("Weights", False), ("Load MB", True),
-                      ("Compile MB", True), ("Peak MB", True), ("Sampled MB", True),
-                      ("Swap MB", True), ("Growth MB", False), ("1st s", True), ("2nd s", True),
-                      ("Speedup", False), ("tok/s", True), ("Health", True), ("Foreign", False))
-WIDE_COLUMNS = 120
+# Short headers (docs/metrics.md explains each); on a narrow terminal the highest `drop` goes
+# first: the figures people compare stay, the words that repeat what colours say go.
+COMPARISON_COLUMNS = [
+    Column("Backend"), Column("Weights", drop=6), Column("Load MB", "right"),
+    Column("Compile MB", "right"), Column("Peak MB (kernel)", "right"),
+    Column("Sampled MB", "right", drop=3), Column("Swap MB", "right", drop=2),
+    Column("Growth MB", "right", drop=5), Column("1st s", "right"), Column("2nd s", "right"),
+    Column("Speedup", "right", drop=4), Column("tok/s", "right"),
+    Column("Health", whole=False, drop=1), Column("Foreign", whole=False, drop=7)]
 
 
 def _variant(run: Run) -> str:
@@ -159,17 +169,9 @@ def _variant(run: Run) -> str:
     return (" " + " ".join(parts)) if parts else ""
 
 
-def comparison_table(runs: Sequence[Run], title: str = "memtop bench",
-                     width: int = WIDE_COLUMNS) -> Table:
+def comparison_table(runs: Sequence[Run], title: str = "memtop bench") -> FittedTable:
     """A row per run with the seeds' columns, kernel and sampled peaks side by side."""
-    wide = width >= WIDE_COLUMNS
-    keep = [wide or always for _, always in COMPARISON_COLUMNS]
-    table = Table(title=title, title_justify="left", padding=(0, 1) if wide else (0, 0),
-                  box=box.HEAVY_HEAD if wide else box.SIMPLE_HEAD, show_edge=wide)
-    for (name, _), kept in zip(COMPARISON_COLUMNS, keep, strict=True):
-        if kept:
-            text = name in ("Backend", "Weights", "Health", "Foreign")
-            table.add_column(name, justify="left" if text else "right", no_wrap=text)
+    table = FittedTable(COMPARISON_COLUMNS, title=title)
     for run in runs:
         s = run.summary()
         sampled = [r["sampled_peak_mb"] for r in stage_rows(run.stages)
@@ -186,16 +188,15 @@ def comparison_table(runs: Sequence[Run], title: str = "memtop bench",
             fmt(s["latency_second_s"], ".2f"), fmt(s["speedup"], ".1f"),
             fmt(s["tokens_per_s"], ".2f"), _health(s.get("health")),
             ", ".join(map(str, run.meta.get("foreign_frameworks") or [])) or "-")
-        add_row(table, *(c for c, kept in zip(cells, keep, strict=True) if kept))
+        add_row(table, *cells)
     return table
 
 
-def batch_table(runs: Sequence[Run]) -> Table:
+def batch_table(runs: Sequence[Run]) -> FittedTable:
     """Seed 003: peak and compilation memory against batch size, per backend, with the growth
     factor against the backend's smallest batch."""
-    table = Table(title="by batch size", title_justify="left")
-    for name in ("Backend", "Batch", "Peak MB", "Compile MB", "Peak growth", "tok/s"):
-        table.add_column(name, justify="left" if name == "Backend" else "right")
+    table = FittedTable([Column("Backend"), *(Column(name, "right") for name in (
+        "Batch", "Peak MB", "Compile MB", "Peak growth", "tok/s"))], title="by batch size")
     by_backend: dict[str, list[Run]] = {}
     for run in runs:
         by_backend.setdefault(run.meta.get("backend", "?"), []).append(run)
@@ -211,11 +212,13 @@ def batch_table(runs: Sequence[Run]) -> Table:
     return table
 
 
-def runs_list_table(runs: Iterable[Run], broken: Sequence[tuple[str, str]]) -> Table:
-    """The run list; `broken` is read after `runs` is exhausted (it may fill meanwhile)."""
-    table = Table(title="runs, newest first", title_justify="left")
-    for name in ("Run id", "Started", "Backend", "Model", "Weights", "Status", "Peak (MB)"):
-        table.add_column(name, justify="right" if name == "Peak (MB)" else "left")
+def runs_list_table(runs: Iterable[Run], broken: Sequence[tuple[str, str]]) -> FittedTable:
+    """The run list; `broken` is read after `runs` is exhausted (it may fill meanwhile). Narrow
+    terminals lose what the run id already says (its start, backend and model), never the id."""
+    table = FittedTable([Column("Run id"), Column("Started", drop=4), Column("Backend", drop=2),
+                         Column("Model", drop=3), Column("Weights", drop=5),
+                         Column("Status", whole=False), Column("Peak (MB)", "right")],
+                        title="runs, newest first")
     for run in runs:
         started = run.meta.get("started_wall")
         when = datetime.datetime.fromtimestamp(started).strftime("%Y-%m-%d %H:%M:%S") \

@@ -8,12 +8,12 @@ from collections.abc import Sequence
 
 from rich.console import Console, Group
 from rich.live import Live
-from rich.table import Table
 from rich.text import Text
 
 from memtop.engine.client import EngineClient, RunBoard, RunState
 from memtop.engine.errors import UserError
 from memtop.engine.messages import Message
+from memtop.engine.report.fit import Column, FittedTable
 from memtop.engine.report.tables import (
     STATUS_STYLE,
     add_row,
@@ -34,13 +34,18 @@ from .output import console
 REFRESH_PER_S = 4
 
 
-def progress_table(board: RunBoard) -> Table:
-    table = Table(box=None, show_header=True, header_style="bold")
-    for name in ("backend", "status", "stage", "elapsed", "RSS MB", "peak MB", "swap MB",
-                 "weights"):
-        table.add_column(name, justify="right" if "MB" in name or name == "elapsed" else "left")
+PROGRESS_COLUMNS = [Column("run"), Column("status"), Column("stage", whole=False, drop=2),
+                    Column("elapsed", "right"), Column("RSS MB", "right"),
+                    Column("peak MB", "right"), Column("swap MB", "right", drop=1),
+                    Column("weights", drop=3)]
+
+
+def progress_table(board: RunBoard) -> FittedTable:
+    table = FittedTable(PROGRESS_COLUMNS)
     for run in board.runs:
-        add_row(table, run.title_name, status_text(run.status), run.stage or "-",
+        now = run.in_progress
+        stage = " > ".join(now[0]) if now else run.stage or "-"
+        add_row(table, run.title_name, status_text(run.status), stage,
                 f"{run.elapsed:6.1f}s", fmt_mib(run.rss), fmt_mib(run.peak), fmt_mib(run.swap),
                 run.weights or "-")
     return table
@@ -67,7 +72,7 @@ def print_comparison(paths: Sequence[str]) -> None:
     out = console()
     runs = _readable_runs(paths, out)
     if runs:
-        out.print(comparison_table(runs, width=out.width))
+        out.print(comparison_table(runs))
         if len({r.spec.get("batch_size", 1) for r in runs}) > 1:
             out.print(batch_table(runs))
         out.print("run files:")

@@ -145,10 +145,10 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from rich.table import Table
     from rich.text import Text
 
     from memtop.engine.analysis.check import Budgets, check_run
+    from memtop.engine.report.fit import Column, FittedTable
     from memtop.engine.report.tables import add_row, plain
     from memtop.engine.units import parse_percent, parse_rate, parse_size
 
@@ -182,9 +182,8 @@ def cmd_check(args: argparse.Namespace) -> int:
                                 plain(f": {run.run_id} ({', '.join(checked)})")))
         return 0
     out.print(plain(run.run_id))  # whole, on its own line: a title would wrap it
-    table = Table(title=plain(f"{len(breaches)} over budget"), title_justify="left")
-    for name in ("Budget", "Limit", "Actual"):
-        table.add_column(name, justify="left" if name == "Budget" else "right")
+    table = FittedTable([Column("Budget"), Column("Limit", "right"), Column("Actual", "right")],
+                        title=plain(f"{len(breaches)} over budget"))
     for breach in breaches:
         add_row(table, breach.budget, breach.limit, plain(breach.actual, "red"))
     out.print(table)

@@ -1,0 +1,95 @@
+"""Tables that fit the terminal they are printed on, without cutting what people copy.
+
+Run ids, stage names and numbers are what `show`, `diff`, `check` and scripts take back, so their
+columns are never cut ("whole"). When a table is wider than the console, it first packs tighter
+(no padding, no outer edge), then leaves out its least important columns (the highest `drop`)
+one at a time; free text (weights notes, foreign frameworks) wraps. Headers wrap at spaces. The
+layout is decided when the table is printed, at the console's width (`__rich_console__`), so the
+same table fits 80 columns, 200 columns and a pipe.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from rich import box
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions
+from rich.table import Table
+from rich.text import Text
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    justify: str = "left"  # "right" for numbers
+    whole: bool = True  # never cut or wrapped: ids, names, numbers
+    drop: int = 0  # 0: always shown; otherwise left out on narrow terminals, highest first
+
+
+def _width(value: Any) -> int:
+    return value.cell_len if isinstance(value, Text) else cell_len(str(value))
+
+
+class FittedTable:
+    """A Rich renderable: collects rows, and lays them out for the console's width."""
+
+    def __init__(self, columns: list[Column], title: Text | str | None = None,
+                 show_header: bool = True) -> None:
+        self.columns = columns
+        self.title = title
+        self.show_header = show_header
+        self.rows: list[tuple[Any, ...]] = []
+
+    def add_row(self, *cells: Any) -> None:
+        self.rows.append(cells)
+
+    def needs(self, column: int, wrap: bool = True) -> int:
+        """Cells a column needs: its widest cell, and its header (its longest word if headers
+        wrap)."""
+        header = self.columns[column].header if self.show_header else ""
+        words = header.split() if wrap else [header]
+        return max([1, *(cell_len(w) for w in words),
+                    *(_width(row[column]) for row in self.rows)])
+
+    def layout(self, width: int) -> tuple[list[int], bool, bool]:
+        """(the columns shown, whether headers wrap, whether packed tight) for a console
+        `width` cells wide: the first of these that fits, else the last with columns left out."""
+        shown = list(range(len(self.columns)))
+
+        def total(wrap: bool, tight: bool) -> int:
+            wanted = sum(self.needs(i, wrap) if self.columns[i].whole else 8 for i in shown)
+            return wanted + (len(shown) + 1 if tight else 3 * len(shown) + 1)
+
+        for wrap, tight in ((False, False), (True, False), (True, True)):
+            if total(wrap, tight) <= width:
+                return shown, wrap, tight
+        while total(True, True) > width:
+            droppable = [i for i in shown if self.columns[i].drop > 0]
+            if not droppable:
+                break
+            shown.remove(max(droppable, key=lambda i: (self.columns[i].drop, i)))
+        return shown, True, True
+
+    def table(self, width: int) -> Table:
+        shown, wrap, tight = self.layout(width)
+        table = Table(title=self.title, title_justify="left", show_header=self.show_header,
+                      padding=(0, 0) if tight else (0, 1), show_edge=not tight,
+                      box=box.SIMPLE_HEAD if tight else box.HEAVY_HEAD)
+        for i in shown:
+            column = self.columns[i]
+            header = column.header
+            if column.whole and wrap:  # its cells never wrap, so its header wraps at spaces
+                header = "\n".join(textwrap.wrap(header, self.needs(i), break_long_words=False))
+            table.add_column(header, justify=column.justify,  # type: ignore[arg-type]
+                             no_wrap=column.whole,
+                             min_width=self.needs(i, wrap) if column.whole else None)
+        for row in self.rows:
+            table.add_row(*(row[i] for i in shown))
+        return table
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[Table]:
+        yield self.table(options.max_width)
