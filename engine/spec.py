@@ -86,6 +86,11 @@ class RunSpec:
         return cls(**{k: v for k, v in data.items() if k in names})
 
 
+def run_title(backend: str, model: str, kind: str) -> str:
+    """What a run is called in lists: its backend, or for other programs its kind and name."""
+    return backend if kind == "bench" else f"{kind}: {model}"
+
+
 def kind_of(spec: dict[str, Any]) -> str:
     """bench (a model protocol), run (a command) or attach (a process memtop did not start)."""
     return "attach" if spec.get("attach_pid") else "run" if spec.get("command") else "bench"

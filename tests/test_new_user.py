@@ -123,3 +123,33 @@ async def test_the_new_benchmark_form_is_labelled_and_esc_leaves_it(tmp_path):
         await pilot.pause()
         assert app.screen.query_one(TabbedContent).active == "runs"
         assert app.is_running  # esc left the form; it did not quit or type into it
+
+
+async def test_s_cancels_queued_runs_and_says_so_in_the_card_and_after_the_table(tmp_path, capsys):
+    import sys
+
+    from memtop.cli.headless import print_unstarted
+    from memtop.engine.spec import RunSpec
+    from memtop.tui.sources import LiveSource
+
+    sleeper = [sys.executable, "-c", "import time; time.sleep(60)"]
+    specs = [RunSpec(backend="", model=name, command=sleeper, runs_dir=str(tmp_path))
+             for name in ("first", "second")]
+    source = LiveSource(specs)
+    app = MemtopApp(start="dashboard", source=source)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: len(app.screen.query(RunCard)) == 2)
+        cards = list(app.screen.query(RunCard))
+        await wait_until(pilot, lambda: cards[0].state.status == "running")
+        assert cards[1].state.status == "queued"
+        await pilot.press("s")
+        await wait_until(pilot, lambda: cards[1].state.status == "cancelled", timeout=15)
+        await wait_until(pilot, lambda: cards[0].state.status == "killed", timeout=15)
+        await pilot.pause(0.5)  # the dashboard redraws changed cards on its timer
+        assert "cancelled" in str(cards[1].border_subtitle)
+        await pilot.press("s")  # nothing going any more: it says so, and does not claim to stop
+        await pilot.pause()
+        said = [n.message for n in app._notifications]
+        assert said[-1] == "no runs are going"
+    print_unstarted(source.unstarted)
+    assert "run: second: cancelled (never started)" in capsys.readouterr().out

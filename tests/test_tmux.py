@@ -109,7 +109,7 @@ def test_stopping_mid_run_stops_everything_and_keeps_the_run(runs_dir, how):
     tmux = Tmux(bench_command(runs_dir).replace("gpt2_tiny", "gpt2_base_en --weights random"),
                 tag)
     try:
-        tmux.wait_for("stage initial", timeout=60)
+        tmux.wait_for("now loading the model", timeout=60)
         assert len(tagged_processes(tag)) >= 3  # memtop, its engine, the session
         if how == "hang-up":
             tmux.hang_up()  # like a dropped SSH connection: SIGHUP

@@ -16,7 +16,7 @@ from memtop.engine.analysis.alarms import Thresholds
 from memtop.engine.client import EngineClient
 from memtop.engine.errors import UserError
 from memtop.engine.messages import Message
-from memtop.engine.spec import RunSpec
+from memtop.engine.spec import RunSpec, kind_of, run_title
 from memtop.engine.store import BenchFollower, Run, RunStream
 
 FOLLOW_EVERY_S = 0.1  # the follower itself reads the files at most four times a second
@@ -53,6 +53,8 @@ class LiveSource(Source):
         self.title = "live: " + ", ".join(s.backend or s.model for s in specs)
         self.paths: list[str] = []  # run files, as the engine starts them
         self.ends: list[Message] = []  # the `finished` messages: how each run ended
+        self.unstarted: list[tuple[str, str]] = []  # (name, status) of runs that never started
+        self._titles: dict[str, str] = {}  # spec id -> run title
         self._inbox: deque[Message] = deque()
         self._client = EngineClient()
         self._client.submit(specs, parallel=parallel)
@@ -77,6 +79,14 @@ class LiveSource(Source):
                 self.paths.append(message["path"])
             elif message["type"] == "finished":
                 self.ends.append(message)
+            if message["type"] == "queued":
+                spec = message["spec"]
+                self._titles[message["id"]] = run_title(spec.get("backend", ""),
+                                                        spec.get("model", ""), kind_of(spec))
+            elif message["type"] == "cancelled" or (message["type"] == "finished" and
+                                                    message.get("run") is None):
+                self.unstarted.append((self._titles.get(message["id"], "?"),
+                                       message.get("status") or "cancelled"))
             out.append(message)
         return out
 

@@ -13,7 +13,7 @@ from typing import Any
 from ..analysis.leaks import analyze
 from ..analysis.summary import current_summary
 from ..messages import Message
-from ..spec import PROTOCOL_ACTIVITY, kind_of
+from ..spec import PROTOCOL_ACTIVITY, kind_of, run_title
 from .history import MaxEnvelope
 
 HISTORY_BUCKETS = 1024  # per series: a few times the widest sparkline
@@ -59,8 +59,7 @@ class RunState:
 
     @property
     def title_name(self) -> str:
-        """What the run is called in lists: its backend, or for other programs its name."""
-        return self.backend if self.kind == "bench" else f"{self.kind}: {self.model}"
+        return run_title(self.backend, self.model, self.kind)
 
     @property
     def weights(self) -> str | None:
@@ -148,12 +147,14 @@ class RunBoard:
             state = self._queued(message.get("id"))
             if state:
                 state.status = "cancelled"
+                state.version += 1
             return state
         if kind == "started":
             state = self._queued(message.get("id"))
             if state is None:
                 return None
             state.status, state.run_id, state.path = "running", message["run"], message["path"]
+            state.version += 1
             state.t_start = state.t_last = message["t"]
             state.meta.update(message.get("meta") or {})
             self._by_id[state.run_id] = state
@@ -162,6 +163,7 @@ class RunBoard:
             state = self._queued(message.get("id"))
             if state:
                 state.status, state.cause = message["status"], message["cause"]
+                state.version += 1
             return state
         state = self._by_id.get(message.get("run", ""))
         if state is None:

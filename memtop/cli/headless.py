@@ -93,6 +93,14 @@ def print_stage_tables(paths: Sequence[str]) -> None:
         out.print(plain(f"run file: {run.path}"))
 
 
+def print_unstarted(runs: Sequence[tuple[str, str]]) -> None:
+    """Runs stopped before they started (cancelled, or failed to start): said after the table,
+    not dropped from it, since they have no run file to be a row of."""
+    out = console()
+    for name, status in runs:
+        out.print(plain(f"{name}: {status} (never started)"))
+
+
 def print_results(specs: Sequence[RunSpec], paths: Sequence[str]) -> None:
     """After the runs: a benchmark's comparison table, or each other run's stage table."""
     if all(spec.kind == "bench" for spec in specs):
@@ -160,7 +168,6 @@ def run_headless(specs: Sequence[RunSpec], parallel: int = 1,
     if paths is not None:
         paths.extend(written)
     print_results(specs, written)
-    for state in board.runs:
-        if not state.path:  # stopped before it started: said, not dropped from the table
-            out.print(plain(f"{state.title_name}: {state.status} (never started)"))
+    print_unstarted([(state.title_name, state.status) for state in board.runs
+                     if not state.path])
     return 130 if interrupted else result_code(specs, ends)

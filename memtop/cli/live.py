@@ -113,7 +113,7 @@ def cmd_attach(args: argparse.Namespace) -> int:
 
 def _run_specs(args: argparse.Namespace, specs: list, parallel: int = 1) -> int:
     """Runs specs headless (--no-tui) or in the dashboard; then prints what they recorded."""
-    from memtop.cli.headless import print_results, result_code, run_headless
+    from memtop.cli.headless import print_results, print_unstarted, result_code, run_headless
     from memtop.engine.store import prepare_runs_dir
 
     prepare_runs_dir(args.runs_dir)
@@ -137,6 +137,7 @@ def _run_specs(args: argparse.Namespace, specs: list, parallel: int = 1) -> int:
         code = _run_app(args, start="dashboard", source=source)
         paths = source.paths
         print_results(specs, paths)
+        print_unstarted(source.unstarted)
         code = code or result_code(specs, source.ends)
     if summary_path:
         write_json_summary(summary_path, paths)
