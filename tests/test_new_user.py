@@ -153,3 +153,21 @@ async def test_s_cancels_queued_runs_and_says_so_in_the_card_and_after_the_table
         assert said[-1] == "no runs are going"
     print_unstarted(source.unstarted)
     assert "run: second: cancelled (never started)" in capsys.readouterr().out
+
+
+async def test_at_80_columns_the_help_has_its_border_and_the_footer_every_key():
+    from textual.containers import VerticalScroll
+    from textual.widgets import Footer
+
+    app = replay_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        footer = app.screen.query_one(Footer)
+        assert footer.virtual_size.width <= footer.size.width == 80  # no key cut off
+        shown = " ".join(str(getattr(w, "description", "")) for w in footer.query("*"))
+        assert "Theme" in shown and "Help" in shown
+        await pilot.press("question_mark")
+        await pilot.pause()
+        box = app.screen.query_one(VerticalScroll)
+        assert box.region.x >= 0 and box.region.right <= 80  # the right border is on screen
+        assert box.region.bottom <= 24

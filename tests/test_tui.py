@@ -8,6 +8,7 @@ from memtop.tui.app import MemtopApp
 from memtop.tui.render import BLOCKS, timeline_bands
 from memtop.tui.screens.dashboard import DashboardScreen
 from memtop.tui.screens.diff import DiffScreen
+from memtop.tui.widgets.process_list import ProcessList
 from memtop.tui.widgets.run_card import RunCard
 
 from conftest import write_run
@@ -212,8 +213,8 @@ async def test_home_lists_processes_filters_and_attaches(tmp_path):
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.pause()
             await pilot.press("slash", *token, "enter")
-            screen = app.screen
-            await wait_until(pilot, lambda: screen.pids == [child.pid])
+            processes = app.screen.query_one(ProcessList)
+            await wait_until(pilot, lambda: processes.pids == [child.pid])
             await pilot.press("enter")
             for _ in range(40):
                 await pilot.pause(0.1)
@@ -228,3 +229,37 @@ async def test_home_lists_processes_filters_and_attaches(tmp_path):
     finally:
         child.kill()
         child.wait()
+
+
+async def test_processes_show_cpu_and_sort_by_key_or_header(tmp_path):
+    import subprocess
+    import sys
+
+    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    app = MemtopApp(start="home", runs_dir=str(tmp_path))
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("2")
+            processes = app.screen.query_one(ProcessList)
+            # CPU % needs two scans (2 s apart): the busy child tops the list by CPU.
+            await wait_until(pilot, lambda: (processes.cpu.get(spinner.pid) or 0) > 50,
+                             timeout=10)
+            await pilot.press("c")
+            assert processes.pids[0] == spinner.pid
+            cpu = [processes.cpu.get(pid) or 0.0 for pid in processes.pids]
+            assert cpu == sorted(cpu, reverse=True)
+            await pilot.press("p")
+            assert processes.pids == sorted(processes.pids)
+            assert str(processes.columns["PID"].label).endswith("▲")
+            # A click on the "RSS MB" header sorts by it, as htop's header does.
+            columns = list(processes.columns.values())
+            x = sum(c.get_render_width(processes) for c in columns[:3]) + 2
+            await pilot.click(ProcessList, offset=(x, 0))
+            await pilot.pause()
+            assert processes.sort_by == "rss"
+            rss = [next(p.rss for p in processes.processes if p.pid == pid)
+                   for pid in processes.pids]
+            assert rss == sorted(rss, reverse=True)
+    finally:
+        spinner.kill()
+        spinner.wait()

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 from .procfs import PAGE_SIZE
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
 
 @dataclass(frozen=True)
 class ProcessInfo:
@@ -16,6 +18,15 @@ class ProcessInfo:
     rss: int
     name: str
     command: str
+    cpu_s: float = 0.0  # CPU time used so far (user + system); CPU % is its rate between scans
+
+
+def cpu_percent(before: ProcessInfo | None, now: ProcessInfo, seconds: float) -> float | None:
+    """CPU % of one core between two scans of the same process (as top shows it); None for a
+    process first seen now."""
+    if before is None or seconds <= 0:
+        return None
+    return max(0.0, (now.cpu_s - before.cpu_s) / seconds * 100)
 
 
 def _user(uid: int, cache: dict[int, str]) -> str:
@@ -45,10 +56,13 @@ def list_processes(limit: int = 200) -> list[ProcessInfo]:
                 command = f.read().replace(b"\0", b" ").decode("utf-8", "replace").strip()
             with open(f"/proc/{pid}/comm") as f:
                 name = f.read().strip()
+            with open(f"/proc/{pid}/stat", "rb") as f:
+                fields = f.read().rsplit(b")", 1)[1].split()
+            cpu_s = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
             uid = entry.stat().st_uid
         except (OSError, IndexError, ValueError):
             continue
-        found.append(ProcessInfo(pid, _user(uid, users), rss, name, command or name))
+        found.append(ProcessInfo(pid, _user(uid, users), rss, name, command or name, cpu_s))
     found.sort(key=lambda p: p.rss, reverse=True)
     return found[:limit]
 

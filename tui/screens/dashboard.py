@@ -11,13 +11,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from memtop.engine.client import RunBoard, RunState
 from memtop.engine.text import shown
 
 from ..render import fmt_duration
 from ..sources import ReplaySource, Source
+from ..widgets.footer import KeyFooter
 from ..widgets.run_card import RunCard
 
 TICK_S = 0.1  # messages are drained ten times a second, all of a tick's batched into one
@@ -67,7 +68,7 @@ class DashboardScreen(Screen):
         if self.replay is not None:
             yield Static(id="replay-bar")
         yield VerticalScroll(id="cards")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = "memtop"

@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 from textual_plotext import PlotextPlot
 
 from memtop.engine.analysis.summary import table_rows
@@ -24,6 +24,7 @@ from memtop.engine.text import shown
 from memtop.engine.units import MIB, fmt
 
 from ..render import data
+from ..widgets.footer import KeyFooter
 
 REDRAW_EVERY_S = 0.5
 
@@ -89,7 +90,7 @@ class DetailScreen(Screen):
             yield Static(id="summary")
             yield Static("Session", classes="section-title")
             yield Static(id="meta")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = shown(f"memtop · {self.state.backend} · {self.state.model}", 200)

@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 from textual_plotext import PlotextPlot
 
 from memtop.engine.analysis.diff import diff_settings, diff_stages, diff_summary, stage_axis
@@ -19,6 +19,7 @@ from memtop.engine.text import shown
 from memtop.engine.units import MIB
 
 from ..render import data
+from ..widgets.footer import KeyFooter
 
 
 def run_label(state: RunState) -> str:
@@ -47,7 +48,7 @@ class DiffScreen(Screen):
             yield Static("Summary", classes="section-title")
             yield DataTable(id="diff-summary", zebra_stripes=True)
             yield PlotextPlot(id="diff-chart")
-        yield Footer()
+        yield KeyFooter()
 
     def action_back(self) -> None:
         """Back to where the diff was opened from; opened alone (`memtop diff`), quit."""

@@ -7,11 +7,12 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header
+from textual.widgets import DataTable, Header
 
 from memtop.engine.client import RunBoard
 
 from ..render import data
+from ..widgets.footer import KeyFooter
 
 
 class EventsScreen(Screen):
@@ -24,7 +25,7 @@ class EventsScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield DataTable(id="events", zebra_stripes=True, cursor_type="row")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = "memtop · events"

@@ -6,26 +6,36 @@ from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+# At most 72 columns a line: with its border and padding the help fits an 80-column terminal.
 HELP = """\
 memtop keys
 
   q, ctrl+c   quit (stops the engine and every session)
-  ?           this help          t   next theme
-  tab, ↑/↓    move between cards  enter  open the run's detail
+  ?           this help         t  next theme      ctrl+p  commands
+  tab, ↑/↓    move between cards   enter  the run's detail
   e           event log (alarms, run ends, start-up problems)
-  l           the selected run's output (/ find, n next, end follow)
+  l           the run's output (/ find, n next, end follow)
   d           diff (dashboard: the first two runs; home: the two marked)
-  s           stop the live runs
+  s           stop the live runs (queued ones are cancelled)
+  m           a stage marker on the run (live runs only)
   esc         back
 
 replay: space pause · + / - speed · ← / → seek 5 s · home / end
-live:   m add a marker to the selected run (attached processes: exact peak)
 home:   1 runs · 2 processes · 3 new benchmark · / filter processes
         runs: enter replay · space mark · d diff marked · r reload
-        processes: enter attach
+        processes: enter attach · c/m/p sort by CPU, memory, PID
+
+What the cards show
+  border      health by kernel peak: green good (< 1 GiB), yellow
+              acceptable (1-3), orange high (3-5), red critical (> 5)
+  ⚑ tf,jax    other ML frameworks the session loaded (foreign)
+  sparkline   RSS from 0 at the bottom to the scale the card names;
+              every spike kept (each column is a maximum)
+  now …       the stage in progress, and for how long
 """
 
 
@@ -34,9 +44,12 @@ class HelpScreen(ModalScreen):
                                                      "Close")]
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
-    HelpScreen > Static { width: auto; height: auto; padding: 1 2; border: round $primary;
-                          background: $surface; }
+    HelpScreen > VerticalScroll { width: auto; height: auto; max-width: 100%;
+                                  max-height: 100%; border: round $primary;
+                                  background: $surface; }
+    HelpScreen Static { width: auto; padding: 0 2; }
     """
 
     def compose(self) -> ComposeResult:
-        yield Static(HELP)
+        with VerticalScroll():
+            yield Static(HELP)

@@ -16,7 +16,6 @@ from textual.widgets import (
     Button,
     Checkbox,
     DataTable,
-    Footer,
     Header,
     Input,
     Label,
@@ -29,9 +28,9 @@ from textual.worker import get_current_worker
 
 from memtop.engine.backends import installed_backends
 from memtop.engine.errors import UserError
-from memtop.engine.probes.processes import ProcessInfo, list_processes
+from memtop.engine.probes.processes import list_processes
 from memtop.engine.store import Run, list_run_files, read_run
-from memtop.engine.units import fmt, fmt_mib
+from memtop.engine.units import fmt
 
 from ..messages import (
     Attach,
@@ -43,6 +42,8 @@ from ..messages import (
     StartBench,
 )
 from ..render import data
+from ..widgets.footer import KeyFooter
+from ..widgets.process_list import ProcessList
 
 PROCESSES_EVERY_S = 2.0
 RUNS_PER_MESSAGE = 20  # the list fills as it is read, a screenful at a time
@@ -77,6 +78,9 @@ class HomeScreen(Screen):
         Binding("2", "tab('processes')", "Processes"),
         Binding("3,n", "tab('new')", "New bench"),
         Binding("space", "mark", "Mark", show=False),
+        Binding("c", "sort('cpu')", "Sort by CPU", show=False),
+        Binding("m", "sort('rss')", "Sort by memory", show=False),
+        Binding("p", "sort('pid')", "Sort by PID", show=False),
         Binding("d", "diff", "Diff marked", show=False),
         Binding("slash", "filter", "Filter", show=False),
         Binding("r", "reload", "Reload", show=False),
@@ -88,8 +92,6 @@ class HomeScreen(Screen):
         self.runs_dir = runs_dir
         self.marked: list[str] = []
         self.paths: list[str] = []
-        self.pids: list[int] = []
-        self.processes: list[ProcessInfo] = []
         self.listed_once = False
         self._cursor_after_load = 0
 
@@ -102,7 +104,7 @@ class HomeScreen(Screen):
                 yield DataTable(id="home-runs", cursor_type="row", zebra_stripes=True)
             with TabPane("2 Processes", id="processes"):
                 yield Input(placeholder="/ filter by name, command or user", id="proc-filter")
-                yield DataTable(id="home-processes", cursor_type="row", zebra_stripes=True)
+                yield ProcessList(id="home-processes")
             with TabPane("3 New benchmark", id="new"), Vertical(id="new-bench"):
                 yield Static("esc: back to the runs · tab: next field", classes="form-hint")
                 with Horizontal():
@@ -122,15 +124,13 @@ class HomeScreen(Screen):
                                      value="auto", allow_blank=False, id="bench-weights")
                     yield Checkbox("isolate (keep other frameworks out)", id="bench-isolate")
                     yield Button("Start", id="bench-start", variant="primary")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = "memtop"
         runs = self.query_one("#home-runs", DataTable)
         runs.add_columns(" ", "Run id", "Started", "Kind", "Backend / name", "Model", "Weights",
                          "Status", "Peak MB")
-        processes = self.query_one("#home-processes", DataTable)
-        processes.add_columns("PID", "User", "RSS MB", "Command")
         self.action_reload()
         self.refresh_processes()
         self.set_interval(PROCESSES_EVERY_S, self.refresh_processes)
@@ -212,29 +212,15 @@ class HomeScreen(Screen):
 
     def on_processes_listed(self, listed: ProcessesListed) -> None:
         self.listed_once = True
-        self.processes = listed.processes
-        self._show_processes()
+        self.query_one(ProcessList).update_processes(listed.processes)
 
-    def _show_processes(self) -> None:
-        wanted = self.query_one("#proc-filter", Input).value.strip().lower()
-        table = self.query_one("#home-processes", DataTable)
-        selected = self.pids[table.cursor_row] if self.pids and \
-            table.cursor_row < len(self.pids) else None
-        table.clear()
-        self.pids = []
-        for proc in self.processes:
-            text = f"{proc.pid} {proc.user} {proc.name} {proc.command}".lower()
-            if wanted and wanted not in text:
-                continue
-            table.add_row(str(proc.pid), data(proc.user, 20), fmt_mib(proc.rss),
-                          data(proc.command, 200))  # a command line is anyone's text
-            self.pids.append(proc.pid)
-        if selected in self.pids:
-            table.move_cursor(row=self.pids.index(selected))
+    def action_sort(self, by: str) -> None:
+        if self._tab() == "processes":
+            self.query_one(ProcessList).sort_processes(by)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "proc-filter":
-            self._show_processes()
+            self.query_one(ProcessList).show(event.value)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "proc-filter":
@@ -268,9 +254,9 @@ class HomeScreen(Screen):
             if path is not None:
                 self.post_message(OpenReplay([path]))
         elif tab == "processes":
-            table = self.query_one("#home-processes", DataTable)
-            if self.pids and table.cursor_row < len(self.pids):
-                self.post_message(Attach(self.pids[table.cursor_row]))
+            pid = self.query_one(ProcessList).selected_pid()
+            if pid is not None:
+                self.post_message(Attach(pid))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         self.action_open()

@@ -8,10 +8,12 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Log
+from textual.widgets import Header, Input, Log
 
 from memtop.engine.client import RunState
 from memtop.engine.text import shown
+
+from ..widgets.footer import KeyFooter
 
 POLL_S = 0.25
 LINE_LIMIT = 2_000  # characters shown of one line
@@ -41,7 +43,7 @@ class LogScreen(Screen):
         yield Header()
         yield Log(id="log-lines", max_lines=None)
         yield Input(placeholder="find in the output (enter; n for the next)", id="log-find")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = shown(f"memtop · output · {self.state.title_name}", 200)
