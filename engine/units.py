@@ -1,7 +1,8 @@
 """Sizes: memtop computes in bytes and shows MiB; this is the one place that says how.
 
-Labels: the seeds' tables say "MB" for 1024**2 bytes, and memtop's screens and tables keep their
-column names ("Peak MB"); `format_size` and `check` use binary units by name (MiB, GiB).
+Labels: every screen, table and document says MiB (1024**2 bytes), the unit memtop computes in;
+the seeds' tables call the same unit "MB". JSON keeps its documented field names (`peak_mb`,
+described as MiB in docs/schemas). `format_size` and `check` use binary units by name (MiB, GiB).
 
 Parsing, as people write sizes on a command line: decimal units are powers of 1000 (kB, MB, GB,
 TB); binary units are powers of 1024 (KiB, MiB, GiB, TiB). A bare letter (K, M, G, T) is binary,
@@ -36,7 +37,7 @@ def fmt(value: float | None, spec: str = ",.1f", signed: bool = False) -> str:
 
 
 def fmt_mib(value: float | None, signed: bool = False) -> str:
-    """Bytes as whole MiB ("MB" on screen, as the seeds), "-" for none."""
+    """Bytes as whole MiB, "-" for none."""
     return fmt(mib(value), ",.0f", signed=signed)
 
 

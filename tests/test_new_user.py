@@ -171,3 +171,21 @@ async def test_at_80_columns_the_help_has_its_border_and_the_footer_every_key():
         box = app.screen.query_one(VerticalScroll)
         assert box.region.x >= 0 and box.region.right <= 80  # the right border is on screen
         assert box.region.bottom <= 24
+
+
+async def test_cards_label_sizes_in_mib_and_say_the_range_of_their_sparkline():
+    import io
+
+    from rich.console import Console
+
+    app = replay_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        for card in app.screen.query(RunCard):
+            out = io.StringIO()
+            Console(file=out, width=card.content_size.width, color_system=None).print(
+                card.render())
+            text = out.getvalue()
+            top = f"{max(card.state.rss_history.values) / 2**20:,.0f}"
+            assert f" 0-{top} MiB" in text  # the sparkline's range: from 0 to its top
+            assert " MB" not in text and "RSS " in text and " MiB" in text

@@ -10,7 +10,7 @@ def test_show_prints_the_stage_table_and_summary(runs_dir):
     write_run(runs_dir / "20260101-000000-torch-x-abcd.db", "20260101-000000-torch-x-abcd")
     result = run_memtop("show", "latest", "--runs-dir", str(runs_dir))
     assert result.returncode == 0, result.stderr
-    for text in ("initial", "model_loaded", "Peak kernel", "Peak sampled", "Model loading (MB)",
+    for text in ("initial", "model_loaded", "Peak kernel", "Peak sampled", "Model loading (MiB)",
                  "50.0"):  # model loading: 150 - 100 MiB
         assert text in result.stdout
 

@@ -67,7 +67,7 @@ def test_narrow_terminals_lose_the_least_important_columns_first():
     bench = comparison_table(fixture_runs())
     headers = [bench.columns[i].header for i in bench.layout(80)[0]]
     assert "Foreign" not in headers and "Weights" not in headers
-    assert {"Backend", "Load MB", "Compile MB", "Peak MB (kernel)", "1st s", "2nd s",
+    assert {"Backend", "Load MiB", "Compile MiB", "Peak MiB (kernel)", "1st s", "2nd s",
             "tok/s"} <= set(headers)
     assert len(bench.layout(200)[0]) == len(bench.columns)  # all of it when there is room
 

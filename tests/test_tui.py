@@ -251,7 +251,7 @@ async def test_processes_show_cpu_and_sort_by_key_or_header(tmp_path):
             await pilot.press("p")
             assert processes.pids == sorted(processes.pids)
             assert str(processes.columns["PID"].label).endswith("▲")
-            # A click on the "RSS MB" header sorts by it, as htop's header does.
+            # A click on the "RSS MiB" header sorts by it, as htop's header does.
             columns = list(processes.columns.values())
             x = sum(c.get_render_width(processes) for c in columns[:3]) + 2
             await pilot.click(ProcessList, offset=(x, 0))

@@ -1,7 +1,7 @@
 """The columns and lines of memtop's tables, defined once for every output: the Rich tables,
 Markdown, CSV, and the TUI's detail and diff screens. No Rich here: cells are plain strings.
 
-Sizes are MiB, labelled "MB" as in the seeds' tables (see engine/units.py).
+Sizes are MiB (1,048,576 bytes) and labelled so; the seeds call the same unit "MB".
 """
 
 from __future__ import annotations
@@ -11,25 +11,25 @@ from typing import Any
 from ..units import fmt
 
 # (header, key in analysis.summary.stage_rows, number format; "+" shows the sign)
-STAGE_COLUMNS = (("Stage", "name", ""), ("RAM (MB)", "rss_mb", ",.1f"),
-                 ("Swap (MB)", "swap_mb", ",.1f"), ("RAM change", "rss_change_mb", "+,.1f"),
+STAGE_COLUMNS = (("Stage", "name", ""), ("RAM (MiB)", "rss_mb", ",.1f"),
+                 ("Swap (MiB)", "swap_mb", ",.1f"), ("RAM change", "rss_change_mb", "+,.1f"),
                  ("Swap change", "swap_change_mb", "+,.1f"),
                  ("Peak kernel", "kernel_peak_mb", ",.1f"),
                  ("Peak sampled", "sampled_peak_mb", ",.1f"), ("Duration (s)", "duration_s", ".2f"))
 # (header, key in analysis.diff.diff_stages, number format)
-DIFF_COLUMNS = (("Stage", "name", ""), ("A RAM (MB)", "a_rss_mb", ",.1f"),
-                ("B RAM (MB)", "b_rss_mb", ",.1f"), ("Δ RAM", "d_rss_mb", "+,.1f"),
+DIFF_COLUMNS = (("Stage", "name", ""), ("A RAM (MiB)", "a_rss_mb", ",.1f"),
+                ("B RAM (MiB)", "b_rss_mb", ",.1f"), ("Δ RAM", "d_rss_mb", "+,.1f"),
                 ("A peak", "a_peak_mb", ",.1f"), ("B peak", "b_peak_mb", ",.1f"),
                 ("Δ peak", "d_peak_mb", "+,.1f"), ("A s", "a_duration_s", ".2f"),
                 ("B s", "b_duration_s", ".2f"), ("Δ s", "d_duration_s", "+.2f"))
 # (key in the summary, label, number format)
 SUMMARY_LINES = (
-    ("model_loading_mb", "Model loading (MB)", ",.1f"),
-    ("compilation_mb", "Compilation (MB)", ",.1f"),
-    ("peak_mb", "Peak RAM (MB)", ",.1f"),
-    ("peak_above_initial_mb", "Peak above initial (MB)", ",.1f"),
-    ("swap_peak_mb", "Swap peak (MB)", ",.1f"),
-    ("growth_mb", "Total growth (MB)", ",.1f"),
+    ("model_loading_mb", "Model loading (MiB)", ",.1f"),
+    ("compilation_mb", "Compilation (MiB)", ",.1f"),
+    ("peak_mb", "Peak RAM (MiB)", ",.1f"),
+    ("peak_above_initial_mb", "Peak above initial (MiB)", ",.1f"),
+    ("swap_peak_mb", "Swap peak (MiB)", ",.1f"),
+    ("growth_mb", "Total growth (MiB)", ",.1f"),
     ("latency_first_s", "1st inference (s)", ".2f"),
     ("latency_second_s", "2nd inference (s)", ".2f"),
     ("speedup", "Speedup (x)", ".1f"),

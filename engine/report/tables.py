@@ -81,12 +81,12 @@ def diff_table(a: Run, b: Run) -> FittedTable:
 
 
 def statistics_table(run: Run) -> FittedTable:
-    """Seed 003's statistics of sampled RSS (MB) per stage and for the whole run."""
+    """Seed 003's statistics of sampled RSS (MiB) per stage and for the whole run."""
     stats = run.statistics()
     table = FittedTable([Column("Over"), *(Column(h, "right", drop=d) for (h, _), d
                                            in zip(STAT_KEYS, (0, 0, 2, 1, 3), strict=True)),
                          Column("Samples", "right", drop=4)],
-                        title="RSS statistics (MB, from samples)")
+                        title="RSS statistics (MiB, from samples)")
     rows = [*stats.get("stages", {}).items(), ("whole run", stats.get("run"))]
     for name, values in rows:
         if values:
@@ -105,13 +105,13 @@ def _two_columns(title: object) -> FittedTable:
 def leak_table(leak: dict[str, Any]) -> FittedTable:
     table = _two_columns(plain(f"Leak check over {leak['iterations']} iterations: "
                                f"{leak['verdict']}"))
-    add_row(table, "Slope (MB/iteration)", fmt(leak.get("slope_mb_per_iter"), "+.4f"))
+    add_row(table, "Slope (MiB/iteration)", fmt(leak.get("slope_mb_per_iter"), "+.4f"))
     add_row(table, "r²", fmt(leak.get("r2"), ".3f"))
     for n, value in (leak.get("extrapolated_mb") or {}).items():
-        add_row(table, f"Extrapolated to {int(n):,} iterations (MB)", fmt(value, "+,.1f"))
+        add_row(table, f"Extrapolated to {int(n):,} iterations (MiB)", fmt(value, "+,.1f"))
     deltas = leak.get("deltas_mb") or []
     if deltas:
-        add_row(table, "Per-iteration change (MB)", " ".join(f"{d:+.2f}" for d in deltas[:20]) +
+        add_row(table, "Per-iteration change (MiB)", " ".join(f"{d:+.2f}" for d in deltas[:20]) +
                       (" …" if len(deltas) > 20 else ""))
     return table
 
@@ -148,10 +148,10 @@ def _health(value: object) -> Text:
 # Short headers (docs/metrics.md explains each); on a narrow terminal the highest `drop` goes
 # first: the figures people compare stay, the words that repeat what colours say go.
 COMPARISON_COLUMNS = [
-    Column("Backend"), Column("Weights", drop=6), Column("Load MB", "right"),
-    Column("Compile MB", "right"), Column("Peak MB (kernel)", "right"),
-    Column("Sampled MB", "right", drop=3), Column("Swap MB", "right", drop=2),
-    Column("Growth MB", "right", drop=5), Column("1st s", "right"), Column("2nd s", "right"),
+    Column("Backend"), Column("Weights", drop=6), Column("Load MiB", "right"),
+    Column("Compile MiB", "right"), Column("Peak MiB (kernel)", "right"),
+    Column("Sampled MiB", "right", drop=3), Column("Swap MiB", "right", drop=2),
+    Column("Growth MiB", "right", drop=5), Column("1st s", "right"), Column("2nd s", "right"),
     Column("Speedup", "right", drop=4), Column("tok/s", "right"),
     Column("Health", whole=False, drop=1), Column("Foreign", whole=False, drop=7)]
 
@@ -196,7 +196,7 @@ def batch_table(runs: Sequence[Run]) -> FittedTable:
     """Seed 003: peak and compilation memory against batch size, per backend, with the growth
     factor against the backend's smallest batch."""
     table = FittedTable([Column("Backend"), *(Column(name, "right") for name in (
-        "Batch", "Peak MB", "Compile MB", "Peak growth", "tok/s"))], title="by batch size")
+        "Batch", "Peak MiB", "Compile MiB", "Peak growth", "tok/s"))], title="by batch size")
     by_backend: dict[str, list[Run]] = {}
     for run in runs:
         by_backend.setdefault(run.meta.get("backend", "?"), []).append(run)
@@ -217,7 +217,7 @@ def runs_list_table(runs: Iterable[Run], broken: Sequence[tuple[str, str]]) -> F
     terminals lose what the run id already says (its start, backend and model), never the id."""
     table = FittedTable([Column("Run id"), Column("Started", drop=4), Column("Backend", drop=2),
                          Column("Model", drop=3), Column("Weights", drop=5),
-                         Column("Status", whole=False), Column("Peak (MB)", "right")],
+                         Column("Status", whole=False), Column("Peak (MiB)", "right")],
                         title="runs, newest first")
     for run in runs:
         started = run.meta.get("started_wall")

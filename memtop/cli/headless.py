@@ -35,8 +35,8 @@ REFRESH_PER_S = 4
 
 
 PROGRESS_COLUMNS = [Column("run"), Column("status"), Column("stage", whole=False, drop=2),
-                    Column("elapsed", "right"), Column("RSS MB", "right"),
-                    Column("peak MB", "right"), Column("swap MB", "right", drop=1),
+                    Column("elapsed", "right"), Column("RSS MiB", "right"),
+                    Column("peak MiB", "right"), Column("swap MiB", "right", drop=1),
                     Column("weights", drop=3)]
 
 

@@ -41,9 +41,9 @@ def summary_text(state: RunState) -> str:
     leak = state.leak
     if leak:
         lines.append(f"{'Leak check':<26}{shown(leak['verdict']):>12} over {leak['iterations']} "
-                     f"iterations, slope {fmt(leak.get('slope_mb_per_iter'), '+.3f')} MB/it, "
+                     f"iterations, slope {fmt(leak.get('slope_mb_per_iter'), '+.3f')} MiB/it, "
                      f"r² {fmt(leak.get('r2'), '.2f')}")
-    gpu = "n/a" if state.gpu_used is None else f"{state.gpu_used / MIB:,.0f} MB (NVML)"
+    gpu = "n/a" if state.gpu_used is None else f"{state.gpu_used / MIB:,.0f} MiB (NVML)"
     lines.append(f"{'GPU memory':<26}{gpu:>12}")
     return "\n".join(lines)
 
@@ -122,11 +122,11 @@ class DetailScreen(Screen):
         history = state.rss_history
         if len(history):
             plt.plot([t - start for t in history.times], [v / MIB for v in history.values],
-                     label="RSS MB", marker="dot" if self.ascii else "braille")
+                     label="RSS MiB", marker="dot" if self.ascii else "braille")
         swap = state.swap_history
         if len(swap) and swap.max():
             plt.plot([t - start for t in swap.times], [v / MIB for v in swap.values],
-                     label="swap MB", marker="dot" if self.ascii else "braille")
+                     label="swap MiB", marker="dot" if self.ascii else "braille")
         for stage in state.stages:
             plt.vline(stage["t"] - start)
         plt.title("RSS over time (s); vertical lines: stage boundaries")

@@ -92,7 +92,7 @@ class DiffScreen(Screen):
             history = state.rss_history
             if len(history):
                 x = stage_axis(history.times, state.stages, state.t_start or history.times[0])
-                plt.plot(x, [v / MIB for v in history.values], label=f"{name} RSS MB",
+                plt.plot(x, [v / MIB for v in history.values], label=f"{name} RSS MiB",
                          marker="braille")
         names = [shown(s["name"], 20).split("_")[0] for s in self.a.stages]
         plt.xticks(list(range(1, len(names) + 1)))

@@ -130,7 +130,7 @@ class HomeScreen(Screen):
         self.title = "memtop"
         runs = self.query_one("#home-runs", DataTable)
         runs.add_columns(" ", "Run id", "Started", "Kind", "Backend / name", "Model", "Weights",
-                         "Status", "Peak MB")
+                         "Status", "Peak MiB")
         self.action_reload()
         self.refresh_processes()
         self.set_interval(PROCESSES_EVERY_S, self.refresh_processes)

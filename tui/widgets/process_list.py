@@ -13,8 +13,8 @@ from memtop.engine.units import fmt_mib
 
 from ..render import data
 
-COLUMNS = ("PID", "User", "CPU %", "RSS MB", "Command")
-SORT_OF_COLUMN = {"PID": "pid", "CPU %": "cpu", "RSS MB": "rss"}
+COLUMNS = ("PID", "User", "CPU %", "RSS MiB", "Command")
+SORT_OF_COLUMN = {"PID": "pid", "CPU %": "cpu", "RSS MiB": "rss"}
 LARGEST_FIRST = {"pid": False, "cpu": True, "rss": True}
 
 

@@ -76,20 +76,20 @@ class RunCard(Widget, can_focus=True):
         width = max(self.content_size.width, 1)
         figures = Text(no_wrap=True, overflow="ellipsis")
         figures.append("RSS ", self.get_component_rich_style("runcard--label"))
-        figures.append(f"{fmt_mib(state.rss)} MB")
+        figures.append(f"{fmt_mib(state.rss)} MiB")
         if state.nproc > 1:  # RSS sums the tree (shared pages counted in each: detail says)
             figures.append(f" ({state.nproc} procs)")
         figures.append("  peak ", self.get_component_rich_style("runcard--label"))
-        figures.append(f"{fmt_mib(state.peak)} MB")
+        figures.append(f"{fmt_mib(state.peak)} MiB")
         figures.append("  swap ", self.get_component_rich_style("runcard--label"))
-        figures.append(f"{fmt_mib(state.swap)} MB")
+        figures.append(f"{fmt_mib(state.swap)} MiB")
         if state.gpu_used is not None:
             figures.append("  GPU ", self.get_component_rich_style("runcard--label"))
-            figures.append(f"{fmt_mib(state.gpu_used)} MB")
+            figures.append(f"{fmt_mib(state.gpu_used)} MiB")
         leak = state.leak
         if leak and leak.get("slope_mb_per_iter") is not None:
             figures.append("  leak ", self.get_component_rich_style("runcard--label"))
-            figures.append(f"{leak['slope_mb_per_iter']:+.2f} MB/it ({shown(leak['verdict'])})")
+            figures.append(f"{leak['slope_mb_per_iter']:+.2f} MiB/it ({shown(leak['verdict'])})")
         elif leak:
             figures.append(f"  iteration {leak['iterations']}")
         now = state.in_progress
@@ -102,14 +102,19 @@ class RunCard(Widget, can_focus=True):
             figures.append("  stage ", self.get_component_rich_style("runcard--label"))
             figures.append(shown(state.stage, 80))
         history = state.rss_history
+        spark = Text(no_wrap=True)
         if len(history) and state.t_start is not None:
             end = max(state.t_last or state.t_start, state.t_start + 1e-3)
-            columns = resample_max(history.times, history.values, state.t_start, end, width)
-            known = [c for c in columns if c is not None]
-            line = sparkline(columns, 0, max(known) if known else 1, self.ascii)
+            top = max(history.values)
+            # The range it covers, said at its end: from 0 (the bottom) to the top.
+            scale = f" 0-{fmt_mib(top)} MiB"
+            cells = max(width - len(scale), 1)
+            columns = resample_max(history.times, history.values, state.t_start, end, cells)
+            spark.append(sparkline(columns, 0, top or 1, self.ascii),
+                         self.get_component_rich_style("runcard--spark"))
+            spark.append(scale, self.get_component_rich_style("runcard--label"))
         else:
-            line = "waiting…" if not self.ascii else "waiting..."
-        spark = Text(line, style=self.get_component_rich_style("runcard--spark"), no_wrap=True)
+            spark.append("waiting…" if not self.ascii else "waiting...")
         start = state.t_start or 0.0
         end = (state.t_last or 0.0) if state.status == "running" else 0.0
         depths = stage_depths(state.stages)
