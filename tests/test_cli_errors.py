@@ -121,3 +121,14 @@ def test_a_closed_pipe_is_not_an_error(tmp_path):
         reader.stdin.close()
         reader.wait()
         assert writer.returncode == 0 and "Traceback" not in writer.stderr, writer.stderr
+
+
+def test_an_unknown_preset_is_refused_before_any_session_starts(tmp_path):
+    for extra in (["--no-tui"], []):  # headless, and where the TUI would have opened
+        result = run_memtop("bench", "--model", "gpt2_mediun_en", "--runs-dir", str(tmp_path),
+                            *extra)
+        assert result.returncode == 2
+        assert result.stderr.strip() == (
+            "memtop: error: unknown preset 'gpt2_mediun_en': not a keras-hub preset name, a "
+            "preset directory or a handle (kaggle://, hf://); did you mean 'gpt2_medium_en'?")
+        assert not list(tmp_path.glob("*.db"))  # no session was started to find it out
