@@ -189,3 +189,22 @@ async def test_cards_label_sizes_in_mib_and_say_the_range_of_their_sparkline():
             top = f"{max(card.state.rss_history.values) / 2**20:,.0f}"
             assert f" 0-{top} MiB" in text  # the sparkline's range: from 0 to its top
             assert " MB" not in text and "RSS " in text and " MiB" in text
+
+
+async def test_the_diff_scrolls_sideways_at_80_columns_and_names_its_figures():
+    from textual.widgets import DataTable
+
+    from memtop.tui.screens.diff import DiffScreen
+
+    app = MemtopApp(start="diff", diff_paths=[run_path("torch"), run_path("jax")])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, DiffScreen))
+        await pilot.pause()
+        stages = app.screen.query_one("#diff-stages", DataTable)
+        assert stages.virtual_size.width > stages.size.width  # more columns than fit
+        await pilot.press(*["right"] * 9)
+        await pilot.pause()
+        assert stages.scroll_x > 0  # the last columns came into view
+        summary = app.screen.query_one("#diff-summary", DataTable)
+        first = [str(summary.get_row_at(i)[0]) for i in range(2)]
+        assert first == ["Model loading (MiB)", "Compilation (MiB)"]

@@ -14,12 +14,14 @@ from textual_plotext import PlotextPlot
 
 from memtop.engine.analysis.diff import diff_settings, diff_stages, diff_summary, stage_axis
 from memtop.engine.client import RunState
-from memtop.engine.report.columns import DIFF_COLUMNS, cell, summary_cells
+from memtop.engine.report.columns import DIFF_COLUMNS, SUMMARY_LINES, cell, summary_cells
 from memtop.engine.text import shown
 from memtop.engine.units import MIB
 
 from ..render import data
 from ..widgets.footer import KeyFooter
+
+LABELS = {key: label for key, label, _ in SUMMARY_LINES}  # the summary's words, not its keys
 
 
 def run_label(state: RunState) -> str:
@@ -82,8 +84,10 @@ class DiffScreen(Screen):
         summary.add_columns("", "A", "B", "Δ")
         for row in diff_summary(self.a.summary, self.b.summary):
             a, b, d = summary_cells(row)
-            summary.add_row(data(row["key"]), data(a), data(b), self._delta(d, row["d"]))
+            summary.add_row(data(LABELS.get(row["key"], row["key"])), data(a), data(b),
+                            self._delta(d, row["d"]))
         self._draw_chart()
+        stages.focus()  # ←/→ move along its columns, and scroll them into view at 80 columns
 
     def _draw_chart(self) -> None:
         plot = self.query_one(PlotextPlot)
