@@ -26,7 +26,6 @@ from ..analysis.summary import current_summary
 from ..checks import BadEvent, check_event
 from ..messages import Message
 from ..probes.attach import AttachedProcess
-from ..probes.procfs import ProcessGone, read_status, reset_hwm
 from ..spec import RunSpec
 from ..store.schema import SUFFIX
 from ..store.writer import RunWriter
@@ -34,6 +33,7 @@ from .gpu_sampler import GpuSampler, start_gpu_sampler
 from .launch import initial_meta, leftovers, make_run_id, start_session
 from .outcome import classify, end, last_line, with_leftovers, with_losses
 from .output import OutputKeeper
+from .outside_marks import outside_mark
 from .peaks import SampledPeak
 from .sampler import Sampler
 
@@ -215,30 +215,15 @@ class LiveRun:
 
     @property
     def _marks_from_outside(self) -> bool:
-        """Whether memtop alone sets this run's stage boundaries: an attached process, or a
-        program whose stages come from its output. Then the engine resets the program's peak
-        at each one, and peaks stay exact."""
+        """Whether memtop alone sets the boundaries (attached; stages from output)."""
         return self.attached or self.output_stages is not None
 
     def external_mark(self, name: str) -> None:
-        """A stage boundary from outside (a key in the TUI, a line of output). Where memtop alone
-        sets boundaries the program's peak is reset here and stays exact; a session's own
-        markers would lose their exactness to a reset, so there the stage takes the sampled
-        peak."""
-        pid = self.process.pid
-        try:
-            t = time.monotonic()
-            status = read_status(pid)
-        except ProcessGone:
-            return
-        outside = self._marks_from_outside
-        reset = outside and reset_hwm(pid)
-        exact = outside and self._external_reset_ok
-        self._external_reset_ok = reset
-        self._on_event({"type": "stage", "name": name, "t": t, "t_end": time.monotonic(),
-                        "wall": time.time(), "rss": status.rss, "swap": status.swap,
-                        "peak": max(status.hwm, status.rss), "peak_exact": exact,
-                        "manual": True})
+        """A stage boundary from outside (a key in the TUI, a line of output)."""
+        event, self._external_reset_ok = outside_mark(
+            self.process.pid, name, self._marks_from_outside, self._external_reset_ok)
+        if event is not None:
+            self._on_event(event)
 
     def request_stop(self) -> None:
         if self.stop_requested_at is None and self.process.poll() is None:
