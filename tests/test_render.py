@@ -20,8 +20,8 @@ def stage(name: str, t: float, rss_mib: float) -> dict:
 
 
 def test_sparkline_heights_between_low_and_high():
-    assert sparkline([0, 4, 8, None], 0, 8) == "▁▅█ "
-    assert sparkline([0, 4, 8, None], 0, 8, ascii=True) == ".=# "
+    assert sparkline([0, 4, 8, None], 0, 8) == "▁▄█ "
+    assert sparkline([0, 4, 8, None], 0, 8, ascii=True) == ".:# "
 
 
 def test_sparkline_keeps_a_one_column_spike_at_full_height():

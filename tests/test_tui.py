@@ -38,7 +38,8 @@ async def test_timeline_bands_are_in_stage_order():
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         for card in app.screen.query(RunCard):
-            state, width = card.state, card.content_size.width
+            # The timeline shares the sparkline's time axis: the width less the scale's label.
+            state, width = card.state, card.content_size.width - len(card._scale()[1])
             bands = timeline_bands(state.stages, state.t_start, 0.0, width)
             labels = [label.split(" ")[0] for label, _ in bands]
             assert labels == ["initial", "model", "before", "first", "second", "final"]

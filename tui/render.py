@@ -27,22 +27,31 @@ def data(value: object, limit: int = 300, lines: bool = False) -> Text:
 
 
 def sparkline(columns: Sequence[float | None], low: float, high: float, ascii: bool = False) -> str:
-    """One character per column, its height the column's value between low and high.
+    """One row of `sparkline_rows`."""
+    return sparkline_rows(columns, low, high, 1, ascii)[0]
 
-    Columns are already maxima (see engine/history.py), so a spike shows at full height.
-    A column with no value is a blank.
+
+def sparkline_rows(columns: Sequence[float | None], low: float, high: float, rows: int,
+                   ascii: bool = False) -> list[str]:
+    """`rows` lines (top first), one character per column: a bar from the bottom whose height is
+    the value between low and high, in eighths of a row (block glyphs; ASCII: nine levels too).
+
+    Heights are proportional (a value half of `high` fills half the rows), and any value at all
+    shows at least one eighth. Columns are already maxima (engine/client/history.py), so a spike
+    shows at full height. A column with no value is blank.
     """
     levels = ASCII_LEVELS if ascii else BLOCKS
-    top = len(levels) - 1
+    eighths = rows * 8
     span = high - low
-    out = []
-    for value in columns:
+    grid = [[" "] * len(columns) for _ in range(rows)]
+    for x, value in enumerate(columns):
         if value is None:
-            out.append(" ")
             continue
-        level = top if span <= 0 else round((value - low) / span * (top - 1)) + 1
-        out.append(levels[max(1, min(top, level))])
-    return "".join(out)
+        height = eighths if span <= 0 else round((value - low) / span * eighths)
+        height = max(1, min(eighths, height))
+        for row in range(rows):  # row 0 is the bottom
+            grid[rows - 1 - row][x] = levels[max(0, min(8, height - 8 * row))]
+    return ["".join(line) for line in grid]
 
 
 def stage_label(name: str, change_mib: float | None) -> str:

@@ -25,6 +25,7 @@ TICK_S = 0.1  # messages are drained ten times a second, all of a tick's batched
 PAINT_EVERY_S = 0.25  # cards repaint at most four times a second (htop: 1.5); a run's start,
 # stage or end repaints at once
 WIDE_COLUMNS = 150  # two columns of cards from this width
+MIN_CARD = 5  # rows: border, figures, a one-row sparkline, the timeline
 SEEK_STEP_S = 5.0
 URGENT = {"queued", "started", "stage", "finished", "alarm", "cancelled"}
 REPLAY_ACTIONS = {"pause", "faster", "slower", "seek", "seek_to"}
@@ -48,6 +49,7 @@ class DashboardScreen(Screen):
         # Priority: the cards' scrolling container would take the arrows first.
         Binding("down,j", "app.focus_next", "Next", show=False, priority=True),
         Binding("up,k", "app.focus_previous", "Previous", show=False, priority=True),
+        Binding("z", "toggle_scale", "Scale", show=False),
         Binding("escape", "back", "Back"),
     ]
 
@@ -61,6 +63,8 @@ class DashboardScreen(Screen):
         self._cards: dict[int, RunCard] = {}
         self._painted = 0.0
         self._marks = 0
+        self.shared_scale = True  # every card on one memory scale; `z`: each its own
+        self._card_height = 0
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -78,6 +82,29 @@ class DashboardScreen(Screen):
 
     def on_resize(self) -> None:
         self.query_one("#cards").set_class(self.size.width >= WIDE_COLUMNS, "-wide")
+        self.call_after_refresh(self._share_height)
+
+    def _share_height(self) -> None:
+        """Cards grow to fill the screen (their sparklines get taller), at least MIN_CARD rows
+        each; with more cards than fit, the list scrolls."""
+        container = self.query_one("#cards")
+        count = len(self._cards)
+        if not count or not container.size.height:
+            return
+        per_row = 2 if container.has_class("-wide") else 1
+        card_rows = -(-count // per_row)
+        height = max(MIN_CARD, container.size.height // card_rows)
+        if height != self._card_height:
+            self._card_height = height
+            container.styles.grid_rows = str(height)
+            for card in self._cards.values():
+                card.styles.height = height
+
+    def action_toggle_scale(self) -> None:
+        self.shared_scale = not self.shared_scale
+        self._sync_cards()
+        self.notify("one scale for every card" if self.shared_scale
+                    else "each card on its own scale", timeout=2)
 
     # ---- the one place messages become state ------------------------------------------------
 
@@ -116,6 +143,7 @@ class DashboardScreen(Screen):
 
     def _sync_cards(self) -> None:
         container = self.query_one("#cards")
+        added = False
         for index, state in enumerate(self.board.runs):
             card = self._cards.get(index)
             if card is None or card.state is not state:
@@ -124,8 +152,19 @@ class DashboardScreen(Screen):
                 card = RunCard(state, ascii=self.ascii)
                 self._cards[index] = card
                 container.mount(card)
+                added = True
             else:
                 card.sync()
+        top = self.scale_top() if self.shared_scale else None
+        for card in self._cards.values():
+            card.set_scale(top)
+        if added:
+            self.call_after_refresh(self._share_height)
+
+    def scale_top(self) -> float | None:
+        """The shared scale: 0 to the largest RSS any run of the dashboard has had so far."""
+        tops = [max(r.rss_history.values) for r in self.board.runs if len(r.rss_history)]
+        return max(tops) if tops else None
 
     def _on_alarm(self, alarm: dict) -> None:
         if any(a is alarm for a in self.alarms):

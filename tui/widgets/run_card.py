@@ -17,7 +17,7 @@ from ..render import (
     data,
     fmt_duration,
     nested_band_row,
-    sparkline,
+    sparkline_rows,
     timeline,
     timeline_bands,
 )
@@ -38,7 +38,19 @@ class RunCard(Widget, can_focus=True):
         super().__init__(id=id)
         self.state = state
         self.ascii = ascii
+        # The memory the top of the sparkline stands for, in bytes: the dashboard's shared
+        # scale (the largest RSS of any of its runs), or None for the card's own (`z`).
+        self.shared_top: float | None = None
         self._drawn_version = -1
+
+    def set_scale(self, shared_top: float | None) -> None:
+        """The dashboard's scale (None: the card's own); repaints if it changed."""
+        if shared_top != self.shared_top:
+            self.shared_top = shared_top
+            self.refresh()
+
+    def on_resize(self) -> None:
+        self.refresh()
 
     def on_mount(self) -> None:
         self.sync()
@@ -74,59 +86,88 @@ class RunCard(Widget, can_focus=True):
     def render(self) -> Group:
         state = self.state
         width = max(self.content_size.width, 1)
+        scale = self._scale()  # (top in bytes, its label) once there are readings
+        # One time axis for the sparkline and the timeline: the width less the scale's label.
+        axis = max(width - len(scale[1]), 1) if scale else width
+        start = state.t_start or 0.0
+        end = (state.t_last or 0.0) if state.status == "running" else 0.0
+        depths = stage_depths(state.stages)
+        nested = nested_band_row(state.stages, depths, start, max(end, state.t_last or start),
+                                 axis)
+        # Rows: the figures, the sparkline (all the height left), the timeline, and the blocks
+        # inside blocks where there is room.
+        rows = max(self.content_size.height, 3)
+        if rows - 3 < 1:
+            nested = []
+        spark = self._sparkline(axis, rows - 2 - (1 if nested else 0), scale)
+        now = state.in_progress
+        top_level = [s for s, d in zip(state.stages, depths, strict=True) if d == 0]
+        bands = timeline_bands(top_level, start, end, axis,
+                               current=shown(now[0][0], 40) if now else "…")
+        styles = [self.get_component_rich_style("runcard--band-a"),
+                  self.get_component_rich_style("runcard--band-b")]
+        lines = [self._figures(), spark, timeline(bands, styles, self.ascii)]
+        if nested:
+            lines.append(timeline(nested, styles, self.ascii))
+        return Group(*lines)
+
+    def _figures(self) -> Text:
+        state = self.state
+        label = self.get_component_rich_style("runcard--label")
         figures = Text(no_wrap=True, overflow="ellipsis")
-        figures.append("RSS ", self.get_component_rich_style("runcard--label"))
+        figures.append("RSS ", label)
         figures.append(f"{fmt_mib(state.rss)} MiB")
         if state.nproc > 1:  # RSS sums the tree (shared pages counted in each: detail says)
             figures.append(f" ({state.nproc} procs)")
-        figures.append("  peak ", self.get_component_rich_style("runcard--label"))
+        figures.append("  peak ", label)
         figures.append(f"{fmt_mib(state.peak)} MiB")
-        figures.append("  swap ", self.get_component_rich_style("runcard--label"))
+        figures.append("  swap ", label)
         figures.append(f"{fmt_mib(state.swap)} MiB")
         if state.gpu_used is not None:
-            figures.append("  GPU ", self.get_component_rich_style("runcard--label"))
+            figures.append("  GPU ", label)
             figures.append(f"{fmt_mib(state.gpu_used)} MiB")
         leak = state.leak
         if leak and leak.get("slope_mb_per_iter") is not None:
-            figures.append("  leak ", self.get_component_rich_style("runcard--label"))
+            figures.append("  leak ", label)
             figures.append(f"{leak['slope_mb_per_iter']:+.2f} MiB/it ({shown(leak['verdict'])})")
         elif leak:
             figures.append(f"  iteration {leak['iterations']}")
         now = state.in_progress
         if now is not None:  # the stage going on, with how long it has been going
             names, since = now
-            figures.append("  now ", self.get_component_rich_style("runcard--label"))
+            figures.append("  now ", label)
             path = " > ".join(shown(name, 40) for name in names[-3:])
             figures.append(f"{path} {fmt_duration((state.t_last or since) - since).strip()}")
         elif state.stage:
-            figures.append("  stage ", self.get_component_rich_style("runcard--label"))
+            figures.append("  stage ", label)
             figures.append(shown(state.stage, 80))
+        return figures
+
+    def _scale(self) -> tuple[float, str] | None:
+        """What the top of the sparkline stands for, and how the card says it: the dashboard's
+        shared scale, or the card's own (`z`)."""
+        values = self.state.rss_history.values
+        if not values:
+            return None
+        own = self.shared_top is None
+        top = max(values) if own else self.shared_top or max(values)
+        return top, f" 0-{fmt_mib(top)} MiB {'own' if own else 'shared'}"
+
+    def _sparkline(self, cells: int, rows: int, scale: tuple[float, str] | None) -> Text:
+        """RSS over the run as bars from 0, `rows` high, its range said after the bottom row."""
+        state = self.state
         history = state.rss_history
-        spark = Text(no_wrap=True)
-        if len(history) and state.t_start is not None:
-            end = max(state.t_last or state.t_start, state.t_start + 1e-3)
-            top = max(history.values)
-            # The range it covers, said at its end: from 0 (the bottom) to the top.
-            scale = f" 0-{fmt_mib(top)} MiB"
-            cells = max(width - len(scale), 1)
-            columns = resample_max(history.times, history.values, state.t_start, end, cells)
-            spark.append(sparkline(columns, 0, top or 1, self.ascii),
-                         self.get_component_rich_style("runcard--spark"))
-            spark.append(scale, self.get_component_rich_style("runcard--label"))
-        else:
-            spark.append("waiting…" if not self.ascii else "waiting...")
-        start = state.t_start or 0.0
-        end = (state.t_last or 0.0) if state.status == "running" else 0.0
-        depths = stage_depths(state.stages)
-        top = [s for s, d in zip(state.stages, depths, strict=True) if d == 0]
-        bands = timeline_bands(top, start, end, width,
-                               current=shown(now[0][0], 40) if now else "…")
-        styles = [self.get_component_rich_style("runcard--band-a"),
-                  self.get_component_rich_style("runcard--band-b")]
-        rows = [figures, spark, timeline(bands, styles, self.ascii)]
-        nested = nested_band_row(state.stages, depths, start,
-                                 max(end, state.t_last or start), width)
-        self.set_class(bool(nested), "-nested")  # a row taller (memtop.tcss)
-        if nested:
-            rows.append(timeline(nested, styles, self.ascii))
-        return Group(*rows)
+        if scale is None or state.t_start is None:
+            return Text("waiting…" if not self.ascii else "waiting...")
+        top, label = scale
+        end = max(state.t_last or state.t_start, state.t_start + 1e-3)
+        columns = resample_max(history.times, history.values, state.t_start, end, cells)
+        text = Text(no_wrap=True)
+        style = self.get_component_rich_style("runcard--spark")
+        lines = sparkline_rows(columns, 0, top or 1, max(rows, 1), self.ascii)
+        for i, line in enumerate(lines):
+            text.append(line, style)
+            if i < len(lines) - 1:
+                text.append(" " * len(label) + "\n")
+        text.append(label, self.get_component_rich_style("runcard--label"))
+        return text

@@ -1,0 +1,79 @@
+"""The dashboard is the comparison (issue #13): one memory scale for every card (`z`: each its
+own), cards that share the screen's height with taller sparklines."""
+
+from __future__ import annotations
+
+from memtop.engine import messages
+from memtop.tui.app import MemtopApp
+from memtop.tui.render import BLOCKS
+from memtop.tui.sources import Source
+from memtop.tui.widgets.run_card import RunCard
+
+from tui_support import wait_until
+
+GIB = 2**30
+
+
+class TwoRuns(Source):
+    """Two finished runs: RSS climbs to 2 GiB in one and 4 GiB in the other, then stays."""
+
+    title = "two runs"
+
+    def __init__(self) -> None:
+        self.sent = False
+
+    def poll(self) -> list[dict]:
+        if self.sent:
+            return []
+        self.sent = True
+        out: list[dict] = []
+        for i, peak in enumerate((2 * GIB, 4 * GIB)):
+            spec = {"id": f"s{i}", "backend": f"b{i}", "model": "m"}
+            out += [messages.queued(spec),
+                    messages.started(spec["id"], f"r{i}", "/dev/null", None, 0.0, {})]
+            times = [j / 10 for j in range(1, 101)]
+            out.append(messages.samples(f"r{i}", times, [min(peak, peak * t / 2) for t in times]))
+        return out
+
+
+def bar_heights(card: RunCard) -> list[int]:
+    """Each sparkline column's height in eighths, read back from the card's rendered lines."""
+    lines = card.render().renderables[1].plain.split("\n")
+    width = lines[-1].index(" 0-")  # the bars, then the scale's label
+    heights = [0] * width
+    for row, line in enumerate(reversed(lines)):
+        for x in range(width):
+            char = line[x] if x < len(line) else " "
+            if char in BLOCKS and char != " ":
+                heights[x] = max(heights[x], row * 8 + BLOCKS.index(char))
+    return heights
+
+
+async def test_one_scale_draws_peaks_in_their_ratio_and_z_gives_each_its_own():
+    app = MemtopApp(start="dashboard", source=TwoRuns())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(pilot, lambda: len(app.screen.query(RunCard)) == 2)
+        await pilot.pause(0.5)
+        small, large = app.screen.query(RunCard)
+        assert max(bar_heights(large)) == 2 * max(bar_heights(small))  # 2 GiB : 4 GiB = 1 : 2
+        assert "0-4,096 MiB shared" in str(small.render().renderables[1])
+        await pilot.press("z")
+        await pilot.pause(0.3)
+        assert max(bar_heights(small)) == max(bar_heights(large))  # both full height
+        assert "0-2,048 MiB own" in str(small.render().renderables[1])
+
+
+async def test_cards_share_the_height_and_their_sparklines_grow():
+    app = MemtopApp(start="dashboard", source=TwoRuns())
+    async with app.run_test(size=(100, 40)) as pilot:
+        await wait_until(pilot, lambda: len(app.screen.query(RunCard)) == 2)
+        await pilot.pause(0.5)
+        cards = list(app.screen.query(RunCard))
+        assert all(card.size.height >= 15 for card in cards)  # not the 5 rows of a small screen
+        rows = str(cards[1].render().renderables[1]).count("\n") + 1
+        assert rows >= 10
+    app = MemtopApp(start="dashboard", source=TwoRuns())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: len(app.screen.query(RunCard)) == 2)
+        await pilot.pause(0.5)
+        assert all(card.size.height >= 5 for card in app.screen.query(RunCard))
