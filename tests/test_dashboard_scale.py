@@ -77,3 +77,39 @@ async def test_cards_share_the_height_and_their_sparklines_grow():
         await wait_until(pilot, lambda: len(app.screen.query(RunCard)) == 2)
         await pilot.pause(0.5)
         assert all(card.size.height >= 5 for card in app.screen.query(RunCard))
+
+
+async def test_the_live_table_is_the_printed_table_with_the_best_marked():
+    from memtop.engine.report.comparison import COMPARISON
+    from memtop.engine.report.tables import comparison_table
+    from memtop.tui.widgets.live_table import LiveTable
+
+    from tui_support import fixture_runs, replay_app
+
+    runs = fixture_runs()
+    app = replay_app(runs)
+    async with app.run_test(size=(200, 50)) as pilot:
+        table = app.screen.query_one(LiveTable)
+        await wait_until(pilot, lambda: table.row_count == len(runs))
+        await pilot.pause(0.5)
+        assert table.display and len(table.shown_keys) == len(COMPARISON)  # all of it at 200
+        printed = comparison_table(runs)  # the table memtop bench prints at its end
+        for i in range(len(runs)):
+            live = [cell.plain for cell in table.get_row_at(i)]
+            assert live == [cell.plain for cell in printed.rows[i]]
+        # The best value of a column is marked: the least compilation memory is torch's 26 MiB.
+        compile_column = [table.get_row_at(i)[3] for i in range(len(runs))]
+        best = [cell for cell in compile_column if cell.style]
+        assert [cell.plain for cell in best] == ["26"]
+        await pilot.press("c")  # the key hides it (and shows it again)
+        await pilot.pause()
+        assert not table.display
+    app = replay_app(runs)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.5)
+        assert not app.screen.query_one(LiveTable).display  # no room at 80x24: `c` shows it
+        await pilot.press("c")
+        await pilot.pause(0.5)
+        table = app.screen.query_one(LiveTable)
+        assert table.display and "peak_mb" in table.shown_keys and "foreign" not in \
+            table.shown_keys

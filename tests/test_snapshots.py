@@ -1,4 +1,5 @@
-"""SVG snapshots of the dashboard, the detail and the diff at 80x24 and 120x40.
+"""SVG snapshots of the dashboard (80x24, 120x40 and 200x50: cards sharing the height, and the
+live table where there is room), the detail and the diff.
 
 Update after an intended change of look: pytest tests/test_snapshots.py --snapshot-update
 """
@@ -11,9 +12,10 @@ from memtop.tui.screens.diff import DiffScreen
 from tui_support import replay_app, run_path, wait_until
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
+ALL_SIZES = [*SIZES, pytest.param((200, 50), id="200x50")]
 
 
-@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("size", ALL_SIZES)
 def test_dashboard(snap_compare, size):
     assert snap_compare(replay_app(), terminal_size=size, run_before=_settle)
 

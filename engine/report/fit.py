@@ -55,14 +55,21 @@ class FittedTable:
         return max([1, *(cell_len(w) for w in words),
                     *(_width(row[column]) for row in self.rows)])
 
-    def layout(self, width: int) -> tuple[list[int], bool, bool]:
+    def layout(self, width: int, pack: bool = True) -> tuple[list[int], bool, bool]:
         """(the columns shown, whether headers wrap, whether packed tight) for a console
-        `width` cells wide: the first of these that fits, else the last with columns left out."""
+        `width` cells wide: the first of these that fits, else the last with columns left out.
+        Without `pack` (a widget that neither wraps headers nor packs), only columns go."""
         shown = list(range(len(self.columns)))
+        if not pack:
+            while self._total(shown, False, False) > width:
+                droppable = [i for i in shown if self.columns[i].drop > 0]
+                if not droppable:
+                    break
+                shown.remove(max(droppable, key=lambda i: (self.columns[i].drop, i)))
+            return shown, False, False
 
         def total(wrap: bool, tight: bool) -> int:
-            wanted = sum(self.needs(i, wrap) if self.columns[i].whole else 8 for i in shown)
-            return wanted + (len(shown) + 1 if tight else 3 * len(shown) + 1)
+            return self._total(shown, wrap, tight)
 
         for wrap, tight in ((False, False), (True, False), (True, True)):
             if total(wrap, tight) <= width:
@@ -73,6 +80,11 @@ class FittedTable:
                 break
             shown.remove(max(droppable, key=lambda i: (self.columns[i].drop, i)))
         return shown, True, True
+
+    def _total(self, shown: list[int], wrap: bool, tight: bool) -> int:
+        """The width the `shown` columns take: cells, padding and rules."""
+        wanted = sum(self.needs(i, wrap) if self.columns[i].whole else 8 for i in shown)
+        return wanted + (len(shown) + 1 if tight else 3 * len(shown) + 1)
 
     def table(self, width: int) -> Table:
         shown, wrap, tight = self.layout(width)

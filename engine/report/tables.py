@@ -11,7 +11,7 @@ from typing import Any
 from rich.text import Text
 
 from ..analysis.diff import diff_stages
-from ..analysis.summary import stage_rows, table_rows
+from ..analysis.summary import table_rows
 from ..store.reader import Run
 from ..text import shown
 from ..units import fmt
@@ -23,6 +23,15 @@ from .columns import (
     SUMMARY_LINES,
     cell,
     shared_pages_note,
+)
+from .comparison import (
+    COMPARISON,
+    DROP_ORDER,
+    TEXT_KEYS,
+    WRAPPING_KEYS,
+    best_columns,
+    comparison_cells,
+    comparison_row,
 )
 from .fit import Column, FittedTable
 
@@ -145,15 +154,9 @@ def _health(value: object) -> Text:
     return plain(value, style) if style else plain("-")
 
 
-# Short headers (docs/metrics.md explains each); on a narrow terminal the highest `drop` goes
-# first: the figures people compare stay, the words that repeat what colours say go.
-COMPARISON_COLUMNS = [
-    Column("Backend"), Column("Weights", drop=6), Column("Load MiB", "right"),
-    Column("Compile MiB", "right"), Column("Peak MiB (kernel)", "right"),
-    Column("Sampled MiB", "right", drop=3), Column("Swap MiB", "right", drop=2),
-    Column("Growth MiB", "right", drop=5), Column("1st s", "right"), Column("2nd s", "right"),
-    Column("Speedup", "right", drop=4), Column("tok/s", "right"),
-    Column("Health", whole=False, drop=1), Column("Foreign", whole=False, drop=7)]
+COMPARISON_COLUMNS = [Column(header, "left" if key in TEXT_KEYS else "right",
+                             whole=key not in WRAPPING_KEYS, drop=DROP_ORDER.get(key, 0))
+                      for header, key, _, _ in COMPARISON]
 
 
 def _variant(run: Run) -> str:
@@ -170,24 +173,24 @@ def _variant(run: Run) -> str:
 
 
 def comparison_table(runs: Sequence[Run], title: str = "memtop bench") -> FittedTable:
-    """A row per run with the seeds' columns, kernel and sampled peaks side by side."""
+    """A row per run with the seeds' columns, kernel and sampled peaks side by side; the best
+    value of each figure in bold."""
     table = FittedTable(COMPARISON_COLUMNS, title=title)
-    for run in runs:
-        s = run.summary()
-        sampled = [r["sampled_peak_mb"] for r in stage_rows(run.stages)
-                   if r["sampled_peak_mb"] is not None]
-        status = run.meta.get("status")
-        backend = plain(f"{run.meta.get('backend', '?')}{_variant(run)}")
-        if status != "done":
-            backend = Text.assemble(backend, " ", status_text(f"({status})"))
-        cells = (
-            backend, run.meta.get("weights") or "-", fmt(s["model_loading_mb"], ",.0f"),
-            fmt(s["compilation_mb"], ",.0f"), fmt(s["peak_mb"], ",.0f"),
-            fmt(max(sampled) if sampled else None, ",.0f"), fmt(s["swap_peak_mb"], ",.0f"),
-            fmt(s["growth_mb"], ",.0f"), fmt(s["latency_first_s"], ".2f"),
-            fmt(s["latency_second_s"], ".2f"), fmt(s["speedup"], ".1f"),
-            fmt(s["tokens_per_s"], ".2f"), _health(s.get("health")),
-            ", ".join(map(str, run.meta.get("foreign_frameworks") or [])) or "-")
+    rows = [comparison_row(f"{run.meta.get('backend', '?')}{_variant(run)}",
+                           run.meta.get("weights"), run.summary(), run.sampled_max(),
+                           run.meta.get("foreign_frameworks") or []) for run in runs]
+    best = best_columns(rows)
+    for run, row in zip(runs, rows, strict=True):
+        cells: list[Text] = []
+        for (_, key, _, _), text in zip(COMPARISON, comparison_cells(row), strict=True):
+            if key == "health":
+                cells.append(_health(row.get("health")))
+            elif key == "name" and run.meta.get("status") != "done":
+                cells.append(Text.assemble(plain(text), " ",
+                                           status_text(f"({run.meta.get('status')})")))
+            else:
+                cells.append(plain(text, "bold" if key in best and row[key] == best[key]
+                                   else ""))
         add_row(table, *cells)
     return table
 

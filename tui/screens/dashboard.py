@@ -19,6 +19,7 @@ from memtop.engine.text import shown
 from ..render import fmt_duration
 from ..sources import ReplaySource, Source
 from ..widgets.footer import KeyFooter
+from ..widgets.live_table import LiveTable
 from ..widgets.run_card import RunCard
 
 TICK_S = 0.1  # messages are drained ten times a second, all of a tick's batched into one
@@ -26,6 +27,7 @@ PAINT_EVERY_S = 0.25  # cards repaint at most four times a second (htop: 1.5); a
 # stage or end repaints at once
 WIDE_COLUMNS = 150  # two columns of cards from this width
 MIN_CARD = 5  # rows: border, figures, a one-row sparkline, the timeline
+TABLE_ROWS = 40  # terminal rows from which the live comparison table shows (`c` toggles it)
 SEEK_STEP_S = 5.0
 URGENT = {"queued", "started", "stage", "finished", "alarm", "cancelled"}
 REPLAY_ACTIONS = {"pause", "faster", "slower", "seek", "seek_to"}
@@ -50,6 +52,7 @@ class DashboardScreen(Screen):
         Binding("down,j", "app.focus_next", "Next", show=False, priority=True),
         Binding("up,k", "app.focus_previous", "Previous", show=False, priority=True),
         Binding("z", "toggle_scale", "Scale", show=False),
+        Binding("c", "toggle_table", "Table", show=False),
         Binding("escape", "back", "Back"),
     ]
 
@@ -64,6 +67,7 @@ class DashboardScreen(Screen):
         self._painted = 0.0
         self._marks = 0
         self.shared_scale = True  # every card on one memory scale; `z`: each its own
+        self.show_table: bool | None = None  # the live table: None, where there is room
         self._card_height = 0
 
     def compose(self) -> ComposeResult:
@@ -72,6 +76,7 @@ class DashboardScreen(Screen):
         if self.replay is not None:
             yield Static(id="replay-bar")
         yield VerticalScroll(id="cards")
+        yield LiveTable(ascii=self.ascii, id="live-table")
         yield KeyFooter()
 
     def on_mount(self) -> None:
@@ -82,7 +87,17 @@ class DashboardScreen(Screen):
 
     def on_resize(self) -> None:
         self.query_one("#cards").set_class(self.size.width >= WIDE_COLUMNS, "-wide")
+        if self.show_table is None:  # not chosen with `c`: shown where there is room
+            self._set_table(self.size.height >= TABLE_ROWS)
         self.call_after_refresh(self._share_height)
+
+    def _set_table(self, visible: bool) -> None:
+        self.query_one(LiveTable).display = visible
+        self.call_after_refresh(self._share_height)
+
+    def action_toggle_table(self) -> None:
+        self.show_table = not self.query_one(LiveTable).display
+        self._set_table(self.show_table)
 
     def _share_height(self) -> None:
         """Cards grow to fill the screen (their sparklines get taller), at least MIN_CARD rows
@@ -158,6 +173,9 @@ class DashboardScreen(Screen):
         top = self.scale_top() if self.shared_scale else None
         for card in self._cards.values():
             card.set_scale(top)
+        table = self.query_one(LiveTable)
+        if table.display:
+            table.show_runs(self.board.runs)
         if added:
             self.call_after_refresh(self._share_height)
 
