@@ -12,7 +12,7 @@ import time
 
 from common import MIB, emit
 
-from memtop.engine.analysis.diff import diff_stages
+from memtop.engine.analysis.diff import compare_stages
 from memtop.engine.client import RunBoard, replayed_state
 from memtop.engine.spec import STAGES
 from memtop.engine.store import RunWriter, read_run
@@ -71,7 +71,7 @@ def main() -> None:
         assert board.runs[0].status == "done"
         start = time.perf_counter()
         a, b = (replayed_state(read_run(p)) for p in paths)
-        rows = diff_stages(a.stages, b.stages)
+        rows = compare_stages([a.stages, b.stages])
         diffed = time.perf_counter() - start
     hour_scale = 3600 / seconds
     emit({"bench": "replay_scale", "seconds_of_run": seconds, "samples": seconds * HZ,

@@ -57,9 +57,9 @@ async def test_arrows_move_between_cards():
 async def test_escape_in_a_standalone_diff_quits_instead_of_leaving_a_blank_screen():
     app = MemtopApp(start="diff", diff_paths=[run_path("torch"), run_path("jax")])
     async with app.run_test(size=(120, 40)) as pilot:
-        from memtop.tui.screens.diff import DiffScreen
+        from memtop.tui.screens.compare import CompareScreen
 
-        await wait_until(pilot, lambda: isinstance(app.screen, DiffScreen))
+        await wait_until(pilot, lambda: isinstance(app.screen, CompareScreen))
         await pilot.pause()
         await pilot.press("escape")
         await pilot.pause()
@@ -194,17 +194,17 @@ async def test_cards_label_sizes_in_mib_and_say_the_range_of_their_sparkline():
 async def test_the_diff_scrolls_sideways_at_80_columns_and_names_its_figures():
     from textual.widgets import DataTable
 
-    from memtop.tui.screens.diff import DiffScreen
+    from memtop.tui.screens.compare import CompareScreen
 
-    app = MemtopApp(start="diff", diff_paths=[run_path("torch"), run_path("jax")])
+    app = MemtopApp(start="diff", diff_paths=[str(p) for p in BENCH_RUNS])  # four runs
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, DiffScreen))
+        await wait_until(pilot, lambda: isinstance(app.screen, CompareScreen))
         await pilot.pause()
-        stages = app.screen.query_one("#diff-stages", DataTable)
+        stages = app.screen.query_one("#compare-peak_mb", DataTable)
         assert stages.virtual_size.width > stages.size.width  # more columns than fit
         await pilot.press(*["right"] * 9)
         await pilot.pause()
         assert stages.scroll_x > 0  # the last columns came into view
-        summary = app.screen.query_one("#diff-summary", DataTable)
+        summary = app.screen.query_one("#compare-summary", DataTable)
         first = [str(summary.get_row_at(i)[0]) for i in range(2)]
         assert first == ["Model loading (MiB)", "Compilation (MiB)"]

@@ -71,8 +71,10 @@ def test_diff_formats():
     data = json.loads(memtop_ok("diff", a, b, "--format", "json"))
     jsonschema.validate(data, schema("diff.schema.json"))
     first = next(r for r in data["stages"] if r["name"] == "first_inference")
-    assert first["d_rss_mb"] == pytest.approx(first["b_rss_mb"] - first["a_rss_mb"])
-    assert first["d_rss_mb"] > 1000
+    assert first["d_rss_mb"][0] is None  # the baseline, A
+    assert first["d_rss_mb"][1] == pytest.approx(first["rss_mb"][1] - first["rss_mb"][0])
+    assert first["d_rss_mb"][1] > 1000
+    assert [r["run_id"] for r in data["runs"]] == [Path(a).stem, Path(b).stem]
     rows = list(csv.DictReader(io.StringIO(memtop_ok("diff", a, b, "--format", "csv"))))
     assert len(rows) == 2 * len(STAGES) and {r["side"] for r in rows} == {"A", "B"}
     markdown = memtop_ok("diff", a, b, "--format", "markdown")

@@ -1,5 +1,5 @@
 """SVG snapshots of the dashboard (80x24, 120x40 and 200x50: cards sharing the height, and the
-live table where there is room), the detail and the diff.
+live table where there is room), the detail, the diff of two runs and the comparison of four.
 
 Update after an intended change of look: pytest tests/test_snapshots.py --snapshot-update
 """
@@ -7,9 +7,9 @@ Update after an intended change of look: pytest tests/test_snapshots.py --snapsh
 import pytest
 
 from memtop.tui.app import MemtopApp
-from memtop.tui.screens.diff import DiffScreen
+from memtop.tui.screens.compare import CompareScreen
 
-from tui_support import replay_app, run_path, wait_until
+from tui_support import BENCH_RUNS, replay_app, run_path, wait_until
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 ALL_SIZES = [*SIZES, pytest.param((200, 50), id="200x50")]
@@ -33,8 +33,14 @@ def test_diff(snap_compare, size):
     assert snap_compare(app, terminal_size=size, run_before=_diff_open)
 
 
+@pytest.mark.parametrize("size", ALL_SIZES)
+def test_compare_four_runs(snap_compare, size):
+    app = MemtopApp(start="diff", diff_paths=[str(p) for p in BENCH_RUNS], theme="memtop-dark")
+    assert snap_compare(app, terminal_size=size, run_before=_diff_open)
+
+
 async def _diff_open(pilot) -> None:
-    await wait_until(pilot, lambda: isinstance(pilot.app.screen, DiffScreen))
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, CompareScreen))
     await _settle(pilot)
 
 

@@ -16,7 +16,7 @@ from memtop.engine.client import RunBoard
 from memtop.engine.report.fit import FittedTable
 from memtop.engine.report.tables import (
     comparison_table,
-    diff_table,
+    diff_tables,
     runs_list_table,
     stage_table,
     summary_table,
@@ -47,12 +47,14 @@ def tables() -> dict[str, FittedTable]:
     for message in RunStream(runs[0]).between(-1, 3.0):
         board.apply(message)
     return {"ls": runs_list_table(iter(runs), []), "show": stage_table(runs[-1]),
-            "summary": summary_table(runs[-1]), "diff": diff_table(runs[0], runs[1]),
+            "summary": summary_table(runs[-1]), "diff": diff_tables(runs)[0],
+            "diff_summary": diff_tables(runs)[-1],
             "bench": comparison_table(runs), "progress": progress_table(board)}
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-@pytest.mark.parametrize("name", ["ls", "show", "summary", "diff", "bench", "progress"])
+@pytest.mark.parametrize("name", ["ls", "show", "summary", "diff", "diff_summary", "bench",
+                                  "progress"])
 def test_every_table_fits_and_keeps_ids_and_numbers_whole(name, width):
     table = tables()[name]
     text = printed(table, width)

@@ -6,8 +6,8 @@ from memtop.engine.spec import STAGES
 from memtop.engine.store import read_run
 from memtop.tui.app import MemtopApp
 from memtop.tui.render import BLOCKS, timeline_bands
+from memtop.tui.screens.compare import CompareScreen
 from memtop.tui.screens.dashboard import DashboardScreen
-from memtop.tui.screens.diff import DiffScreen
 from memtop.tui.widgets.process_list import ProcessList
 from memtop.tui.widgets.run_card import RunCard
 
@@ -82,13 +82,13 @@ async def test_the_diff_shows_deltas_with_the_right_sign():
     app = MemtopApp(start="diff", diff_paths=[run_path("torch"), run_path("openvino")])
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        assert isinstance(app.screen, DiffScreen)
-        table = app.screen.query_one("#diff-stages")
+        assert isinstance(app.screen, CompareScreen)
+        table = app.screen.query_one("#compare-peak_mb")
         rows = {str(table.get_row_at(i)[0]): table.get_row_at(i) for i in range(table.row_count)}
         compile_delta = rows["first_inference"][3]  # OpenVINO keeps far more after compiling
         assert compile_delta.plain.startswith("+")
-        assert compile_delta.style == app.screen.get_component_rich_style("diff--up")
-        summary = app.screen.query_one("#diff-summary")
+        assert compile_delta.style == app.screen.get_component_rich_style("compare--up")
+        summary = app.screen.query_one("#compare-summary")
         values = {str(summary.get_row_at(i)[0]): summary.get_row_at(i)
                   for i in range(summary.row_count)}
         assert values["2nd inference (s)"][3].plain.startswith("-")  # OpenVINO is faster
@@ -174,7 +174,7 @@ async def test_home_lists_runs_and_diffs_two_marked(tmp_path):
         table = app.screen.query_one("#home-runs")
         await wait_until(pilot, lambda: table.row_count == 2)
         await pilot.press("space", "down", "space", "d")
-        await wait_until(pilot, lambda: isinstance(app.screen, DiffScreen))
+        await wait_until(pilot, lambda: isinstance(app.screen, CompareScreen))
         await pilot.pause()  # the new screen's header sets its title after mounting
 
 

@@ -21,7 +21,7 @@ from untrusted_files import BAD_VALUES, hostile_strings, with_bad_values, with_s
 
 from memtop.engine.store import read_run
 from memtop.tui.app import MemtopApp
-from memtop.tui.screens.diff import DiffScreen
+from memtop.tui.screens.compare import CompareScreen
 from memtop.tui.sources import ReplaySource
 
 from tui_support import run_path, wait_until
@@ -152,7 +152,7 @@ async def test_the_dashboard_detail_and_events_show_a_hostile_file_as_data(hosti
 async def test_the_diff_and_home_show_a_hostile_file_as_data(hostile):
     app = MemtopApp(start="diff", diff_paths=[str(hostile), run_path("jax")])
     async with app.run_test(size=(200, 50)) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, DiffScreen))
+        await wait_until(pilot, lambda: isinstance(app.screen, CompareScreen))
         await pilot.pause()  # the new screen's header sets its title after mounting
         assert_screen_inert(app)
     app = MemtopApp(start="home", runs_dir=str(hostile.parent))

@@ -106,20 +106,20 @@ class MemtopApp(App):
 
     @on(OpenDiff)
     def _open_diff(self, request: OpenDiff) -> None:
-        self.load_diff(request.a, request.b)
+        self.load_diff(*request.paths)
 
     @work(thread=True, exclusive=True, group="open", exit_on_error=False,
-          description="reading two run files for a diff")
-    def load_diff(self, a: str, b: str) -> None:
+          description="reading run files to compare")
+    def load_diff(self, *paths: str) -> None:
         from memtop.engine.client import replayed_state
         from memtop.engine.store import read_run
 
         try:
-            states = [replayed_state(read_run(p)) for p in (a, b)]
+            states = [replayed_state(read_run(p)) for p in paths]
         except UserError as exc:
             self.post_message(LoadFailed(str(exc)))
             return
-        self.post_message(DiffReady(*states))
+        self.post_message(DiffReady(states))
 
     @on(SourceReady)
     def _source_ready(self, ready: SourceReady) -> None:
@@ -127,9 +127,9 @@ class MemtopApp(App):
 
     @on(DiffReady)
     def _diff_ready(self, ready: DiffReady) -> None:
-        from .screens.diff import DiffScreen
+        from .screens.compare import CompareScreen
 
-        self.push_screen(DiffScreen(ready.a, ready.b))
+        self.push_screen(CompareScreen(ready.states))
 
     @on(LoadFailed)
     def _load_failed(self, failure: LoadFailed) -> None:

@@ -28,9 +28,9 @@ class OpenReplay(Message):
 
 
 class OpenDiff(Message):
-    def __init__(self, a: str, b: str) -> None:
+    def __init__(self, *paths: str) -> None:
         super().__init__()
-        self.a, self.b = a, b
+        self.paths = list(paths)
 
 
 class StartBench(Message):
@@ -77,9 +77,9 @@ class SourceReady(Message):
 
 
 class DiffReady(Message):
-    def __init__(self, a: RunState, b: RunState) -> None:
+    def __init__(self, states: Sequence[RunState]) -> None:
         super().__init__()
-        self.a, self.b = a, b
+        self.states = list(states)
 
 
 class LoadFailed(Message):

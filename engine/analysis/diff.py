@@ -1,4 +1,5 @@
-"""Two runs compared stage by stage (not by clock), for the diff screen and reports."""
+"""Runs compared stage by stage (not by clock), against a baseline run: for the compare screen
+and `memtop diff A B [C ...]`. Two runs are the case of N with the first as the baseline."""
 
 from __future__ import annotations
 
@@ -8,57 +9,71 @@ from typing import Any
 
 from .summary import stage_rows
 
-
-def _delta(a: float | None, b: float | None) -> float | None:
-    return None if a is None or b is None else b - a
+METRICS = ("rss_mb", "peak_mb", "swap_mb", "duration_s")  # per stage, per run
 
 
-def stage_names(a: Sequence[dict[str, Any]], b: Sequence[dict[str, Any]]) -> list[str]:
-    """A's stage order, then any stage only B has."""
-    names = [s["name"] for s in a]
-    names += [s["name"] for s in b if s["name"] not in names]
+def _delta(base: Any, value: Any) -> float | None:
+    numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (base, value))
+    return value - base if numeric else None
+
+
+def stage_names(runs: Sequence[Sequence[dict[str, Any]]]) -> list[str]:
+    """The first run's stage order, then any stage only a later run has."""
+    names: list[str] = []
+    for stages in runs:
+        names += [s["name"] for s in stages if s["name"] not in names]
     return names
 
 
-def diff_stages(a: Sequence[dict[str, Any]], b: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """A row per stage: A, B and B - A for RSS, peak and duration (None where a side lacks it)."""
-    rows_a = {r["name"]: r for r in stage_rows(list(a))}
-    rows_b = {r["name"]: r for r in stage_rows(list(b))}
+def compare_stages(runs: Sequence[Sequence[dict[str, Any]]],
+                   baseline: int = 0) -> list[dict[str, Any]]:
+    """A row per stage: each run's RSS at the stage's end, peak, swap and duration (lists in run
+    order; None where a run lacks the stage), and each run minus the baseline run (`d_*`: None
+    for the baseline itself and where either lacks the figure)."""
+    by_name = [{r["name"]: r for r in stage_rows(list(stages))} for stages in runs]
     out = []
-    for name in stage_names(a, b):
-        ra, rb = rows_a.get(name, {}), rows_b.get(name, {})
+    for name in stage_names(runs):
         row: dict[str, Any] = {"name": name}
-        for key in ("rss_mb", "peak_mb", "swap_mb", "duration_s"):
-            row[f"a_{key}"], row[f"b_{key}"] = ra.get(key), rb.get(key)
-            row[f"d_{key}"] = _delta(ra.get(key), rb.get(key))
+        for key in METRICS:
+            values = [rows.get(name, {}).get(key) for rows in by_name]
+            row[key] = values
+            row[f"d_{key}"] = [None if i == baseline else _delta(values[baseline], v)
+                               for i, v in enumerate(values)]
         out.append(row)
     return out
 
 
-def diff_summary(a: dict[str, Any], b: dict[str, Any]) -> list[dict[str, Any]]:
+def compare_summary(summaries: Sequence[dict[str, Any]],
+                    baseline: int = 0) -> list[dict[str, Any]]:
+    """A row per summary figure: each run's value and its difference from the baseline's."""
+    keys: list[str] = []
+    for summary in summaries:
+        keys += [k for k in summary if k not in keys]
     out = []
-    for key in a.keys() | b.keys():
-        va, vb = a.get(key), b.get(key)
-        numeric = all(isinstance(v, int | float) or v is None for v in (va, vb))
-        out.append({"key": key, "a": va, "b": vb, "d": _delta(va, vb) if numeric else None})
-    order = list(a) + [k for k in b if k not in a]
-    return sorted(out, key=lambda r: order.index(r["key"]))
+    for key in keys:
+        values = [s.get(key) for s in summaries]
+        out.append({"key": key, "values": values,
+                    "deltas": [None if i == baseline else _delta(values[baseline], v)
+                               for i, v in enumerate(values)]})
+    return out
 
 
 def stage_axis(times: Sequence[float], stages: Sequence[dict[str, Any]],
-               start: float) -> list[float]:
-    """Maps times onto stage units: stage k (1-based) spans [k-1, k], so that two runs line up
-    at every stage start whatever their durations. Times after the last boundary run on in the
-    last stage's scale."""
+               start: float, end: float | None = None) -> list[float]:
+    """Maps times onto stage units, so that runs line up at every stage start whatever their
+    durations: stage k (1-based) spans [k-1, k]; the time after the last boundary (to `end`, by
+    default the last time given) spans one more unit. Never decreasing; from 0 to at most
+    len(stages) + 1."""
     bounds = [start] + [s["t"] for s in stages]
+    end = max(times[-1] if times else bounds[-1], end or 0.0)
     out = []
     for t in times:
         k = bisect.bisect_right(bounds, t) - 1
         if k < 0:
             out.append(0.0)
         elif k >= len(bounds) - 1:
-            span = (bounds[-1] - bounds[-2]) if len(bounds) > 1 else 1.0
-            out.append(len(bounds) - 1 + (t - bounds[-1]) / (span or 1.0))
+            tail = end - bounds[-1]
+            out.append(len(bounds) - 1 + (min(t - bounds[-1], tail) / tail if tail > 0 else 0.0))
         else:
             span = bounds[k + 1] - bounds[k]
             out.append(k + ((t - bounds[k]) / span if span > 0 else 0.0))
@@ -81,8 +96,11 @@ def run_settings(meta: dict[str, Any]) -> dict[str, Any]:
     return settings
 
 
-def diff_settings(a: dict[str, Any], b: dict[str, Any]) -> list[dict[str, Any]]:
-    """The settings that differ between two runs' metadata (the seeds' "with fix / without")."""
-    sa, sb = run_settings(a), run_settings(b)
-    keys = list(sa) + [k for k in sb if k not in sa]
-    return [{"key": k, "a": sa.get(k), "b": sb.get(k)} for k in keys if sa.get(k) != sb.get(k)]
+def compare_settings(metas: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The settings that differ among runs (the seeds' "with fix / without"): each run's."""
+    settings = [run_settings(meta) for meta in metas]
+    keys: list[str] = []
+    for one in settings:
+        keys += [k for k in one if k not in keys]
+    return [{"key": k, "values": [one.get(k) for one in settings]} for k in keys
+            if len({repr(one.get(k)) for one in settings}) > 1]

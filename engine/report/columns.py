@@ -16,12 +16,12 @@ STAGE_COLUMNS = (("Stage", "name", ""), ("RAM (MiB)", "rss_mb", ",.1f"),
                  ("Swap change", "swap_change_mb", "+,.1f"),
                  ("Peak kernel", "kernel_peak_mb", ",.1f"),
                  ("Peak sampled", "sampled_peak_mb", ",.1f"), ("Duration (s)", "duration_s", ".2f"))
-# (header, key in analysis.diff.diff_stages, number format)
-DIFF_COLUMNS = (("Stage", "name", ""), ("A RAM (MiB)", "a_rss_mb", ",.1f"),
-                ("B RAM (MiB)", "b_rss_mb", ",.1f"), ("Δ RAM", "d_rss_mb", "+,.1f"),
-                ("A peak", "a_peak_mb", ",.1f"), ("B peak", "b_peak_mb", ",.1f"),
-                ("Δ peak", "d_peak_mb", "+,.1f"), ("A s", "a_duration_s", ".2f"),
-                ("B s", "b_duration_s", ".2f"), ("Δ s", "d_duration_s", "+.2f"))
+# What a comparison of runs shows by stage, a table each: (title, key in
+# analysis.diff.compare_stages, number format). Columns: Stage, then each run (A, B, ...) and,
+# after every run but the baseline, its difference from the baseline (Δ).
+COMPARE_METRICS = (("Peak (MiB)", "peak_mb", ",.1f"),
+                   ("RAM at the stage's end (MiB)", "rss_mb", ",.1f"),
+                   ("Duration (s)", "duration_s", ".2f"))
 # (key in the summary, label, number format)
 SUMMARY_LINES = (
     ("model_loading_mb", "Model loading (MiB)", ",.1f"),
@@ -35,6 +35,10 @@ SUMMARY_LINES = (
     ("speedup", "Speedup (x)", ".1f"),
     ("tokens_per_s", "Throughput (tokens/s)", ".2f"),
 )
+# Every summary figure's words, where a table lists them all (comparisons).
+SUMMARY_LABELS = {**{key: label for key, label, _ in SUMMARY_LINES},
+                  "tokens_first": "Tokens, 1st inference", "tokens_second": "Tokens, 2nd inference",
+                  "health": "Health"}
 # The summary lines that mean something for any program (the rest need the protocol's stages).
 OTHER_PROGRAM_LINES = ("peak_mb", "swap_peak_mb")
 # (header, key in analysis.stats.describe)
@@ -70,11 +74,28 @@ def summary_spec(key: str) -> str:
     return ".2f" if key.endswith(("_s", "speedup", "per_s")) else ",.1f"
 
 
-def summary_cells(row: dict[str, Any]) -> tuple[str, str, str]:
-    """A row of analysis.diff.diff_summary as (A, B, B - A) cells."""
-    spec = summary_spec(row["key"])
-    numeric = row["d"] is not None or isinstance(row["a"], int | float)
-    a = fmt(row["a"], spec) if numeric else str(row["a"])
-    b = fmt(row["b"], spec) if numeric else str(row["b"])
-    d = fmt(row["d"], spec, signed=True) if row["d"] is not None else ""
-    return a, b, d
+def letter(index: int) -> str:
+    """Runs in a comparison are A, B, C, ... (then A2, B2, ... past Z)."""
+    return chr(ord("A") + index % 26) + (str(index // 26 + 1) if index >= 26 else "")
+
+
+def compare_headers(names: list[str], baseline: int) -> list[str]:
+    """Each run's column ("A tensorflow"), and after each but the baseline its Δ column."""
+    headers = []
+    for i, name in enumerate(names):
+        headers.append(f"{letter(i)} {name}")
+        if i != baseline:
+            headers.append(f"Δ {letter(i)}")
+    return headers
+
+
+def compare_cells(values: list[Any], deltas: list[Any], spec: str,
+                  baseline: int) -> list[str]:
+    """One row's cells in `compare_headers` order: values, and Δ against the baseline (signed)."""
+    numeric = bool(spec) and any(isinstance(v, int | float) for v in values)
+    cells = []
+    for i, value in enumerate(values):
+        cells.append(fmt(value, spec) if numeric else "-" if value is None else str(value))
+        if i != baseline:
+            cells.append(fmt(deltas[i], spec, signed=True) if deltas[i] is not None else "")
+    return cells

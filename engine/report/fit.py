@@ -96,7 +96,8 @@ class FittedTable:
             header = column.header
             if column.whole and wrap:  # its cells never wrap, so its header wraps at spaces
                 header = "\n".join(textwrap.wrap(header, self.needs(i), break_long_words=False))
-            table.add_column(header, justify=column.justify,  # type: ignore[arg-type]
+            # A header may name a run (from a file): text, never markup.
+            table.add_column(Text(header), justify=column.justify,  # type: ignore[arg-type]
                              no_wrap=column.whole,
                              min_width=self.needs(i, wrap) if column.whole else None)
         for row in self.rows:

@@ -11,12 +11,22 @@ import io
 from collections.abc import Sequence
 from typing import Any
 
-from ..analysis.diff import diff_settings, diff_stages, diff_summary
+from ..analysis.diff import compare_settings, compare_stages, compare_summary
 from ..analysis.summary import stage_rows, table_rows
 from ..store.reader import Run
 from ..text import shown
 from ..units import fmt
-from .columns import DIFF_COLUMNS, STAGE_COLUMNS, SUMMARY_LINES, cell, summary_cells
+from .columns import (
+    COMPARE_METRICS,
+    STAGE_COLUMNS,
+    SUMMARY_LABELS,
+    SUMMARY_LINES,
+    cell,
+    compare_cells,
+    compare_headers,
+    letter,
+    summary_spec,
+)
 
 
 def _markdown_table(headers: Sequence[str], rows: Sequence[Sequence[str]],
@@ -83,44 +93,51 @@ def _raw(value: Any) -> Any:
     return "" if value is None else value
 
 
-def diff_json(a: Run, b: Run) -> dict[str, Any]:
+def diff_json(runs: Sequence[Run], baseline: int = 0) -> dict[str, Any]:
     def who(run: Run) -> dict[str, Any]:
         meta = run.meta
         return {"run_id": run.run_id, "path": run.path, "backend": meta.get("backend"),
                 "model": meta.get("model"), "weights": meta.get("weights"),
                 "label": meta.get("label", ""), "status": meta.get("status")}
 
-    return {"a": who(a), "b": who(b), "settings": diff_settings(a.meta, b.meta),
-            "stages": diff_stages(a.stages, b.stages),
-            "summary": diff_summary(a.summary(), b.summary())}
+    return {"runs": [who(run) for run in runs], "baseline": baseline,
+            "settings": compare_settings([run.meta for run in runs]),
+            "stages": compare_stages([run.stages for run in runs], baseline),
+            "summary": compare_summary([run.summary() for run in runs], baseline)}
 
 
-def diff_markdown(a: Run, b: Run) -> str:
-    data = diff_json(a, b)
-    rows = [[cell(r, key, spec) for _, key, spec in DIFF_COLUMNS] for r in data["stages"]]
-    summary = []
-    for row in data["summary"]:
-        summary.append([row["key"], *summary_cells(row)])
-    settings = [[row["key"], str(row["a"]), str(row["b"])] for row in data["settings"]]
-    return "\n".join([
-        f"**A**: {_title(a)} ({_md(a.run_id)})  \n**B**: {_title(b)} ({_md(b.run_id)})  \n"
-        "Δ = B - A\n",
-        (_markdown_table(["Setting", "A", "B"], settings, numeric_from=3) + "\n")
-        if settings else "Same settings.\n",
-        _markdown_table([h for h, _, _ in DIFF_COLUMNS], rows) + "\n",
-        _markdown_table(["Summary", "A", "B", "Δ"], summary) + "\n"])
+def diff_markdown(runs: Sequence[Run], baseline: int = 0) -> str:
+    data = diff_json(runs, baseline)
+    names = [shown(run.meta.get("backend") or run.meta.get("model") or "?", 30) for run in runs]
+    headers = compare_headers(names, baseline)
+    out = ["  \n".join(f"**{letter(i)}**: {_title(run)} ({_md(run.run_id)})"
+                       for i, run in enumerate(runs)) +
+           f"  \nΔ = each run - {letter(baseline)}\n"]
+    settings = [[row["key"], *(str(v) for v in row["values"])] for row in data["settings"]]
+    out.append((_markdown_table(["Setting", *(letter(i) for i in range(len(runs)))], settings,
+                                numeric_from=len(runs) + 1) + "\n")
+               if settings else "Same settings.\n")
+    for title, key, spec in COMPARE_METRICS:
+        rows = [[row["name"], *compare_cells(row[key], row[f"d_{key}"], spec, baseline)]
+                for row in data["stages"]]
+        out.append(f"{title}\n\n" + _markdown_table(["Stage", *headers], rows) + "\n")
+    summary = [[SUMMARY_LABELS.get(row["key"], row["key"]),
+                *compare_cells(row["values"], row["deltas"], summary_spec(row["key"]), baseline)]
+               for row in data["summary"]]
+    out.append(_markdown_table(["Summary", *headers], summary) + "\n")
+    return "\n".join(out)
 
 
-def diff_csv(a: Run, b: Run) -> str:
+def diff_csv(runs: Sequence[Run]) -> str:
     """One row per stage and run (long form: easy to pivot or plot)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     keys = ("rss_mb", "swap_mb", "peak_mb", "duration_s")
     writer.writerow(["side", "run_id", "backend", "model", "stage", *keys])
-    for side, run in (("A", a), ("B", b)):
+    for i, run in enumerate(runs):
         for row in stage_rows(run.stages):
             writer.writerow([_csv(v) for v in (
-                side, run.run_id, run.meta.get("backend", ""), run.meta.get("model", ""),
+                letter(i), run.run_id, run.meta.get("backend", ""), run.meta.get("model", ""),
                 row["name"], *(row.get(k) for k in keys))])
     return buffer.getvalue()
 

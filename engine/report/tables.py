@@ -10,19 +10,24 @@ from typing import Any
 
 from rich.text import Text
 
-from ..analysis.diff import diff_stages
+from ..analysis.diff import compare_stages, compare_summary
 from ..analysis.summary import table_rows
 from ..store.reader import Run
 from ..text import shown
 from ..units import fmt
 from .columns import (
-    DIFF_COLUMNS,
+    COMPARE_METRICS,
     OTHER_PROGRAM_LINES,
     STAGE_COLUMNS,
     STAT_KEYS,
+    SUMMARY_LABELS,
     SUMMARY_LINES,
     cell,
+    compare_cells,
+    compare_headers,
+    letter,
     shared_pages_note,
+    summary_spec,
 )
 from .comparison import (
     COMPARISON,
@@ -55,9 +60,8 @@ def status_text(status: object) -> Text:
     return plain(status, STATUS_STYLE.get(str(status), ""))
 
 
-# Which columns of STAGE_COLUMNS / DIFF_COLUMNS go first on a narrow terminal (0: never).
+# Which columns of STAGE_COLUMNS go first on a narrow terminal (0: never).
 STAGE_DROP = {"swap_mb": 3, "swap_change_mb": 4, "sampled_peak_mb": 2, "duration_s": 1}
-DIFF_DROP = {"a_duration_s": 2, "b_duration_s": 2, "d_duration_s": 1}
 
 
 def _columns(spec: Sequence[tuple[str, str, str]], drop: dict[str, int]) -> list[Column]:
@@ -73,20 +77,41 @@ def stage_table(run: Run) -> FittedTable:
     return table
 
 
-def diff_table(a: Run, b: Run) -> FittedTable:
-    table = FittedTable(_columns(DIFF_COLUMNS, DIFF_DROP),
-                        title=Text("\n").join([plain(f"A: {a.run_id}"), plain(f"B: {b.run_id}"),
-                                                 Text("(Δ = B - A)")]))
-    for row in diff_stages(a.stages, b.stages):
-        cells = []
-        for _, key, spec in DIFF_COLUMNS:
-            value = row.get(key)
-            style = ""
-            if key.startswith("d_") and isinstance(value, int | float) and value:
-                style = "red" if value > 0 else "green"
-            cells.append(plain(cell(row, key, spec), style))
-        add_row(table, *cells)
-    return table
+def diff_tables(runs: Sequence[Run], baseline: int = 0) -> list[FittedTable]:
+    """The runs side by side, one table per figure (peak, RAM, duration) and the summary: each
+    run's value, and after each but the baseline its Δ (red: more than the baseline)."""
+    names = [shown(run.meta.get("backend") or run.meta.get("model") or "?", 30) for run in runs]
+    headers = compare_headers(names, baseline)
+    columns = [Column("Stage"), *(Column(h, "right", drop=1 if h.startswith("Δ") else 0)
+                                  for h in headers)]
+    title = Text("\n").join([*(plain(f"{letter(i)}: {run.run_id}") for i, run in enumerate(runs)),
+                             Text(f"(Δ = each run - {letter(baseline)})")])
+    tables = []
+    rows = compare_stages([run.stages for run in runs], baseline)
+    for number, (heading, key, spec) in enumerate(COMPARE_METRICS):
+        table = FittedTable(columns, title=Text.assemble(title, "\n", heading) if number == 0
+                            else Text(heading))
+        for row in rows:
+            add_row(table, row["name"], *_signed(compare_cells(row[key], row[f"d_{key}"], spec,
+                                                                baseline), headers))
+        tables.append(table)
+    summary = FittedTable([Column("Summary"), *columns[1:]])
+    for row in compare_summary([run.summary() for run in runs], baseline):
+        add_row(summary, SUMMARY_LABELS.get(row["key"], row["key"]),
+                *_signed(compare_cells(row["values"], row["deltas"], summary_spec(row["key"]),
+                                       baseline), headers))
+    return [*tables, summary]
+
+
+def _signed(cells: list[str], headers: list[str]) -> list[Text]:
+    """Δ cells red where a run has more than the baseline, green where less."""
+    out = []
+    for text, header in zip(cells, headers, strict=True):
+        style = ""
+        if header.startswith("Δ") and text[:1] in "+-" and text.strip("+-0.,"):
+            style = "red" if text.startswith("+") else "green"
+        out.append(plain(text, style))
+    return out
 
 
 def statistics_table(run: Run) -> FittedTable:

@@ -165,7 +165,9 @@ def cmd_replay(args: argparse.Namespace) -> int:
 def cmd_diff(args: argparse.Namespace) -> int:
     from memtop.engine.store import read_run, resolve_run
 
-    paths = [resolve_run(ref, args.runs_dir) for ref in (args.a, args.b)]
+    if len(args.runs) < 2:
+        raise UserError("memtop diff needs two runs or more: memtop diff A B [C ...]")
+    paths = [resolve_run(ref, args.runs_dir) for ref in args.runs]
     for path in paths:
         read_run(path).close()  # a bad file is one line here, not a notice in the app
     if args.format:

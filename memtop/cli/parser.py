@@ -156,9 +156,11 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--speed", type=_speed, default=1.0)
     replay.add_argument("--runs-dir", default=argparse.SUPPRESS, help=RUNS_DIR_HELP)
 
-    diff = commands.add_parser("diff", help="two runs side by side, aligned by stage")
-    diff.add_argument("a", help="run A: a run file, a run id, or 'latest'")
-    diff.add_argument("b", help="run B")
+    diff = commands.add_parser("diff", help="runs side by side, aligned by stage, against "
+                                             "the first")
+    diff.add_argument("runs", nargs="+", metavar="RUN",
+                      help="two runs or more: run files, run ids, or 'latest'; the first is "
+                           "the baseline every other is compared with")
     diff.add_argument("--format", choices=FORMATS,
                       help="print instead of opening the diff screen")
     diff.add_argument("--runs-dir", default=argparse.SUPPRESS, help=RUNS_DIR_HELP)

@@ -113,17 +113,19 @@ def _each_run(paths: list[str], broken: list[tuple[str, str]]) -> Iterator[Run]:
 
 def print_diff(args: argparse.Namespace, paths: list[str]) -> int:
     from memtop.engine.report import formats
-    from memtop.engine.report.tables import diff_table
+    from memtop.engine.report.tables import diff_tables
 
-    a, b = (read_run(p) for p in paths)
+    runs = [read_run(p) for p in paths]
     if args.format == "json":
-        _write(json.dumps(formats.diff_json(a, b), indent=2), None)
+        _write(json.dumps(formats.diff_json(runs), indent=2), None)
     elif args.format == "markdown":
-        _write(formats.diff_markdown(a, b), None)
+        _write(formats.diff_markdown(runs), None)
     elif args.format == "csv":
-        _write(formats.diff_csv(a, b), None)
+        _write(formats.diff_csv(runs), None)
     else:
-        console().print(diff_table(a, b))
+        out = console()
+        for table in diff_tables(runs):
+            out.print(table)
     return 0
 
 

@@ -38,7 +38,7 @@ class DashboardScreen(Screen):
         Binding("enter", "open_detail", "Detail"),
         Binding("e", "events", "Events"),
         Binding("l", "log", "Output"),
-        Binding("d", "diff", "Diff"),
+        Binding("d", "diff", "Compare"),
         Binding("s", "stop_runs", "Stop runs", show=False),
         Binding("m", "mark", "Marker", show=False),
         Binding("space", "pause", "Pause", show=False),
@@ -239,13 +239,13 @@ class DashboardScreen(Screen):
         self.app.push_screen(EventsScreen(self.alarms, self.board, self.app.startup_errors))
 
     def action_diff(self) -> None:
-        from .diff import DiffScreen
+        from .compare import CompareScreen
 
         started = [r for r in self.board.runs if r.stages]
         if len(started) >= 2:
-            self.app.push_screen(DiffScreen(started[0], started[1]))
+            self.app.push_screen(CompareScreen(started))
         else:
-            self.notify("a diff needs two runs with stages", severity="warning")
+            self.notify("a comparison needs two runs with stages", severity="warning")
 
     def action_stop_runs(self) -> None:
         going = [r for r in self.board.runs if r.status in ("queued", "running")]

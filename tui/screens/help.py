@@ -19,7 +19,10 @@ memtop keys
   tab, ↑/↓    move between cards   enter  the run's detail
   e           event log (alarms, run ends, start-up problems)
   l           the run's output (/ find, n next, end follow)
-  d           diff (dashboard: the first two runs; home: the two marked)
+  d           compare runs by stage (dashboard: all; home: the marked)
+  b           (compare) the next run as the baseline
+  z           (dashboard) one scale for all cards, or each its own
+  c           (dashboard) the live comparison table, shown or hidden
   s           stop the live runs (queued ones are cancelled)
   m           a stage marker on the run (live runs only)
   esc         back

@@ -99,8 +99,9 @@ class HomeScreen(Screen):
         yield Header()
         with TabbedContent(initial="runs"):
             with TabPane("1 Runs", id="runs"):
-                yield Static(f"Runs in {self.runs_dir}: enter replay · space mark · d diff "
-                             "the two marked · r reload", classes="section-title")
+                yield Static(f"Runs in {self.runs_dir}: enter replay · space mark · d compare "
+                             "the marked (the first marked is the baseline) · r reload",
+                             classes="section-title")
                 yield DataTable(id="home-runs", cursor_type="row", zebra_stripes=True)
             with TabPane("2 Processes", id="processes"):
                 yield Input(placeholder="/ filter by name, command or user", id="proc-filter")
@@ -186,15 +187,15 @@ class HomeScreen(Screen):
         if path in self.marked:
             self.marked.remove(path)
         else:
-            self.marked = [*self.marked[-1:], path]  # at most two marked: the last two
+            self.marked = [*self.marked, path]  # in the order marked: the first is the baseline
         table = self.query_one("#home-runs", DataTable)
         for row, other in enumerate(self.paths):
             if other:
                 table.update_cell_at(Coordinate(row, 0), "*" if other in self.marked else " ")
 
     def action_diff(self) -> None:
-        if len(self.marked) != 2:
-            self.notify("mark two runs with space, then press d", severity="warning")
+        if len(self.marked) < 2:
+            self.notify("mark two runs or more with space, then press d", severity="warning")
             return
         self.post_message(OpenDiff(*self.marked))
 
