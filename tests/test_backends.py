@@ -130,6 +130,6 @@ def test_precision_and_allocator_settings_show_in_the_diff(runs_dir):
     assert half["dtype"] == "bfloat16" and half["status"] == "done"
     assert half["allocator_settings"]["MALLOC_ARENA_MAX"] == "2"
     result = run_memtop("diff", plain["path"], half["path"], "--format", "json")
-    settings = {r["key"]: (r["a"], r["b"]) for r in json.loads(result.stdout)["settings"]}
+    settings = {r["key"]: tuple(r["values"]) for r in json.loads(result.stdout)["settings"]}
     assert settings["dtype"] == ("float32", "bfloat16")
     assert settings["env MALLOC_ARENA_MAX"] == (None, "2")

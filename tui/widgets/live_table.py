@@ -5,6 +5,7 @@ Like the printed table, it leaves out its least important columns where the scre
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import ClassVar
 
@@ -23,6 +24,8 @@ from memtop.engine.report.fit import FittedTable
 from memtop.engine.report.tables import COMPARISON_COLUMNS
 from memtop.engine.text import shown
 
+REDRAW_EVERY_S = 1.0
+
 
 class LiveTable(DataTable):
     COMPONENT_CLASSES: ClassVar[set[str]] = {"live-table--best"}
@@ -36,16 +39,22 @@ class LiveTable(DataTable):
         self.ascii = ascii
         self.shown_keys: list[str] = []
         self._drawn: tuple = ()
+        self._drawn_at = 0.0
 
     def on_resize(self) -> None:
         self._drawn = ()  # another width may show other columns
 
     def show_runs(self, runs: Sequence[RunState]) -> None:
-        """Redraws the rows when a run has changed since the last time."""
-        drawn = (self.size.width, *((id(r), r.version) for r in runs))
-        if drawn == self._drawn:
+        """Redraws the rows when a run has changed since the last time: at once when a stage
+        ended or a run started or ended (its figures are the table's), else at most once a
+        second (only the sampled maximum moves between stages)."""
+        milestones = (self.size.width, *((id(r), r.status, len(r.stages)) for r in runs))
+        drawn = (milestones, *(r.version for r in runs))
+        now = time.monotonic()
+        if drawn == self._drawn or (self._drawn and milestones == self._drawn[0] and
+                                    now - self._drawn_at < REDRAW_EVERY_S):
             return
-        self._drawn = drawn
+        self._drawn, self._drawn_at = drawn, now
         rows = [comparison_row(r.title_name, r.weights, r.summary, r.sampled_max or None,
                                r.foreign) for r in runs]
         best = best_columns(rows)
