@@ -11,9 +11,11 @@ measuring window. Prints one line of JSON.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -100,6 +102,18 @@ def find_app(tag: str) -> int:
     raise RuntimeError("the app did not start")
 
 
+def _end(tag: str) -> None:
+    """The served app runs Textual directly, without memtop's command line, whose exit waits
+    out Textual's threads on a terminal that went away: so end it here, or it would run on and
+    load the next measurement."""
+    with contextlib.suppress(RuntimeError, ProcessLookupError):
+        pid = find_app(tag)
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline and os.path.exists(f"/proc/{pid}"):
+            time.sleep(0.1)
+        os.kill(pid, signal.SIGKILL)
+
+
 def measure(seconds: float, runs: int, hz: float) -> dict:
     if shutil.which("tmux") is None:
         raise SystemExit("tmux is needed: apt-get install tmux")
@@ -123,6 +137,7 @@ def measure(seconds: float, runs: int, hz: float) -> dict:
             raise RuntimeError("the dashboard is not showing the runs:\n" + screen)
     finally:
         subprocess.run(["tmux", "-L", socket, "kill-server"], check=False)
+        _end(tag)
     return {"bench": "tui_cpu", "runs": runs, "hz": hz, "seconds": round(t1 - t0, 1),
             "cpu_share_of_one_core": round((c1 - c0) / (t1 - t0), 4),
             "tui_rss_mb": round(rss_kb / 1024, 1), "goal": 0.10}

@@ -200,22 +200,31 @@ def _variant(run: Run) -> str:
 def comparison_table(runs: Sequence[Run], title: str = "memtop bench") -> FittedTable:
     """A row per run with the seeds' columns, kernel and sampled peaks side by side; the best
     value of each figure in bold."""
-    table = FittedTable(COMPARISON_COLUMNS, title=title)
     rows = [comparison_row(f"{run.meta.get('backend', '?')}{_variant(run)}",
                            run.meta.get("weights"), run.summary(), run.sampled_max(),
                            run.meta.get("foreign_frameworks") or []) for run in runs]
+    return comparison_rows_table(rows, [run.meta.get("status") for run in runs], title)
+
+
+def comparison_rows_table(rows: Sequence[dict[str, Any]], statuses: Sequence[Any],
+                          title: str | None = None, best_style: Any = "bold",
+                          ascii: bool = False) -> FittedTable:
+    """The comparison table of rows made by `comparison_row` (from run files, or from the live
+    runs of a dashboard): a run not done says so after its name; the best value of each figure
+    is in `best_style` (and, with `ascii`, marked with a *)."""
+    table = FittedTable(COMPARISON_COLUMNS, title=title)
     best = best_columns(rows)
-    for run, row in zip(runs, rows, strict=True):
+    for row, status in zip(rows, statuses, strict=True):
         cells: list[Text] = []
         for (_, key, _, _), text in zip(COMPARISON, comparison_cells(row), strict=True):
             if key == "health":
                 cells.append(_health(row.get("health")))
-            elif key == "name" and run.meta.get("status") != "done":
-                cells.append(Text.assemble(plain(text), " ",
-                                           status_text(f"({run.meta.get('status')})")))
+            elif key == "name" and status != "done":
+                cells.append(Text.assemble(plain(text), " ", status_text(f"({status})")))
+            elif key in best and row[key] == best[key]:
+                cells.append(plain(text + ("*" if ascii else ""), best_style))
             else:
-                cells.append(plain(text, "bold" if key in best and row[key] == best[key]
-                                   else ""))
+                cells.append(plain(text))
         add_row(table, *cells)
     return table
 

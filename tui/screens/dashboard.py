@@ -23,7 +23,7 @@ from ..widgets.live_table import LiveTable
 from ..widgets.run_card import RunCard
 
 TICK_S = 0.1  # messages are drained ten times a second, all of a tick's batched into one
-PAINT_EVERY_S = 0.25  # cards repaint at most four times a second (htop: 1.5); a run's start,
+PAINT_EVERY_S = 0.4  # cards repaint at most 2.5 times a second (htop: every 1.5 s); a run's start,
 # stage or end repaints at once
 WIDE_COLUMNS = 150  # two columns of cards from this width
 MIN_CARD = 5  # rows: border, figures, a one-row sparkline, the timeline

@@ -42,6 +42,8 @@ class RunCard(Widget, can_focus=True):
         # scale (the largest RSS of any of its runs), or None for the card's own (`z`).
         self.shared_top: float | None = None
         self._drawn_version = -1
+        self._title = self._subtitle = ""
+        self._styled_as: tuple = ()
 
     def set_scale(self, shared_top: float | None) -> None:
         """The dashboard's scale (None: the card's own); repaints if it changed."""
@@ -63,24 +65,32 @@ class RunCard(Widget, can_focus=True):
         self._drawn_version = state.version
         if state.kind == "bench":
             weights = state.weights or state.meta.get("weights") or "?"
-            self.border_title = data(f"{state.backend} · {state.model} · {weights} weights")
+            title = f"{state.backend} · {state.model} · {weights} weights"
         else:
             pid = state.meta.get("pid")
-            self.border_title = data(f"{state.kind} · {state.model}" +
-                                     (f" · pid {pid}" if pid else ""))
+            title = f"{state.kind} · {state.model}" + (f" · pid {pid}" if pid else "")
+        if title != self._title:  # setting a border title costs a repaint: only on a change
+            self._title = title
+            self.border_title = data(title)
         foreign = [SHORT_NAMES.get(f, f) for f in state.foreign]
         badge = ""
         if foreign:
             badge = (" [+" if self.ascii else " ⚑ ") + ",".join(foreign) + ("]" if self.ascii
                                                                            else "")
-        self.border_subtitle = data(f"{state.status} {fmt_duration(state.elapsed)}{badge}")
+        subtitle = f"{state.status} {fmt_duration(state.elapsed)}{badge}"
+        if subtitle != self._subtitle:
+            self._subtitle = subtitle
+            self.border_subtitle = data(subtitle)
         level = health(state.peak / MIB) if state.peak else None
-        self.set_class(level is None, "health-unknown")
-        for name in HEALTH_CLASSES:
-            self.set_class(name == f"health-{level}", name)
-        for name in STATUS_CLASSES:
-            self.set_class(name == f"status-{state.status}", name)
-        self.set_class(bool(foreign), "-foreign")
+        classes = (level, state.status, bool(foreign))
+        if classes != self._styled_as:  # restyling costs: only when one of them changed
+            self._styled_as = classes
+            self.set_class(level is None, "health-unknown")
+            for name in HEALTH_CLASSES:
+                self.set_class(name == f"health-{level}", name)
+            for name in STATUS_CLASSES:
+                self.set_class(name == f"status-{state.status}", name)
+            self.set_class(bool(foreign), "-foreign")
         self.refresh()
 
     def render(self) -> Group:
