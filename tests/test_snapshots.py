@@ -17,7 +17,24 @@ ALL_SIZES = [*SIZES, pytest.param((200, 50), id="200x50")]
 
 @pytest.mark.parametrize("size", ALL_SIZES)
 def test_dashboard(snap_compare, size):
-    assert snap_compare(replay_app(), terminal_size=size, run_before=_settle)
+    assert snap_compare(replay_app(), terminal_size=size, run_before=_dashboard_settled)
+
+
+async def _dashboard_settled(pilot) -> None:
+    """Cards laid out at their shared height, and the live table drawn where it shows (a
+    loaded machine takes a few frames for each)."""
+    from memtop.tui.screens.dashboard import DashboardScreen
+    from memtop.tui.widgets.live_table import LiveTable
+
+    def settled() -> bool:
+        screen = pilot.app.screen
+        if not isinstance(screen, DashboardScreen) or not screen._card_height:
+            return False
+        table = screen.query_one(LiveTable)
+        return not table.display or table.settled
+
+    await wait_until(pilot, settled)
+    await _settle(pilot)
 
 
 @pytest.mark.parametrize("size", SIZES)

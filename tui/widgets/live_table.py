@@ -42,7 +42,8 @@ class LiveTable(Widget):
         self._shape: tuple = ()
 
     def on_resize(self) -> None:
-        self._drawn = ()  # another width may show other columns
+        self._drawn = ()  # another width may show other columns: drawn again at the next tick
+        self._fit_height()
 
     def render(self) -> FittedTable | str:
         return self.table if self.table is not None else ""
@@ -63,15 +64,29 @@ class LiveTable(Widget):
         self.table = comparison_rows_table(
             rows, [r.status for r in runs],
             best_style=self.get_component_rich_style("live-table--best"), ascii=self.ascii)
-        shape = (self.content_size.width, len(rows), tuple(self.table.layout(
-            max(self.content_size.width, 20))[0]))
-        if shape != self._shape:  # measured again only when its shape may have changed
-            self._shape = shape
-            self.styles.height = self._lines(self.table)  # a new layout only then
+        self._fit_height()
         self.refresh()
 
+    def _fit_height(self) -> None:
+        """Its height, measured again only when its shape may have changed (a new layout of
+        the dashboard follows a new height, and only then)."""
+        if self.table is None or not self.content_size.width:
+            return
+        width = self.content_size.width
+        shape = (width, len(self.table.rows), tuple(self.table.layout(width)[0]))
+        if shape != self._shape:
+            self._shape = shape
+            self.styles.height = self._lines(self.table)
+
+    @property
+    def settled(self) -> bool:
+        """Drawn, and measured at the width it has (tests wait for this before a snapshot)."""
+        return self.table is not None and bool(self._shape) and \
+            self._shape[0] == self.content_size.width and \
+            self.size.height == self.styles.height.value
+
     def _lines(self, table: FittedTable) -> int:
-        width = max(self.content_size.width, 20)
+        width = self.content_size.width
         console = Console(width=width, file=None, color_system=None, legacy_windows=False)
         return len(console.render_lines(table, console.options.update(width=width),
                                         pad=False))
