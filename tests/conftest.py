@@ -19,6 +19,14 @@ INSTALLED = [b for b in BACKENDS if is_installed(b)]
 MIB = 1024 * 1024
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """The run list's cache (engine/store/listing.py) in a folder of the test session's own,
+    inherited by every memtop the tests start: never the user's ~/.cache."""
+    import tempfile
+
+    os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="memtop-test-cache-")
+
+
 def run_memtop(*args: str, timeout: float = 600, cwd: Path | None = None,
                env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "memtop", *args], capture_output=True,

@@ -21,7 +21,7 @@ from memtop.engine.report.tables import (
     stage_table,
     summary_table,
 )
-from memtop.engine.store import RunStream
+from memtop.engine.store import RunStream, listed_runs
 
 from tui_support import BENCH_RUNS, FIXTURES, fixture_runs
 
@@ -46,7 +46,8 @@ def tables() -> dict[str, FittedTable]:
     board = RunBoard()
     for message in RunStream(runs[0]).between(-1, 3.0):
         board.apply(message)
-    return {"ls": runs_list_table(iter(runs), []), "show": stage_table(runs[-1]),
+    listed = listed_runs(str(FIXTURES), [r.path for r in runs])
+    return {"ls": runs_list_table(listed), "show": stage_table(runs[-1]),
             "summary": summary_table(runs[-1]), "diff": diff_tables(runs)[0],
             "diff_summary": diff_tables(runs)[-1],
             "bench": comparison_table(runs), "progress": progress_table(board)}

@@ -104,5 +104,23 @@ class FittedTable:
             table.add_row(*(row[i] for i in shown))
         return table
 
+    def plain_lines(self, width: int) -> Iterator[str]:
+        """The table as plain aligned columns (no box, no styles), for lists too long for Rich
+        to lay out quickly; cells are the same (already shown as data)."""
+        shown, _, _ = self.layout(width, pack=False)
+        widths = [self.needs(i, wrap=False) for i in shown]
+
+        def line(cells: list[str]) -> str:
+            return "  ".join(
+                c.rjust(w) if self.columns[i].justify == "right" else c.ljust(w)
+                for i, c, w in zip(shown, cells, widths, strict=True)).rstrip()
+
+        if self.title is not None:
+            yield str(self.title)
+        yield line([self.columns[i].header for i in shown])
+        for row in self.rows:
+            yield line([row[i].plain if isinstance(row[i], Text) else str(row[i])
+                        for i in shown])
+
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[Table]:
         yield self.table(options.max_width)

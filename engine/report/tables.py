@@ -12,6 +12,7 @@ from rich.text import Text
 
 from ..analysis.diff import compare_stages, compare_summary
 from ..analysis.summary import table_rows
+from ..store.listing import Listed
 from ..store.reader import Run
 from ..text import shown
 from ..units import fmt
@@ -249,22 +250,26 @@ def batch_table(runs: Sequence[Run]) -> FittedTable:
     return table
 
 
-def runs_list_table(runs: Iterable[Run], broken: Sequence[tuple[str, str]]) -> FittedTable:
-    """The run list; `broken` is read after `runs` is exhausted (it may fill meanwhile). Narrow
+def runs_list_table(runs: Iterable[Listed]) -> FittedTable:
+    """The run list (store.listing), readable runs first, then those that are not. Narrow
     terminals lose what the run id already says (its start, backend and model), never the id."""
     table = FittedTable([Column("Run id"), Column("Started", drop=4), Column("Backend", drop=2),
                          Column("Model", drop=3), Column("Weights", drop=5),
                          Column("Status", whole=False), Column("Peak (MiB)", "right")],
                         title="runs, newest first")
-    for run in runs:
-        started = run.meta.get("started_wall")
+    broken = []
+    for listed in runs:
+        fields = listed.fields
+        if fields is None:
+            broken.append(listed)
+            continue
+        started = fields.get("started_wall")
         when = datetime.datetime.fromtimestamp(started).strftime("%Y-%m-%d %H:%M:%S") \
             if started else "-"
-        status = run.meta.get("status", "?")
-        add_row(table, run.run_id, when, run.meta.get("backend", "?"),
-                run.meta.get("model", "?"), run.meta.get("weights", "?"), status_text(status),
-                fmt(run.summary().get("peak_mb"), ",.0f"))
-    for path, reason in broken:
-        add_row(table, path, "-", "-", "-", "-",
-                Text.assemble(("unreadable", "red"), plain(f": {reason}")), "-")
+        add_row(table, fields["run_id"], when, fields["backend"] or "?", fields["model"] or "?",
+                fields["weights"] or "?", status_text(fields["status"]),
+                fmt(fields.get("peak_mb"), ",.0f"))
+    for listed in broken:
+        add_row(table, listed.path, "-", "-", "-", "-",
+                Text.assemble(("unreadable", "red"), plain(f": {listed.problem}")), "-")
     return table

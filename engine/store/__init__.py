@@ -12,10 +12,12 @@ Never imports Rich or anything of the UI. Clients import from this package, not 
 
 from .files import list_run_files, prepare_runs_dir, resolve_run
 from .follow import BenchFollower, RunFollower
+from .listing import Listed, listed_runs
 from .reader import Run, read_run
 from .schema import SCHEMA_VERSION, SUFFIX
 from .stream import RunStream
 from .writer import RunWriter
 
-__all__ = ["SCHEMA_VERSION", "SUFFIX", "BenchFollower", "Run", "RunFollower", "RunStream",
-           "RunWriter", "list_run_files", "prepare_runs_dir", "read_run", "resolve_run"]
+__all__ = ["SCHEMA_VERSION", "SUFFIX", "BenchFollower", "Listed", "Run", "RunFollower",
+           "RunStream", "RunWriter", "list_run_files", "listed_runs", "prepare_runs_dir",
+           "read_run", "resolve_run"]

@@ -13,6 +13,8 @@ from memtop.engine.text import safe_filename, shown
 
 from .output import console
 
+PLAIN_FROM_ROWS = 500  # `ls` of more runs than this prints plain columns (10,000: well < 1 s)
+
 EXIT_BREACH = 1
 
 
@@ -85,30 +87,20 @@ def _log_chunks(runs: list[Run]) -> Iterator[str]:
 
 def cmd_ls(args: argparse.Namespace) -> int:
     from memtop.engine.report.tables import runs_list_table
-    from memtop.engine.store import list_run_files
+    from memtop.engine.store import list_run_files, listed_runs
 
     paths = list_run_files(args.runs_dir)
     if not paths:
         print(f"no runs in {shown(args.runs_dir)}")
         return 0
-    broken: list[tuple[str, str]] = []
-    console().print(runs_list_table(_each_run(paths, broken), broken))
+    table = runs_list_table(listed_runs(args.runs_dir, paths))
+    out = console()
+    if len(table.rows) <= PLAIN_FROM_ROWS:
+        out.print(table)
+    else:  # Rich lays out a table at about 0.4 ms a row: long lists go out as plain columns
+        for line in table.plain_lines(out.width):
+            out.file.write(line + "\n")
     return 0
-
-
-def _each_run(paths: list[str], broken: list[tuple[str, str]]) -> Iterator[Run]:
-    """Each readable run in turn, closed once the next is asked for (a folder of thousands
-    of runs never holds more than one open); the others go to `broken` with the reason."""
-    for path in paths:
-        try:
-            run = read_run(path)
-        except UserError as exc:
-            broken.append((path, str(exc).split(": ", 1)[-1]))
-            continue
-        try:
-            yield run
-        finally:
-            run.close()
 
 
 def print_diff(args: argparse.Namespace, paths: list[str]) -> int:

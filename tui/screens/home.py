@@ -29,7 +29,7 @@ from textual.worker import get_current_worker
 from memtop.engine.backends import installed_backends
 from memtop.engine.errors import UserError
 from memtop.engine.probes.processes import list_processes
-from memtop.engine.store import Run, list_run_files, read_run
+from memtop.engine.store import Listed, list_run_files, listed_runs
 from memtop.engine.units import fmt
 
 from ..messages import (
@@ -49,27 +49,18 @@ PROCESSES_EVERY_S = 2.0
 RUNS_PER_MESSAGE = 20  # the list fills as it is read, a screenful at a time
 
 
-def run_row(path: str, marked: bool) -> RunRow:
-    """A run file as a line of the list; one that cannot be read says why."""
-    try:
-        run = read_run(path)
-    except UserError as exc:
-        return RunRow("", (" ", path, "-", "-", "-", "-", "-", "unreadable", str(exc)[-30:]))
-    try:
-        return RunRow(path, _cells(run, marked))
-    except UserError as exc:
-        return RunRow("", (" ", path, "-", "-", "-", "-", "-", "unreadable", str(exc)[-30:]))
-    finally:
-        run.close()
-
-
-def _cells(run: Run, marked: bool) -> tuple[str, ...]:
-    meta = run.meta
-    started = meta.get("started_wall")
+def run_row(listed: Listed, marked: bool) -> RunRow:
+    """A run file as a line of the list (store.listing); one that cannot be read says why."""
+    fields = listed.fields
+    if fields is None:
+        return RunRow("", (" ", listed.path, "-", "-", "-", "-", "-", "unreadable",
+                           str(listed.problem)[-30:]))
+    started = fields.get("started_wall")
     when = datetime.datetime.fromtimestamp(started).strftime("%m-%d %H:%M") if started else "-"
-    return ("*" if marked else " ", run.run_id, when, meta.get("kind", "bench"),
-            meta.get("backend") or "-", meta.get("model", "?"), meta.get("weights", "?"),
-            meta.get("status", "?"), fmt(run.summary().get("peak_mb"), ",.0f"))
+    return RunRow(listed.path, ("*" if marked else " ", fields["run_id"], when, fields["kind"],
+                                fields["backend"] or "-", fields["model"] or "?",
+                                fields["weights"] or "?", fields["status"],
+                                fmt(fields.get("peak_mb"), ",.0f")))
 
 
 class HomeScreen(Screen):
@@ -152,10 +143,10 @@ class HomeScreen(Screen):
             paths = []  # no runs yet: the list is empty (the new-bench tab makes the folder)
         rows: list[RunRow] = []
         first = True
-        for path in paths:
+        for listed in listed_runs(self.runs_dir, paths):
             if worker.is_cancelled:
                 return
-            rows.append(run_row(path, path in marked))
+            rows.append(run_row(listed, listed.path in marked))
             if len(rows) == RUNS_PER_MESSAGE:
                 self.post_message(RunsListed(rows, first=first, last=False))
                 rows, first = [], False
@@ -213,7 +204,8 @@ class HomeScreen(Screen):
 
     def on_processes_listed(self, listed: ProcessesListed) -> None:
         self.listed_once = True
-        self.query_one(ProcessList).update_processes(listed.processes)
+        self.query_one(ProcessList).update_processes(listed.processes,
+                                                     draw=self._tab() == "processes")
 
     def action_sort(self, by: str) -> None:
         if self._tab() == "processes":
@@ -242,6 +234,8 @@ class HomeScreen(Screen):
                  "new": "#bench-backends"}[tab]
         if tab == "processes":
             self.refresh_processes()
+            # The last scan, drawn once the tab has switched: the key answers first.
+            self.call_after_refresh(self.query_one(ProcessList).show)
         self.query_one(focus).focus()
 
     def action_leave(self) -> None:

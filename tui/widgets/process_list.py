@@ -37,15 +37,18 @@ class ProcessList(DataTable):
             return header
         return f"{header} {'▼' if LARGEST_FIRST[self.sort_by] else '▲'}"
 
-    def update_processes(self, processes: Sequence[ProcessInfo]) -> None:
-        """A new scan: CPU % from the time each process used since the last one."""
+    def update_processes(self, processes: Sequence[ProcessInfo], draw: bool = True) -> None:
+        """A new scan: CPU % from the time each process used since the last one. Filling the
+        table costs the event loop about a millisecond a row, so a hidden list is drawn only
+        when it is shown (`show`)."""
         now = time.monotonic()
         seconds = now - self._scanned_at if self._scanned_at is not None else 0.0
         before = {p.pid: p for p in self.processes}
         self.cpu = {p.pid: cpu_percent(before.get(p.pid), p, seconds) for p in processes}
         self.processes = list(processes)
         self._scanned_at = now
-        self.show()
+        if draw:
+            self.show()
 
     def sort_processes(self, by: str) -> None:
         self.sort_by = by
