@@ -49,3 +49,20 @@ def test_a_seed_script_gets_its_stages_with_exact_peaks(runs_dir):
     # The stage after it does not inherit the spike: the engine reset the peak at the line.
     assert kept["kernel_peak_mb"] < spiked["kernel_peak_mb"] - 100
     assert kept["rss_mb"] - spiked["rss_mb"] == pytest.approx(128, abs=16)
+
+
+def test_a_program_s_own_markers_take_over_the_peak_from_output_stages(runs_dir):
+    # Both at once: the program's memtop.stage() resets the peak itself, so from its first marker
+    # on, a stage from output takes the sampled peak (the engine's resets would spoil the
+    # program's exact ones).
+    program = ("import time, memtop\n"
+               "print('[STAGE] before: 1 MB', flush=True); time.sleep(0.3)\n"
+               "with memtop.stage('own'):\n    b = bytearray(32 * 2**20); time.sleep(0.1)\n"
+               "print('[STAGE] after: 1 MB', flush=True); time.sleep(0.3)\n")
+    result = run_memtop("run", "--no-tui", "--stages-from-output", "seed", "--runs-dir",
+                        str(runs_dir), "--", sys.executable, "-c", program)
+    assert result.returncode == 0, result.stderr
+    stages = {s["name"]: s for s in show_json(runs_dir)["stages"]}
+    assert list(stages) == ["before", "own", "after"]
+    assert stages["before"]["peak_exact"] and stages["own"]["peak_exact"]
+    assert stages["after"]["peak_exact"] is False

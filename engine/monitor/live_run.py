@@ -70,6 +70,7 @@ class LiveRun:
         self._alarms = AlarmWatch(Thresholds(**spec.alarms))
         self.output = OutputKeeper(spec.max_output)
         self.output_stages = OutputStages(spec.stage_pattern) if spec.stage_pattern else None
+        self._own_marks = False  # the program sent stages of its own (memtop.stage, mark)
         self._finished = threading.Event()  # output after this is read and dropped
         self.process: subprocess.Popen | AttachedProcess
         if spec.attach_pid:
@@ -100,12 +101,10 @@ class LiveRun:
         """Watching a process memtop did not start: never signalled, only let go."""
         return self.spec.attach_pid is not None
 
-    # ---- the main loop's side -------------------------------------------------------------
-
     def pump(self, now: float) -> None:
         """Moves what the threads gathered into the run file and out to the client."""
         times: list[float] = []
-        values: list[int] = []
+        values: list[int] = []  # the samples of this pump, sent as one message
         while self._inbox:
             kind, payload = self._inbox.popleft()
             if kind == "sample":
@@ -178,6 +177,7 @@ class LiveRun:
 
     def _apply_event(self, event: dict[str, Any]) -> None:
         kind = event.get("type")
+        self._own_marks |= kind in ("begin", "stage") and not event.get("manual")
         if kind == "begin":
             self._peaks.open_block(event["id"], float(event["t_end"]))
             block = {"id": event["id"], "name": event["name"], "t": event["t_end"]}
@@ -215,8 +215,9 @@ class LiveRun:
 
     @property
     def _marks_from_outside(self) -> bool:
-        """Whether memtop alone sets the boundaries (attached; stages from output)."""
-        return self.attached or self.output_stages is not None
+        """Whether memtop alone sets the boundaries: attached, or stages from output (until the
+        program's own markers come: theirs reset the peak, so output stages take the sampled)."""
+        return self.attached or (self.output_stages is not None and not self._own_marks)
 
     def external_mark(self, name: str) -> None:
         """A stage boundary from outside (a key in the TUI, a line of output)."""
@@ -254,11 +255,10 @@ class LiveRun:
             time.monotonic() - self._exited_at > EVENTS_AFTER_EXIT_S
 
     def finalize(self) -> dict[str, Any]:
-        self.sampler.stop()
-        self.sampler.join(timeout=2.0)
-        if self.gpu_sampler is not None:
-            self.gpu_sampler.stop()
-            self.gpu_sampler.join(timeout=2.0)
+        for sampler in (self.sampler, self.gpu_sampler):
+            if sampler is not None:
+                sampler.stop()
+                sampler.join(timeout=2.0)
         killed, left = ([], []) if self.attached else leftovers(self.run_id, self.process.pid)
         self.signal(signal.SIGKILL)  # anything the session left behind in its group
         self.pump(time.monotonic())
@@ -287,12 +287,11 @@ class LiveRun:
         return stored
 
     def _end(self) -> dict[str, Any]:
-        attached = isinstance(self.process, AttachedProcess)
         try:
             result = classify(
                 returncode=self.process.returncode,
                 stop_requested=self.stop_requested_at is not None, attached=self.attached,
-                status_known=self.process.status_known if attached else True,
+                status_known=getattr(self.process, "status_known", True),
                 error=self.error, done=self.done, kind=self.spec.kind,
                 oom_killed=self.sampler.oom_killed())
         except Exception as exc:  # never lose the run file over a classification
