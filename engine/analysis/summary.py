@@ -5,6 +5,7 @@ All inputs are bytes and seconds; outputs are MiB (the seeds' "MB" is 1024**2 by
 
 from __future__ import annotations
 
+import bisect
 from typing import Any
 
 from ..units import mib
@@ -41,10 +42,14 @@ def stage_depths(stages: list[dict[str, Any]]) -> list[int]:
     """How deep each stage sits in `memtop.stage()` blocks: 0 at the top. Stages are in the order
     they ended, so the blocks around a stage come after it; a block contains what began (or, for
     a mark, happened) after its own start."""
-    starts = [s.get("t_start", s["t"]) for s in stages]
-    return [sum(1 for j in range(i + 1, len(stages))
-                if "t_start" in stages[j] and stages[j]["t_start"] <= starts[i])
-            for i in range(len(stages))]
+    depths = [0] * len(stages)
+    later_blocks: list[float] = []  # starts of the blocks that ended after, kept sorted
+    for i in range(len(stages) - 1, -1, -1):  # O(n log n): a day of marks stays cheap
+        stage = stages[i]
+        depths[i] = bisect.bisect_right(later_blocks, stage.get("t_start", stage["t"]))
+        if "t_start" in stage:
+            bisect.insort(later_blocks, stage["t_start"])
+    return depths
 
 
 def tree_order(stages: list[dict[str, Any]]) -> list[int]:

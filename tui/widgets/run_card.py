@@ -44,6 +44,7 @@ class RunCard(Widget, can_focus=True):
         self._drawn_version = -1
         self._title = self._subtitle = ""
         self._styled_as: tuple = ()
+        self._depths: list[int] = []
 
     def set_scale(self, shared_top: float | None) -> None:
         """The dashboard's scale (None: the card's own); repaints if it changed."""
@@ -101,7 +102,9 @@ class RunCard(Widget, can_focus=True):
         axis = max(width - len(scale[1]), 1) if scale else width
         start = state.t_start or 0.0
         end = (state.t_last or 0.0) if state.status == "running" else 0.0
-        depths = stage_depths(state.stages)
+        if len(state.stages) != len(self._depths):  # stages only ever grow: depths per stage
+            self._depths = stage_depths(state.stages)
+        depths = self._depths
         nested = nested_band_row(state.stages, depths, start, max(end, state.t_last or start),
                                  axis)
         # Rows: the figures, the sparkline (all the height left), the timeline, and the blocks
