@@ -6,6 +6,7 @@ with exit code 2, each within a few seconds."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -197,7 +198,22 @@ def test_tmux_clipboard_and_title_survive_a_hostile_file(hostile, command):
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and _memtop_on(hostile):
         time.sleep(0.2)
-    assert not _memtop_on(hostile), "memtop still runs after its terminal went away"
+    assert not _memtop_on(hostile), "memtop still runs after its terminal went away: " + \
+        _what_runs(hostile)
+
+
+def _what_runs(path: Path) -> str:
+    """For a failure's message: each process left, with its threads' states."""
+    found = subprocess.run(["pgrep", "-af", f"memtop .*{path}"], capture_output=True,
+                           text=True).stdout
+    out = [found]
+    for line in found.splitlines():
+        for task in Path(f"/proc/{line.split()[0]}/task").glob("*"):
+            with contextlib.suppress(OSError):
+                out.append(f"  {(task / 'comm').read_text().strip()} "
+                           f"{(task / 'stat').read_text().split()[2]} "
+                           f"{(task / 'wchan').read_text()}")
+    return "\n".join(out)
 
 
 def _memtop_on(path: Path) -> bool:

@@ -11,6 +11,8 @@ import asyncio
 import contextlib
 import os
 import signal
+import sys
+import threading
 from collections.abc import Sequence
 from typing import ClassVar, Literal
 
@@ -29,6 +31,16 @@ from .sources import FollowSource, LiveSource, ReplaySource, Source
 from .themes import DEFAULT_THEME, THEME_VARIABLES, load_themes
 
 Start = Literal["home", "dashboard", "diff"]
+
+
+HANG_UP_GRACE_S = 6.0  # a live bench stops its sessions in up to 3 s and closes their files
+
+
+def _leave_now() -> None:
+    with contextlib.suppress(Exception):
+        sys.stdout.flush()
+        sys.stderr.flush()
+    os._exit(1)
 
 
 class MemtopApp(App):
@@ -65,11 +77,22 @@ class MemtopApp(App):
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return dict(THEME_VARIABLES)
 
+    def _ended_from_outside(self) -> None:
+        """SIGHUP (the terminal went away) or SIGTERM: exit, and make sure of it. Textual's
+        shutdown can wait for ever on a writer thread stuck on a dead terminal (seen under load:
+        both threads in futex waits, the process left running), before memtop's own exit wait
+        (cli/__init__.py) is reached; so a watchdog ends the process if it is still here after
+        HANG_UP_GRACE_S. Run files are the engine's: it keeps them when its client goes."""
+        watchdog = threading.Timer(HANG_UP_GRACE_S, _leave_now)
+        watchdog.daemon = True
+        watchdog.start()
+        self.exit()
+
     def on_mount(self) -> None:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGHUP):
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                loop.add_signal_handler(signum, self.exit)
+                loop.add_signal_handler(signum, self._ended_from_outside)
         for problem in self.startup_errors:
             self.notify(shown(problem), title="theme", severity="error", timeout=10, markup=False)
         if self.start == "dashboard" and self.initial_source is not None:
