@@ -101,3 +101,11 @@ def test_a_card_says_what_the_protocol_is_doing_now():
     board.apply({"type": "stage", "run": "r1", "stage": {**stage("inner", 15.0, 100), "block": 2,
                                                           "t_start": 14.0, "peak": 1, "swap": 0}})
     assert state.in_progress == (["outer"], 13.0)
+
+
+def test_a_day_of_marks_shows_the_latest_stages_at_the_cost_of_the_width():
+    stages = [stage(f"mark{i}", float(i), 100 + i) for i in range(1, 20_001)]
+    bands = timeline_bands(stages, start=0.0, now=0.0, width=50)
+    assert sum(cells for _, cells in bands) == 50 and len(bands) == 49
+    assert bands[-1][0].startswith("mark20000") and bands[0][0].startswith("mark19952")
+    assert bands[0][0] == "mark19952 +1"  # its change from the stage before it, as ever

@@ -65,13 +65,17 @@ def timeline_bands(stages: Sequence[dict[str, Any]], start: float, now: float,
                    width: int, current: str = "…") -> list[tuple[str, int]]:
     """(label, width) per stage in stage order, widths proportional to duration, summing to
     `width`; the stage in progress (named `current`) runs from the last boundary to `now`.
-    Pass the top-level stages (see `nested_band_row` for those inside blocks)."""
+    Pass the top-level stages (see `nested_band_row` for those inside blocks). With more stages
+    than cells (a day of marks), the latest ones: the cost stays that of the width."""
     if width <= 0 or not stages:
         return [(current, width)] if width > 0 and now > start else []
+    previous = None
+    if len(stages) >= width:
+        previous = stages[-width]
+        start, stages = previous["t"], stages[-width + 1:]
     bounds = [start] + [s["t"] for s in stages]
     durations = [max(b - a, 0.0) for a, b in itertools.pairwise(bounds)]
     labels = []
-    previous = None
     for stage in stages:
         change = None if previous is None else (stage["rss"] - previous["rss"]) / MIB
         labels.append(stage_label(stage["name"], change))

@@ -45,6 +45,7 @@ class RunCard(Widget, can_focus=True):
         self._title = self._subtitle = ""
         self._styled_as: tuple = ()
         self._depths: list[int] = []
+        self._top_level: list[dict] = []  # the stages in no block: the timeline's bands
 
     def set_scale(self, shared_top: float | None) -> None:
         """The dashboard's scale (None: the card's own); repaints if it changed."""
@@ -104,6 +105,8 @@ class RunCard(Widget, can_focus=True):
         end = (state.t_last or 0.0) if state.status == "running" else 0.0
         if len(state.stages) != len(self._depths):  # stages only ever grow: depths per stage
             self._depths = stage_depths(state.stages)
+            self._top_level = [s for s, d in zip(state.stages, self._depths, strict=True)
+                               if d == 0]
         depths = self._depths
         nested = nested_band_row(state.stages, depths, start, max(end, state.t_last or start),
                                  axis)
@@ -114,8 +117,7 @@ class RunCard(Widget, can_focus=True):
             nested = []
         spark = self._sparkline(axis, rows - 2 - (1 if nested else 0), scale)
         now = state.in_progress
-        top_level = [s for s, d in zip(state.stages, depths, strict=True) if d == 0]
-        bands = timeline_bands(top_level, start, end, axis,
+        bands = timeline_bands(self._top_level, start, end, axis,
                                current=shown(now[0][0], 40) if now else "…")
         styles = [self.get_component_rich_style("runcard--band-a"),
                   self.get_component_rich_style("runcard--band-b")]
