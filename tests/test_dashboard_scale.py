@@ -111,3 +111,33 @@ async def test_the_live_table_is_the_printed_table_with_the_best_marked():
         await pilot.pause(1.2)
         keys = app.screen.query_one(LiveTable).shown_keys()
         assert "peak_mb" in keys and "foreign" not in keys
+
+
+class OneThenAnother(TwoRuns):
+    """The second run arrives after the first has been drawn (as a queued run starts)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.batches = None
+
+    def poll(self) -> list[dict]:
+        if self.batches is None:
+            everything = TwoRuns.poll(self)
+            half = len(everything) // 2
+            self.batches = [everything[:half], everything[half:]]
+        return self.batches.pop(0) if self.batches and self.polls_left() else []
+
+    def polls_left(self) -> bool:
+        self.ticks = getattr(self, "ticks", 0) + 1
+        return self.ticks == 1 or self.ticks > 5
+
+
+async def test_a_card_that_comes_later_takes_the_same_height_as_the_others():
+    # At 200 columns cards sit two to a row: a second card does not change the row height,
+    # and must fill its cell all the same.
+    app = MemtopApp(start="dashboard", source=OneThenAnother())
+    async with app.run_test(size=(200, 39)) as pilot:
+        await wait_until(pilot, lambda: len(app.screen.query(RunCard)) == 2)
+        await pilot.pause(0.5)
+        first, second = app.screen.query(RunCard)
+        assert first.size.height > 5 and second.size.height == first.size.height

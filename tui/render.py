@@ -97,11 +97,10 @@ def timeline_bands(stages: Sequence[dict[str, Any]], start: float, now: float,
     return list(zip(labels, cells, strict=True))
 
 
-def nested_band_row(stages: Sequence[dict[str, Any]], depths: Sequence[int], start: float,
-                    end: float, width: int) -> list[tuple[str, int]]:
-    """The stages one block deep, placed by time on the same axis as the top-level bands:
-    (label, width) runs where "" is a gap. Empty when no stage is nested."""
-    inner = [s for s, d in zip(stages, depths, strict=True) if d == 1 and "t_start" in s]
+def nested_band_row(inner: Sequence[dict[str, Any]], start: float, end: float,
+                    width: int) -> list[tuple[str, int]]:
+    """The blocks one block deep (`inner`), placed by time on the same axis as the top-level
+    bands: (label, width) runs where "" is a gap. Empty when no stage is nested."""
     if width <= 0 or not inner or end <= start:
         return []
 

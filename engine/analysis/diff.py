@@ -19,10 +19,7 @@ def _delta(base: Any, value: Any) -> float | None:
 
 def stage_names(runs: Sequence[Sequence[dict[str, Any]]]) -> list[str]:
     """The first run's stage order, then any stage only a later run has."""
-    names: list[str] = []
-    for stages in runs:
-        names += [s["name"] for s in stages if s["name"] not in names]
-    return names
+    return list(dict.fromkeys(s["name"] for stages in runs for s in stages))
 
 
 def compare_stages(runs: Sequence[Sequence[dict[str, Any]]],
@@ -46,11 +43,8 @@ def compare_stages(runs: Sequence[Sequence[dict[str, Any]]],
 def compare_summary(summaries: Sequence[dict[str, Any]],
                     baseline: int = 0) -> list[dict[str, Any]]:
     """A row per summary figure: each run's value and its difference from the baseline's."""
-    keys: list[str] = []
-    for summary in summaries:
-        keys += [k for k in summary if k not in keys]
     out = []
-    for key in keys:
+    for key in dict.fromkeys(k for summary in summaries for k in summary):
         values = [s.get(key) for s in summaries]
         out.append({"key": key, "values": values,
                     "deltas": [None if i == baseline else _delta(values[baseline], v)
@@ -59,13 +53,12 @@ def compare_summary(summaries: Sequence[dict[str, Any]],
 
 
 def stage_axis(times: Sequence[float], stages: Sequence[dict[str, Any]],
-               start: float, end: float | None = None) -> list[float]:
+               start: float) -> list[float]:
     """Maps times onto stage units, so that runs line up at every stage start whatever their
-    durations: stage k (1-based) spans [k-1, k]; the time after the last boundary (to `end`, by
-    default the last time given) spans one more unit. Never decreasing; from 0 to at most
-    len(stages) + 1."""
+    durations: stage k (1-based) spans [k-1, k]; the time after the last boundary (to the last
+    time given) spans one more unit. Never decreasing; from 0 to at most len(stages) + 1."""
     bounds = [start] + [s["t"] for s in stages]
-    end = max(times[-1] if times else bounds[-1], end or 0.0)
+    end = times[-1] if times else bounds[-1]
     out = []
     for t in times:
         k = bisect.bisect_right(bounds, t) - 1
@@ -99,8 +92,6 @@ def run_settings(meta: dict[str, Any]) -> dict[str, Any]:
 def compare_settings(metas: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """The settings that differ among runs (the seeds' "with fix / without"): each run's."""
     settings = [run_settings(meta) for meta in metas]
-    keys: list[str] = []
-    for one in settings:
-        keys += [k for k in one if k not in keys]
+    keys = dict.fromkeys(k for one in settings for k in one)
     return [{"key": k, "values": [one.get(k) for one in settings]} for k in keys
             if len({repr(one.get(k)) for one in settings}) > 1]

@@ -52,16 +52,15 @@ def stage_depths(stages: list[dict[str, Any]]) -> list[int]:
     return depths
 
 
-def tree_order(stages: list[dict[str, Any]]) -> list[int]:
+def tree_order(stages: list[dict[str, Any]], depths: list[int]) -> list[int]:
     """Stage indices in reading order for tables: each block before the stages inside it (by
-    when they began), the rest as they ended."""
+    when they began), the rest as they ended. `depths`: stage_depths(stages)."""
     starts: list[float] = []
     previous = None
     for stage in stages:
         starts.append(stage["t_start"] if "t_start" in stage
                       else stage["t"] if previous is None else previous["t"])
         previous = stage
-    depths = stage_depths(stages)
     return sorted(range(len(stages)), key=lambda i: (starts[i], depths[i], i))
 
 
@@ -92,7 +91,7 @@ def stage_rows(stages: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def table_rows(stages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """`stage_rows` as tables show them: each block before the stages inside it."""
     rows = stage_rows(stages)
-    return [rows[i] for i in tree_order(stages)]
+    return [rows[i] for i in tree_order(stages, [row["depth"] for row in rows])]
 
 
 def summarize(stages: list[dict[str, Any]], swap_peak: int | None = None,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..text import shown
 from ..units import fmt
 
 # (header, key in analysis.summary.stage_rows, number format; "+" shows the sign)
@@ -77,6 +78,18 @@ def summary_spec(key: str) -> str:
 def letter(index: int) -> str:
     """Runs in a comparison are A, B, C, ... (then A2, B2, ... past Z)."""
     return chr(ord("A") + index % 26) + (str(index // 26 + 1) if index >= 26 else "")
+
+
+def compare_name(backend: object, model: object) -> str:
+    """A run's name in a comparison's column headers: its backend, or the program's name."""
+    return shown(backend or model or "?", 30)
+
+
+def delta_sign(cell: str) -> int:
+    """+1 where a Δ cell shows more than the baseline, -1 less, 0 none (a zero as rounded)."""
+    if cell[:1] not in "+-" or not cell.strip("+-0.,"):
+        return 0
+    return 1 if cell.startswith("+") else -1
 
 
 def compare_headers(names: list[str], baseline: int) -> list[str]:

@@ -60,26 +60,16 @@ class FittedTable:
         `width` cells wide: the first of these that fits, else the last with columns left out.
         Without `pack` (a widget that neither wraps headers nor packs), only columns go."""
         shown = list(range(len(self.columns)))
-        if not pack:
-            while self._total(shown, False, False) > width:
-                droppable = [i for i in shown if self.columns[i].drop > 0]
-                if not droppable:
-                    break
-                shown.remove(max(droppable, key=lambda i: (self.columns[i].drop, i)))
-            return shown, False, False
-
-        def total(wrap: bool, tight: bool) -> int:
-            return self._total(shown, wrap, tight)
-
-        for wrap, tight in ((False, False), (True, False), (True, True)):
-            if total(wrap, tight) <= width:
+        styles = ((False, False), (True, False), (True, True)) if pack else ((False, False),)
+        for wrap, tight in styles:
+            if self._total(shown, wrap, tight) <= width:
                 return shown, wrap, tight
-        while total(True, True) > width:
+        while self._total(shown, wrap, tight) > width:  # the last style, less its columns
             droppable = [i for i in shown if self.columns[i].drop > 0]
             if not droppable:
                 break
             shown.remove(max(droppable, key=lambda i: (self.columns[i].drop, i)))
-        return shown, True, True
+        return shown, wrap, tight
 
     def _total(self, shown: list[int], wrap: bool, tight: bool) -> int:
         """The width the `shown` columns take: cells, padding and rules."""

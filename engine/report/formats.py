@@ -24,6 +24,7 @@ from .columns import (
     cell,
     compare_cells,
     compare_headers,
+    compare_name,
     letter,
     summary_spec,
 )
@@ -108,8 +109,8 @@ def diff_json(runs: Sequence[Run], baseline: int = 0) -> dict[str, Any]:
 
 def diff_markdown(runs: Sequence[Run], baseline: int = 0) -> str:
     data = diff_json(runs, baseline)
-    names = [shown(run.meta.get("backend") or run.meta.get("model") or "?", 30) for run in runs]
-    headers = compare_headers(names, baseline)
+    headers = compare_headers([compare_name(r.meta.get("backend"), r.meta.get("model"))
+                               for r in runs], baseline)
     out = ["  \n".join(f"**{letter(i)}**: {_title(run)} ({_md(run.run_id)})"
                        for i, run in enumerate(runs)) +
            f"  \nΔ = each run - {letter(baseline)}\n"]

@@ -26,6 +26,8 @@ from .columns import (
     cell,
     compare_cells,
     compare_headers,
+    compare_name,
+    delta_sign,
     letter,
     shared_pages_note,
     summary_spec,
@@ -81,8 +83,8 @@ def stage_table(run: Run) -> FittedTable:
 def diff_tables(runs: Sequence[Run], baseline: int = 0) -> list[FittedTable]:
     """The runs side by side, one table per figure (peak, RAM, duration) and the summary: each
     run's value, and after each but the baseline its Δ (red: more than the baseline)."""
-    names = [shown(run.meta.get("backend") or run.meta.get("model") or "?", 30) for run in runs]
-    headers = compare_headers(names, baseline)
+    headers = compare_headers([compare_name(r.meta.get("backend"), r.meta.get("model"))
+                               for r in runs], baseline)
     columns = [Column("Stage"), *(Column(h, "right", drop=1 if h.startswith("Δ") else 0)
                                   for h in headers)]
     title = Text("\n").join([*(plain(f"{letter(i)}: {run.run_id}") for i, run in enumerate(runs)),
@@ -106,13 +108,9 @@ def diff_tables(runs: Sequence[Run], baseline: int = 0) -> list[FittedTable]:
 
 def _signed(cells: list[str], headers: list[str]) -> list[Text]:
     """Δ cells red where a run has more than the baseline, green where less."""
-    out = []
-    for text, header in zip(cells, headers, strict=True):
-        style = ""
-        if header.startswith("Δ") and text[:1] in "+-" and text.strip("+-0.,"):
-            style = "red" if text.startswith("+") else "green"
-        out.append(plain(text, style))
-    return out
+    colours = {1: "red", -1: "green", 0: ""}
+    return [plain(text, colours[delta_sign(text)] if header.startswith("Δ") else "")
+            for text, header in zip(cells, headers, strict=True)]
 
 
 def statistics_table(run: Run) -> FittedTable:

@@ -27,6 +27,8 @@ from memtop.engine.report.columns import (
     SUMMARY_LABELS,
     compare_cells,
     compare_headers,
+    compare_name,
+    delta_sign,
     letter,
     summary_spec,
 )
@@ -117,10 +119,10 @@ class CompareScreen(Screen):
 
     def _delta(self, text: str) -> Text:
         """A Δ cell, red where the run has more than the baseline and green where less."""
-        if text[:1] not in "+-" or not text.strip("+-0.,"):
+        sign = delta_sign(text)
+        if not sign:
             return Text(shown(text), justify="right")
-        style = self.get_component_rich_style("compare--up" if text.startswith("+")
-                                              else "compare--down")
+        style = self.get_component_rich_style("compare--up" if sign > 0 else "compare--down")
         return Text(shown(text), style=style, justify="right")
 
     def _cells(self, cells: list[str], headers: list[str]) -> list[Text]:
@@ -135,7 +137,7 @@ class CompareScreen(Screen):
             values = "  ".join(f"{letter(i)} {shown(v, 30)}" for i, v in enumerate(row["values"]))
             lines.append(f"   {shown(row['key'])}: {values}")
         self.query_one("#meta", Static).update(Text("\n".join(lines)))
-        headers = compare_headers([shown(s.backend or s.model, 30) for s in self.states], base)
+        headers = compare_headers([compare_name(s.backend, s.model) for s in self.states], base)
         rows = compare_stages([s.stages for s in self.states], base)
         for _, key, spec in COMPARE_METRICS:
             if key not in TABLES:

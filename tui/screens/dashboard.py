@@ -109,11 +109,9 @@ class DashboardScreen(Screen):
         per_row = 2 if container.has_class("-wide") else 1
         card_rows = -(-count // per_row)
         height = max(MIN_CARD, container.size.height // card_rows)
-        if height != self._card_height:
+        if height != self._card_height:  # cards fill their grid cells (memtop.tcss)
             self._card_height = height
             container.styles.grid_rows = str(height)
-            for card in self._cards.values():
-                card.styles.height = height
 
     def action_toggle_scale(self) -> None:
         self.shared_scale = not self.shared_scale

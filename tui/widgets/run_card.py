@@ -44,8 +44,9 @@ class RunCard(Widget, can_focus=True):
         self._drawn_version = -1
         self._title = self._subtitle = ""
         self._styled_as: tuple = ()
-        self._depths: list[int] = []
+        self._levels_of = 0  # how many stages the two lists below were made from
         self._top_level: list[dict] = []  # the stages in no block: the timeline's bands
+        self._inner: list[dict] = []  # the blocks one block deep: the second timeline row
 
     def set_scale(self, shared_top: float | None) -> None:
         """The dashboard's scale (None: the card's own); repaints if it changed."""
@@ -103,13 +104,13 @@ class RunCard(Widget, can_focus=True):
         axis = max(width - len(scale[1]), 1) if scale else width
         start = state.t_start or 0.0
         end = (state.t_last or 0.0) if state.status == "running" else 0.0
-        if len(state.stages) != len(self._depths):  # stages only ever grow: depths per stage
-            self._depths = stage_depths(state.stages)
-            self._top_level = [s for s, d in zip(state.stages, self._depths, strict=True)
-                               if d == 0]
-        depths = self._depths
-        nested = nested_band_row(state.stages, depths, start, max(end, state.t_last or start),
-                                 axis)
+        if len(state.stages) != self._levels_of:  # stages only ever grow: sorted once each
+            self._levels_of = len(state.stages)
+            depths = stage_depths(state.stages)
+            self._top_level = [s for s, d in zip(state.stages, depths, strict=True) if d == 0]
+            self._inner = [s for s, d in zip(state.stages, depths, strict=True)
+                           if d == 1 and "t_start" in s]
+        nested = nested_band_row(self._inner, start, max(end, state.t_last or start), axis)
         # Rows: the figures, the sparkline (all the height left), the timeline, and the blocks
         # inside blocks where there is room.
         rows = max(self.content_size.height, 3)
