@@ -6,7 +6,7 @@ import sqlite3
 import pytest
 
 from memtop.engine.errors import UserError
-from memtop.engine.store import SCHEMA_VERSION, read_run, resolve_run
+from memtop.engine.store import SCHEMA_VERSION, RunFollower, RunWriter, read_run, resolve_run
 
 from conftest import MIB, write_run
 
@@ -86,3 +86,31 @@ def test_resolve_run_by_path_id_prefix_and_latest(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(UserError, match="no runs"):
         resolve_run("latest", str(tmp_path / "empty"))
+
+
+def test_a_run_that_ends_while_a_follower_reads_it_loses_no_samples(tmp_path):
+    """The writer's last batch and its end are one commit. If it lands between the follower's
+    read of the samples and of the end, the follower must still read that batch."""
+    path = str(tmp_path / "r.memtop")
+    writer = RunWriter(path, {"run_id": "r", "status": "running"})
+    writer.add_samples([(i / 10, MIB) for i in range(10)])
+    writer.commit()
+    follower = RunFollower(read_run(path))
+    read_rows, ended = follower.run.rows_after, []
+
+    def rows_after_then_end(table: str, rowid: int) -> list[tuple]:
+        rows = read_rows(table, rowid)
+        if table == "samples" and not ended:
+            ended.append(True)
+            writer.add_samples([(1 + i / 10, 2 * MIB) for i in range(10)])
+            writer.finish({"status": "done"}, (2.0, "end", "info", "done"))
+        return rows
+
+    follower.run.rows_after = rows_after_then_end
+    seen = 0
+    for _ in range(5):
+        seen += sum(len(m["t"]) for m in follower.poll() if m["type"] == "samples")
+        if follower.finished:
+            break
+    follower.close()
+    assert follower.finished and seen == 20

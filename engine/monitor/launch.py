@@ -1,4 +1,4 @@
-"""Starting a session: its environment, its process, and the thread that reads its events.
+"""Starting a session: its environment, its process, and the readers of its output and events.
 
 A session is a clean interpreter (`python -m memtop.engine.session`, or the user's command) in
 its own process group, with `PR_SET_PDEATHSIG = SIGKILL` so that it cannot outlive the engine.
@@ -26,6 +26,7 @@ from ..probes.processes import processes_marked
 from ..probes.procfs import boot_id
 from ..spec import EVENT_FD_ENV, RUN_ENV, SPEC_ENV, RunSpec
 from ..store.schema import SCHEMA_VERSION
+from .event_reader import EventReader
 from .output import STDERR, STDOUT, start_readers
 
 _PR_SET_PDEATHSIG = 1
@@ -78,11 +79,11 @@ def session_env(spec: RunSpec, event_fd: int, run_id: str) -> dict[str, str]:
     return env
 
 
-def start_session(spec: RunSpec, run_id: str, inbox: deque, events_closed: threading.Event,
-                  finished: threading.Event, stdin: int | None = None) -> subprocess.Popen:
-    """Starts the session; threads append its events (("event", dict); `events_closed` is set
-    when every holder of the pipe has closed it) and its output (("output", …)) to `inbox`.
-    Its stdin is `stdin` (the user's terminal, passed on by `memtop run --no-tui`) or nothing."""
+def start_session(spec: RunSpec, run_id: str, inbox: deque, finished: threading.Event,
+                  stdin: int | None = None) -> tuple[subprocess.Popen, EventReader]:
+    """Starts the session; a thread a stream appends its output (("output", …)) to `inbox`, and
+    the returned reader queues its events. Its stdin is `stdin` (the user's terminal, passed on
+    by `memtop run --no-tui`) or nothing."""
     read_fd, write_fd = os.pipe()
     out_read, out_write = os.pipe()
     err_read, err_write = os.pipe()
@@ -100,9 +101,7 @@ def start_session(spec: RunSpec, run_id: str, inbox: deque, events_closed: threa
         for fd in (write_fd, out_write, err_write):
             os.close(fd)
     start_readers({STDOUT: out_read, STDERR: err_read}, inbox, finished)
-    threading.Thread(target=_read_events, args=(read_fd, inbox, events_closed), daemon=True,
-                     name=f"events-{process.pid}").start()
-    return process
+    return process, EventReader(read_fd, name=f"events-{process.pid}")
 
 
 def leftovers(run_id: str, group: int) -> tuple[list[str], list[str]]:
@@ -112,14 +111,3 @@ def leftovers(run_id: str, group: int) -> tuple[list[str], list[str]]:
     for pid, name, pgid in processes_marked(f"{RUN_ENV}={run_id}"):
         (in_group if pgid == group else outside).append(f"{pid} ({name})")
     return in_group, outside
-
-
-def _read_events(fd: int, inbox: deque, closed: threading.Event) -> None:
-    with os.fdopen(fd, "rb") as stream:
-        for line in stream:
-            try:
-                event = json.loads(line)
-            except ValueError:
-                event = None  # not JSON: counted as a bad event where the run is pumped
-            inbox.append(("event", event))
-    closed.set()

@@ -1,6 +1,7 @@
 """One run in progress: its session, samplers, event stream, run file and messages out.
 
-Threads (the sampler, the GPU sampler, the event reader) only append to `self._inbox`;
+Threads (the sampler, the GPU sampler, the output readers) only append to `self._inbox`, and the
+event reader to its queue;
 everything else (the run file, the messages to the client) happens in `pump`, called by the
 engine's main loop, so the SQLite connection and the pipe have one user each.
 """
@@ -29,9 +30,10 @@ from ..probes.attach import AttachedProcess
 from ..spec import RunSpec
 from ..store.schema import SUFFIX
 from ..store.writer import RunWriter
+from .event_reader import EventReader
 from .gpu_sampler import GpuSampler, start_gpu_sampler
 from .launch import initial_meta, leftovers, make_run_id, start_session
-from .outcome import classify, end, last_line, with_leftovers, with_losses
+from .outcome import classify, end, stored_end, with_leftovers, with_losses
 from .output import OutputKeeper
 from .outside_marks import outside_mark
 from .peaks import SampledPeak
@@ -65,7 +67,7 @@ class LiveRun:
         self.max_swap = 0
         self.max_rss = 0
         self._inbox: deque = deque()
-        self._events_closed = threading.Event()
+        self._events: EventReader | None = None  # none for a process memtop did not start
         self._peaks = SampledPeak()
         self._alarms = AlarmWatch(Thresholds(**spec.alarms))
         self.output = OutputKeeper(spec.max_output)
@@ -75,11 +77,10 @@ class LiveRun:
         self.process: subprocess.Popen | AttachedProcess
         if spec.attach_pid:
             self.process = AttachedProcess(spec.attach_pid)
-            self._events_closed.set()  # it was not started with memtop's event pipe
         else:
             try:
-                self.process = start_session(spec, self.run_id, self._inbox,
-                                             self._events_closed, self._finished, stdin)
+                self.process, self._events = start_session(spec, self.run_id, self._inbox,
+                                                           self._finished, stdin)
             finally:
                 if stdin is not None:
                     os.close(stdin)  # the session has its own copy
@@ -122,12 +123,11 @@ class LiveRun:
             elif kind == "gpu":
                 self.writer.add_gpu([payload])
                 self.send(messages.gpu(self.run_id, payload))
-            elif kind == "event":
-                self._on_event(payload)
             elif kind == "sampler_error":
                 self._sampler_failed(payload)
             elif kind == "output":
                 self._on_output(*payload)
+        self._take_events()
         if times:
             self.max_rss = max(self.max_rss, *values)
             self.writer.add_samples(list(zip(times, values, strict=True)))
@@ -154,7 +154,13 @@ class LiveRun:
             self.writer.add_event(t, "output_cut", "warning", self.output.cut_note())
         if self.output_stages is not None:
             for name in self.output_stages.feed(stream, data):
+                self._take_events(sent_before=t)  # the program's own marks come first
                 self.external_mark(name)
+
+    def _take_events(self, sent_before: float | None = None) -> None:
+        if self._events is not None:
+            for event in self._events.take(sent_before):
+                self._on_event(event)
 
     def _sampler_failed(self, problem: str) -> None:
         """Measuring stopped; the program goes on, and the run will end as failed, saying why."""
@@ -251,7 +257,7 @@ class LiveRun:
         # behind may hold it open, so the run ends anyway shortly after the session itself.
         if self._exited_at is None:
             self._exited_at = time.monotonic()
-        return self._events_closed.is_set() or \
+        return self._events is None or self._events.closed.is_set() or \
             time.monotonic() - self._exited_at > EVENTS_AFTER_EXIT_S
 
     def finalize(self) -> dict[str, Any]:
@@ -264,22 +270,16 @@ class LiveRun:
         self.pump(time.monotonic())
         self.pump(time.monotonic())
         self._finished.set()
-        tail = self.output.tail()
-        result = with_leftovers(self._end(), killed, left)
-        now = time.monotonic()
+        result, now = with_leftovers(self._end(), killed, left), time.monotonic()
         self.writer.commit()
         analysis: dict[str, Any] = {
             "stats": rss_statistics(self.writer.samples(), self.stages, self.t_start),
             "bad_events": self.bad_events}
         if self.iterations:
             analysis["leak"] = analyze(self.iterations)
-        summary = current_summary(self.stages, self.max_swap, self.max_rss)
-        stored = {"status": result["status"], "cause": result["cause"],
-                  "user_error": result["user_error"], "returncode": self.process.returncode,
-                  "t_end": now, "ended_wall": time.time(), "summary": summary,
-                  "log_tail": tail, "last_output": last_line(tail),
-                  "output_cut": self.output.cut,
-                  **{k: result[k] for k in ("left_running", "ended_at_end") if k in result}}
+        stored = {**stored_end(result, self.process.returncode, now, self.output.tail()),
+                  "summary": current_summary(self.stages, self.max_swap, self.max_rss),
+                  "output_cut": self.output.cut}
         self.meta.update(stored)
         self.writer.finish({**analysis, **stored},
                            (now, "end", result["level"], f"{result['status']}: {result['cause']}"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import time
 from typing import Any
 
 
@@ -71,3 +72,13 @@ def last_line(output: str) -> str | None:
     """The program's last line of output: kept beside the cause, never as it."""
     lines = output.strip().splitlines()
     return lines[-1] if lines else None
+
+
+def stored_end(result: dict[str, Any], returncode: int | None, t_end: float,
+               tail: str) -> dict[str, Any]:
+    """What the run file keeps of the end: how, when, and the program's last words."""
+    return {"status": result["status"], "cause": result["cause"],
+            "user_error": result["user_error"], "returncode": returncode,
+            "t_end": t_end, "ended_wall": time.time(), "log_tail": tail,
+            "last_output": last_line(tail),
+            **{k: result[k] for k in ("left_running", "ended_at_end") if k in result}}

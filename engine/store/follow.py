@@ -42,6 +42,9 @@ class RunFollower:
         if not self._opened:
             out.extend(opening_messages(run, queued=not self._announced))
             self._opened = True
+        # The end is read first: rows committed with or before it are then all read below (read
+        # after them, it could end the follow before the last batch of samples was seen).
+        meta = run.reload_meta()
         rows = self._new("samples")
         if rows:
             out.append(messages.samples(run_id, [r[1] for r in rows], [r[2] for r in rows]))
@@ -59,7 +62,6 @@ class RunFollower:
             message = event_message(run_id, event)
             if message is not None:
                 out.append(message)
-        meta = run.reload_meta()
         if is_finished(meta):
             self.finished = True
             out.append(finished_message(run, meta.get("t_end") or time.monotonic()))
