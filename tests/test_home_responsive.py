@@ -43,10 +43,12 @@ async def test_keys_work_while_200_run_files_are_listed(tmp_path):
         app.post_message(events.Key("2", "2"))
         while app.screen.query_one(TabbedContent).active != "processes":
             await asyncio.sleep(0.002)
-        answered = time.monotonic() - start
+        answered, loaded_at_answer = time.monotonic() - start, table.row_count
         assert loaded_at_press < FILES, "the list was read before the first frame: no worker"
-        print(f"key answered in {answered * 1000:.1f} ms with {loaded_at_press} of {FILES} rows")
-        assert answered < 0.1, f"the key took {answered * 1000:.0f} ms"
+        print(f"key answered in {answered * 1000:.1f} ms with {loaded_at_answer} of {FILES} rows")
+        # Answered while the list was still coming in: not after it (a loop blocked on reading
+        # would answer only once every row was there). No time limit: CI's load varies.
+        assert loaded_at_answer < FILES, f"the key waited for the list ({answered:.2f} s)"
         deadline = time.monotonic() + 60
         while table.row_count < FILES and time.monotonic() < deadline:
             await pilot.pause(0.05)
