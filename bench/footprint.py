@@ -16,10 +16,10 @@ from memtop.engine.probes.procfs import children, read_status
 
 
 def engine_of(cli_pid: int) -> int:
-    """The engine: the memtop process's multiprocessing child."""
+    """The engine: the memtop process's child that runs the engine's main."""
     for pid in children(cli_pid):
         with open(f"/proc/{pid}/cmdline", "rb") as f:
-            if b"spawn_main" in f.read():
+            if b"memtop.engine.monitor.daemon" in f.read():
                 return pid
     raise RuntimeError("no engine process")
 

@@ -1,10 +1,10 @@
 """Every message between memtop's processes, defined once: kinds, fields, constructors, encoding.
 
-The engine sends these to its client over a pipe; replay (`store.stream.RunStream`) and follow
-(`store.follow.BenchFollower`) produce the very same messages from run files, so every view folds
-one stream (`client.board.RunBoard.apply`) whatever its source. Messages are plain maps, encoded
-with msgpack (never pickle). The row tuples below are also the run file's table columns
-(`store.schema`), so a row read back becomes a message by zipping it with its fields.
+The engine sends these to its clients over Unix sockets; replay (`store.stream.RunStream`) and
+follow (`store.follow.BenchFollower`) produce the very same messages from run files, so every
+view folds one stream (`client.board.RunBoard.apply`) whatever its source. Messages are plain
+maps, encoded with msgpack (never pickle). The row tuples below are also the run file's table
+columns (`store.schema`), so a row read back becomes a message by zipping it with its fields.
 
 Runs are named by their spec's `id` until they start (`queued`, `cancelled`, `started`, and a
 `finished` without a run), and by their `run` id (the run file's name) from `started` on.
@@ -52,12 +52,20 @@ ENGINE_MESSAGES: dict[str, tuple[tuple[str, ...], str]] = {
     "idle": ((), "the queue is empty and no run is going"),
     "fatal": (("message",), "the engine failed; its runs were stopped and closed"),
     "exited": ((), "the engine is gone: the last message of every stream"),
+    "engine": (("pid", "started_wall", "socket", "clients", "runs", "queued"),
+               "the engine itself, first on every connection and as the answer to `attach` and "
+               "`info`: `runs` lists each run started (id, run, path, status), `queued` the "
+               "specs waiting; the engine client keeps it and does not pass it on"),
 }
 CLIENT_MESSAGES: dict[str, tuple[tuple[str, ...], str]] = {
     "submit": (("runs", "parallel", "stdin"), "run these specs, `parallel` at a time; with "
                "`stdin`, the client's stdin follows as a passed descriptor"),
     "stop": ((), "stop every run and drop the queue; the engine exits when they are closed"),
     "mark": (("run", "name"), "a stage boundary set from outside (a key in the TUI)"),
+    "attach": ((), "send `engine` now, then every message from here on (a client that came "
+               "through the engine's socket)"),
+    "detach": ((), "this client goes and leaves the runs running: its leaving stops nothing"),
+    "info": ((), "send `engine` once (for `memtop ps`); nothing more"),
 }
 # From a session to the engine: JSON lines on the descriptor named by MEMTOP_EVENT_FD, written by
 # session.stagepoint (standard library only, so it cannot use this module).
@@ -152,6 +160,12 @@ def exited() -> Message:
     return {"type": "exited"}
 
 
+def engine(pid: int, started_wall: float, socket: str | None, clients: int,
+           runs: list[dict[str, Any]], queued: list[dict[str, Any]]) -> Message:
+    return {"type": "engine", "pid": pid, "started_wall": started_wall, "socket": socket,
+            "clients": clients, "runs": runs, "queued": queued}
+
+
 # ---- client -> engine ----------------------------------------------------------------------
 
 def submit(specs: Iterable[dict[str, Any]], parallel: int, stdin: bool = False) -> Message:
@@ -164,6 +178,18 @@ def stop() -> Message:
 
 def mark(run: str, name: str) -> Message:
     return {"type": "mark", "run": run, "name": name}
+
+
+def attach() -> Message:
+    return {"type": "attach"}
+
+
+def detach() -> Message:
+    return {"type": "detach"}
+
+
+def info() -> Message:
+    return {"type": "info"}
 
 
 # ---- the wire ------------------------------------------------------------------------------

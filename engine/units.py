@@ -80,3 +80,13 @@ def format_size(value: float) -> str:
         if abs(value) >= 1024 ** power:
             return f"{value / 1024 ** power:,.2f} {unit}"
     return f"{value:,.0f} B"
+
+
+def fmt_duration(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:4.1f}s"
+    minutes, secs = divmod(int(seconds), 60)
+    if minutes < 60:
+        return f"{minutes}m{secs:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m"

@@ -20,17 +20,20 @@ MIB = 1024 * 1024
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """The run list's cache (engine/store/listing.py) in a folder of the test session's own,
-    inherited by every memtop the tests start: never the user's ~/.cache."""
+    """The run list's cache (engine/store/listing.py) and the engines' sockets
+    (engine/runtime_dir.py) in folders of the test session's own, inherited by every memtop the
+    tests start: never the user's ~/.cache, nor their running engines."""
     import tempfile
 
     os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="memtop-test-cache-")
+    os.environ["XDG_RUNTIME_DIR"] = tempfile.mkdtemp(prefix="memtop-test-run-")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     import shutil
 
-    shutil.rmtree(os.environ.get("XDG_CACHE_HOME", ""), ignore_errors=True)
+    for name in ("XDG_CACHE_HOME", "XDG_RUNTIME_DIR"):
+        shutil.rmtree(os.environ.get(name, ""), ignore_errors=True)
 
 
 def run_memtop(*args: str, timeout: float = 600, cwd: Path | None = None,

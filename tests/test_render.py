@@ -2,9 +2,8 @@
 
 from rich.style import Style
 
-from memtop.engine.units import MIB
+from memtop.engine.units import MIB, fmt_duration
 from memtop.tui.render import (
-    fmt_duration,
     nested_band_row,
     sparkline,
     stage_label,

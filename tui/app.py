@@ -48,15 +48,17 @@ class MemtopApp(App):
     TITLE = "memtop"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
-        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
+        Binding("ctrl+c", "stop_and_quit", "Quit", show=False, priority=True),
+        Binding("D", "detach", "Detach", show=False),
         Binding("question_mark", "help", "Help"),
         Binding("t", "next_theme", "Theme"),
     ]
 
     def __init__(self, start: Start = "home", source: Source | None = None,
                  diff_paths: Sequence[str] = (), runs_dir: str = "runs", theme: str | None = None,
-                 ascii: bool = False) -> None:
+                 ascii: bool = False, keep_on_hangup: bool = False) -> None:
         super().__init__()
+        self.keep_on_hangup = keep_on_hangup  # a lost terminal leaves the runs running
         self.start = start
         self.initial_source = source
         self.diff_paths = list(diff_paths)
@@ -88,11 +90,23 @@ class MemtopApp(App):
         watchdog.start()
         self.exit()
 
+    def _hung_up(self) -> None:
+        """SIGHUP: the terminal went away (a dropped SSH connection)."""
+        self.leave_running_if_kept()
+        self._ended_from_outside()
+
+    def leave_running_if_kept(self) -> None:
+        """With --keep-on-hangup (or the config's engine.keep_on_hangup), a lost terminal
+        leaves the live runs running; otherwise quitting stops them, as it always did."""
+        if self.keep_on_hangup:
+            self.detach_sources()
+
     def on_mount(self) -> None:
         loop = asyncio.get_running_loop()
-        for signum in (signal.SIGTERM, signal.SIGHUP):
+        for signum, handler in ((signal.SIGTERM, self._ended_from_outside),
+                                (signal.SIGHUP, self._hung_up)):
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                loop.add_signal_handler(signum, self._ended_from_outside)
+                loop.add_signal_handler(signum, handler)
         for problem in self.startup_errors:
             self.notify(shown(problem), title="theme", severity="error", timeout=10, markup=False)
         if self.start == "dashboard" and self.initial_source is not None:
@@ -212,9 +226,39 @@ class MemtopApp(App):
                 source.close()
         self.sources.clear()
 
+    def detach_sources(self) -> bool:
+        """Leaves the live runs running (for `memtop attach-engine`); False if there are none."""
+        detached = [s.detach() for s in self.sources if s.live]
+        return any(detached)
+
     async def action_quit(self) -> None:
+        """Quits; while runs are going, asks first: stop them, or leave them running."""
+        going = sum(s.going() for s in self.sources if s.live)
+        if not going:
+            await self.action_stop_and_quit()
+            return
+        from .screens.leave import LeaveScreen
+
+        pid = next((s.engine_pid for s in self.sources if s.live), None)
+        self.push_screen(LeaveScreen(going, pid), self._leave)
+
+    def _leave(self, answer: str | None) -> None:
+        if answer == "leave":
+            self.detach_sources()
+        if answer is not None:
+            self.close_sources()
+            self.exit()
+
+    async def action_stop_and_quit(self) -> None:
         self.close_sources()
         self.exit()
+
+    def action_detach(self) -> None:
+        if self.detach_sources():
+            self.close_sources()
+            self.exit()
+        else:
+            self.notify("nothing to leave running: no live runs here", severity="warning")
 
     def on_unmount(self) -> None:
         self.close_sources()

@@ -27,6 +27,7 @@ class Source(ABC):
 
     live = False
     title = ""
+    engine_pid: int | None = None
 
     @abstractmethod
     def poll(self) -> list[Message]:
@@ -43,21 +44,37 @@ class Source(ABC):
     def close(self) -> None:  # noqa: B027  (most sources start nothing)
         """Ends whatever the source started (the engine and its sessions)."""
 
+    def going(self) -> int:
+        """How many of its runs are queued or running (where the source runs any)."""
+        return 0
+
+    def detach(self) -> bool:
+        """Goes, leaving the runs running; False where the source runs none."""
+        return False
+
 
 class LiveSource(Source):
-    """A benchmark run by a fresh engine. A thread receives; the dashboard's timer drains."""
+    """Runs of an engine: a fresh one given `specs`, or a running one's `client` (attached).
+    A thread receives; the dashboard's timer drains."""
 
     live = True
 
-    def __init__(self, specs: Sequence[RunSpec], parallel: int = 1) -> None:
-        self.title = "live: " + ", ".join(s.backend or s.model for s in specs)
+    def __init__(self, specs: Sequence[RunSpec] = (), parallel: int = 1,
+                 client: EngineClient | None = None) -> None:
+        if client is None:
+            self.title = "live: " + ", ".join(s.backend or s.model for s in specs)
+            client = EngineClient()
+            client.submit(specs, parallel=parallel)
+        else:
+            self.title = f"engine {client.pid} (attached)"
         self.paths: list[str] = []  # run files, as the engine starts them
         self.ends: list[Message] = []  # the `finished` messages: how each run ended
         self.unstarted: list[tuple[str, str]] = []  # (name, status) of runs that never started
+        self.detached = False
         self._titles: dict[str, str] = {}  # spec id -> run title
+        self._going: set[str] = set()  # spec ids queued or running
         self._inbox: deque[Message] = deque()
-        self._client = EngineClient()
-        self._client.submit(specs, parallel=parallel)
+        self._client = client
         self._closing = threading.Event()
         self._thread = threading.Thread(target=self._receive, name="engine-reader", daemon=True)
         self._thread.start()
@@ -79,6 +96,12 @@ class LiveSource(Source):
                 self.paths.append(message["path"])
             elif message["type"] == "finished":
                 self.ends.append(message)
+            if message["type"] in ("queued", "started"):
+                self._going.add(message["id"])
+            elif message["type"] in ("finished", "cancelled"):
+                self._going.discard(message["id"])
+            elif message["type"] == "exited":
+                self._going.clear()
             if message["type"] == "queued":
                 spec = message["spec"]
                 self._titles[message["id"]] = run_title(spec.get("backend", ""),
@@ -98,10 +121,25 @@ class LiveSource(Source):
         self._client.mark(run_id, name)
         return True
 
+    @property
+    def engine_pid(self) -> int | None:
+        return self._client.pid
+
+    def going(self) -> int:
+        return len(self._going)
+
+    def detach(self) -> bool:
+        self._closing.set()
+        self._thread.join(timeout=1.0)
+        self._client.detach()
+        self.detached = True
+        return True
+
     def close(self) -> None:
         self._closing.set()
         self._thread.join(timeout=1.0)
-        self._client.close()
+        if not self.detached:
+            self._client.close()
 
 
 class ReplaySource(Source):

@@ -1,7 +1,8 @@
 """The client side (CLI and TUI): the engine's process started and spoken to, and the state of a
 submission's runs folded from its messages.
 
-- `engine_client.EngineClient`: starts the engine (multiprocessing, spawn) and exchanges messages;
+- `engine_client.EngineClient`: starts an engine, or attaches to a running one, and exchanges
+  messages; `engine_state` and `stop_engine` for `memtop ps` and `memtop stop`;
 - `board.RunBoard` / `RunState`: the one fold of messages into view state, for every source;
 - `history.MaxEnvelope`: bounded histories that never average a spike away.
 No UI here: Textual and Rich views read these. Clients import from this package.
@@ -14,7 +15,7 @@ from ..messages import Message
 from ..store.reader import Run
 from ..store.stream import RunStream
 from .board import RunBoard, RunState
-from .engine_client import EngineClient
+from .engine_client import EngineClient, engine_state, stop_engine
 from .history import MaxEnvelope, resample_max
 
 
@@ -30,5 +31,5 @@ def replayed_state(run: Run, thresholds: Thresholds | None = None) -> RunState:
     return fold(RunStream(run, thresholds).all()).runs[0]
 
 
-__all__ = ["EngineClient", "MaxEnvelope", "RunBoard", "RunState", "fold", "replayed_state",
-           "resample_max"]
+__all__ = ["EngineClient", "MaxEnvelope", "RunBoard", "RunState", "engine_state", "fold",
+           "replayed_state", "resample_max", "stop_engine"]

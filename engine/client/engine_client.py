@@ -1,55 +1,89 @@
-"""The client side of the engine: starts the engine process and exchanges messages with it.
+"""The client side of the engine: starts an engine, or attaches to a running one, and exchanges
+messages with it. Used by the CLI and the TUI alike.
 
-Used by the CLI and the TUI alike. The engine is a spawned multiprocessing process; the pipe
-carries msgpack bytes only.
+A started engine is a process of its own (`python -c …`, in a session of its own, so that a
+terminal that goes away does not take it along); its first client speaks to it over a socket
+pair made here. Any later client comes through the engine's Unix socket (runtime_dir.py).
+Either way the socket carries msgpack bytes only (engine/messages.py).
 """
 
 from __future__ import annotations
 
-import contextlib
-import multiprocessing
+import json
+import os
+import socket
+import subprocess
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections import deque
+from collections.abc import Iterable
+from multiprocessing.connection import Connection
 from multiprocessing.reduction import send_handle
+from typing import Any
 
 from .. import messages
+from ..errors import UserError
 from ..messages import Message
-from ..monitor.loop import engine_main
+from ..runtime_dir import EngineAddress, remove_stale
 from ..spec import RunSpec
+from ..store import RunStream, read_run
 
-
-@contextlib.contextmanager
-def _process_stdio() -> Iterator[None]:
-    """The real stdout/stderr while starting a process: a running Textual app replaces them
-    with objects whose fileno() multiprocessing cannot pass on."""
-    saved = sys.stdout, sys.stderr
-    sys.stdout = sys.__stdout__ or saved[0]
-    sys.stderr = sys.__stderr__ or saved[1]
-    try:
-        yield
-    finally:
-        sys.stdout, sys.stderr = saved
+PATH_ENV = "MEMTOP_ENGINE_PATH"
+# The engine sees the modules its client sees (as multiprocessing's spawn does), without a
+# PYTHONPATH that its sessions, the user's programs, would inherit.
+_ENGINE_MAIN = (f"import json, os, sys; sys.path[:] = json.loads(os.environ.pop({PATH_ENV!r})); "
+                "from memtop.engine.monitor.daemon import main; main(int(sys.argv[1]))")
+ANSWER_S = 10.0  # how long an engine may take to answer `attach` or `info`
 
 
 class EngineClient:
-    def __init__(self) -> None:
-        context = multiprocessing.get_context("spawn")
-        self.conn, child_conn = context.Pipe(duplex=True)
-        self.process = context.Process(target=engine_main, args=(child_conn,),
-                                       name="memtop-engine", daemon=True)
-        with _process_stdio():
-            self.process.start()
-        child_conn.close()
+    """One connection to an engine. `EngineClient()` starts one and owns its runs: closing
+    stops them, unless it `detach`es. `EngineClient.attach(address)` watches one already
+    running: it gets the runs' history from their files, then every message live."""
+
+    def __init__(self, conn: Connection | None = None) -> None:
+        self.process: subprocess.Popen | None = None
+        self.info: Message | None = None  # the engine's latest `engine` message
+        self._pending: deque[Message] = deque()  # history, handed out before live messages
         self.exited = False
+        self.detached = False
+        self._awaiting_info = False
+        if conn is not None:
+            self.conn, self.owner = conn, False
+            return
+        ours, theirs = socket.socketpair()
+        with theirs:
+            self.process = subprocess.Popen(
+                [sys.executable, "-c", _ENGINE_MAIN, str(theirs.fileno())],
+                pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+                env={**os.environ, PATH_ENV: json.dumps(sys.path)})
+        self.conn, self.owner = Connection(ours.detach()), True
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process else (self.info or {}).get("pid")
+
+    @classmethod
+    def attach(cls, address: EngineAddress) -> EngineClient:
+        """Watches a running engine: its runs so far (from their files), then live."""
+        client = cls(connect(address))
+        client._send(messages.attach())
+        info = client.wait_for_info()
+        for run in info["runs"]:
+            client._pending.extend(_history(run["path"]))
+        client._pending.extend(messages.queued(spec) for spec in info["queued"])
+        return client
+
+    # ---- to the engine ---------------------------------------------------------------------
 
     def submit(self, specs: Iterable[RunSpec], parallel: int = 1,
                stdin: int | None = None) -> None:
         """Queues runs; `stdin` (a descriptor, the terminal) is passed on to the run whose spec
-        asks for it (`pass_stdin`), through the socket under the pipe."""
+        asks for it (`pass_stdin`), through the socket."""
         self._send(messages.submit((s.to_dict() for s in specs), parallel, stdin is not None))
         if stdin is not None and not self.exited:
-            send_handle(self.conn, stdin, self.process.pid)
+            send_handle(self.conn, stdin, self.pid or 0)
 
     def stop(self) -> None:
         self._send(messages.stop())
@@ -64,30 +98,134 @@ class EngineClient:
         except (OSError, EOFError):
             self.exited = True
 
+    # ---- from the engine -------------------------------------------------------------------
+
     def receive(self, timeout: float) -> Message | None:
-        """The next message, or None after timeout; {"type": "exited"} once the engine is gone."""
-        if self.exited:
-            return messages.exited()
+        """The next message, or None after timeout; {"type": "exited"} once the engine is gone.
+        `engine` messages are kept in `info`, not handed out."""
+        if self._pending:
+            return self._pending.popleft()
+        return self._read(timeout)
+
+    def _read(self, timeout: float) -> Message | None:
+        deadline = time.monotonic() + timeout
+        while not self.exited:
+            try:
+                if not self.conn.poll(max(0.0, deadline - time.monotonic())):
+                    return None
+                message = messages.decode(self.conn.recv_bytes())
+            except ValueError:
+                continue  # not one of memtop's messages: ignored
+            except (EOFError, OSError):
+                message = messages.exited()
+            if message["type"] == "engine":
+                self.info = message
+                if self._awaiting_info:
+                    return None
+                continue
+            if message["type"] == "exited":
+                self.exited = True
+            return message
+        return messages.exited()
+
+    def wait_for_info(self, timeout: float = ANSWER_S) -> Message:
+        """The engine's answer to `attach` or `info` (live messages before it are kept)."""
+        deadline = time.monotonic() + timeout
+        self.info, self._awaiting_info = None, True
+        before: list[Message] = []
         try:
-            if not self.conn.poll(timeout):
-                return None
-            message = messages.decode(self.conn.recv_bytes())
-        except ValueError:
-            return None  # not one of memtop's messages: ignored
-        except (EOFError, OSError):
-            message = messages.exited()
-        if message["type"] == "exited":
-            self.exited = True
-        return message
+            while self.info is None:
+                if self.exited or time.monotonic() > deadline:
+                    raise UserError("the engine did not answer (refused, or it has ended)")
+                message = self._read(0.1)
+                if message is not None:
+                    before.append(message)
+        finally:
+            self._awaiting_info = False
+        self._pending.extend(before)
+        return self.info
+
+    # ---- the end ---------------------------------------------------------------------------
+
+    def detach(self) -> None:
+        """Goes, leaving the engine and its runs running."""
+        self._send(messages.detach())
+        self.exited = self.detached = True
+        self.conn.close()
 
     def close(self, timeout: float = 15.0) -> None:
-        """Stops the engine and waits for it: its runs are finalized before it exits."""
-        self.stop()
-        deadline = time.monotonic() + timeout
-        while not self.exited and time.monotonic() < deadline:
-            self.receive(0.1)
-        self.process.join(max(0.0, deadline - time.monotonic()))
-        if self.process.is_alive():
-            self.process.kill()
-            self.process.join(2)
-        self.conn.close()
+        """The owner stops the engine's runs and waits for them to be finalized; a watcher
+        only goes; after `detach`, nothing is left to do."""
+        if self.detached:
+            return
+        if self.owner and not self.conn.closed:
+            self.stop()
+            deadline = time.monotonic() + timeout
+            while not self.exited and time.monotonic() < deadline:
+                self.receive(0.1)
+        if not self.conn.closed:
+            self.conn.close()
+        if self.process is not None and self.owner:
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(2)
+
+
+def connect(address: EngineAddress, timeout: float = ANSWER_S) -> Connection:
+    """A connection to the engine at `address`; its socket is removed if nobody listens."""
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.settimeout(timeout)
+    try:
+        sock.connect(address.path)
+    except (ConnectionRefusedError, FileNotFoundError):
+        sock.close()
+        remove_stale(address)
+        raise UserError(f"engine {address.pid} is not running (any more)") from None
+    except OSError as exc:
+        sock.close()
+        raise UserError(f"cannot reach engine {address.pid}: {exc.strerror or exc}") from None
+    sock.settimeout(None)
+    return Connection(sock.detach())
+
+
+def _history(path: str | None) -> list[Message]:
+    """A run's messages so far, read from its file as replay reads it."""
+    if not path:
+        return []
+    try:
+        run = read_run(path)
+    except UserError:
+        return []  # moved or removed since: the live messages still come
+    try:
+        return RunStream(run).all()
+    finally:
+        run.close()
+
+
+def engine_state(address: EngineAddress) -> dict[str, Any]:
+    """What `memtop ps` shows of one engine."""
+    client = EngineClient(connect(address, timeout=2.0))
+    try:
+        client._send(messages.info())
+        return client.wait_for_info(timeout=2.0)
+    finally:
+        client.conn.close()
+
+
+def stop_engine(address: EngineAddress, timeout: float = 30.0) -> bool:
+    """Asks an engine to stop its runs and waits for it to end; False if it did not in time."""
+    client = EngineClient(connect(address))
+    client.stop()
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            try:
+                if client.conn.poll(0.2):
+                    client.conn.recv_bytes()
+            except (EOFError, OSError):
+                return True
+        return False
+    finally:
+        client.conn.close()

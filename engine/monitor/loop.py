@@ -1,46 +1,96 @@
-"""The engine process: owns the run queue and the live runs; talks to its client over a Pipe.
+"""The engine process: owns the run queue and the live runs; talks to its clients.
 
-The messages both ways are defined in engine/messages.py (msgpack bytes, never pickle).
+Its first client is the memtop that started it (a socket pair); others come through its socket
+(listener.py): `memtop attach-engine` watching, `memtop ps` asking, `memtop stop` stopping. The
+engine runs in its own session, so a terminal that goes away does not reach it: it stops its
+runs when asked, or when the client that started them goes without leaving them running
+(`detach`), and exits once it has no run and no client. Messages both ways are those of
+engine/messages.py (msgpack bytes, never pickle).
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
 import time
-import traceback
 from collections import deque
-from multiprocessing.connection import Connection
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
 from multiprocessing.reduction import recv_handle
 from typing import Any
 
 from .. import messages
 from ..messages import Message
-from ..spec import RunSpec, new_id
+from ..spec import RunSpec, new_id, run_title
+from .listener import Listener
 from .live_run import LiveRun
 
 PUMP_EVERY_S = 0.05
+IDLE_EXIT_S = 5.0  # no run and no client this long: the engine's work is done
+
+
+@dataclass(eq=False)
+class Client:
+    conn: Connection
+    owner: bool = False  # its going stops the runs (it started them and did not detach)
+    live: bool = False  # it is sent every message
 
 
 class Engine:
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
+    def __init__(self, first: Connection, listener: Listener | None = None) -> None:
+        self.clients = [Client(first, owner=True, live=True)]
+        self.listener = listener
+        self.started_wall = time.time()
         self.queue: deque[tuple[RunSpec, dict[str, Any], int | None]] = deque()
         self.active: list[LiveRun] = []
+        self.runs: dict[str, dict[str, Any]] = {}  # run id -> what `ps` says of it
         self.parallel = 1
         self.stopping = False
         self.busy = False
-        self.client_gone = False
+        self._idle_since: float | None = None
+
+    # ---- to the clients --------------------------------------------------------------------
 
     def send(self, message: Message) -> None:
-        if self.client_gone:
-            return
+        self._note(message)
+        data = messages.encode(message)
+        for client in [c for c in self.clients if c.live]:
+            self._send_to(client, data)
+
+    def _send_to(self, client: Client, data: bytes) -> None:
         try:
-            self.conn.send_bytes(messages.encode(message))
+            client.conn.send_bytes(data)
         except (OSError, EOFError, ValueError):
-            self.client_gone = True  # keep recording: the run files must still be complete
-            self.stop()
+            # It went (keep recording: the run files must still be complete). What it said
+            # before going (`detach`) is still to be read: its end is handled there, at EOF.
+            client.live = False
+
+    def _drop(self, client: Client) -> None:
+        if client in self.clients:
+            self.clients.remove(client)
+            client.conn.close()
+            if client.owner:
+                self.stop()  # it started the runs and went without leaving them running
+
+    def _note(self, message: Message) -> None:
+        """Keeps what `engine` says of each run up to date."""
+        kind = message["type"]
+        if kind == "started":
+            meta = message["meta"]
+            self.runs[message["run"]] = {
+                "id": message["id"], "run": message["run"], "path": message["path"],
+                "status": "running", "title": run_title(meta.get("backend") or "",
+                                                        meta.get("model") or "",
+                                                        meta.get("kind") or "bench")}
+        elif kind == "finished" and message.get("run") in self.runs:
+            self.runs[message["run"]]["status"] = message.get("status")
+
+    def info(self) -> Message:
+        return messages.engine(
+            os.getpid(), self.started_wall, self.listener.path if self.listener else None,
+            sum(c.live for c in self.clients), list(self.runs.values()),
+            [spec.to_dict() for spec, _, _ in self.queue])
+
+    # ---- the runs --------------------------------------------------------------------------
 
     def stop(self) -> None:
         self.stopping = True
@@ -71,11 +121,13 @@ class Engine:
             os.close(stdin)
         self.busy = True
 
-    def handle(self, message: Message) -> None:
+    # ---- from the clients ------------------------------------------------------------------
+
+    def handle(self, client: Client, message: Message) -> None:
         kind = message["type"]
         if kind == "submit":
             # The client's stdin follows a submit that says so, as a descriptor on the socket.
-            stdin = recv_handle(self.conn) if message.get("stdin") else None
+            stdin = recv_handle(client.conn) if message.get("stdin") else None
             self.submit(list(message.get("runs") or []), message.get("parallel", 1), stdin)
         elif kind == "stop":
             self.stop()
@@ -83,17 +135,45 @@ class Engine:
             for run in self.active:
                 if run.run_id == message.get("run"):
                     run.external_mark(str(message.get("name") or "mark"))
+        elif kind == "detach":
+            client.owner = False
+        elif kind == "attach":
+            # Everything so far into the run files first: the client reads its history there,
+            # and gets every message after this one live, none twice and none missed.
+            now = time.monotonic()
+            for run in self.active:
+                run.pump(now)
+                run.writer.commit()
+            client.live = True
+            self._send_to(client, messages.encode(self.info()))
+        elif kind == "info":
+            self._send_to(client, messages.encode(self.info()))
 
     def _receive(self) -> None:
+        waitables: list[Any] = [c.conn for c in self.clients]
+        if self.listener is not None:
+            waitables.append(self.listener.sock)
         try:
-            if self.conn.poll(PUMP_EVERY_S):
-                self.handle(messages.decode(self.conn.recv_bytes()))
-        except ValueError:
-            return  # not one of memtop's messages: ignored
-        except (EOFError, OSError):
-            self.client_gone = True
-            self.stop()
-            time.sleep(PUMP_EVERY_S)
+            ready = wait(waitables, PUMP_EVERY_S)
+        except OSError:
+            ready = []
+        for item in ready:
+            if self.listener is not None and item is self.listener.sock:
+                conn = self.listener.accept()
+                if conn is not None:
+                    self.clients.append(Client(conn))
+                continue
+            client = next((c for c in self.clients if c.conn is item), None)
+            if client is None:
+                continue
+            try:
+                message = messages.decode(client.conn.recv_bytes())
+            except ValueError:
+                continue  # not one of memtop's messages: ignored
+            except (EOFError, OSError):
+                self._drop(client)
+                continue
+            self.handle(client, message)
 
     def _start_next(self) -> None:
         while not self.stopping and self.queue and len(self.active) < self.parallel:
@@ -104,7 +184,19 @@ class Engine:
                 self.send(messages.finished(spec.id, None, None, {
                     "status": "failed", "cause": f"could not start the session: {exc}"}))
 
+    def _done(self, now: float) -> bool:
+        if self.active:
+            return False
+        if self.stopping:
+            return True
+        if self.queue or self.clients:
+            self._idle_since = None
+            return False
+        self._idle_since = self._idle_since or now
+        return now - self._idle_since > IDLE_EXIT_S
+
     def loop(self) -> None:
+        self.send(self.info())
         while True:
             self._receive()
             now = time.monotonic()
@@ -118,31 +210,14 @@ class Engine:
             if self.busy and not self.queue and not self.active:
                 self.busy = False
                 self.send(messages.idle())
-            if self.stopping and not self.active:
+            if self._done(now):
                 return
 
-    def abort(self) -> None:
-        """After an engine error: stop the sessions and close every run file."""
-        for run in self.active:
-            run.request_stop()
-            try:
-                run.process.wait(timeout=5)
-            except Exception:
-                run.signal(signal.SIGKILL)
-            with contextlib.suppress(Exception):
-                run.finalize()
-
-
-def engine_main(conn: Connection) -> None:
-    """Entry point of the engine process (multiprocessing, spawn)."""
-    engine = Engine(conn)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # ctrl-c is the client's: it sends "stop"
-    for signum in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, lambda *_: engine.stop())
-    try:
-        engine.loop()
-    except Exception:
-        engine.send(messages.fatal(traceback.format_exc(limit=5)))
-        engine.abort()
-    finally:
-        engine.send(messages.exited())
+    def close(self) -> None:
+        """The last word to every client, then the door shut."""
+        self.send(messages.exited())
+        for client in list(self.clients):
+            client.conn.close()
+        self.clients.clear()
+        if self.listener is not None:
+            self.listener.close()

@@ -80,8 +80,18 @@ def print_comparison(paths: Sequence[str]) -> None:
             out.print(plain(f"  {run.path}"))
 
 
-def _interrupt(*_: object) -> None:
-    raise KeyboardInterrupt
+class HungUp(KeyboardInterrupt):
+    """SIGHUP with --keep-on-hangup: memtop goes, its runs go on."""
+
+
+def on_signals(keep_on_hangup: bool) -> None:
+    """SIGTERM and SIGHUP end a headless run as ctrl-c does: the runs are stopped and kept.
+    With `keep_on_hangup`, SIGHUP (the terminal went away) leaves them running instead."""
+    def interrupt(signum: int, _: object) -> None:
+        raise HungUp if signum == signal.SIGHUP and keep_on_hangup else KeyboardInterrupt
+
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, interrupt)
 
 
 def print_stage_tables(paths: Sequence[str]) -> None:
@@ -121,15 +131,13 @@ def result_code(specs: Sequence[RunSpec], ends: Sequence[Message]) -> int:
     return 0 if ok else 1
 
 
-def run_headless(specs: Sequence[RunSpec], parallel: int = 1,
-                 paths: list[str] | None = None) -> int:
+def run_headless(specs: Sequence[RunSpec], parallel: int = 1, paths: list[str] | None = None,
+                 keep_on_hangup: bool = False) -> int:
     """Runs specs with a progress line each; `paths` (if given) receives their run files."""
     out = console()
     board = RunBoard()
     client = EngineClient()
-    # SIGTERM and SIGHUP end a headless bench like ctrl-c does: the runs are stopped and kept.
-    for signum in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, _interrupt)
+    on_signals(keep_on_hangup)
     client.submit(specs, parallel=parallel)
     ends: list[Message] = []
     interrupted = False
@@ -153,6 +161,9 @@ def run_headless(specs: Sequence[RunSpec], parallel: int = 1,
                     if message["type"] in ("idle", "exited"):
                         break
                     live.update(Group(progress_table(board)))
+                except HungUp:  # the terminal is gone: nothing more to print on it
+                    client.detach()
+                    return 0
                 except KeyboardInterrupt:  # ctrl-c, SIGTERM, SIGHUP: stop the runs, keep them
                     interrupted = True
                     client.stop()

@@ -10,6 +10,7 @@ import sys
 
 from memtop.engine.errors import UserError
 
+from .config import keep_on_hangup
 from .parser import batch_sizes, env_pairs, thresholds
 from .reports import print_diff, write_json_summary
 
@@ -30,7 +31,7 @@ def _tui_app_class() -> type:
     return MemtopApp
 
 
-def _run_app(args: argparse.Namespace, **kwargs: object) -> int:
+def run_app(args: argparse.Namespace, **kwargs: object) -> int:
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise UserError("the TUI needs a terminal: for text use memtop show, memtop diff "
                         "--format, or --no-tui")
@@ -118,6 +119,8 @@ def _run_specs(args: argparse.Namespace, specs: list, parallel: int = 1) -> int:
 
     prepare_runs_dir(args.runs_dir)
     summary_path = getattr(args, "json_summary", None)
+    if args.detach:
+        return _detached(specs, parallel)
     if not args.no_tui and not (sys.stdin.isatty() and sys.stdout.isatty()):
         print("memtop: no terminal here: running without the TUI (--no-tui)", file=sys.stderr)
         args.no_tui = True
@@ -125,16 +128,22 @@ def _run_specs(args: argparse.Namespace, specs: list, parallel: int = 1) -> int:
         from memtop.cli.through import run_through
 
         paths: list[str] = []
-        code = run_through(dataclasses.replace(specs[0], pass_stdin=True), paths)
+        code = run_through(dataclasses.replace(specs[0], pass_stdin=True), paths,
+                           keep_on_hangup=keep_on_hangup(args.keep_on_hangup))
     elif args.no_tui:
         paths = []
-        code = run_headless(specs, parallel=parallel, paths=paths)
+        code = run_headless(specs, parallel=parallel, paths=paths,
+                            keep_on_hangup=keep_on_hangup(args.keep_on_hangup))
     else:
         from memtop.tui.sources import LiveSource
 
         _tui_app_class()  # before any session starts
         source = LiveSource(specs, parallel=parallel)
-        code = _run_app(args, start="dashboard", source=source)
+        code = run_app(args, start="dashboard", source=source,
+                       keep_on_hangup=keep_on_hangup(args.keep_on_hangup))
+        if source.detached:
+            print(left_running(source.engine_pid))
+            return 0
         paths = source.paths
         print_results(specs, paths)
         print_unstarted(source.unstarted)
@@ -142,6 +151,28 @@ def _run_specs(args: argparse.Namespace, specs: list, parallel: int = 1) -> int:
     if summary_path:
         write_json_summary(summary_path, paths)
     return code
+
+
+def _detached(specs: list, parallel: int) -> int:
+    """`--detach`: the runs are queued, the engine goes on alone, memtop returns."""
+    from memtop.engine.client import EngineClient
+
+    client = EngineClient()
+    client.submit(specs, parallel=parallel)
+    message = None
+    while message is None or message["type"] != "queued":  # the engine took them
+        message = client.receive(30)
+        if message is None or message["type"] in ("exited", "fatal"):
+            client.close(timeout=5)
+            raise UserError("the engine did not take the runs (it ended or did not answer)")
+    client.detach()
+    print(left_running(client.pid))
+    return 0
+
+
+def left_running(pid: int | None) -> str:
+    return (f"memtop: engine {pid} goes on with the runs: memtop attach-engine {pid} to watch, "
+            f"memtop stop {pid} to stop them, memtop ps to list engines")
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
@@ -159,7 +190,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
         given = thresholds(args)
         source = ReplaySource([read_run(p) for p in paths], speed=args.speed,
                               thresholds=Thresholds(**given) if given else None)
-    return _run_app(args, start="dashboard", source=source)
+    return run_app(args, start="dashboard", source=source)
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
@@ -172,8 +203,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
         read_run(path).close()  # a bad file is one line here, not a notice in the app
     if args.format:
         return print_diff(args, paths)
-    return _run_app(args, start="diff", diff_paths=paths)
+    return run_app(args, start="diff", diff_paths=paths)
 
 
 def cmd_home(args: argparse.Namespace) -> int:
-    return _run_app(args, start="home")
+    return run_app(args, start="home")

@@ -204,13 +204,34 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--no-tui", action="store_true", help="print progress and a table")
     run.add_argument("argv", nargs=argparse.REMAINDER, metavar="CMD", help="-- then the command")
 
-    for sub in (bench, replay, diff, run, attach):
+    for sub in (bench, run, attach):
+        _add_engine_options(sub)
+    commands.add_parser("ps", help="list the running memtop engines and their runs")
+    attach_engine = commands.add_parser(
+        "attach-engine", help="watch a running engine's runs live (after a dropped connection, "
+                              "or from another terminal)")
+    stop = commands.add_parser("stop", help="stop a running engine's runs and end it")
+    for sub in (attach_engine, stop):
+        sub.add_argument("pid", type=int, nargs="?", metavar="ENGINE",
+                         help="its PID, as memtop ps shows (default: the only one running)")
+
+    for sub in (bench, replay, diff, run, attach, attach_engine):
         _add_tui_options(sub)
     for sub in (bench, replay, run, attach):
         _add_alarm_options(sub)
     _add_tui_options(parser)
     parser.add_argument("--runs-dir", default="runs", help=RUNS_DIR_HELP)
     return parser
+
+
+def _add_engine_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--detach", action="store_true",
+                        help="start the runs and return: the engine goes on without a terminal "
+                             "(memtop ps, memtop attach-engine, memtop stop)")
+    parser.add_argument("--keep-on-hangup", action="store_true", default=None,
+                        help="if the terminal goes away (a dropped SSH connection), leave the "
+                             "runs running instead of stopping them (default: stop; or set "
+                             "engine.keep_on_hangup in ~/.config/memtop/config.toml)")
 
 
 def _add_tui_options(parser: argparse.ArgumentParser) -> None:

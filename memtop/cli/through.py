@@ -5,7 +5,6 @@ as with `time CMD`; memtop's own lines go to stderr after the program's output, 
 from __future__ import annotations
 
 import os
-import signal
 import sys
 
 from memtop.engine.client import EngineClient, RunBoard
@@ -16,21 +15,16 @@ from memtop.engine.spec import RunSpec
 from memtop.engine.store import read_run
 from memtop.engine.text import shown
 
-from .headless import result_code
+from .headless import HungUp, on_signals, result_code
 from .output import console
 
 OUT = {1: 1, 2: 2}  # the program's stream -> memtop's descriptor
 
 
-def _interrupt(*_: object) -> None:
-    raise KeyboardInterrupt
-
-
-def run_through(spec: RunSpec, paths: list[str]) -> int:
+def run_through(spec: RunSpec, paths: list[str], keep_on_hangup: bool = False) -> int:
     board = RunBoard()
     client = EngineClient()
-    for signum in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, _interrupt)
+    on_signals(keep_on_hangup)
     stdin = sys.stdin.fileno() if spec.pass_stdin and sys.stdin is not None else None
     client.submit([spec], stdin=stdin)
     ends: list[Message] = []
@@ -49,6 +43,9 @@ def run_through(spec: RunSpec, paths: list[str]) -> int:
                     ends.append(message)
                 if message["type"] in ("idle", "exited"):
                     break
+            except HungUp:  # the terminal is gone: the program goes on, recorded
+                client.detach()
+                return 0
             except KeyboardInterrupt:  # ctrl-c, SIGTERM, SIGHUP: stop the program, keep the run
                 interrupted = True
                 client.stop()

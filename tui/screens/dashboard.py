@@ -15,8 +15,8 @@ from textual.widgets import Header, Static
 
 from memtop.engine.client import RunBoard, RunState
 from memtop.engine.text import shown
+from memtop.engine.units import fmt_duration
 
-from ..render import fmt_duration
 from ..sources import ReplaySource, Source
 from ..widgets.footer import KeyFooter
 from ..widgets.live_table import LiveTable

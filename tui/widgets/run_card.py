@@ -11,11 +11,10 @@ from textual.widget import Widget
 from memtop.engine.analysis.summary import health, stage_depths
 from memtop.engine.client import RunState, resample_max
 from memtop.engine.text import shown
-from memtop.engine.units import MIB, fmt_mib
+from memtop.engine.units import MIB, fmt_duration, fmt_mib
 
 from ..render import (
     data,
-    fmt_duration,
     nested_band_row,
     sparkline_rows,
     timeline,
