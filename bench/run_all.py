@@ -19,7 +19,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 BENCHES = ["sampler_cost", "sampling_rate", "peak_fidelity", "perturbation", "replay_scale",
-           "tui_cpu", "footprint", "attach_soak", "export_scale", "ls_scale"]
+           "tui_cpu", "footprint", "attach_soak", "export_scale", "ls_scale", "attach_latency"]
 
 
 def main() -> None:

@@ -76,6 +76,29 @@ def engine_addresses() -> list[EngineAddress]:
     return sorted(found, key=lambda a: a.pid)
 
 
+def dead_engine_logs() -> list[str]:
+    """Logs of engines that are gone: empty ones (a killed engine's) are removed; the others
+    hold what an engine said before it ended badly, and are returned."""
+    folder = runtime_dir(create=False)
+    try:
+        names = os.listdir(folder)
+    except FileNotFoundError:
+        return []
+    kept = []
+    for name in sorted(names):
+        stem = name.removeprefix("engine-").removesuffix(LOG_SUFFIX)
+        if not (name.startswith("engine-") and name.endswith(LOG_SUFFIX) and stem.isdigit()) \
+                or os.path.exists(f"/proc/{stem}"):
+            continue
+        path = os.path.join(folder, name)
+        with contextlib.suppress(OSError):
+            if os.path.getsize(path) == 0:
+                os.unlink(path)
+            else:
+                kept.append(path)
+    return kept
+
+
 def remove_stale(address: EngineAddress) -> None:
     """A socket nobody listens on: its engine died without cleaning up (killed)."""
     with contextlib.suppress(FileNotFoundError):

@@ -132,9 +132,15 @@ def test_a_dead_engine_s_socket_is_cleaned_up_and_named_engines_must_exist(tmp_p
     stale = socket.socket(socket.AF_UNIX)
     stale.bind(path)
     stale.close()  # bound, never listened on: what a killed engine leaves
+    empty_log, said_log = (os.path.join(runtime_dir(), f"engine-{p}.log") for p in (999999,
+                                                                                    999997))
+    Path(empty_log).touch()
+    Path(said_log).write_text("Traceback: the engine failed\n")
     result = run_memtop("ps")
     assert result.returncode == 0 and "no memtop engine is running" in result.stdout
-    assert not os.path.exists(path)
+    assert not os.path.exists(path) and not os.path.exists(empty_log)
+    assert f"left messages in {said_log}" in result.stdout
+    os.unlink(said_log)
     for command in (["attach-engine"], ["attach-engine", "12345"], ["stop", "12345"]):
         result = run_memtop(*command)
         assert result.returncode == 2, command

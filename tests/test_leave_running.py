@@ -101,3 +101,29 @@ async def test_a_hang_up_leaves_the_runs_running_only_when_asked(runs_dir, keep)
         assert source.detached and not wait_gone(pid, timeout=1.0)
         os.kill(pid, signal.SIGTERM)  # `kill ENGINE` stops its runs too
     assert wait_gone(pid, timeout=20)
+
+
+async def test_the_home_screen_lists_engines_and_enter_watches_one(runs_dir, tmp_path):
+    from test_engine_detach import receive_until, waiting_specs
+
+    from memtop.tui.widgets.engine_list import EngineList
+
+    owner = EngineClient()  # another terminal's memtop
+    owner.submit(waiting_specs(runs_dir, tmp_path / "release"))
+    receive_until(owner, "stage")
+    try:
+        app = MemtopApp(start="home", runs_dir=str(runs_dir))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("4")
+            engines = app.screen.query_one(EngineList)
+            await wait_until(pilot, lambda: engines.pids == [owner.pid])
+            assert "run: waiter-0" in str(engines.get_row_at(0))
+            await pilot.press("enter")
+            await running_dashboard(pilot, app)
+            card = app.screen.query_one(RunCard)
+            assert [s["name"] for s in card.state.stages] == ["waiting"]  # from its file
+            (tmp_path / "release").touch()
+            await wait_until(pilot, lambda: card.state.status == "done", timeout=20)  # live
+            assert [s["name"] for s in card.state.stages] == ["waiting", "released"]
+    finally:
+        owner.close()

@@ -24,7 +24,16 @@ from memtop.engine.errors import UserError
 from memtop.engine.spec import RunSpec
 from memtop.engine.text import shown
 
-from .messages import Attach, DiffReady, LoadFailed, OpenDiff, OpenReplay, SourceReady, StartBench
+from .messages import (
+    Attach,
+    AttachEngine,
+    DiffReady,
+    LoadFailed,
+    OpenDiff,
+    OpenReplay,
+    SourceReady,
+    StartBench,
+)
 from .screens.dashboard import DashboardScreen
 from .screens.help import HelpScreen
 from .sources import FollowSource, LiveSource, ReplaySource, Source
@@ -188,6 +197,27 @@ class MemtopApp(App):
         specs = [RunSpec(backend=b, model=request.model, weights=request.weights,
                          isolate=request.isolate, runs_dir=self.runs_dir) for b in names]
         self.open_source(LiveSource(specs))
+
+    @on(AttachEngine)
+    def _attach_engine(self, request: AttachEngine) -> None:
+        self.watch_engine(request.pid)
+
+    @work(thread=True, exclusive=True, group="open", exit_on_error=False,
+          description="attaching to an engine")
+    def watch_engine(self, pid: int) -> None:
+        """Its runs so far from their files (a thread: they can be long), then live."""
+        from memtop.engine.client import EngineClient
+        from memtop.engine.runtime_dir import engine_addresses
+
+        try:
+            address = next((a for a in engine_addresses() if a.pid == pid), None)
+            if address is None:
+                raise UserError(f"engine {pid} is not running (any more)")
+            source = LiveSource(client=EngineClient.attach(address))
+        except UserError as exc:
+            self.post_message(LoadFailed(str(exc)))
+            return
+        self.post_message(SourceReady(source))
 
     @on(Attach)
     def _attach(self, request: Attach) -> None:

@@ -1,9 +1,10 @@
 """The TUI's own messages: what screens ask of the app, and what thread workers found.
 
-Screens post requests (`OpenReplay`, `OpenDiff`, `StartBench`, `Attach`) instead of calling the
-app; workers that read files or scan /proc post their results (`RunsListed`, `ProcessesListed`,
-`SourceReady`, `DiffReady`, `LoadFailed`) instead of touching widgets from their thread. The
-engine's messages (engine/messages.py) are a different thing: they are data, folded by RunBoard.
+Screens post requests (`OpenReplay`, `OpenDiff`, `StartBench`, `Attach`, `AttachEngine`) instead
+of calling the app; workers that read files or scan /proc post their results (`RunsListed`,
+`ProcessesListed`, `EnginesListed`, `SourceReady`, `DiffReady`, `LoadFailed`) instead of touching
+widgets from their thread. The engine's messages (engine/messages.py) are a different thing:
+they are data, folded by RunBoard.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
-from memtop.engine.client import RunState
+from memtop.engine.client import EngineLine, RunState
 from memtop.engine.probes.processes import ProcessInfo
 
 from .sources import Source
@@ -45,6 +46,14 @@ class Attach(Message):
         self.pid = pid
 
 
+class AttachEngine(Message):
+    """Watch a running engine's runs (the engines tab: enter)."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__()
+        self.pid = pid
+
+
 # ---- results from thread workers --------------------------------------------------------
 
 
@@ -62,6 +71,12 @@ class RunsListed(Message):
     def __init__(self, rows: Sequence[RunRow], first: bool, last: bool) -> None:
         super().__init__()
         self.rows, self.first, self.last = list(rows), first, last
+
+
+class EnginesListed(Message):
+    def __init__(self, lines: Sequence[EngineLine]) -> None:
+        super().__init__()
+        self.lines = list(lines)
 
 
 class ProcessesListed(Message):

@@ -2,7 +2,8 @@
 submission's runs folded from its messages.
 
 - `engine_client.EngineClient`: starts an engine, or attaches to a running one, and exchanges
-  messages; `engine_state` and `stop_engine` for `memtop ps` and `memtop stop`;
+  messages;
+- `engines`: engines already running (`memtop ps`, `memtop stop`, the home screen's list);
 - `board.RunBoard` / `RunState`: the one fold of messages into view state, for every source;
 - `history.MaxEnvelope`: bounded histories that never average a spike away.
 No UI here: Textual and Rich views read these. Clients import from this package.
@@ -15,7 +16,8 @@ from ..messages import Message
 from ..store.reader import Run
 from ..store.stream import RunStream
 from .board import RunBoard, RunState
-from .engine_client import EngineClient, engine_state, stop_engine
+from .engine_client import EngineClient
+from .engines import EngineLine, engine_line, engine_state, running_engines, stop_engine
 from .history import MaxEnvelope, resample_max
 
 
@@ -31,5 +33,6 @@ def replayed_state(run: Run, thresholds: Thresholds | None = None) -> RunState:
     return fold(RunStream(run, thresholds).all()).runs[0]
 
 
-__all__ = ["EngineClient", "MaxEnvelope", "RunBoard", "RunState", "engine_state", "fold",
-           "replayed_state", "resample_max", "stop_engine"]
+__all__ = ["EngineClient", "EngineLine", "MaxEnvelope", "RunBoard", "RunState", "engine_line",
+           "engine_state", "fold", "replayed_state", "resample_max", "running_engines",
+           "stop_engine"]

@@ -19,7 +19,6 @@ from collections import deque
 from collections.abc import Iterable
 from multiprocessing.connection import Connection
 from multiprocessing.reduction import send_handle
-from typing import Any
 
 from .. import messages
 from ..errors import UserError
@@ -87,6 +86,11 @@ class EngineClient:
 
     def stop(self) -> None:
         self._send(messages.stop())
+
+    def ask_info(self, timeout: float = ANSWER_S) -> Message:
+        """The engine's state now (`info`), for a client that only asks."""
+        self._send(messages.info())
+        return self.wait_for_info(timeout)
 
     def mark(self, run_id: str, name: str) -> None:
         """A manual stage marker on a live run."""
@@ -202,30 +206,3 @@ def _history(path: str | None) -> list[Message]:
         return RunStream(run).all()
     finally:
         run.close()
-
-
-def engine_state(address: EngineAddress) -> dict[str, Any]:
-    """What `memtop ps` shows of one engine."""
-    client = EngineClient(connect(address, timeout=2.0))
-    try:
-        client._send(messages.info())
-        return client.wait_for_info(timeout=2.0)
-    finally:
-        client.conn.close()
-
-
-def stop_engine(address: EngineAddress, timeout: float = 30.0) -> bool:
-    """Asks an engine to stop its runs and waits for it to end; False if it did not in time."""
-    client = EngineClient(connect(address))
-    client.stop()
-    deadline = time.monotonic() + timeout
-    try:
-        while time.monotonic() < deadline:
-            try:
-                if client.conn.poll(0.2):
-                    client.conn.recv_bytes()
-            except (EOFError, OSError):
-                return True
-        return False
-    finally:
-        client.conn.close()

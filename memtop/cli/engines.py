@@ -3,45 +3,32 @@
 from __future__ import annotations
 
 import argparse
-import time
-from typing import Any
 
-from memtop.engine.client import EngineClient, engine_state, stop_engine
+from memtop.engine.client import EngineClient, engine_line, running_engines, stop_engine
 from memtop.engine.errors import UserError
-from memtop.engine.runtime_dir import EngineAddress, engine_addresses
+from memtop.engine.runtime_dir import EngineAddress, dead_engine_logs
 from memtop.engine.text import shown
-from memtop.engine.units import fmt_duration
 
 from .output import console
-
-
-def running_engines() -> list[tuple[EngineAddress, dict[str, Any]]]:
-    """Each engine that answers, with what it says of itself; dead ones' sockets are removed."""
-    found = []
-    for address in engine_addresses():
-        try:
-            found.append((address, engine_state(address)))
-        except UserError:
-            continue
-    return found
 
 
 def cmd_ps(args: argparse.Namespace) -> int:
     out = console()
     engines = running_engines()
+    for log in dead_engine_logs():
+        out.print(f"an engine that ended left messages in {shown(log)}", markup=False,
+                  highlight=False)
     if not engines:
         out.print("no memtop engine is running", markup=False, highlight=False)
         return 0
     for address, state in engines:
-        runs, queued = state["runs"], state["queued"]
-        done = sum(r["status"] not in ("running",) for r in runs)
-        age = fmt_duration(max(0.0, time.time() - float(state["started_wall"] or 0)))
-        out.print(f"engine {address.pid}: up {age}, {done} of {len(runs) + len(queued)} runs "
-                  f"ended, {state['clients']} watching", markup=False, highlight=False)
-        for run in runs:
+        line = engine_line(address, state)
+        out.print(f"engine {line.pid}: up {line.up}, runs: {line.runs}, {line.watching} "
+                  "watching", markup=False, highlight=False)
+        for run in state["runs"]:
             out.print(f"  {shown(run['status'] or '?'):<9} {shown(run['title'] or '?', 40)}  "
                       f"{shown(run['run'] or '')}", markup=False, highlight=False)
-        for spec in queued:
+        for spec in state["queued"]:
             name = spec.get("backend") or spec.get("model") or "?"
             out.print(f"  {'queued':<9} {shown(name, 40)}", markup=False, highlight=False)
     out.print("watch one: memtop attach-engine PID · stop one: memtop stop PID", markup=False,

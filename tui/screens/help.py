@@ -14,7 +14,9 @@ from textual.widgets import Static
 HELP = """\
 memtop keys
 
-  q, ctrl+c   quit (stops the engine and every session)
+  q           quit; while runs go it asks: s stop them, l leave them
+  ctrl+c      quit and stop the runs   D  quit, leaving them running
+              (watch again: memtop attach-engine; list: memtop ps)
   ?           this help         t  next theme      ctrl+p  commands
   tab, ↑/↓    move between cards   enter  the run's detail
   e           event log (alarms, run ends, start-up problems)
@@ -28,7 +30,8 @@ memtop keys
   esc         back
 
 replay: space pause · + / - speed · ← / → seek 5 s · home / end
-home:   1 runs · 2 processes · 3 new benchmark · / filter processes
+home:   1 runs · 2 processes · 3 new benchmark · 4 engines
+        / filter processes · engines: enter watch one
         runs: enter replay · space mark · d diff marked · r reload
         processes: enter attach · c/m/p sort by CPU, memory, PID
 

@@ -1,5 +1,5 @@
 """The home screen: recorded runs (replay, mark two and diff), running processes (attach, like
-top) and a form for a new benchmark, on three tabs."""
+top), a form for a new benchmark, and the running engines (watch one), on four tabs."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ from textual.widgets import (
 from textual.worker import get_current_worker
 
 from memtop.engine.backends import installed_backends
+from memtop.engine.client import engine_line, running_engines
 from memtop.engine.errors import UserError
 from memtop.engine.probes.processes import list_processes
 from memtop.engine.store import Listed, list_run_files, listed_runs
@@ -34,6 +35,8 @@ from memtop.engine.units import fmt
 
 from ..messages import (
     Attach,
+    AttachEngine,
+    EnginesListed,
     OpenDiff,
     OpenReplay,
     ProcessesListed,
@@ -42,6 +45,7 @@ from ..messages import (
     StartBench,
 )
 from ..render import data
+from ..widgets.engine_list import EngineList
 from ..widgets.footer import KeyFooter
 from ..widgets.process_list import ProcessList
 
@@ -68,6 +72,7 @@ class HomeScreen(Screen):
         Binding("1", "tab('runs')", "Runs"),
         Binding("2", "tab('processes')", "Processes"),
         Binding("3,n", "tab('new')", "New bench"),
+        Binding("4", "tab('engines')", "Engines"),
         Binding("space", "mark", "Mark", show=False),
         Binding("c", "sort('cpu')", "Sort by CPU", show=False),
         Binding("m", "sort('rss')", "Sort by memory", show=False),
@@ -116,6 +121,10 @@ class HomeScreen(Screen):
                                      value="auto", allow_blank=False, id="bench-weights")
                     yield Checkbox("isolate (keep other frameworks out)", id="bench-isolate")
                     yield Button("Start", id="bench-start", variant="primary")
+            with TabPane("4 Engines", id="engines"):
+                yield Static("Engines running runs, here or left running: enter watches one "
+                             "(as memtop attach-engine)", classes="section-title")
+                yield EngineList(id="home-engines")
         yield KeyFooter()
 
     def on_mount(self) -> None:
@@ -193,9 +202,19 @@ class HomeScreen(Screen):
     # ---- processes --------------------------------------------------------------------------
 
     def refresh_processes(self) -> None:
+        if self._tab() == "engines":
+            self.ask_engines()
         if self._tab() != "processes" and self.listed_once:
             return  # only the visible list is kept fresh
         self.scan_processes()
+
+    @work(thread=True, exclusive=True, group="engines", exit_on_error=False,
+          description="asking the running engines")
+    def ask_engines(self) -> None:
+        self.post_message(EnginesListed([engine_line(a, s) for a, s in running_engines()]))
+
+    def on_engines_listed(self, listed: EnginesListed) -> None:
+        self.query_one(EngineList).update_engines(listed.lines)
 
     @work(thread=True, exclusive=True, group="processes", exit_on_error=False,
           description="scanning /proc")
@@ -231,7 +250,9 @@ class HomeScreen(Screen):
     def action_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
         focus = {"runs": "#home-runs", "processes": "#home-processes",
-                 "new": "#bench-backends"}[tab]
+                 "new": "#bench-backends", "engines": "#home-engines"}[tab]
+        if tab == "engines":
+            self.ask_engines()
         if tab == "processes":
             self.refresh_processes()
             # The last scan, drawn once the tab has switched: the key answers first.
@@ -252,6 +273,10 @@ class HomeScreen(Screen):
             pid = self.query_one(ProcessList).selected_pid()
             if pid is not None:
                 self.post_message(Attach(pid))
+        elif tab == "engines":
+            pid = self.query_one(EngineList).selected_pid()
+            if pid is not None:
+                self.post_message(AttachEngine(pid))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         self.action_open()
