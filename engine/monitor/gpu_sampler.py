@@ -11,6 +11,7 @@ from collections import deque
 from collections.abc import Callable
 
 from ..probes.nvml import NvmlReader, open_nvml
+from .sampler import microsecond_after
 
 GPU_EVERY_S = 0.1
 
@@ -30,8 +31,8 @@ class GpuSampler(threading.Thread):
         try:
             while not self._halt.is_set():
                 reading = self.reader.read(set(self.pids()))
-                self.out.append(("gpu", (reading.t, reading.used, reading.device_used,
-                                         reading.device_total)))
+                self.out.append(("gpu", (microsecond_after(reading.t), reading.used,
+                                         reading.device_used, reading.device_total)))
                 self._halt.wait(GPU_EVERY_S)
         except Exception:
             return  # NVML went away (driver reset): GPU figures stop, the run goes on

@@ -11,6 +11,7 @@ Readings go into `out` (a deque: appends are thread-safe) as tuples tagged by ki
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections import deque
@@ -21,6 +22,12 @@ from ..probes.procfs import ProcessGone, StatmReader, descendants, read_status, 
 STATUS_EVERY_S = 0.05
 SYSTEM_EVERY_S = 0.5
 
+
+
+def microsecond_after(t: float) -> float:
+    """`t` rounded up to the microsecond: what run files keep of a reading's time (store/blocks.py
+    stores microseconds), and never earlier than the read ended (a sample stays in its stage)."""
+    return math.ceil(t * 1e6) / 1e6
 
 class Sampler(threading.Thread):
     def __init__(self, pid: int, interval_s: float, out: deque) -> None:
@@ -119,7 +126,7 @@ class Sampler(threading.Thread):
             while not self._halt.is_set():
                 t0 = time.monotonic()
                 total, main = self._read_tree()
-                t1 = time.monotonic()
+                t1 = microsecond_after(time.monotonic())
                 self.out.append(("sample", (t0, t1, total, main)))
                 if t1 >= next_status:
                     self._refresh_tree()

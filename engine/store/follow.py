@@ -29,8 +29,9 @@ class RunFollower:
         self.run = run
         run.stages = []  # rebuilt from the file as its stage rows are read, as they are sent
         self._announced = announced  # `queued` was sent by the bench follower
-        self._last = {"samples": 0, "proc": 0, "system": 0, "gpu": 0, "stages": 0, "events": 0,
-                      "output": 0}
+        start = run.first_cursor  # readings: a row's time (schema 3) or rowid; the rest: rowid
+        self._last = {"samples": start, "proc": start, "system": start, "gpu": start,
+                      "stages": 0, "events": 0, "output": 0}
         self._opened = False
         self.finished = False
 

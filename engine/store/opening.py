@@ -14,7 +14,7 @@ from typing import Any
 from ..checks import BadEvent, check_run_contents
 from ..errors import UserError
 from ..text import shown
-from .schema import OPTIONAL_TABLES, READINGS, TABLES, bad_rows_sql
+from .schema import BAD_BLOCKS_SQL, OPTIONAL_TABLES, READINGS, TABLES, bad_rows_sql
 
 _MAGIC = b"SQLite format 3\x00"
 QUERY_BUDGET_S = 20.0  # one statement on a run file; a healthy one-hour file needs well under 1 s
@@ -79,6 +79,8 @@ def check_contents(path: str, db: sqlite3.Connection, meta: dict[str, Any],
     for table in READINGS:
         if table in tables and db.execute(bad_rows_sql(table)).fetchone()[0]:
             raise UserError(f"{path}: damaged run file (bad values in its {table} table)")
+    if "blocks" in tables and db.execute(BAD_BLOCKS_SQL).fetchone()[0]:
+        raise UserError(f"{path}: damaged run file (bad values in its blocks table)")
 
 
 def open_read_only(path: str) -> sqlite3.Connection:

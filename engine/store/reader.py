@@ -22,8 +22,10 @@ from ..analysis.stats import rss_statistics
 from ..analysis.summary import current_summary
 from ..errors import UserError
 from ..probes.procfs import boot_id, is_alive
+from .blocks import BadBlock, block_rows
 from .opening import check_contents, check_header, check_schema, open_read_only
 from .schema import (
+    REAL_COLUMNS,
     SCHEMA_VERSION,
     SUFFIX,
     select_sql,
@@ -42,7 +44,13 @@ class Run:
     stages: list[dict[str, Any]]
     events: list[dict[str, Any]]
     _db: sqlite3.Connection = field(repr=False)
+    version: int = SCHEMA_VERSION
     _rows: dict[str, list[tuple]] = field(default_factory=dict, repr=False)
+
+    @property
+    def in_blocks(self) -> bool:
+        """Readings in compressed blocks (schema 3 on), not a row each."""
+        return self.version >= 3
 
     @property
     def spec(self) -> dict[str, Any]:
@@ -58,7 +66,9 @@ class Run:
         """When the run started (monotonic seconds of the machine that recorded it)."""
         start = self.meta.get("t_start")
         if start is None:
-            first = self._query("SELECT t FROM samples ORDER BY rowid LIMIT 1")
+            first = self._query("SELECT t0 FROM blocks WHERE series = 'samples' ORDER BY rowid "
+                                "LIMIT 1" if self.in_blocks else
+                                "SELECT t FROM samples ORDER BY rowid LIMIT 1")
             start = first[0][0] if first else 0.0
         return float(start)
 
@@ -80,17 +90,21 @@ class Run:
 
     def _readings(self, table: str) -> list[tuple]:
         if table not in self._rows:
-            self._rows[table] = [row[1:] for row in self._query(select_sql(table))]
+            self._rows[table] = list(self.iter_readings(table))
         return self._rows[table]
 
     def iter_readings(self, table: str) -> Iterator[tuple]:
-        """A readings table row by row, in time order, without keeping it (exports)."""
+        """A series row by row, in time order, without keeping it (exports): from its blocks
+        (schema 3) or its table (before)."""
         if table == "gpu" and not self.has_table("gpu"):
             return
         try:
+            if self.in_blocks:
+                yield from block_rows(self._db, table, REAL_COLUMNS[table])
+                return
             for row in self._db.execute(select_sql(table)):
                 yield row[1:]
-        except sqlite3.DatabaseError as exc:
+        except (sqlite3.DatabaseError, BadBlock) as exc:
             raise UserError(f"{self.path}: damaged run file ({exc})") from None
 
     def output_after(self, rowid: int = 0) -> Iterator[tuple[int, float, int, bytes]]:
@@ -107,15 +121,27 @@ class Run:
             raise UserError(f"{self.path}: damaged run file ({exc})") from None
 
     def last_sample_time(self) -> float | None:
-        found = self._query("SELECT max(t) FROM samples")
+        found = self._query("SELECT max(t1) FROM blocks WHERE series = 'samples'"
+                            if self.in_blocks else "SELECT max(t) FROM samples")
         return found[0][0] if found else None
 
-    def rows_after(self, table: str, rowid: int) -> list[tuple]:
-        """(rowid, *fields) of a readings table past `rowid`: for following a file being
-        written. Not cached."""
+    @property
+    def first_cursor(self) -> float:
+        """Where `rows_after` starts: before the first row."""
+        return float("-inf") if self.in_blocks else 0
+
+    def rows_after(self, table: str, cursor: float) -> list[tuple]:
+        """(cursor, *fields) of a series' rows past `cursor` (a row's time in blocks, its rowid
+        before): for following a file being written. Not cached."""
         if table == "gpu" and not self.has_table("gpu"):
             return []
-        return self._query(select_sql(table, after_rowid=True), (rowid,))
+        if not self.in_blocks:
+            return self._query(select_sql(table, after_rowid=True), (cursor,))
+        try:
+            return [(row[0], *row) for row in
+                    block_rows(self._db, table, REAL_COLUMNS[table], after=cursor)]
+        except (sqlite3.DatabaseError, BadBlock) as exc:
+            raise UserError(f"{self.path}: damaged run file ({exc})") from None
 
     def stages_after(self, seq: int) -> list[tuple[int, dict[str, Any]]]:
         rows = self._query("SELECT seq, data FROM stages WHERE seq > ? ORDER BY seq", (seq,))
@@ -136,15 +162,21 @@ class Run:
     # ---- the figures every view shows, computed one way ------------------------------------
 
     def swap_peak(self) -> int | None:
+        if self.in_blocks:
+            return max((row[3] for row in self.proc() if row[3] is not None), default=None)
         found = self._query("SELECT max(swap) FROM proc")
         return found[0][0] if found else None
 
     def sampled_max(self) -> int | None:
+        if self.in_blocks:
+            return max((rss for _, rss in self.samples()), default=None)
         found = self._query("SELECT max(rss) FROM samples")
         return found[0][0] if found else None
 
     def max_processes(self) -> int:
         """The most processes the run's tree held at once (1 for a single process)."""
+        if self.in_blocks:
+            return max((row[6] or 1 for row in self.proc()), default=1)
         found = self._query("SELECT max(nproc) FROM proc")
         return int(found[0][0] or 1) if found else 1
 
@@ -233,7 +265,7 @@ def read_run(path: str) -> Run:
         raise
     _mark_interrupted(meta)
     _mark_damaged_log(path, meta)
-    return Run(path=path, meta=meta, stages=stages, events=events, _db=db)
+    return Run(path=path, meta=meta, stages=stages, events=events, _db=db, version=version)
 
 
 def _mark_damaged_log(path: str, meta: dict[str, Any]) -> None:

@@ -8,7 +8,9 @@ from collections.abc import Sequence
 
 from ..messages import GPU_FIELDS, PROC_FIELDS, SAMPLE_FIELDS, SYSTEM_FIELDS
 
-SCHEMA_VERSION = 2  # 2: the `output` table (version 1 files are read as ever)
+# 2: the `output` table; 3: readings in compressed `blocks` (blocks.py), their own tables left
+# empty. Files of every version are read.
+SCHEMA_VERSION = 3
 SUFFIX = ".db"
 # Rows of the sampler's readings: table -> columns (the message fields, in order).
 READINGS: dict[str, tuple[str, ...]] = {"samples": SAMPLE_FIELDS, "proc": PROC_FIELDS,
@@ -34,7 +36,12 @@ DDL = "\n".join([
     "CREATE TABLE events (t REAL NOT NULL, kind TEXT NOT NULL, level TEXT NOT NULL, "
     "message TEXT NOT NULL, data TEXT);",
     "CREATE TABLE output (t REAL NOT NULL, stream INTEGER NOT NULL, data BLOB NOT NULL);",
+    "CREATE TABLE blocks (series TEXT NOT NULL, t0 REAL NOT NULL, t1 REAL NOT NULL, "
+    "n INTEGER NOT NULL, data BLOB NOT NULL);",
 ])
+# Which columns of each readings table are floats (the others are whole numbers or NULL).
+REAL_COLUMNS: dict[str, tuple[bool, ...]] = {
+    table: tuple(name in _REAL for name in fields) for table, fields in READINGS.items()}
 
 
 # Every table a run file may hold, with its columns: a reader accepts these and nothing else
@@ -44,8 +51,9 @@ TABLES: dict[str, tuple[str, ...]] = {
     "stages": ("seq", "name", "t", "t_end", "data"),
     "events": ("t", "kind", "level", "message", "data"),
     "output": ("t", "stream", "data"),  # zlib-compressed bytes of stream 1 or 2
+    "blocks": ("series", "t0", "t1", "n", "data"),  # readings, compressed (blocks.py)
 }
-OPTIONAL_TABLES = {"gpu", "output"}
+OPTIONAL_TABLES = {"gpu", "output", "blocks"}
 
 
 def bad_rows_sql(table: str) -> str:
@@ -59,6 +67,13 @@ def bad_rows_sql(table: str) -> str:
                                                      else f" OR {name} IS NULL")
         checks.append(f"NOT ({allowed})")
     return f"SELECT count(*) FROM {table} WHERE " + " OR ".join(checks)
+
+
+BAD_BLOCKS_SQL = (
+    "SELECT count(*) FROM blocks WHERE typeof(series) != 'text' OR series NOT IN ("
+    + ", ".join(f"'{table}'" for table in READINGS) + ") OR typeof(t0) NOT IN ('real', "
+    "'integer') OR typeof(t1) NOT IN ('real', 'integer') OR abs(t0) > 1e300 OR abs(t1) > 1e300 "
+    "OR typeof(n) != 'integer' OR n < 0 OR typeof(data) != 'blob'")
 
 
 def insert_sql(table: str) -> str:

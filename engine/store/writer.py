@@ -3,6 +3,11 @@
 WAL with commits at most every COMMIT_EVERY_S, so a crash of any process loses at most the last
 fraction of a second; a finished run is checkpointed back to a single self-contained file, to be
 copied elsewhere and replayed.
+
+Readings go into compressed blocks (blocks.py): each commit stores what came since the last one
+as a small block, and once a series' small blocks span MERGE_SPAN_S of its time they become one,
+so that a long run's file holds one block a series a minute. The rows since the last merge are
+kept here for that (a minute of readings: bounded).
 """
 
 from __future__ import annotations
@@ -15,13 +20,16 @@ import time
 import zlib
 from typing import Any
 
-from .schema import DDL, SCHEMA_VERSION, insert_sql
+from .blocks import block_rows, insert_block
+from .schema import DDL, READINGS, REAL_COLUMNS, SCHEMA_VERSION
 
 # With the engine's 50 ms pump, a crash loses at most COMMIT_EVERY_S + 0.05 = 0.2 s of data.
 COMMIT_EVERY_S = 0.15
 # Kept free beside the run file while it is written: when the disk fills, giving it back leaves
 # room to record how the run ended.
 RESERVE_BYTES = 256 * 1024
+MERGE_SPAN_S = 60.0
+MAX_BLOCK_ROWS = 100_000  # 200 samples a second: 8 minutes; 6 MiB at most, decoded
 
 
 class RunWriter:
@@ -33,11 +41,16 @@ class RunWriter:
         if os.path.exists(path):
             raise FileExistsError(path)
         self._db = sqlite3.connect(path, isolation_level="DEFERRED", check_same_thread=False)
+        # Merged blocks free the pages of the small ones: given back to the file at its end.
+        self._db.execute("PRAGMA auto_vacuum=INCREMENTAL")
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(DDL)
         self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         self.failed: str | None = None  # why writing stopped
+        self._new: dict[str, list[tuple]] = {table: [] for table in READINGS}  # not yet stored
+        self._unmerged: dict[str, list[tuple]] = {table: [] for table in READINGS}
+        self._small_blocks: dict[str, list[int]] = {table: [] for table in READINGS}
         self.set_meta(meta)
         if self.failed is not None:
             raise sqlite3.OperationalError(self.failed)
@@ -82,16 +95,47 @@ class RunWriter:
                     [(k, json.dumps(v)) for k, v in values.items()])
 
     def add_samples(self, rows: list[tuple[float, int]]) -> None:
-        self._write(insert_sql("samples"), rows)
+        self._new["samples"].extend(rows)
 
     def add_proc(self, rows: list[tuple]) -> None:
-        self._write(insert_sql("proc"), rows)
+        self._new["proc"].extend(rows)
 
     def add_system(self, rows: list[tuple]) -> None:
-        self._write(insert_sql("system"), rows)
+        self._new["system"].extend(rows)
 
     def add_gpu(self, rows: list[tuple]) -> None:
-        self._write(insert_sql("gpu"), rows)
+        self._new["gpu"].extend(rows)
+
+    def _store_readings(self, close_all: bool = False) -> None:
+        """What came since the last commit, a series at a time: as full blocks where it
+        completes one (MERGE_SPAN_S of time, or MAX_BLOCK_ROWS), the rest as a small block
+        beside those of the open one (made one at the end)."""
+        for table, rows in self._new.items():
+            if self.failed is not None:
+                return
+            self._new[table] = []
+            open_rows = self._unmerged[table]
+            full, rest = _full_blocks(open_rows, rows)
+            if full or (close_all and len(self._small_blocks[table]) > 1):
+                small, self._small_blocks[table] = self._small_blocks[table], []
+                if small:
+                    self._write(f"DELETE FROM blocks WHERE rowid IN "
+                                f"({','.join('?' * len(small))})", small, many=False)
+                for block in full:
+                    self._write_block(table, block, small=True)
+                if rest and (full or close_all):
+                    self._small_blocks[table] = [self._write_block(table, rest)]
+            elif rows:
+                self._small_blocks[table].append(self._write_block(table, rows))
+            self._unmerged[table] = rest
+
+    def _write_block(self, table: str, rows: list[tuple], small: bool = False) -> int:
+        if self.failed is None:
+            try:
+                return insert_block(self._db, table, rows, REAL_COLUMNS[table], small)
+            except sqlite3.Error as exc:
+                self.failed = str(exc)
+        return -1
 
     def add_stage(self, seq: int, stage: dict[str, Any]) -> None:
         self._write("INSERT INTO stages VALUES (?, ?, ?, ?, ?)",
@@ -110,8 +154,8 @@ class RunWriter:
     def samples(self) -> list[tuple[float, int]]:
         """What was written (committed or not); empty if the file cannot be read back."""
         try:
-            return self._db.execute("SELECT t, rss FROM samples ORDER BY rowid").fetchall()
-        except sqlite3.Error:
+            return list(block_rows(self._db, "samples", REAL_COLUMNS["samples"]))
+        except (sqlite3.Error, ValueError):
             return []
 
     def maybe_commit(self, now: float) -> None:
@@ -122,6 +166,7 @@ class RunWriter:
         self._last_commit = time.monotonic()
         if self.failed is not None:
             return
+        self._store_readings()
         try:
             self._db.commit()
         except sqlite3.Error as exc:
@@ -142,11 +187,30 @@ class RunWriter:
 
     def close(self) -> None:
         """Commits and folds the WAL back so the finished file stands alone."""
+        if self.failed is None:
+            self._store_readings(close_all=True)
         self.commit()
         self._release_reserve()
         try:
+            # sqlite3_exec steps it to the end (execute would free one page and stop).
+            self._db.executescript("PRAGMA incremental_vacuum;")
             self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             self._db.execute("PRAGMA journal_mode=DELETE")
         except sqlite3.Error:
             pass  # a follower has it open, or the disk is full: it stays in WAL, readable
         self._db.close()
+
+
+def _full_blocks(open_rows: list[tuple],
+                 rows: list[tuple]) -> tuple[list[list[tuple]], list[tuple]]:
+    """The open block's rows and new ones cut into blocks of MERGE_SPAN_S (or MAX_BLOCK_ROWS)
+    each, and what is left; only the new rows are looked at."""
+    full: list[list[tuple]] = []
+    block = list(open_rows)
+    cut = 0  # where the rows of the block being filled begin in `rows`
+    for i, row in enumerate(rows):
+        first = block[0][0] if block else rows[cut][0]
+        if row[0] - first >= MERGE_SPAN_S or len(block) + i - cut >= MAX_BLOCK_ROWS:
+            full.append(block + rows[cut:i])
+            block, cut = [], i
+    return full, block + rows[cut:]

@@ -1,0 +1,119 @@
+"""Days-long runs (issue #15): run files of 1, 8 and 72 hours at 200 Hz (status 20 Hz, system
+2 Hz) written by the real writer from a synthetic feed, committed as the engine commits (every
+0.15 s of the run's time). For each: how long the write takes, the file's size, and in a child
+process each (so that its peak RSS is its own): open (`read_run`), `show` (the stored summary),
+and a replay's start (what the dashboard does first) where the machine's memory allows.
+
+    python bench/long_runs.py [--quick]      # quick: 1 and 8 hours; full: 1, 8 and 72
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+
+from common import MIB, emit
+
+from memtop.engine.spec import STAGES
+from memtop.engine.store import RunWriter
+
+HZ, PROC_HZ, SYSTEM_HZ = 200, 20, 2
+COMMIT_S = 0.15
+REPLAY_UP_TO_HOURS = 8  # a replay still holds every sample: 72 hours would not fit in memory
+
+MEASURE = r"""
+import json, resource, sys, time
+from memtop.engine.store import read_run
+path, what = sys.argv[1], sys.argv[2]
+start = time.perf_counter()
+run = read_run(path)
+if what == "show":
+    run.summary(); run.statistics(); run.stages
+elif what == "replay":
+    from memtop.engine.client import RunBoard
+    from memtop.tui.sources import ReplaySource
+    board = RunBoard()
+    for message in ReplaySource([run]).poll():
+        board.apply(message)
+took = time.perf_counter() - start
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"s": round(took, 3), "rss_mb": round(peak, 1)}))
+"""
+
+
+def write_run(path: str, hours: float) -> float:
+    """Writes `hours` of readings; the seconds it took."""
+    began = time.perf_counter()
+    start = 1000.0
+    seconds = int(hours * 3600)
+    writer = RunWriter(path, {"run_id": os.path.basename(path), "backend": "torch",
+                              "model": "gpt2_medium_en", "t_start": start, "status": "running"})
+    per_commit = int(HZ * COMMIT_S)
+    us = int(start * 1e6)
+    jitter = random.Random(1)
+    rss = 1000 * MIB
+    next_system = start
+    for _ in range(0, seconds * HZ, per_commit):
+        samples = []
+        for _sample in range(per_commit):
+            us += 5_000 + jitter.randint(0, 40)  # microseconds, as the engine keeps them
+            if jitter.random() < 0.1:  # a training loop's memory: moving by pages now and then
+                rss += jitter.randint(-60, 64) * 4096
+            samples.append((us / 1e6, rss))
+        writer.add_samples(samples)
+        first = samples[0][0]
+        writer.add_proc([(first + k / PROC_HZ, 1500 * MIB + k * 4096, 1600 * MIB, 0,
+                          1400 * MIB, 100 * MIB, 1) for k in range(int(PROC_HZ * COMMIT_S))])
+        while next_system <= samples[-1][0]:
+            writer.add_system([(next_system, 20_000 * MIB, 0, 0, 0.0, 0.0, None, None)])
+            next_system += 1 / SYSTEM_HZ
+        writer.commit()
+    for n, name in enumerate(STAGES, 1):
+        t = start + seconds * n / len(STAGES)
+        writer.add_stage(n, {"name": name, "t": t, "t_end": t + 0.001, "rss": 1500 * MIB,
+                             "swap": 0, "peak": 1600 * MIB, "peak_exact": True})
+    writer.set_meta({"status": "done", "t_end": us / 1e6, "summary": {"peak_mb": 1600.0}})
+    writer.close()
+    return time.perf_counter() - began
+
+
+def measure(path: str, what: str) -> dict:
+    done = subprocess.run([sys.executable, "-c", MEASURE, path, what], capture_output=True,
+                          text=True, timeout=3600)
+    if done.returncode != 0:
+        return {"error": done.stderr.strip().splitlines()[-1:]}
+    return json.loads(done.stdout)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    results = []
+    with tempfile.TemporaryDirectory() as folder:
+        for hours in (1, 8) if args.quick else (1, 8, 72):
+            path = os.path.join(folder, f"run-{hours}h.db")
+            wrote = write_run(path, hours)
+            result = {"hours": hours, "samples": hours * 3600 * HZ,
+                      "write_s": round(wrote, 1), "file_mb": round(os.path.getsize(path) / MIB, 1),
+                      "open": measure(path, "open"), "show": measure(path, "show")}
+            if hours <= REPLAY_UP_TO_HOURS:
+                result["replay_start"] = measure(path, "replay")
+            results.append(result)
+            os.unlink(path)
+            print(json.dumps(result), file=sys.stderr, flush=True)
+    first, last = results[0], results[-1]
+    growth = {key: round(last[key]["s"] / max(first[key]["s"], 1e-3), 1)
+              for key in ("open", "show") if "s" in first[key] and "s" in last[key]}
+    emit({"bench": "long_runs", "runs": results, "open_time_growth": growth,
+          "file_mb_per_hour": round(last["file_mb"] / last["hours"], 1)})
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,148 @@
+"""Readings stored in compressed blocks (run files of schema 3): a row of `blocks` holds many
+rows of one series (samples, proc, system, gpu), column by column.
+
+Why: at 200 samples a second a row per reading costs about 24 bytes of SQLite a sample, so a
+72-hour run filled over a gigabyte (issue #15). In blocks, each column is stored as the
+differences between neighbours (times in microseconds, sizes in bytes: mostly small numbers),
+its bytes shuffled by significance (all lowest bytes first: the zeros of small numbers end up
+together, as Blosc does), then zlib: one or two bytes a sample. Times round-trip exactly: the
+engine gives readings microsecond times (monitor/live_run.py), and a time that microseconds
+cannot give back bit for bit is kept as it was, beside the block.
+
+A block is a msgpack map {n, cols: [bytes…], nulls: [[index…]…], exact: [[index, t]…]}, compressed.
+Decoding trusts nothing: lengths are checked, times must be finite, and a block may not
+inflate past MAX_BLOCK_BYTES.
+"""
+
+from __future__ import annotations
+
+import itertools
+import lzma
+import math
+import zlib
+from array import array
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import msgpack
+
+MAX_BLOCK_BYTES = 64 * 1024 * 1024
+_TICKS = 1e6  # a time's unit in a block: microseconds
+_XZ_MAGIC = b"\xfd7zXZ\x00"
+
+
+class BadBlock(ValueError):
+    """A block that no memtop writer makes."""
+
+
+def _deltas(values: Sequence[int]) -> array:
+    return array("q", [b - a for a, b in zip(itertools.chain((0,), values), values,
+                                             strict=False)])  # the first against 0
+
+
+def _shuffled(column: array) -> bytes:
+    data = column.tobytes()
+    return b"".join(data[k::8] for k in range(8))
+
+
+def _unshuffled(data: bytes) -> bytes:
+    n = len(data) // 8
+    out = bytearray(len(data))
+    for k in range(8):
+        out[k::8] = data[k * n:(k + 1) * n]
+    return bytes(out)
+
+
+def encode(rows: Sequence[Sequence[Any]], real: Sequence[bool], small: bool = False) -> bytes:
+    """Rows of one series (t first; `real` says which columns are floats) as one block: zlib,
+    or with `small` (a full block, written once a minute) xz, a third smaller and slower."""
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in real]
+    stored: list[bytes] = []
+    nulls: list[list[int]] = []
+    exact: list[list[float]] = []
+    times = [round(t * _TICKS) for t in columns[0]]
+    for i, (t, ns) in enumerate(zip(columns[0], times, strict=True)):
+        if ns / _TICKS != t:
+            exact.append([i, t])
+    stored.append(_shuffled(_deltas(times)))
+    nulls.append([])
+    for values, is_real in zip(columns[1:], real[1:], strict=True):
+        missing = [i for i, v in enumerate(values) if v is None]
+        if is_real:
+            stored.append(_shuffled(array("d", [0.0 if v is None else v for v in values])))
+        else:
+            stored.append(_shuffled(_deltas([0 if v is None else v for v in values])))
+        nulls.append(missing)
+    packed = msgpack.packb({"n": len(rows), "cols": stored, "nulls": nulls, "exact": exact},
+                           use_bin_type=True)
+    return lzma.compress(packed, preset=6) if small else zlib.compress(packed, 6)
+
+
+def decode(blob: Any, real: Sequence[bool]) -> list[tuple]:
+    """The rows of a block, as they were written; BadBlock for anything else."""
+    if not isinstance(blob, bytes):
+        raise BadBlock("a block that is not bytes")
+    try:
+        if blob.startswith(_XZ_MAGIC):
+            inflater: Any = lzma.LZMADecompressor(format=lzma.FORMAT_XZ)
+            packed = inflater.decompress(blob, MAX_BLOCK_BYTES)
+            too_big = not inflater.eof
+        else:
+            inflater = zlib.decompressobj()
+            packed = inflater.decompress(blob, MAX_BLOCK_BYTES)
+            too_big = bool(inflater.unconsumed_tail)
+        if too_big:
+            raise BadBlock(f"a block over {MAX_BLOCK_BYTES:,} bytes, or cut short")
+        block = msgpack.unpackb(packed, raw=False, strict_map_key=False)
+    except BadBlock:
+        raise
+    except Exception as exc:  # zlib, lzma and msgpack raise several types for bad bytes
+        raise BadBlock(f"a block that does not decode ({type(exc).__name__})") from None
+    try:
+        n, stored, nulls, exact = block["n"], block["cols"], block["nulls"], block["exact"]
+        if not (isinstance(n, int) and len(stored) == len(real) == len(nulls)
+                and all(isinstance(c, bytes) and len(c) == 8 * n for c in stored)):
+            raise BadBlock("a block whose columns do not match")
+        columns: list[list[Any]] = []
+        for data, is_real, missing in zip(stored, [False, *real[1:]], nulls,  # t: in ns
+                                          strict=True):
+            values = array("d" if is_real else "q")
+            values.frombytes(_unshuffled(data))
+            column: list[Any] = list(values) if is_real else list(itertools.accumulate(values))
+            for i in missing:
+                column[i] = None
+            columns.append(column)
+        columns[0] = [ns / _TICKS for ns in columns[0]]
+        for i, t in exact:
+            columns[0][i] = float(t)
+    except BadBlock:
+        raise
+    except (KeyError, TypeError, IndexError, OverflowError, ValueError) as exc:
+        raise BadBlock(f"a block of the wrong shape ({type(exc).__name__})") from None
+    if not all(map(math.isfinite, columns[0])):
+        raise BadBlock("a time that is not a finite number")
+    return list(zip(*columns, strict=True))
+
+
+# ---- the `blocks` table ---------------------------------------------------------------------
+
+def insert_block(db: Any, series: str, rows: Sequence[Sequence[Any]], real: Sequence[bool],
+                 small: bool = False) -> int:
+    """Stores rows of one series as a block; its rowid."""
+    cursor = db.execute("INSERT INTO blocks VALUES (?, ?, ?, ?, ?)",
+                        (series, rows[0][0], rows[-1][0], len(rows), encode(rows, real, small)))
+    return int(cursor.lastrowid)
+
+
+def block_rows(db: Any, series: str, real: Sequence[bool],
+               after: float | None = None) -> Iterator[tuple]:
+    """The rows of a series in time order, a block at a time (those later than `after`)."""
+    if after is None:
+        found = db.execute("SELECT data FROM blocks WHERE series = ? ORDER BY rowid", (series,))
+    else:
+        found = db.execute("SELECT data FROM blocks WHERE series = ? AND t1 > ? ORDER BY rowid",
+                           (series, after))
+    for (blob,) in found.fetchall() if after is not None else found:
+        for row in decode(blob, real):
+            if after is None or row[0] > after:
+                yield row

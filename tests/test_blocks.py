@@ -1,0 +1,106 @@
+"""Readings in compressed blocks (run files of schema 3, issue #15): exact round trips, a few
+bytes a sample, small blocks merged as the run goes, followers that see every row across a
+merge, and blocks that no writer makes refused in one line."""
+
+from __future__ import annotations
+
+import lzma
+import math
+import random
+import sqlite3
+import time
+import zlib
+
+import msgpack
+import pytest
+
+from memtop.engine.store import RunFollower, RunWriter, read_run
+from memtop.engine.store import writer as writer_module
+from memtop.engine.store.blocks import BadBlock, decode, encode
+from memtop.engine.store.schema import REAL_COLUMNS
+
+from conftest import MIB, run_memtop, write_run
+
+SAMPLES, PROC, SYSTEM = (REAL_COLUMNS[t] for t in ("samples", "proc", "system"))
+
+
+def monotonic_like(n: int, start_us: int = 8_868_514_001) -> list[tuple[float, int]]:
+    """Times as the engine gives readings (microseconds), 5 ms apart with random jitter, and
+    sizes that change by pages now and then."""
+    rows, t, rss = [], start_us, 500 * MIB
+    jitter = random.Random(1)
+    for _ in range(n):
+        t += 5_000 + jitter.randint(0, 40)
+        rss += jitter.randint(-50, 50) * 4096 if jitter.random() < 0.1 else 0
+        rows.append((round(t / 1e6, 6), rss))
+    return rows
+
+
+def test_rows_come_back_exactly_whatever_their_times_and_gaps():
+    clock = [(time.monotonic(), 1) for _ in range(500)]  # nanosecond times: kept exactly
+    synthetic = [(1.0 + i / 100, 100 * MIB) for i in range(50)]  # not nanosecond times
+    proc = [(t, 10**8 + i, 10**8, 0, None, 5 * MIB, 1) for i, (t, _) in
+            enumerate(monotonic_like(30))]
+    system = [(t, 10**9, 0, 0, 0.25, None, None, None) for t, _ in monotonic_like(10)]
+    for rows, real in ((clock, SAMPLES), (synthetic, SAMPLES), (proc, PROC), (system, SYSTEM),
+                       ([], SAMPLES)):
+        assert decode(encode(rows, real), real) == rows
+        assert decode(encode(rows, real, small=True), real) == rows  # xz: full blocks
+
+
+def test_a_sample_costs_a_few_bytes():
+    rows = monotonic_like(12_000)  # a minute: a full block
+    assert len(encode(rows, SAMPLES)) / len(rows) < 1.5  # a row of SQLite: about 24
+    assert len(encode(rows, SAMPLES, small=True)) / len(rows) < 1.1
+
+
+def block(**fields) -> bytes:
+    good = {"n": 1, "cols": [bytes(8), bytes(8)], "nulls": [[], []], "exact": []}
+    return zlib.compress(msgpack.packb({**good, **fields}, use_bin_type=True))
+
+
+@pytest.mark.parametrize("blob", [
+    "text", b"not zlib", zlib.compress(b"not msgpack \xc1"), block(n=2), block(cols=[b"x", b"y"]),
+    block(nulls=[[5], []]), block(exact=[[0, "x"]]), block(exact=[[0, math.nan]]),
+    zlib.compress(bytes(80 * 1024 * 1024)),  # a bomb: 80 MiB of zeros in 80 KB
+    lzma.compress(bytes(80 * 1024 * 1024)),  # the same in xz
+    encode(monotonic_like(100), SAMPLES, small=True)[:-20],  # xz cut short
+])
+def test_blocks_no_writer_makes_are_refused(blob):
+    with pytest.raises(BadBlock):
+        decode(blob, SAMPLES)
+
+
+def test_a_damaged_block_is_one_line_and_exit_2(tmp_path):
+    path = tmp_path / "r.db"
+    write_run(path)
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE blocks SET data = ? WHERE series = 'samples'", (block(n=2),))
+    for args in (("show", str(path), "--stats"), ("export", str(path), "-o", "-"),
+                 ("check", str(path), "--max-peak", "1TiB")):
+        result = run_memtop(*args)
+        assert result.returncode == 2, (args, result.stdout[-300:])
+        assert len(result.stderr.strip().splitlines()) == 1 and "damaged run file" in \
+            result.stderr
+
+
+def test_small_blocks_are_merged_and_a_follower_sees_every_row_once(tmp_path, monkeypatch):
+    monkeypatch.setattr(writer_module, "MERGE_SPAN_S", 2.4)  # 478 samples (5.02 ms apart)
+    path = str(tmp_path / "r.db")
+    writer = RunWriter(path, {"run_id": "r", "status": "running"})
+    follower = None
+    seen: list[float] = []
+    rows = monotonic_like(3_000)
+    for i in range(0, len(rows), 100):  # a commit every 100 samples, merged as it goes
+        writer.add_samples(rows[i:i + 100])
+        writer.commit()
+        follower = follower or RunFollower(read_run(path))
+        seen.extend(t for m in follower.poll() if m["type"] == "samples" for t in m["t"])
+    writer.finish({"status": "done"}, (1.0, "end", "info", "done"))
+    seen.extend(t for m in follower.poll() if m["type"] == "samples" for t in m["t"])
+    follower.close()
+    assert seen == [t for t, _ in rows]
+    run = read_run(path)
+    assert run.samples() == rows and run.version == 3
+    spans = run._query("SELECT t1 - t0 FROM blocks WHERE series = 'samples' ORDER BY rowid")
+    assert len(spans) == 7 and all(s < 2.4 for (s,) in spans)  # 6 full ones and the rest
