@@ -2,7 +2,8 @@
 2 Hz) written by the real writer from a synthetic feed, committed as the engine commits (every
 0.15 s of the run's time). For each: how long the write takes, the file's size, and in a child
 process each (so that its peak RSS is its own): open (`read_run`), `show` (the stored summary),
-and a replay's start (what the dashboard does first) where the machine's memory allows.
+a replay's start and a seek to its end (what the dashboard does), a diff of two (the same file
+twice), and a Perfetto export.
 
     python bench/long_runs.py [--quick]      # quick: 1 and 8 hours; full: 1, 8 and 72
 """
@@ -25,7 +26,6 @@ from memtop.engine.store import RunWriter
 
 HZ, PROC_HZ, SYSTEM_HZ = 200, 20, 2
 COMMIT_S = 0.15
-REPLAY_UP_TO_HOURS = 8  # a replay still holds every sample: 72 hours would not fit in memory
 
 MEASURE = r"""
 import json, resource, sys, time
@@ -35,12 +35,25 @@ start = time.perf_counter()
 run = read_run(path)
 if what == "show":
     run.summary(); run.statistics(); run.stages
-elif what == "replay":
+elif what in ("replay", "seek_end"):
     from memtop.engine.client import RunBoard
     from memtop.tui.sources import ReplaySource
     board = RunBoard()
-    for message in ReplaySource([run]).poll():
+    source = ReplaySource([run])
+    if what == "seek_end":
+        source.seek(source.duration)
+    for message in source.poll():
         board.apply(message)
+elif what == "diff":
+    from memtop.engine.analysis.diff import compare_stages
+    from memtop.engine.client import replayed_state
+    a, b = replayed_state(run), replayed_state(read_run(path))
+    compare_stages([a.stages, b.stages])
+elif what == "export":
+    from memtop.engine.report.perfetto import trace_chunks
+    with open("/dev/null", "w") as out:
+        for chunk in trace_chunks(run):
+            out.write(chunk)
 took = time.perf_counter() - start
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps({"s": round(took, 3), "rss_mb": round(peak, 1)}))
@@ -102,16 +115,17 @@ def main() -> None:
             wrote = write_run(path, hours)
             result = {"hours": hours, "samples": hours * 3600 * HZ,
                       "write_s": round(wrote, 1), "file_mb": round(os.path.getsize(path) / MIB, 1),
-                      "open": measure(path, "open"), "show": measure(path, "show")}
-            if hours <= REPLAY_UP_TO_HOURS:
-                result["replay_start"] = measure(path, "replay")
+                      **{what: measure(path, what) for what in
+                         ("open", "show", "replay", "seek_end", "diff", "export")}}
             results.append(result)
             os.unlink(path)
             print(json.dumps(result), file=sys.stderr, flush=True)
     first, last = results[0], results[-1]
-    growth = {key: round(last[key]["s"] / max(first[key]["s"], 1e-3), 1)
-              for key in ("open", "show") if "s" in first[key] and "s" in last[key]}
-    emit({"bench": "long_runs", "runs": results, "open_time_growth": growth,
+    growth = {key: {"time": round(last[key]["s"] / max(first[key]["s"], 1e-3), 1),
+                    "rss": round(last[key]["rss_mb"] / first[key]["rss_mb"], 2)}
+              for key in ("open", "show", "replay", "seek_end", "diff", "export")
+              if "s" in first[key] and "s" in last[key]}
+    emit({"bench": "long_runs", "runs": results, "growth_first_to_last": growth,
           "file_mb_per_hour": round(last["file_mb"] / last["hours"], 1)})
 
 

@@ -104,3 +104,35 @@ def test_small_blocks_are_merged_and_a_follower_sees_every_row_once(tmp_path, mo
     assert run.samples() == rows and run.version == 3
     spans = run._query("SELECT t1 - t0 FROM blocks WHERE series = 'samples' ORDER BY rowid")
     assert len(spans) == 7 and all(s < 2.4 for (s,) in spans)  # 6 full ones and the rest
+
+
+def test_a_long_run_is_read_by_window_with_every_extreme_kept(tmp_path):
+    """40 minutes at 200 Hz with a 2 ms spike near the end: the whole run, read for a view,
+    takes the blocks' summaries (a small share of the rows) yet folds into the same peaks; the
+    spike is there, and a short window around it reads its rows whole."""
+    from memtop.engine.client import fold
+    from memtop.engine.store import RunStream
+
+    path = str(tmp_path / "long.db")
+    writer = RunWriter(path, {"run_id": "long", "status": "running", "t_start": 8_868.5})
+    rows = monotonic_like(40 * 60 * 200)
+    spike_at = len(rows) - 5_000
+    rows[spike_at] = (rows[spike_at][0], 9_000 * MIB)  # one sample: 2 ms at 5 ms a sample
+    for i in range(0, len(rows), 1_000):  # a commit every 5 s of the run
+        writer.add_samples(rows[i:i + 1_000])
+        writer.add_proc([(t, rss, rss + MIB, 7 * MIB if j == 3 else 0, rss, 0, 1)
+                         for j, (t, rss) in enumerate(rows[i:i + 1_000:10])])
+        writer.commit()
+    writer.finish({"status": "done", "t_end": rows[-1][0]}, (rows[-1][0], "end", "info", "done"))
+    run = read_run(path)
+    stream = RunStream(run)
+    messages = stream.all()
+    sent = sum(len(m["t"]) for m in messages if m["type"] == "samples")
+    assert sent < len(rows) / 20  # summaries: a row or two a second, not 200
+    state = fold(messages).runs[0]
+    assert state.sampled_max == 9_000 * MIB == state.rss_history.max()
+    assert state.swap_peak == 7 * MIB and state.hwm == max(r for _, r in rows) + MIB
+    spike_t = rows[spike_at][0] - run.start
+    around = stream.between(spike_t - 1.0, spike_t + 1.0)  # zoomed in: every row
+    near = [v for m in around if m["type"] == "samples" for v in m["rss"]]
+    assert len(near) >= 390 and max(near) == 9_000 * MIB

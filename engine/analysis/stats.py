@@ -3,26 +3,45 @@ and over the whole run, from the sampler's readings."""
 
 from __future__ import annotations
 
-import bisect
 import math
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ..units import MIB
 
 
-def describe(values: Sequence[float]) -> dict[str, float] | None:
-    """In MiB; the standard deviation is the population one (numpy's default)."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    n = len(ordered)
-    mean = math.fsum(ordered) / n
-    variance = math.fsum((v - mean) ** 2 for v in ordered) / n
+class _Values:
+    """The values of a window as counts of each value: RSS takes far fewer distinct values than
+    it has samples (pages), so a days-long run is described in bounded memory, exactly."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[int] = Counter()
+
+    def describe(self) -> dict[str, float] | None:
+        """In MiB; the standard deviation is the population one (numpy's default)."""
+        n = self.counts.total()
+        if not n:
+            return None
+        ordered = sorted(self.counts.items())
+        mean = math.fsum(v * c for v, c in ordered) / n
+        variance = math.fsum(c * (v - mean) ** 2 for v, c in ordered) / n
+        return {"mean_mb": mean / MIB, "max_mb": ordered[-1][0] / MIB,
+                "min_mb": ordered[0][0] / MIB, "std_mb": math.sqrt(variance) / MIB,
+                "median_mb": _median(ordered, n) / MIB, "samples": n}
+
+
+def _median(ordered: list[tuple[int, int]], n: int) -> float:
+    def at(k: int) -> int:  # the k-th smallest value, from 0
+        seen = 0
+        for value, count in ordered:
+            seen += count
+            if seen > k:
+                return value
+        return ordered[-1][0]
+
     middle = n // 2
-    median = ordered[middle] if n % 2 else (ordered[middle - 1] + ordered[middle]) / 2
-    return {"mean_mb": mean / MIB, "max_mb": ordered[-1] / MIB, "min_mb": ordered[0] / MIB,
-            "std_mb": math.sqrt(variance) / MIB, "median_mb": median / MIB, "samples": n}
+    return at(middle) if n % 2 else (at(middle - 1) + at(middle)) / 2
 
 
 def stage_windows(stages: Sequence[dict[str, Any]], start: float) -> list[tuple[float, float]]:
@@ -35,12 +54,24 @@ def stage_windows(stages: Sequence[dict[str, Any]], start: float) -> list[tuple[
     return windows
 
 
-def rss_statistics(samples: Sequence[tuple[float, int]], stages: Sequence[dict[str, Any]],
+def rss_statistics(samples: Iterable[tuple[float, int]], stages: Sequence[dict[str, Any]],
                    start: float) -> dict[str, Any]:
-    times = [t for t, _ in samples]
-    values = [v for _, v in samples]
-    per_stage = {}
-    for stage, (begin, end) in zip(stages, stage_windows(stages, start), strict=True):
-        lo, hi = bisect.bisect_right(times, begin), bisect.bisect_left(times, end)
-        per_stage[stage["name"]] = describe(values[lo:hi])
-    return {"run": describe(values), "stages": per_stage}
+    """Over the run and each stage's window (from < t < to), in one pass over `samples` (in
+    time order, read as they come: a days-long run is never held whole)."""
+    windows = stage_windows(stages, start)
+    order = sorted(range(len(windows)), key=lambda i: windows[i][0])
+    values = [_Values() for _ in windows]
+    whole = _Values()
+    active: list[int] = []
+    upcoming = 0
+    for t, v in samples:
+        while upcoming < len(order) and windows[order[upcoming]][0] < t:
+            active.append(order[upcoming])
+            upcoming += 1
+        if active:
+            active = [i for i in active if t < windows[i][1]]
+        whole.counts[v] += 1
+        for i in active:
+            values[i].counts[v] += 1
+    return {"run": whole.describe(),
+            "stages": {stage["name"]: values[i].describe() for i, stage in enumerate(stages)}}

@@ -124,13 +124,45 @@ def decode(blob: Any, real: Sequence[bool]) -> list[tuple]:
     return list(zip(*columns, strict=True))
 
 
+# ---- summaries: the rows that hold a block's extremes, bucket by bucket -----------------------
+
+# series -> (bucket seconds, (column, largest?) whose extremes every bucket keeps). A summary is
+# itself a block of real rows (each bucket's extreme rows, and the block's last), so a long
+# window read from summaries folds into the very figures the whole would: peaks, swap, pressure.
+SUMMARIES: dict[str, tuple[float, tuple[tuple[int, bool], ...]]] = {
+    "samples": (1.0, ((1, True),)),
+    "proc": (1.0, ((1, True), (2, True), (3, True), (6, True))),
+    "system": (10.0, ((1, False), (4, True), (5, True), (6, True))),
+    "gpu": (1.0, ((1, True), (2, True))),
+}
+
+
+def summarize(series: str, rows: Sequence[Sequence[Any]]) -> list[Sequence[Any]]:
+    seconds, extremes = SUMMARIES[series]
+    kept: dict[int, Sequence[Any]] = {}  # row index -> row
+    best: dict[tuple[int, int], int] = {}  # (bucket, column) -> row index of its extreme
+    for i, row in enumerate(rows):
+        bucket = int(row[0] // seconds)
+        for column, largest in extremes:
+            value = row[column]
+            if value is None:
+                continue
+            j = best.get((bucket, column))
+            if j is None or (value > rows[j][column] if largest else value < rows[j][column]):
+                best[(bucket, column)] = i
+    for i in {*best.values(), len(rows) - 1}:
+        kept[i] = rows[i]
+    return [kept[i] for i in sorted(kept)]
+
+
 # ---- the `blocks` table ---------------------------------------------------------------------
 
 def insert_block(db: Any, series: str, rows: Sequence[Sequence[Any]], real: Sequence[bool],
                  small: bool = False) -> int:
-    """Stores rows of one series as a block; its rowid."""
-    cursor = db.execute("INSERT INTO blocks VALUES (?, ?, ?, ?, ?)",
-                        (series, rows[0][0], rows[-1][0], len(rows), encode(rows, real, small)))
+    """Stores rows of one series as a block, with its summary; its rowid."""
+    cursor = db.execute("INSERT INTO blocks VALUES (?, ?, ?, ?, ?, ?)",
+                        (series, rows[0][0], rows[-1][0], len(rows), encode(rows, real, small),
+                         encode(summarize(series, rows), real)))
     return int(cursor.lastrowid)
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import sqlite3
 import zlib
 from collections.abc import Iterator
@@ -21,8 +20,7 @@ from typing import Any
 from ..analysis.stats import rss_statistics
 from ..analysis.summary import current_summary
 from ..errors import UserError
-from ..probes.procfs import boot_id, is_alive
-from .blocks import BadBlock, block_rows
+from .blocks import BadBlock, block_rows, decode
 from .opening import check_contents, check_header, check_schema, open_read_only
 from .schema import (
     REAL_COLUMNS,
@@ -30,7 +28,7 @@ from .schema import (
     SUFFIX,
     select_sql,
 )
-from .wal import read_wal
+from .status import mark_damaged_log, mark_interrupted
 
 MAX_OUTPUT_CHUNK = 64 * 1024 * 1024  # the engine stores at most a pump's worth (50 ms) a row
 
@@ -107,6 +105,20 @@ class Run:
         except (sqlite3.DatabaseError, BadBlock) as exc:
             raise UserError(f"{self.path}: damaged run file ({exc})") from None
 
+    def block_index(self, table: str) -> list[tuple[int, float, float]]:
+        """(rowid, t0, t1) of a series' blocks, in time order (schema 3)."""
+        return self._query("SELECT rowid, t0, t1 FROM blocks WHERE series = ? ORDER BY rowid",
+                           (table,))
+
+    def block(self, table: str, rowid: int, summary: bool = False) -> list[tuple]:
+        """One block's rows, or only those of its summary (each bucket's extremes)."""
+        found = self._query(f"SELECT {'summary' if summary else 'data'} FROM blocks "
+                            "WHERE rowid = ?", (rowid,))
+        try:
+            return decode(found[0][0], REAL_COLUMNS[table]) if found else []
+        except BadBlock as exc:
+            raise UserError(f"{self.path}: damaged run file ({exc})") from None
+
     def output_after(self, rowid: int = 0) -> Iterator[tuple[int, float, int, bytes]]:
         """(rowid, t, stream, bytes) of the program's output past `rowid`, in order, a row at a
         time; empty for files from before output was kept."""
@@ -155,7 +167,7 @@ class Run:
     def reload_meta(self) -> dict[str, Any]:
         """The metadata as the writer has it now (a file being written)."""
         meta = {k: _json(self.path, v) for k, v in self._query("SELECT key, value FROM meta")}
-        _mark_interrupted(meta)
+        mark_interrupted(meta)
         self.meta = meta
         return meta
 
@@ -163,20 +175,21 @@ class Run:
 
     def swap_peak(self) -> int | None:
         if self.in_blocks:
-            return max((row[3] for row in self.proc() if row[3] is not None), default=None)
+            return max((row[3] for row in self.iter_readings("proc") if row[3] is not None),
+                       default=None)
         found = self._query("SELECT max(swap) FROM proc")
         return found[0][0] if found else None
 
     def sampled_max(self) -> int | None:
         if self.in_blocks:
-            return max((rss for _, rss in self.samples()), default=None)
+            return max((rss for _, rss in self.iter_readings("samples")), default=None)
         found = self._query("SELECT max(rss) FROM samples")
         return found[0][0] if found else None
 
     def max_processes(self) -> int:
         """The most processes the run's tree held at once (1 for a single process)."""
         if self.in_blocks:
-            return max((row[6] or 1 for row in self.proc()), default=1)
+            return max((row[6] or 1 for row in self.iter_readings("proc")), default=1)
         found = self._query("SELECT max(nproc) FROM proc")
         return int(found[0][0] or 1) if found else 1
 
@@ -192,7 +205,7 @@ class Run:
         stored = self.meta.get("stats")
         if stored:
             return stored
-        return rss_statistics(self.samples(), self.stages, self.start)
+        return rss_statistics(self.iter_readings("samples"), self.stages, self.start)
 
     def has_table(self, name: str) -> bool:
         return bool(self._query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
@@ -263,32 +276,6 @@ def read_run(path: str) -> Run:
         if isinstance(exc, ValueError | TypeError):  # JSON in a damaged row
             raise UserError(f"{path}: damaged run file ({exc})") from None
         raise
-    _mark_interrupted(meta)
-    _mark_damaged_log(path, meta)
+    mark_interrupted(meta)
+    mark_damaged_log(path, meta)
     return Run(path=path, meta=meta, stages=stages, events=events, _db=db, version=version)
-
-
-def _mark_damaged_log(path: str, meta: dict[str, Any]) -> None:
-    """SQLite drops a write-ahead log's frames from the first bad checksum on, silently: say it."""
-    frames = read_wal(path)
-    if frames is not None and frames.lost:
-        meta["status"] = "damaged"
-        total = frames.usable + frames.lost
-        meta["cause"] = (f"damaged run file: {frames.lost} of the last {total} frames of its "
-                         "write-ahead log fail their checksum; what they held (the run's last "
-                         "readings) is lost")
-
-
-def _mark_interrupted(meta: dict[str, Any]) -> None:
-    """A run still marked running whose engine is gone on this machine, or that began before
-    this boot, was never finalized: its engine crashed or was killed. Say so. (The session's
-    own end does not tell: the engine finalizes a run a moment after its session exits. Files
-    from before `engine_pid` was recorded fall back on the session's pid.)"""
-    if meta.get("status") != "running" or not meta.get("boot_id"):
-        return
-    if meta["boot_id"] == boot_id():
-        pid = int(meta.get("engine_pid") or meta.get("pid") or 0)
-        if meta.get("engine_host") != socket.gethostname() or not pid or is_alive(pid):
-            return  # still going (or another machine's, or not yet started: unknown)
-    meta["status"] = "interrupted"
-    meta["cause"] = "the engine stopped before finishing this run (crash or kill)"

@@ -17,6 +17,8 @@ from ..analysis.alarms import AlarmWatch, Thresholds
 from ..checks import is_block
 from ..messages import ALARM_KINDS, Message
 from .reader import Run
+from .schema import READINGS
+from .windows import SeriesWindows
 
 READING_MESSAGES = {"proc": messages.proc, "system": messages.system, "gpu": messages.gpu}
 
@@ -70,14 +72,16 @@ class RunStream:
     def __init__(self, run: Run, thresholds: Thresholds | None = None) -> None:
         self.run_id = run.run_id
         self.start = run.start
-        samples = run.samples()
+        # Files in blocks are read a window at a time (windows.py); older ones are read whole.
+        self._windows = {t: SeriesWindows(run, t) for t in READINGS} if run.in_blocks else None
+        samples = [] if self._windows else run.samples()
         self._times = [t - self.start for t, _ in samples]
         self._values = [v for _, v in samples]
-        self._proc = run.proc()
+        self._proc = [] if self._windows else run.proc()
         self._proc_times = [row[0] - self.start for row in self._proc]
         self.opening = opening_messages(run)
         others: list[tuple[float, Message]] = []
-        for table in ("system", "gpu"):
+        for table in () if self._windows else ("system", "gpu"):
             build = READING_MESSAGES[table]
             others.extend((row[0], build(run.run_id, row)) for row in getattr(run, table)())
         others.extend((stage["t_end"], messages.stage(run.run_id, stage)) for stage in run.stages)
@@ -89,20 +93,24 @@ class RunStream:
                 others.append((event["t"], message))
         if thresholds is not None:
             others.extend(_alarms_again(run, thresholds))
+        ends = [w.last_time for w in (self._windows or {}).values() if w.last_time is not None]
         if is_finished(run.meta):
             last = max([self.start, *(t + self.start for t in self._times[-1:]),
-                        *(t for t, _ in others)])
+                        *(t for t, _ in others), *ends])
             end = run.meta.get("t_end") or last
             others.append((end, finished_message(run, end)))
         others.sort(key=lambda pair: pair[0])
         self._other_times = [t - self.start for t, _ in others]
         self._others = [m for _, m in others]
-        self.duration = max([0.0, *self._times[-1:], *self._other_times[-1:]])
+        self.duration = max([0.0, *self._times[-1:], *self._other_times[-1:],
+                             *(t - self.start for t in ends)])
 
     def between(self, after: float, upto: float) -> list[Message]:
         """The messages of (after, upto], seconds since the run started; the opening ones when
         `after` is below zero."""
         out = list(self.opening) if after < 0 else []
+        if self._windows:
+            out.extend(self._readings(self.start + after, self.start + upto))
         lo, hi = bisect.bisect_right(self._times, after), bisect.bisect_right(self._times, upto)
         if hi > lo:
             out.append(messages.samples(self.run_id, [t + self.start for t in self._times[lo:hi]],
@@ -117,6 +125,16 @@ class RunStream:
 
     def all(self) -> list[Message]:
         return self.between(-1.0, float("inf"))
+
+    def _readings(self, after: float, upto: float) -> list[Message]:
+        assert self._windows is not None
+        out = []
+        rows = self._windows["samples"].rows(after, upto)
+        if rows:
+            out.append(messages.samples(self.run_id, [r[0] for r in rows], [r[1] for r in rows]))
+        for table, build in READING_MESSAGES.items():
+            out.extend(build(self.run_id, row) for row in self._windows[table].rows(after, upto))
+        return out
 
 
 def _alarms_again(run: Run, thresholds: Thresholds) -> list[tuple[float, Message]]:

@@ -18,6 +18,7 @@ import os
 import sqlite3
 import time
 import zlib
+from collections.abc import Iterator
 from typing import Any
 
 from .blocks import block_rows, insert_block
@@ -151,12 +152,13 @@ class RunWriter:
         self._write("INSERT INTO output VALUES (?, ?, ?)", (t, stream, zlib.compress(data, 6)),
                     many=False)
 
-    def samples(self) -> list[tuple[float, int]]:
-        """What was written (committed or not); empty if the file cannot be read back."""
+    def samples(self) -> Iterator[tuple[float, int]]:
+        """What was written (committed or not), a block at a time; it stops where the file
+        cannot be read back."""
         try:
-            return list(block_rows(self._db, "samples", REAL_COLUMNS["samples"]))
+            yield from block_rows(self._db, "samples", REAL_COLUMNS["samples"])
         except (sqlite3.Error, ValueError):
-            return []
+            return
 
     def maybe_commit(self, now: float) -> None:
         if now - self._last_commit >= COMMIT_EVERY_S:
