@@ -21,6 +21,7 @@ import time
 
 from common import MIB, emit
 
+from memtop.engine.analysis.stats import rss_statistics
 from memtop.engine.spec import STAGES
 from memtop.engine.store import RunWriter
 
@@ -28,7 +29,7 @@ HZ, PROC_HZ, SYSTEM_HZ = 200, 20, 2
 COMMIT_S = 0.15
 
 MEASURE = r"""
-import json, resource, sys, time
+import json, sys, time
 from memtop.engine.store import read_run
 path, what = sys.argv[1], sys.argv[2]
 start = time.perf_counter()
@@ -55,13 +56,15 @@ elif what == "export":
         for chunk in trace_chunks(run):
             out.write(chunk)
 took = time.perf_counter() - start
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# VmHWM, not ru_maxrss: Linux carries the parent's peak at fork through exec into ru_maxrss.
+status = open("/proc/self/status").read()
+peak = int(status.split("VmHWM:")[1].split()[0]) / 1024
 print(json.dumps({"s": round(took, 3), "rss_mb": round(peak, 1)}))
 """
 
 
 def write_run(path: str, hours: float) -> float:
-    """Writes `hours` of readings; the seconds it took."""
+    """Writes `hours` of readings; the seconds it took, and those its end took."""
     began = time.perf_counter()
     start = 1000.0
     seconds = int(hours * 3600)
@@ -87,13 +90,19 @@ def write_run(path: str, hours: float) -> float:
             writer.add_system([(next_system, 20_000 * MIB, 0, 0, 0.0, 0.0, None, None)])
             next_system += 1 / SYSTEM_HZ
         writer.commit()
+    stages = []
     for n, name in enumerate(STAGES, 1):
         t = start + seconds * n / len(STAGES)
-        writer.add_stage(n, {"name": name, "t": t, "t_end": t + 0.001, "rss": 1500 * MIB,
-                             "swap": 0, "peak": 1600 * MIB, "peak_exact": True})
-    writer.set_meta({"status": "done", "t_end": us / 1e6, "summary": {"peak_mb": 1600.0}})
+        stages.append({"name": name, "t": t, "t_end": t + 0.001, "rss": 1500 * MIB, "swap": 0,
+                       "peak": 1600 * MIB, "peak_exact": True})
+        writer.add_stage(n, stages[-1])
+    writer.commit()
+    ending = time.perf_counter()  # what the engine does at a run's end: statistics, stored
+    stats = rss_statistics(writer.samples(), stages, start)
+    writer.set_meta({"status": "done", "t_end": us / 1e6, "summary": {"peak_mb": 1600.0},
+                     "stats": stats})
     writer.close()
-    return time.perf_counter() - began
+    return time.perf_counter() - began, time.perf_counter() - ending
 
 
 def measure(path: str, what: str) -> dict:
@@ -112,9 +121,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         for hours in (1, 8) if args.quick else (1, 8, 72):
             path = os.path.join(folder, f"run-{hours}h.db")
-            wrote = write_run(path, hours)
+            wrote, ending = write_run(path, hours)
             result = {"hours": hours, "samples": hours * 3600 * HZ,
-                      "write_s": round(wrote, 1), "file_mb": round(os.path.getsize(path) / MIB, 1),
+                      "write_s": round(wrote, 1), "finish_s": round(ending, 1),
+                      "file_mb": round(os.path.getsize(path) / MIB, 1),
                       **{what: measure(path, what) for what in
                          ("open", "show", "replay", "seek_end", "diff", "export")}}
             results.append(result)

@@ -14,7 +14,7 @@ import zlib
 import msgpack
 import pytest
 
-from memtop.engine.store import RunFollower, RunWriter, read_run
+from memtop.engine.store import RunFollower, RunWriter, read_run, windows
 from memtop.engine.store import writer as writer_module
 from memtop.engine.store.blocks import BadBlock, decode, encode
 from memtop.engine.store.schema import REAL_COLUMNS
@@ -106,7 +106,7 @@ def test_small_blocks_are_merged_and_a_follower_sees_every_row_once(tmp_path, mo
     assert len(spans) == 7 and all(s < 2.4 for (s,) in spans)  # 6 full ones and the rest
 
 
-def test_a_long_run_is_read_by_window_with_every_extreme_kept(tmp_path):
+def test_a_long_run_is_read_by_window_with_every_extreme_kept(tmp_path, monkeypatch):
     """40 minutes at 200 Hz with a 2 ms spike near the end: the whole run, read for a view,
     takes the blocks' summaries (a small share of the rows) yet folds into the same peaks; the
     spike is there, and a short window around it reads its rows whole."""
@@ -136,3 +136,10 @@ def test_a_long_run_is_read_by_window_with_every_extreme_kept(tmp_path):
     around = stream.between(spike_t - 1.0, spike_t + 1.0)  # zoomed in: every row
     near = [v for m in around if m["type"] == "samples" for v in m["rss"]]
     assert len(near) >= 390 and max(near) == 9_000 * MIB
+    # Past EXTREMES_ABOVE_S (34 hours), each block gives only its extreme rows: a few a minute.
+    monkeypatch.setattr(windows, "EXTREMES_ABOVE_S", 600.0)
+    coarse = RunStream(run).all()
+    assert sum(len(m["t"]) for m in coarse if m["type"] == "samples") < 40 * 6
+    again = fold(coarse).runs[0]
+    assert (again.sampled_max, again.swap_peak, again.hwm) == \
+        (state.sampled_max, state.swap_peak, state.hwm)

@@ -137,8 +137,12 @@ SUMMARIES: dict[str, tuple[float, tuple[tuple[int, bool], ...]]] = {
 }
 
 
-def summarize(series: str, rows: Sequence[Sequence[Any]]) -> list[Sequence[Any]]:
-    seconds, extremes = SUMMARIES[series]
+def summarize(series: str, rows: Sequence[Sequence[Any]],
+              seconds: float | None = None) -> list[Sequence[Any]]:
+    """The rows holding each bucket's extremes (buckets of the series' seconds, or the ones
+    given), and the last row."""
+    default_seconds, extremes = SUMMARIES[series]
+    seconds = seconds or default_seconds
     kept: dict[int, Sequence[Any]] = {}  # row index -> row
     best: dict[tuple[int, int], int] = {}  # (bucket, column) -> row index of its extreme
     for i, row in enumerate(rows):
@@ -159,10 +163,12 @@ def summarize(series: str, rows: Sequence[Sequence[Any]]) -> list[Sequence[Any]]
 
 def insert_block(db: Any, series: str, rows: Sequence[Sequence[Any]], real: Sequence[bool],
                  small: bool = False) -> int:
-    """Stores rows of one series as a block, with its summary; its rowid."""
-    cursor = db.execute("INSERT INTO blocks VALUES (?, ?, ?, ?, ?, ?)",
+    """Stores rows of one series as a block, with its summaries: each second's extreme rows,
+    and the whole block's (a few rows: what a view of days reads); its rowid."""
+    seconds = summarize(series, rows)
+    cursor = db.execute("INSERT INTO blocks VALUES (?, ?, ?, ?, ?, ?, ?)",
                         (series, rows[0][0], rows[-1][0], len(rows), encode(rows, real, small),
-                         encode(summarize(series, rows), real)))
+                         encode(seconds, real), encode(summarize(series, seconds, 1e9), real)))
     return int(cursor.lastrowid)
 
 

@@ -110,10 +110,11 @@ class Run:
         return self._query("SELECT rowid, t0, t1 FROM blocks WHERE series = ? ORDER BY rowid",
                            (table,))
 
-    def block(self, table: str, rowid: int, summary: bool = False) -> list[tuple]:
-        """One block's rows, or only those of its summary (each bucket's extremes)."""
-        found = self._query(f"SELECT {'summary' if summary else 'data'} FROM blocks "
-                            "WHERE rowid = ?", (rowid,))
+    def block(self, table: str, rowid: int, level: str = "data") -> list[tuple]:
+        """One block's rows (`data`), or those of a summary: each second's extremes
+        (`summary`), the whole block's (`extremes`)."""
+        column = {"data": "data", "summary": "summary", "extremes": "extremes"}[level]
+        found = self._query(f"SELECT {column} FROM blocks WHERE rowid = ?", (rowid,))
         try:
             return decode(found[0][0], REAL_COLUMNS[table]) if found else []
         except BadBlock as exc:

@@ -37,7 +37,7 @@ DDL = "\n".join([
     "message TEXT NOT NULL, data TEXT);",
     "CREATE TABLE output (t REAL NOT NULL, stream INTEGER NOT NULL, data BLOB NOT NULL);",
     "CREATE TABLE blocks (series TEXT NOT NULL, t0 REAL NOT NULL, t1 REAL NOT NULL, "
-    "n INTEGER NOT NULL, data BLOB NOT NULL, summary BLOB NOT NULL);",
+    "n INTEGER NOT NULL, data BLOB NOT NULL, summary BLOB NOT NULL, extremes BLOB NOT NULL);",
 ])
 # Which columns of each readings table are floats (the others are whole numbers or NULL).
 REAL_COLUMNS: dict[str, tuple[bool, ...]] = {
@@ -51,7 +51,8 @@ TABLES: dict[str, tuple[str, ...]] = {
     "stages": ("seq", "name", "t", "t_end", "data"),
     "events": ("t", "kind", "level", "message", "data"),
     "output": ("t", "stream", "data"),  # zlib-compressed bytes of stream 1 or 2
-    "blocks": ("series", "t0", "t1", "n", "data", "summary"),  # readings, compressed (blocks.py)
+    # readings, compressed (blocks.py): all rows, each second's extreme rows, the block's
+    "blocks": ("series", "t0", "t1", "n", "data", "summary", "extremes"),
 }
 OPTIONAL_TABLES = {"gpu", "output", "blocks"}
 
@@ -73,7 +74,8 @@ BAD_BLOCKS_SQL = (
     "SELECT count(*) FROM blocks WHERE typeof(series) != 'text' OR series NOT IN ("
     + ", ".join(f"'{table}'" for table in READINGS) + ") OR typeof(t0) NOT IN ('real', "
     "'integer') OR typeof(t1) NOT IN ('real', 'integer') OR abs(t0) > 1e300 OR abs(t1) > 1e300 "
-    "OR typeof(n) != 'integer' OR n < 0 OR typeof(data) != 'blob' OR typeof(summary) != 'blob'")
+    "OR typeof(n) != 'integer' OR n < 0 OR typeof(data) != 'blob' OR typeof(summary) != 'blob' "
+    "OR typeof(extremes) != 'blob'")
 
 
 def insert_sql(table: str) -> str:

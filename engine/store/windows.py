@@ -3,10 +3,11 @@ window, not by the run (issue #15).
 
 A window of up to SUMMARY_ABOVE_S is read from the blocks themselves, row by row; a longer one
 takes, from each block it covers whole, only that block's summary (the rows that hold each
-second's extremes, blocks.py), and reads whole only the blocks at its two ends. A view keeps a
-bounded history anyway (client/history.py: 2,048 buckets, each over a second once a run is
-longer than 34 minutes), so what it keeps is the same; peaks, swap and pressure are exact. One
-decoded block is kept, for a replay that reads its blocks a slice at a time.
+second's extremes, blocks.py), and past EXTREMES_ABOVE_S only the rows of each block's extremes;
+it reads whole only the blocks at its two ends. A view keeps a bounded history anyway
+(client/history.py: 2,048 buckets, each over a second past 34 minutes, over a block's minute
+past 34 hours), so what it keeps is the same; peaks, swap and pressure are exact. One decoded
+block is kept, for a replay that reads its blocks a slice at a time.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import bisect
 from .reader import Run
 
 SUMMARY_ABOVE_S = 1800.0
+EXTREMES_ABOVE_S = 2048 * 60.0
 
 
 class SeriesWindows:
@@ -36,13 +38,14 @@ class SeriesWindows:
         if not self.index:
             return out
         covered = min(upto, self._ends[-1]) - max(after, self.index[0][1])
-        coarse = covered > SUMMARY_ABOVE_S
+        level = "extremes" if covered > EXTREMES_ABOVE_S else \
+            "summary" if covered > SUMMARY_ABOVE_S else None
         for i in range(bisect.bisect_right(self._ends, after), len(self.index)):
             rowid, t0, t1 = self.index[i]
             if t0 > upto:
                 break
-            if coarse and after < t0 and t1 <= upto:
-                out.extend(self.run.block(self.table, rowid, summary=True))
+            if level and after < t0 and t1 <= upto:
+                out.extend(self.run.block(self.table, rowid, level))
                 continue
             out.extend(row for row in self._block(rowid) if after < row[0] <= upto)
         return out
