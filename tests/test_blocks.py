@@ -45,13 +45,13 @@ def test_rows_come_back_exactly_whatever_their_times_and_gaps():
     for rows, real in ((clock, SAMPLES), (synthetic, SAMPLES), (proc, PROC), (system, SYSTEM),
                        ([], SAMPLES)):
         assert decode(encode(rows, real), real) == rows
-        assert decode(encode(rows, real, small=True), real) == rows  # xz: full blocks
+        assert decode(encode(rows, real, final=True), real) == rows  # xz: full blocks
 
 
 def test_a_sample_costs_a_few_bytes():
     rows = monotonic_like(12_000)  # a minute: a full block
     assert len(encode(rows, SAMPLES)) / len(rows) < 1.5  # a row of SQLite: about 24
-    assert len(encode(rows, SAMPLES, small=True)) / len(rows) < 1.1
+    assert len(encode(rows, SAMPLES, final=True)) / len(rows) < 1.1
 
 
 def block(**fields) -> bytes:
@@ -64,7 +64,7 @@ def block(**fields) -> bytes:
     block(nulls=[[5], []]), block(exact=[[0, "x"]]), block(exact=[[0, math.nan]]),
     zlib.compress(bytes(80 * 1024 * 1024)),  # a bomb: 80 MiB of zeros in 80 KB
     lzma.compress(bytes(80 * 1024 * 1024)),  # the same in xz
-    encode(monotonic_like(100), SAMPLES, small=True)[:-20],  # xz cut short
+    encode(monotonic_like(100), SAMPLES, final=True)[:-20],  # xz cut short
 ])
 def test_blocks_no_writer_makes_are_refused(blob):
     with pytest.raises(BadBlock):
@@ -143,3 +143,20 @@ def test_a_long_run_is_read_by_window_with_every_extreme_kept(tmp_path, monkeypa
     again = fold(coarse).runs[0]
     assert (again.sampled_max, again.swap_peak, again.hwm) == \
         (state.sampled_max, state.swap_peak, state.hwm)
+
+
+def test_the_last_minute_of_a_run_being_written_is_read_row_by_row(tmp_path, monkeypatch):
+    """The blocks of the last commits are provisional (no summaries: they are replaced within
+    a minute); a long window over them reads their rows."""
+    from memtop.engine.store import RunStream
+
+    monkeypatch.setattr(windows, "SUMMARY_ABOVE_S", 1.0)  # any window is "long"
+    path = str(tmp_path / "live.db")
+    writer = RunWriter(path, {"run_id": "live", "status": "running"})
+    rows = monotonic_like(2_000)  # 10 s: no block is full yet
+    for i in range(0, len(rows), 30):
+        writer.add_samples(rows[i:i + 30])
+        writer.commit()
+    sent = [v for m in RunStream(read_run(path)).all() if m["type"] == "samples" for v in m["rss"]]
+    assert sent == [v for _, v in rows]
+    writer.close()

@@ -16,6 +16,7 @@ inflate past MAX_BLOCK_BYTES.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import lzma
 import math
@@ -53,9 +54,9 @@ def _unshuffled(data: bytes) -> bytes:
     return bytes(out)
 
 
-def encode(rows: Sequence[Sequence[Any]], real: Sequence[bool], small: bool = False) -> bytes:
+def encode(rows: Sequence[Sequence[Any]], real: Sequence[bool], final: bool = False) -> bytes:
     """Rows of one series (t first; `real` says which columns are floats) as one block: zlib,
-    or with `small` (a full block, written once a minute) xz, a third smaller and slower."""
+    or for a `final` block (a full one, written once a minute) xz, a third smaller and slower."""
     columns = list(zip(*rows, strict=True)) if rows else [() for _ in real]
     stored: list[bytes] = []
     nulls: list[list[int]] = []
@@ -75,7 +76,7 @@ def encode(rows: Sequence[Sequence[Any]], real: Sequence[bool], small: bool = Fa
         nulls.append(missing)
     packed = msgpack.packb({"n": len(rows), "cols": stored, "nulls": nulls, "exact": exact},
                            use_bin_type=True)
-    return lzma.compress(packed, preset=6) if small else zlib.compress(packed, 6)
+    return lzma.compress(packed, preset=6) if final else zlib.compress(packed, 6)
 
 
 def decode(blob: Any, real: Sequence[bool]) -> list[tuple]:
@@ -162,14 +163,25 @@ def summarize(series: str, rows: Sequence[Sequence[Any]],
 # ---- the `blocks` table ---------------------------------------------------------------------
 
 def insert_block(db: Any, series: str, rows: Sequence[Sequence[Any]], real: Sequence[bool],
-                 small: bool = False) -> int:
-    """Stores rows of one series as a block, with its summaries: each second's extreme rows,
-    and the whole block's (a few rows: what a view of days reads); its rowid."""
-    seconds = summarize(series, rows)
+                 final: bool = False) -> int:
+    """Stores rows of one series as a block; its rowid. A final block has its summaries (each
+    second's extreme rows, and the whole block's: what a view of days reads); a provisional one
+    (the rows of one commit, replaced within a minute) has empty ones, which cost nothing to
+    make: readers read its rows."""
+    if final:
+        seconds = summarize(series, rows)
+        summaries = encode(seconds, real), encode(summarize(series, seconds, 1e9), real)
+    else:
+        summaries = (_empty(real),) * 2
     cursor = db.execute("INSERT INTO blocks VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        (series, rows[0][0], rows[-1][0], len(rows), encode(rows, real, small),
-                         encode(seconds, real), encode(summarize(series, seconds, 1e9), real)))
+                        (series, rows[0][0], rows[-1][0], len(rows), encode(rows, real, final),
+                         *summaries))
     return int(cursor.lastrowid)
+
+
+@functools.cache
+def _empty(real: tuple[bool, ...]) -> bytes:
+    return encode([], real)
 
 
 def block_rows(db: Any, series: str, real: Sequence[bool],

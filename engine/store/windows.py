@@ -45,8 +45,10 @@ class SeriesWindows:
             if t0 > upto:
                 break
             if level and after < t0 and t1 <= upto:
-                out.extend(self.run.block(self.table, rowid, level))
-                continue
+                extremes = self.run.block(self.table, rowid, level)
+                if extremes:  # empty for a provisional block (the last minute): its rows
+                    out.extend(extremes)
+                    continue
             out.extend(row for row in self._block(rowid) if after < row[0] <= upto)
         return out
 

@@ -117,23 +117,25 @@ class RunWriter:
             self._new[table] = []
             open_rows = self._unmerged[table]
             full, rest = _full_blocks(open_rows, rows)
-            if full or (close_all and len(self._small_blocks[table]) > 1):
+            if full or (close_all and (self._small_blocks[table] or rest)):
                 small, self._small_blocks[table] = self._small_blocks[table], []
                 if small:
                     self._write(f"DELETE FROM blocks WHERE rowid IN "
                                 f"({','.join('?' * len(small))})", small, many=False)
                 for block in full:
-                    self._write_block(table, block, small=True)
-                if rest and (full or close_all):
+                    self._write_block(table, block, final=True)
+                if rest and close_all:
+                    self._write_block(table, rest, final=True)
+                elif rest:
                     self._small_blocks[table] = [self._write_block(table, rest)]
             elif rows:
                 self._small_blocks[table].append(self._write_block(table, rows))
             self._unmerged[table] = rest
 
-    def _write_block(self, table: str, rows: list[tuple], small: bool = False) -> int:
+    def _write_block(self, table: str, rows: list[tuple], final: bool = False) -> int:
         if self.failed is None:
             try:
-                return insert_block(self._db, table, rows, REAL_COLUMNS[table], small)
+                return insert_block(self._db, table, rows, REAL_COLUMNS[table], final)
             except sqlite3.Error as exc:
                 self.failed = str(exc)
         return -1
