@@ -136,6 +136,12 @@ def test_a_long_run_is_read_by_window_with_every_extreme_kept(tmp_path, monkeypa
     around = stream.between(spike_t - 1.0, spike_t + 1.0)  # zoomed in: every row
     near = [v for m in around if m["type"] == "samples" for v in m["rss"]]
     assert len(near) >= 390 and max(near) == 9_000 * MIB
+    # A follower catching up on it (`replay --follow`) reads it the same way.
+    follower = RunFollower(read_run(path))
+    followed = follower.poll()
+    follower.close()
+    assert fold(followed).runs[0].sampled_max == 9_000 * MIB
+    assert sum(len(m["t"]) for m in followed if m["type"] == "samples") < len(rows) / 20
     # Past EXTREMES_ABOVE_S (34 hours), each block gives only its extreme rows: a few a minute.
     monkeypatch.setattr(windows, "EXTREMES_ABOVE_S", 600.0)
     coarse = RunStream(run).all()
