@@ -61,8 +61,8 @@ class EngineAddress:
     path: str
 
 
-def engine_addresses() -> list[EngineAddress]:
-    """Every engine socket in the folder, oldest PID first (not yet checked to be alive)."""
+def _engine_files(suffix: str) -> list[EngineAddress]:
+    """The folder's `engine-PID<suffix>` files (sockets or logs), oldest PID first."""
     folder = runtime_dir(create=False)
     try:
         names = os.listdir(folder)
@@ -70,32 +70,29 @@ def engine_addresses() -> list[EngineAddress]:
         return []
     found = []
     for name in names:
-        stem = name.removeprefix("engine-").removesuffix(SOCKET_SUFFIX)
-        if name.startswith("engine-") and name.endswith(SOCKET_SUFFIX) and stem.isdigit():
+        stem = name.removeprefix("engine-").removesuffix(suffix)
+        if name.startswith("engine-") and name.endswith(suffix) and stem.isdigit():
             found.append(EngineAddress(int(stem), os.path.join(folder, name)))
     return sorted(found, key=lambda a: a.pid)
+
+
+def engine_addresses() -> list[EngineAddress]:
+    """Every engine socket in the folder, oldest PID first (not yet checked to be alive)."""
+    return _engine_files(SOCKET_SUFFIX)
 
 
 def dead_engine_logs() -> list[str]:
     """Logs of engines that are gone: empty ones (a killed engine's) are removed; the others
     hold what an engine said before it ended badly, and are returned."""
-    folder = runtime_dir(create=False)
-    try:
-        names = os.listdir(folder)
-    except FileNotFoundError:
-        return []
     kept = []
-    for name in sorted(names):
-        stem = name.removeprefix("engine-").removesuffix(LOG_SUFFIX)
-        if not (name.startswith("engine-") and name.endswith(LOG_SUFFIX) and stem.isdigit()) \
-                or os.path.exists(f"/proc/{stem}"):
+    for log in _engine_files(LOG_SUFFIX):
+        if os.path.exists(f"/proc/{log.pid}"):
             continue
-        path = os.path.join(folder, name)
         with contextlib.suppress(OSError):
-            if os.path.getsize(path) == 0:
-                os.unlink(path)
+            if os.path.getsize(log.path) == 0:
+                os.unlink(log.path)
             else:
-                kept.append(path)
+                kept.append(log.path)
     return kept
 
 
