@@ -184,15 +184,8 @@ def _empty(real: tuple[bool, ...]) -> bytes:
     return encode([], real)
 
 
-def block_rows(db: Any, series: str, real: Sequence[bool],
-               after: float | None = None) -> Iterator[tuple]:
-    """The rows of a series in time order, a block at a time (those later than `after`)."""
-    if after is None:
-        found = db.execute("SELECT data FROM blocks WHERE series = ? ORDER BY rowid", (series,))
-    else:
-        found = db.execute("SELECT data FROM blocks WHERE series = ? AND t1 > ? ORDER BY rowid",
-                           (series, after))
-    for (blob,) in found.fetchall() if after is not None else found:
-        for row in decode(blob, real):
-            if after is None or row[0] > after:
-                yield row
+def block_rows(db: Any, series: str, real: Sequence[bool]) -> Iterator[tuple]:
+    """Every row of a series in time order, a block at a time (windows.py reads a window)."""
+    for (blob,) in db.execute("SELECT data FROM blocks WHERE series = ? ORDER BY rowid",
+                              (series,)):
+        yield from decode(blob, real)

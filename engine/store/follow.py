@@ -17,7 +17,6 @@ from ..messages import Message
 from .reader import Run, read_run
 from .schema import SUFFIX
 from .stream import READING_MESSAGES, event_message, finished_message, is_finished, opening_messages
-from .windows import SeriesWindows
 
 POLL_EVERY_S = 0.25
 SCAN_EVERY_S = 1.0  # how often the folder is looked at for the bench's next run file
@@ -70,13 +69,7 @@ class RunFollower:
         return out
 
     def _new(self, table: str) -> list[tuple]:
-        if self.run.in_blocks and self._last[table] == float("-inf"):
-            # Catching up on a file that may hold days: by window (windows.py), as a replay
-            # reads it; from its last row on, row by row.
-            everything = SeriesWindows(self.run, table).rows(float("-inf"), float("inf"))
-            rows = [(row[0], *row) for row in everything]
-        else:
-            rows = self.run.rows_after(table, self._last[table])
+        rows = self.run.rows_after(table, self._last[table])
         if rows:
             self._last[table] = rows[-1][0]
         return rows

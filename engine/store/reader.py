@@ -29,6 +29,7 @@ from .schema import (
     select_sql,
 )
 from .status import mark_damaged_log, mark_interrupted
+from .windows import SeriesWindows
 
 MAX_OUTPUT_CHUNK = 64 * 1024 * 1024  # the engine stores at most a pump's worth (50 ms) a row
 
@@ -105,10 +106,16 @@ class Run:
         except (sqlite3.DatabaseError, BadBlock) as exc:
             raise UserError(f"{self.path}: damaged run file ({exc})") from None
 
-    def block_index(self, table: str) -> list[tuple[int, float, float]]:
-        """(rowid, t0, t1) of a series' blocks, in time order (schema 3)."""
-        return self._query("SELECT rowid, t0, t1 FROM blocks WHERE series = ? ORDER BY rowid",
-                           (table,))
+    def blocks_after(self, table: str, after: float) -> list[tuple[int, float, float]]:
+        """(rowid, t0, t1) of a series' blocks that hold times later than `after`, in time
+        order (schema 3)."""
+        return self._query("SELECT rowid, t0, t1 FROM blocks WHERE series = ? AND t1 > ? "
+                           "ORDER BY rowid", (table, after))
+
+    def series_end(self, table: str) -> float | None:
+        """The time of a series' last row (schema 3)."""
+        found = self._query("SELECT max(t1) FROM blocks WHERE series = ?", (table,))
+        return found[0][0] if found else None
 
     def block(self, table: str, rowid: int, level: str = "data") -> list[tuple]:
         """One block's rows (`data`), or those of a summary: each second's extremes
@@ -134,8 +141,9 @@ class Run:
             raise UserError(f"{self.path}: damaged run file ({exc})") from None
 
     def last_sample_time(self) -> float | None:
-        found = self._query("SELECT max(t1) FROM blocks WHERE series = 'samples'"
-                            if self.in_blocks else "SELECT max(t) FROM samples")
+        if self.in_blocks:
+            return self.series_end("samples")
+        found = self._query("SELECT max(t) FROM samples")
         return found[0][0] if found else None
 
     @property
@@ -145,16 +153,15 @@ class Run:
 
     def rows_after(self, table: str, cursor: float) -> list[tuple]:
         """(cursor, *fields) of a series' rows past `cursor` (a row's time in blocks, its rowid
-        before): for following a file being written. Not cached."""
+        before): for following a file being written. In blocks, read by window as a replay
+        reads them (windows.py): a follower catching up on days of a run takes their summaries,
+        then row by row. Not cached."""
         if table == "gpu" and not self.has_table("gpu"):
             return []
         if not self.in_blocks:
             return self._query(select_sql(table, after_rowid=True), (cursor,))
-        try:
-            return [(row[0], *row) for row in
-                    block_rows(self._db, table, REAL_COLUMNS[table], after=cursor)]
-        except (sqlite3.DatabaseError, BadBlock) as exc:
-            raise UserError(f"{self.path}: damaged run file ({exc})") from None
+        return [(row[0], *row) for row in
+                SeriesWindows(self, table, since=cursor).rows(cursor, float("inf"))]
 
     def stages_after(self, seq: int) -> list[tuple[int, dict[str, Any]]]:
         rows = self._query("SELECT seq, data FROM stages WHERE seq > ? ORDER BY seq", (seq,))

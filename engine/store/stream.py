@@ -93,7 +93,7 @@ class RunStream:
                 others.append((event["t"], message))
         if thresholds is not None:
             others.extend(_alarms_again(run, thresholds))
-        ends = [w.last_time for w in (self._windows or {}).values() if w.last_time is not None]
+        ends = [t for t in (run.series_end(s) for s in self._windows or ()) if t is not None]
         if is_finished(run.meta):
             last = max([self.start, *(t + self.start for t in self._times[-1:]),
                         *(t for t, _ in others), *ends])

@@ -13,37 +13,46 @@ block is kept, for a replay that reads its blocks a slice at a time.
 from __future__ import annotations
 
 import bisect
+import itertools
+from typing import Protocol
 
-from .reader import Run
+
+class BlockSource(Protocol):
+    """What windows read of a run file (reader.Run; named here, as the reader uses windows)."""
+
+    def blocks_after(self, table: str, after: float) -> list[tuple[int, float, float]]: ...
+
+    def block(self, table: str, rowid: int, level: str = "data") -> list[tuple]: ...
 
 SUMMARY_ABOVE_S = 1800.0
 EXTREMES_ABOVE_S = 2048 * 60.0
 
 
 class SeriesWindows:
-    def __init__(self, run: Run, table: str) -> None:
+    """A series' blocks as they are now, from those holding times after `since` on (a
+    follower's cursor); a file that grows needs a new one."""
+
+    def __init__(self, run: BlockSource, table: str, since: float = float("-inf")) -> None:
         self.run = run
         self.table = table
-        self.index = run.block_index(table)
-        self._ends = [t1 for _, _, t1 in self.index]
+        self._index = run.blocks_after(table, since)  # (rowid, t0, t1), in time order
+        self._ends = [t1 for _, _, t1 in self._index]
         self._cached: tuple[int, list[tuple]] | None = None
-
-    @property
-    def last_time(self) -> float | None:
-        return self._ends[-1] if self._ends else None
 
     def rows(self, after: float, upto: float) -> list[tuple]:
         """The rows with after < t <= upto (the run's own clock), in time order."""
         out: list[tuple] = []
-        if not self.index:
+        blocks = []
+        for block in itertools.islice(self._index, bisect.bisect_right(self._ends, after), None):
+            if block[1] > upto:
+                break
+            blocks.append(block)
+        if not blocks:
             return out
-        covered = min(upto, self._ends[-1]) - max(after, self.index[0][1])
+        covered = min(upto, blocks[-1][2]) - max(after, blocks[0][1])
         level = "extremes" if covered > EXTREMES_ABOVE_S else \
             "summary" if covered > SUMMARY_ABOVE_S else None
-        for i in range(bisect.bisect_right(self._ends, after), len(self.index)):
-            rowid, t0, t1 = self.index[i]
-            if t0 > upto:
-                break
+        for rowid, t0, t1 in blocks:
             if level and after < t0 and t1 <= upto:
                 extremes = self.run.block(self.table, rowid, level)
                 if extremes:  # empty for a provisional block (the last minute): its rows
