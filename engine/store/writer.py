@@ -208,13 +208,15 @@ class RunWriter:
 def _full_blocks(open_rows: list[tuple],
                  rows: list[tuple]) -> tuple[list[list[tuple]], list[tuple]]:
     """The open block's rows and new ones cut into blocks of MERGE_SPAN_S (or MAX_BLOCK_ROWS)
-    each, and what is left; only the new rows are looked at."""
+    each, and what is left: the open block itself, extended, while it is not full (a commit
+    costs its new rows, not the minute before them)."""
     full: list[list[tuple]] = []
-    block = list(open_rows)
+    block = open_rows
     cut = 0  # where the rows of the block being filled begin in `rows`
     for i, row in enumerate(rows):
         first = block[0][0] if block else rows[cut][0]
         if row[0] - first >= MERGE_SPAN_S or len(block) + i - cut >= MAX_BLOCK_ROWS:
             full.append(block + rows[cut:i])
             block, cut = [], i
-    return full, block + rows[cut:]
+    block.extend(rows[cut:])
+    return full, block
