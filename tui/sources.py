@@ -129,17 +129,20 @@ class LiveSource(Source):
         return len(self._going)
 
     def detach(self) -> bool:
-        self._closing.set()
-        self._thread.join(timeout=1.0)
+        self._stop_receiving()
         self._client.detach()
         self.detached = True
         return True
 
     def close(self) -> None:
-        self._closing.set()
-        self._thread.join(timeout=1.0)
+        self._stop_receiving()
         if not self.detached:
             self._client.close()
+
+    def _stop_receiving(self) -> None:
+        """The reader thread out of the socket before the client closes or leaves it."""
+        self._closing.set()
+        self._thread.join(timeout=1.0)
 
 
 class ReplaySource(Source):
