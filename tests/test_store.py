@@ -114,3 +114,46 @@ def test_a_run_that_ends_while_a_follower_reads_it_loses_no_samples(tmp_path):
             break
     follower.close()
     assert follower.finished and seen == 20
+
+
+_ABORTED_THEN_COMMITTED = """
+import os, sqlite3, sys
+db = sqlite3.connect(sys.argv[1], isolation_level="DEFERRED")
+db.execute("PRAGMA journal_mode=WAL")
+db.execute("PRAGMA cache_size=2")  # a large transaction spills its pages into the log early
+db.execute("CREATE TABLE t (x BLOB)")
+db.commit()
+db.executemany("INSERT INTO t VALUES (?)", [(os.urandom(3000),) for _ in range(60)])
+db.rollback()  # as after a full disk: its frames stay in the log, past the last commit
+db.execute("INSERT INTO t VALUES (?)", (b"kept",))
+db.commit()  # overwrites the first of them, which breaks the chain of the rest
+os._exit(0)  # no checkpoint: the log stays as it is
+"""
+
+
+@pytest.mark.parametrize("damage_committed", [False, True])
+def test_a_log_with_a_rolled_back_transaction_is_not_damaged(tmp_path, damage_committed):
+    """Frames of a transaction that never committed, left past the last commit, lose nothing;
+    a frame of a committed transaction that fails its checksum does."""
+    import subprocess
+    import sys
+
+    from memtop.engine.store.wal import read_wal
+
+    path = str(tmp_path / "log.db")
+    subprocess.run([sys.executable, "-c", _ABORTED_THEN_COMMITTED, path], check=True)
+    frames = read_wal(path)
+    assert frames is not None and frames.usable >= 2
+    assert frames.lost == 0
+    if damage_committed:  # a byte of the first frame's page: every commit after it is lost
+        with open(path + "-wal", "r+b") as f:
+            f.seek(32 + 24 + 100)
+            byte = f.read(1)
+            f.seek(32 + 24 + 100)
+            f.write(bytes([byte[0] ^ 0xFF]))
+        damaged = read_wal(path)
+        assert damaged is not None and damaged.usable == 0 and damaged.lost >= 1
+    with sqlite3.connect(path) as db:  # what SQLite itself reads: all, or nothing past the damage
+        tables = db.execute("SELECT name FROM sqlite_master").fetchall()
+        rows = db.execute("SELECT x FROM t").fetchall() if tables else []
+    assert rows == ([] if damage_committed else [(b"kept",)])

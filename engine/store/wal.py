@@ -21,7 +21,7 @@ _MASK = 0xFFFFFFFF
 @dataclass(frozen=True)
 class WalFrames:
     usable: int  # frames SQLite will read (up to the last good commit)
-    lost: int  # frames of the current log from the first one whose checksum fails
+    lost: int  # frames of the current log's commits from the first one whose checksum fails
 
 
 def _checksum(data: bytes, order: str, s0: int, s1: int) -> tuple[int, int]:
@@ -64,9 +64,14 @@ def read_wal(path: str) -> WalFrames | None:
         if commit:
             usable = good
         offset += frame_size
-    lost = 0
+    # Past the damage, frames up to the last one that ends a transaction held commits; those
+    # after it are of a transaction that never committed (a write the disk refused, rolled
+    # back): nothing lost there.
+    lost = seen = 0
     while damaged and offset + frame_size <= len(data):  # this generation past the damage
-        if struct.unpack(">2I", data[offset + 8:offset + 16]) == (salt1, salt2):
-            lost += 1
+        _page, commit, f_salt1, f_salt2 = struct.unpack(">4I", data[offset:offset + 16])
+        if (f_salt1, f_salt2) == (salt1, salt2):
+            seen += 1
+            lost = seen if commit else lost
         offset += frame_size
     return WalFrames(usable, lost)
