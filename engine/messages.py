@@ -52,6 +52,9 @@ ENGINE_MESSAGES: dict[str, tuple[tuple[str, ...], str]] = {
     "idle": ((), "the queue is empty and no run is going"),
     "fatal": (("message",), "the engine failed; its runs were stopped and closed"),
     "exited": ((), "the engine is gone: the last message of every stream"),
+    "batch": (("messages",), "the messages of one turn of the engine's loop, sent in one write "
+              "(a tenth of a second: each write wakes every client); the engine client hands "
+              "them on one by one"),
     "engine": (("pid", "started_wall", "socket", "clients", "runs", "queued"),
                "the engine itself, first on every connection and as the answer to `attach` and "
                "`info`: `runs` lists each run started (id, run, path, status), `queued` the "
@@ -196,6 +199,20 @@ def info() -> Message:
 
 def encode(message: Message) -> bytes:
     return msgpack.packb(message, use_bin_type=True)
+
+
+def batch(items: list[Message]) -> Message:
+    return {"type": "batch", "messages": items}
+
+
+def unbatched(message: Message) -> list[Message]:
+    """A batch's messages (those that are memtop's, and not batches themselves); any other
+    message alone."""
+    if message["type"] != "batch":
+        return [message]
+    items = message.get("messages")
+    return [m for m in items if isinstance(m, dict) and m.get("type") in KINDS
+            and m["type"] != "batch"] if isinstance(items, list) else []
 
 
 def decode(data: bytes) -> Message:

@@ -144,7 +144,7 @@ def test_real_swap_raises_the_alarm_within_a_second(runs_dir):
     assert max(row[3] for row in run.proc()) > 100 * MIB
 
 
-def test_engine_killed_keeps_a_readable_file_losing_at_most_0_2_s(runs_dir):
+def test_engine_killed_keeps_a_readable_file_losing_at_most_0_6_s(runs_dir):
     cli = subprocess.Popen([sys.executable, "-m", "memtop", "run", "--no-tui", "--runs-dir",
                             str(runs_dir), "--", sys.executable, "-c",
                             "import time\nwhile True: time.sleep(0.01)"],
@@ -165,7 +165,7 @@ def test_engine_killed_keeps_a_readable_file_losing_at_most_0_2_s(runs_dir):
     run = read_run(str(path))
     samples = run.samples()
     assert len(samples) > 100
-    assert killed_at - samples[-1][0] <= 0.2
+    assert killed_at - samples[-1][0] <= 0.6  # a commit every 0.5 s, of a pump every 0.1 s
     # The session did not outlive its engine (PR_SET_PDEATHSIG).
     time.sleep(0.5)
     assert not is_alive(run.meta["pid"])
@@ -220,10 +220,17 @@ def small_disk(path: Path, size: str):
 
 
 def test_a_full_disk_keeps_the_program_running_and_records_the_true_cause(tmp_path):
+    # A second of readings, then more output than the disk holds (hex of random bytes: it does
+    # not compress), then the program goes on and ends with its own code.
+    program = ("import os, sys, time\n"
+               "time.sleep(1)\n"
+               "sys.stdout.write(os.urandom(400_000).hex())\n"
+               "sys.stdout.flush()\n"
+               "time.sleep(2)\n"
+               "raise SystemExit(5)\n")
     with small_disk(tmp_path / "small", "500k") as runs_dir:
         result = run_memtop("run", "--no-tui", "--interval-ms", "1", "--runs-dir", str(runs_dir),
-                            "--", sys.executable, "-c",
-                            "import time; time.sleep(4); raise SystemExit(5)")
+                            "--", sys.executable, "-c", program)
         assert result.returncode == 5, result.stderr[-2000:]  # the program's own end and code
         assert "Traceback" not in result.stdout + result.stderr
         (path,) = runs_dir.glob("*.db")
@@ -231,7 +238,10 @@ def test_a_full_disk_keeps_the_program_running_and_records_the_true_cause(tmp_pa
         assert run.meta["status"] == "failed" and "disk is full" in run.meta["cause"]
         assert run.meta["returncode"] == 5 and "exit code 5" in run.meta["cause"]
         assert len(run.samples()) > 100
-        assert [p.name for p in runs_dir.iterdir()] == [path.name]  # the reserve is gone
+        # The reserve is gone; the log stays beside the file where the disk has no room to
+        # fold it back (SQLite reads the two as one).
+        assert {p.name for p in runs_dir.iterdir()} <= {path.name + suffix
+                                                         for suffix in ("", "-wal", "-shm")}
 
 
 def test_a_run_file_moved_away_mid_run_keeps_the_programs_exit_code(runs_dir, tmp_path):

@@ -44,6 +44,7 @@ class EngineClient:
         self.process: subprocess.Popen | None = None
         self.info: Message | None = None  # the engine's latest `engine` message
         self._pending: deque[Message] = deque()  # history, handed out before live messages
+        self._batched: deque[Message] = deque()  # the rest of a batch the engine sent
         self.exited = False
         self.detached = False
         self._awaiting_info = False
@@ -113,15 +114,13 @@ class EngineClient:
 
     def _read(self, timeout: float) -> Message | None:
         deadline = time.monotonic() + timeout
-        while not self.exited:
-            try:
-                if not self.conn.poll(max(0.0, deadline - time.monotonic())):
-                    return None
-                message = messages.decode(self.conn.recv_bytes())
-            except ValueError:
-                continue  # not one of memtop's messages: ignored
-            except (EOFError, OSError):
-                message = messages.exited()
+        while self._batched or not self.exited:
+            message = self._batched.popleft() if self._batched else self._read_one(deadline)
+            if message is None:
+                return None
+            if message["type"] == "batch":
+                self._batched.extend(messages.unbatched(message))
+                continue
             if message["type"] == "engine":
                 self.info = message
                 if self._awaiting_info:
@@ -131,6 +130,18 @@ class EngineClient:
                 self.exited = True
             return message
         return messages.exited()
+
+    def _read_one(self, deadline: float) -> Message | None:
+        """One message off the socket (a batch whole), or None by the deadline."""
+        while True:
+            try:
+                if not self.conn.poll(max(0.0, deadline - time.monotonic())):
+                    return None
+                return messages.decode(self.conn.recv_bytes())
+            except ValueError:
+                continue  # not one of memtop's messages: ignored
+            except (EOFError, OSError):
+                return messages.exited()
 
     def wait_for_info(self, timeout: float = ANSWER_S) -> Message:
         """The engine's answer to `attach` or `info` (live messages before it are kept)."""

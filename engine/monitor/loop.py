@@ -24,7 +24,7 @@ from ..spec import RunSpec, new_id, run_title
 from .listener import Listener
 from .live_run import LiveRun
 
-PUMP_EVERY_S = 0.05
+PUMP_EVERY_S = 0.1  # the live view is a tenth of a second behind; each wake-up costs
 IDLE_EXIT_S = 5.0  # no run and no client this long: the engine's work is done
 
 
@@ -47,12 +47,20 @@ class Engine:
         self.stopping = False
         self.busy = False
         self._idle_since: float | None = None
+        self._outbox: list[Message] = []  # sent to the live clients at the end of each turn
 
     # ---- to the clients --------------------------------------------------------------------
 
     def send(self, message: Message) -> None:
         self._note(message)
-        data = messages.encode(message)
+        self._outbox.append(message)
+
+    def flush(self) -> None:
+        """What this turn said, in one write to each live client."""
+        if not self._outbox:
+            return
+        out, self._outbox = self._outbox, []
+        data = messages.encode(out[0] if len(out) == 1 else messages.batch(out))
         for client in [c for c in self.clients if c.live]:
             self._send_to(client, data)
 
@@ -144,6 +152,7 @@ class Engine:
             for run in self.active:
                 run.pump(now)
                 run.writer.commit()
+            self.flush()
             client.live = True
             self._send_to(client, messages.encode(self.info()))
         elif kind == "info":
@@ -210,12 +219,14 @@ class Engine:
             if self.busy and not self.queue and not self.active:
                 self.busy = False
                 self.send(messages.idle())
+            self.flush()
             if self._done(now):
                 return
 
     def close(self) -> None:
         """The last word to every client, then the door shut."""
         self.send(messages.exited())
+        self.flush()
         for client in list(self.clients):
             client.conn.close()
         self.clients.clear()

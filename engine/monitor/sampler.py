@@ -3,10 +3,14 @@
 Three rates, each costing what it must:
 - RSS of every process in the session's tree from /proc/PID/statm through kept-open descriptors
   (about 9 µs a read), every `interval` (default 5 ms);
-- /proc/PID/status (VmHWM, VmSwap, RssAnon, RssFile, about 16 µs) and the tree's membership,
-  about 20 times a second;
-- system MemAvailable, swap, /proc/pressure/memory and the cgroup, about twice a second.
+- /proc/PID/status (VmHWM, VmSwap, RssAnon, RssFile, about 16 µs) about 20 times a second;
+- the tree's membership (a file per thread of each process), the cgroup it is in, system
+  MemAvailable, swap, /proc/pressure/memory and the cgroup's figures, about twice a second.
 Readings go into `out` (a deque: appends are thread-safe) as tuples tagged by kind.
+
+Each wake-up costs more than its read (about 35 µs of kernel time on a VM, docs/BENCHMARKS.md):
+the loop sleeps with time.sleep, not an Event (whose wait allocates and takes locks), and does
+nothing else between reads.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from ..probes.procfs import ProcessGone, StatmReader, descendants, read_status, 
 
 STATUS_EVERY_S = 0.05
 SYSTEM_EVERY_S = 0.5
+LONGEST_SLEEP_S = 0.05  # a stop is seen within this, whatever the interval
 
 
 
@@ -35,7 +40,7 @@ class Sampler(threading.Thread):
         self.pid = pid
         self.interval_s = interval_s
         self.out = out
-        self._halt = threading.Event()
+        self._halted = False
         self._readers: dict[int, StatmReader] = {}
         self.tree: frozenset[int] = frozenset({pid})  # the session's processes, for others
         self._cgroup = CgroupReader(pid)
@@ -45,7 +50,7 @@ class Sampler(threading.Thread):
         self._note_cgroup()
 
     def stop(self) -> None:
-        self._halt.set()
+        self._halted = True
 
     def _refresh_tree(self) -> None:
         members = set(descendants(self.pid))
@@ -62,6 +67,8 @@ class Sampler(threading.Thread):
     def _read_tree(self) -> tuple[int, int]:
         """(RSS of the whole tree, RSS of the session's own process); raises if it is gone."""
         main = self._readers[self.pid].rss_bytes()
+        if len(self._readers) == 1:  # the usual case, read 200 to 1,000 times a second
+            return main, main
         total = main
         for pid, reader in list(self._readers.items()):
             if pid == self.pid:
@@ -121,27 +128,29 @@ class Sampler(threading.Thread):
             self._readers[self.pid] = StatmReader(self.pid)
         except ProcessGone:
             return
-        next_status = next_system = next_tick = time.monotonic()
+        interval, out, monotonic, sleep = self.interval_s, self.out, time.monotonic, time.sleep
+        next_status = next_system = next_tick = monotonic()
         try:
-            while not self._halt.is_set():
-                t0 = time.monotonic()
+            while not self._halted:
+                t0 = monotonic()
                 total, main = self._read_tree()
-                t1 = microsecond_after(time.monotonic())
-                self.out.append(("sample", (t0, t1, total, main)))
+                t1 = microsecond_after(monotonic())
+                out.append(("sample", (t0, t1, total, main)))
                 if t1 >= next_status:
-                    self._refresh_tree()
+                    if t1 >= next_system:
+                        self._refresh_tree()
+                        self._follow_cgroup()
+                        self._read_system(t1)
+                        next_system = t1 + SYSTEM_EVERY_S
                     self._read_status(t1)
-                    self._follow_cgroup()
                     next_status = t1 + STATUS_EVERY_S
-                if t1 >= next_system:
-                    self._read_system(t1)
-                    next_system = t1 + SYSTEM_EVERY_S
-                next_tick += self.interval_s
-                delay = next_tick - time.monotonic()
-                if delay > 0:
-                    self._halt.wait(delay)
-                elif delay < -self.interval_s:  # fell behind (descheduled): do not burst
-                    next_tick = time.monotonic()
+                next_tick += interval
+                delay = next_tick - monotonic()
+                if delay < -interval:  # fell behind (descheduled): do not burst
+                    next_tick = monotonic()
+                while delay > 0 and not self._halted:  # a long interval wakes to see a stop
+                    sleep(min(delay, LONGEST_SLEEP_S))
+                    delay = next_tick - monotonic()
         except ProcessGone:
             pass
         except Exception as exc:  # never the program's end: the run says what was lost

@@ -31,7 +31,7 @@ from .schema import (
 from .status import mark_damaged_log, mark_interrupted
 from .windows import SeriesWindows
 
-MAX_OUTPUT_CHUNK = 64 * 1024 * 1024  # the engine stores at most a pump's worth (50 ms) a row
+MAX_OUTPUT_CHUNK = 64 * 1024 * 1024  # the engine stores at most a pump's worth (100 ms) a row
 
 
 @dataclass

@@ -24,11 +24,13 @@ from typing import Any
 from .blocks import block_rows, insert_block
 from .schema import DDL, READINGS, REAL_COLUMNS, SCHEMA_VERSION
 
-# With the engine's 50 ms pump, a crash loses at most COMMIT_EVERY_S + 0.05 = 0.2 s of data.
-COMMIT_EVERY_S = 0.15
+# With the engine's 100 ms pump, a crash loses at most COMMIT_EVERY_S + 0.1 = 0.6 s of data: each
+# commit costs an insert a series and a WAL write, the largest share of the engine's own work.
+COMMIT_EVERY_S = 0.5
 # Kept free beside the run file while it is written: when the disk fills, giving it back leaves
 # room to record how the run ended.
 RESERVE_BYTES = 256 * 1024
+END_TEXT_CHARS = 4096  # each text of the end, when it is written into the reserve
 MERGE_SPAN_S = 60.0
 MAX_BLOCK_ROWS = 100_000  # 200 samples a second: 8 minutes; 6 MiB at most, decoded
 
@@ -177,24 +179,39 @@ class RunWriter:
             self.failed = str(exc)
 
     def finish(self, meta: dict[str, Any], end: tuple[float, str, str, str]) -> None:
-        """The run's last words (its end, its figures), then `close`. If writing had failed,
-        the reserve is given back first, so that how the run ended is recorded all the same."""
-        if self.failed is not None:
-            self._release_reserve()
-            with contextlib.suppress(sqlite3.Error):
-                self._db.rollback()
-            self.failed, lost = None, self.failed
-            meta = {**meta, "storage_error": lost}
-        self.set_meta(meta)
-        self.add_event(*end)
+        """The run's last words (its end, its figures) committed on their own, then `close`,
+        whose merging of blocks may fail on a full disk without losing them. If writing had
+        failed, or fails now, the reserve is given back first, so that how the run ended is
+        recorded all the same (the readings not yet committed are the ones lost)."""
+        for attempt in range(2):
+            if self.failed is not None:
+                self._release_reserve()
+                with contextlib.suppress(sqlite3.Error):
+                    self._db.rollback()
+                self.failed, lost = None, self.failed
+                meta = {**meta, "storage_error": lost}
+            if attempt == 0:
+                self._store_readings()
+            else:  # the reserve must hold the end: long texts (the output's tail) lose their head
+                meta = {k: v[-END_TEXT_CHARS:] if isinstance(v, str) else v
+                        for k, v in meta.items()}
+            self.set_meta(meta)
+            self.add_event(*end)
+            self.commit()
+            if self.failed is None:
+                break
         self.close()
 
     def close(self) -> None:
-        """Commits and folds the WAL back so the finished file stands alone."""
+        """Merges what is left into final blocks and folds the WAL back, so the finished file
+        stands alone. Without room to merge, the small blocks stay: the file reads the same."""
+        self._release_reserve()
         if self.failed is None:
             self._store_readings(close_all=True)
-        self.commit()
-        self._release_reserve()
+            self.commit()
+            if self.failed is not None:
+                with contextlib.suppress(sqlite3.Error):
+                    self._db.rollback()
         try:
             # sqlite3_exec steps it to the end (execute would free one page and stop).
             self._db.executescript("PRAGMA incremental_vacuum;")
