@@ -21,7 +21,7 @@ import time
 
 from common import MIB, emit
 
-from memtop.engine.analysis.stats import rss_statistics
+from memtop.engine.analysis.running_stats import RunningStats
 from memtop.engine.spec import STAGES
 from memtop.engine.store import RunWriter
 
@@ -75,6 +75,11 @@ def write_run(path: str, hours: float) -> float:
     jitter = random.Random(1)
     rss = 1000 * MIB
     next_system = start
+    stats = RunningStats(start)  # as the engine keeps them while the run goes
+    ends = [start + seconds * n / len(STAGES) for n in range(1, len(STAGES) + 1)]
+    for t in ends:  # told in time, as the session's events are
+        stats.boundary(t)
+        stats.boundary(t + 0.001)
     for _ in range(0, seconds * HZ, per_commit):
         samples = []
         for _sample in range(per_commit):
@@ -83,6 +88,7 @@ def write_run(path: str, hours: float) -> float:
                 rss += jitter.randint(-60, 64) * 4096
             samples.append((us / 1e6, rss))
         writer.add_samples(samples)
+        stats.add([t for t, _ in samples], [v for _, v in samples])
         first = samples[0][0]
         writer.add_proc([(first + k / PROC_HZ, 1500 * MIB + k * 4096, 1600 * MIB, 0,
                           1400 * MIB, 100 * MIB, 1) for k in range(int(PROC_HZ * COMMIT_S))])
@@ -91,16 +97,14 @@ def write_run(path: str, hours: float) -> float:
             next_system += 1 / SYSTEM_HZ
         writer.commit()
     stages = []
-    for n, name in enumerate(STAGES, 1):
-        t = start + seconds * n / len(STAGES)
+    for n, (name, t) in enumerate(zip(STAGES, ends, strict=True), 1):
         stages.append({"name": name, "t": t, "t_end": t + 0.001, "rss": 1500 * MIB, "swap": 0,
                        "peak": 1600 * MIB, "peak_exact": True})
         writer.add_stage(n, stages[-1])
     writer.commit()
     ending = time.perf_counter()  # what the engine does at a run's end: statistics, stored
-    stats = rss_statistics(writer.samples(), stages, start)
     writer.set_meta({"status": "done", "t_end": us / 1e6, "summary": {"peak_mb": 1600.0},
-                     "stats": stats})
+                     "stats": stats.result(stages, start)})
     writer.close()
     return time.perf_counter() - began, time.perf_counter() - ending
 

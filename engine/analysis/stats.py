@@ -11,7 +11,7 @@ from typing import Any
 from ..units import MIB
 
 
-class _Values:
+class Values:
     """The values of a window as counts of each value: RSS takes far fewer distinct values than
     it has samples (pages), so a days-long run is described in bounded memory, exactly."""
 
@@ -60,8 +60,8 @@ def rss_statistics(samples: Iterable[tuple[float, int]], stages: Sequence[dict[s
     time order, read as they come: a days-long run is never held whole)."""
     windows = stage_windows(stages, start)
     order = sorted(range(len(windows)), key=lambda i: windows[i][0])
-    values = [_Values() for _ in windows]
-    whole = _Values()
+    values = [Values() for _ in windows]
+    whole = Values()
     active: list[int] = []
     upcoming = 0
     for t, v in samples:

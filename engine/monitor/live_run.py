@@ -1,9 +1,9 @@
 """One run in progress: its session, samplers, event stream, run file and messages out.
 
 Threads (the sampler, the GPU sampler, the output readers) only append to `self._inbox`, and the
-event reader to its queue;
-everything else (the run file, the messages to the client) happens in `pump`, called by the
-engine's main loop, so the SQLite connection and the pipe have one user each.
+event reader to its queue; everything else (the run file, the statistics, the messages to the
+client) happens in `pump`, called by the engine's main loop: the SQLite connection and the
+socket have one user each.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from .. import messages
 from ..analysis.alarms import AlarmWatch, Thresholds
 from ..analysis.leaks import analyze
 from ..analysis.output_stages import OutputStages
-from ..analysis.stats import rss_statistics
+from ..analysis.running_stats import RunningStats
 from ..analysis.summary import current_summary
 from ..checks import BadEvent, check_event
 from ..messages import Message
@@ -65,10 +65,10 @@ class LiveRun:
         self.sampler_error: str | None = None
         self._storage_alarmed = False
         self.max_swap = 0
-        self.max_rss = 0
         self._inbox: deque = deque()
         self._events: EventReader | None = None  # none for a process memtop did not start
         self._peaks = SampledPeak()
+        self._stats = RunningStats(self.t_start)  # the end's statistics, without reading back
         self._alarms = AlarmWatch(Thresholds(**spec.alarms))
         self.output = OutputKeeper(spec.max_output)
         self.output_stages = OutputStages(spec.stage_pattern) if spec.stage_pattern else None
@@ -129,7 +129,7 @@ class LiveRun:
                 self._on_output(*payload)
         self._take_events()
         if times:
-            self.max_rss = max(self.max_rss, *values)
+            self._stats.add(times, values)
             self.writer.add_samples(list(zip(times, values, strict=True)))
             self.send(messages.samples(self.run_id, times, values))
         self.writer.maybe_commit(now)
@@ -184,6 +184,8 @@ class LiveRun:
     def _apply_event(self, event: dict[str, Any]) -> None:
         kind = event.get("type")
         self._own_marks |= kind in ("begin", "stage") and not event.get("manual")
+        for key in ("t_start", "t", "t_end") if kind in ("begin", "stage") else ():
+            self._stats.boundary(float(event.get(key, "-inf")))  # where stage windows end
         if kind == "begin":
             self._peaks.open_block(event["id"], float(event["t_end"]))
             block = {"id": event["id"], "name": event["name"], "t": event["t_end"]}
@@ -272,13 +274,13 @@ class LiveRun:
         self._finished.set()
         result, now = with_leftovers(self._end(), killed, left), time.monotonic()
         self.writer.commit()
-        analysis: dict[str, Any] = {
-            "stats": rss_statistics(self.writer.samples(), self.stages, self.t_start),
-            "bad_events": self.bad_events}
+        analysis: dict[str, Any] = {"stats": self._stats.result(self.stages, self.t_start),
+                                    "bad_events": self.bad_events}
         if self.iterations:
             analysis["leak"] = analyze(self.iterations)
         stored = {**stored_end(result, self.process.returncode, now, self.output.tail()),
-                  "summary": current_summary(self.stages, self.max_swap, self.max_rss),
+                  "summary": current_summary(self.stages, self.max_swap,
+                                             self._stats.largest()),
                   "output_cut": self.output.cut}
         self.meta.update(stored)
         self.writer.finish({**analysis, **stored},

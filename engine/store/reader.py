@@ -106,6 +106,26 @@ class Run:
         except (sqlite3.DatabaseError, BadBlock) as exc:
             raise UserError(f"{self.path}: damaged run file ({exc})") from None
 
+    def iter_coarse(self, table: str) -> Iterator[tuple]:
+        """A series at a second's resolution, streamed: each block's summary (the rows that
+        hold each second's extremes, so peaks are exact), or its rows where it has none (a
+        provisional block, a file before blocks)."""
+        if not self.in_blocks:
+            yield from self.iter_readings(table)
+            return
+        for rowid, _t0, _t1 in self.blocks_after(table, float("-inf")):
+            yield from self.block(table, rowid, "summary") or self.block(table, rowid)
+
+    def window(self, table: str, after: float, upto: float,
+               resolution: float | None = None) -> list[tuple]:
+        """A series' rows with after < t <= upto, read from that window's blocks only, at the
+        resolution asked (seconds a chart column spans; windows.py)."""
+        if table == "gpu" and not self.has_table("gpu"):
+            return []
+        if not self.in_blocks:
+            return [row for row in self._readings(table) if after < row[0] <= upto]
+        return SeriesWindows(self, table).rows(after, upto, resolution)
+
     def blocks_after(self, table: str, after: float) -> list[tuple[int, float, float]]:
         """(rowid, t0, t1) of a series' blocks that hold times later than `after`, in time
         order (schema 3)."""

@@ -26,6 +26,8 @@ class BlockSource(Protocol):
 
 SUMMARY_ABOVE_S = 1800.0
 EXTREMES_ABOVE_S = 2048 * 60.0
+SUMMARY_SPAN_S = 1.0  # a summary keeps each second's extremes (blocks.SUMMARIES)
+BLOCK_SPAN_S = 60.0  # a final block spans a minute (writer.MERGE_SPAN_S)
 
 
 class SeriesWindows:
@@ -39,8 +41,11 @@ class SeriesWindows:
         self._ends = [t1 for _, _, t1 in self._index]
         self._cached: tuple[int, list[tuple]] | None = None
 
-    def rows(self, after: float, upto: float) -> list[tuple]:
-        """The rows with after < t <= upto (the run's own clock), in time order."""
+    def rows(self, after: float, upto: float, resolution: float | None = None) -> list[tuple]:
+        """The rows with after < t <= upto (the run's own clock), in time order. With a
+        `resolution` (the seconds a chart column spans), the level read is the coarsest whose
+        buckets fit twice in a column (so that each column holds extremes); without one, the
+        level a view's bounded history keeps of a window that long."""
         out: list[tuple] = []
         blocks = []
         for block in itertools.islice(self._index, bisect.bisect_right(self._ends, after), None):
@@ -49,9 +54,13 @@ class SeriesWindows:
             blocks.append(block)
         if not blocks:
             return out
-        covered = min(upto, blocks[-1][2]) - max(after, blocks[0][1])
-        level = "extremes" if covered > EXTREMES_ABOVE_S else \
-            "summary" if covered > SUMMARY_ABOVE_S else None
+        if resolution is not None:
+            level = "extremes" if resolution >= 2 * BLOCK_SPAN_S else \
+                "summary" if resolution >= 2 * SUMMARY_SPAN_S else None
+        else:
+            covered = min(upto, blocks[-1][2]) - max(after, blocks[0][1])
+            level = "extremes" if covered > EXTREMES_ABOVE_S else \
+                "summary" if covered > SUMMARY_ABOVE_S else None
         for rowid, t0, t1 in blocks:
             if level and after < t0 and t1 <= upto:
                 extremes = self.run.block(self.table, rowid, level)

@@ -18,10 +18,9 @@ import os
 import sqlite3
 import time
 import zlib
-from collections.abc import Iterator
 from typing import Any
 
-from .blocks import block_rows, insert_block
+from .blocks import insert_block
 from .schema import DDL, READINGS, REAL_COLUMNS, SCHEMA_VERSION
 
 # With the engine's 100 ms pump, a crash loses at most COMMIT_EVERY_S + 0.1 = 0.6 s of data: each
@@ -155,14 +154,6 @@ class RunWriter:
     def add_output(self, t: float, stream: int, data: bytes) -> None:
         self._write("INSERT INTO output VALUES (?, ?, ?)", (t, stream, zlib.compress(data, 6)),
                     many=False)
-
-    def samples(self) -> Iterator[tuple[float, int]]:
-        """What was written (committed or not), a block at a time; it stops where the file
-        cannot be read back."""
-        try:
-            yield from block_rows(self._db, "samples", REAL_COLUMNS["samples"])
-        except (sqlite3.Error, ValueError):
-            return
 
     def maybe_commit(self, now: float) -> None:
         if now - self._last_commit >= COMMIT_EVERY_S:
