@@ -1,9 +1,8 @@
 """One run in progress: its session, samplers, event stream, run file and messages out.
 
-Threads (the sampler, the GPU sampler, the output readers) only append to `self._inbox`, and the
-event reader to its queue; everything else (the run file, the statistics, the messages to the
-client) happens in `pump`, called by the engine's main loop: the SQLite connection and the
-socket have one user each.
+Threads (sampler, GPU sampler, output readers) only append to `self._inbox`, the event reader to
+its queue; all else (run file, statistics, messages out) happens in `pump`, called by the engine's
+main loop: the SQLite connection and the socket have one user each.
 """
 
 from __future__ import annotations
