@@ -37,7 +37,7 @@ def test_a_whole_window_follows_a_growing_run_and_a_zoomed_one_stays():
     assert whole.over(0.0, 20.0) == TimeWindow(0.0, 20.0)
     zoomed = whole.zoom_in(0.0, 10.0)
     assert zoomed.over(0.0, 20.0) == zoomed
-    assert "0:00:02.500 to 0:00:07.500" in zoomed.label(0.0)
+    assert zoomed.label(0.0) == "zoom 0:00:02.500-0:00:07.500 (5.0 s)"
 
 
 @pytest.fixture(scope="module")
@@ -80,3 +80,34 @@ def test_a_2_ms_spike_in_hour_71_shows_whole_and_zoomed(long_run):
     assert len(spiked) == 1 and abs(spiked[0] - width // 2) <= 1  # one column, in the middle
     assert {c for c in columns if c is not None} == {100 * MIB, 900 * MIB}
     assert read == ["data"]  # one block read, not 72 hours of them
+
+
+async def test_detail_screen_zooms_pans_and_finds_the_spike(long_run):
+    from memtop.tui.screens.detail import DetailScreen
+
+    from tui_support import replay_app
+
+    path, spike_t = long_run
+    app = replay_app([read_run(path)])
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, DetailScreen) and screen.window.whole
+        await pilot.press("right")  # whole: the key is the stage table's, the window stays
+        assert screen.window.whole
+        await pilot.press("plus", "plus", "plus")
+        window = screen.window
+        assert not window.whole and window.width == pytest.approx(72 * HOUR / 8, rel=0.01)
+        await pilot.press("left")
+        assert screen.window.start == pytest.approx(window.start - window.width / 4)
+        await pilot.press("minus")
+        assert screen.window.width == pytest.approx(window.width * 2)
+        start, end = screen._span()
+        screen._move(screen.window.zoom_around(spike_t, 0.5, start, end))
+        rss, _swap = screen._series(screen.window, start, 98)
+        assert max(rss[2]) == 900  # MiB: the 2 ms spike, from a window of the file
+        assert abs(rss[1][rss[2].index(900)] - (spike_t - start)) < 0.01
+        await pilot.press("0")
+        assert screen.window.whole

@@ -5,7 +5,8 @@ submission's runs folded from its messages.
   messages;
 - `engines`: engines already running (`memtop ps`, `memtop stop`, the home screen's list);
 - `board.RunBoard` / `RunState`: the one fold of messages into view state, for every source;
-- `history.MaxEnvelope`: bounded histories that never average a spike away.
+- `history.MaxEnvelope`: bounded histories that never average a spike away;
+- `zoom.TimeWindow`, `window_maxima`: a chart's window in time, read from the run file.
 No UI here: Textual and Rich views read these. Clients import from this package.
 """
 
@@ -19,6 +20,7 @@ from .board import RunBoard, RunState
 from .engine_client import EngineClient
 from .engines import EngineLine, engine_line, engine_state, running_engines, stop_engine
 from .history import MaxEnvelope, resample_max
+from .zoom import TimeWindow, window_maxima
 
 
 def fold(stream: list[Message]) -> RunBoard:
@@ -33,6 +35,19 @@ def replayed_state(run: Run, thresholds: Thresholds | None = None) -> RunState:
     return fold(RunStream(run, thresholds).all()).runs[0]
 
 
-__all__ = ["EngineClient", "EngineLine", "MaxEnvelope", "RunBoard", "RunState", "engine_line",
-           "engine_state", "fold", "replayed_state", "resample_max", "running_engines",
-           "stop_engine"]
+__all__ = [
+    "EngineClient",
+    "EngineLine",
+    "MaxEnvelope",
+    "RunBoard",
+    "RunState",
+    "TimeWindow",
+    "engine_line",
+    "engine_state",
+    "fold",
+    "replayed_state",
+    "resample_max",
+    "running_engines",
+    "stop_engine",
+    "window_maxima",
+]

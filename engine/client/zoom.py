@@ -62,9 +62,9 @@ class TimeWindow:
 
     def label(self, run_start: float) -> str:
         """What the chart's title says of the window: its place in the run, and the zoom."""
-        scope = "whole run" if self.whole else "zoomed"
-        return (f"{scope}: {_clock(self.start - run_start)} to {_clock(self.end - run_start)} "
-                f"({_span(self.width)} across)")
+        scope = "whole run" if self.whole else "zoom"
+        return (f"{scope} {_clock(self.start - run_start)}-{_clock(self.end - run_start)} "
+                f"({_span(self.width)})")
 
 
 def _within(start: float, end: float, run_start: float, run_end: float) -> TimeWindow:

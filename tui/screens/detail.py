@@ -13,13 +13,15 @@ from textual.widgets import DataTable, Header, Static
 from textual_plotext import PlotextPlot
 
 from memtop.engine.analysis.summary import table_rows
-from memtop.engine.client import RunState
+from memtop.engine.client import RunState, TimeWindow, window_maxima
+from memtop.engine.errors import UserError
 from memtop.engine.report.columns import (
     STAGE_COLUMNS,
     SUMMARY_LINES,
     cell,
     shared_pages_note,
 )
+from memtop.engine.store import Run, read_run
 from memtop.engine.text import shown
 from memtop.engine.units import MIB, fmt
 
@@ -72,13 +74,27 @@ def meta_text(state: RunState) -> str:
 
 
 class DetailScreen(Screen):
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "app.pop_screen", "Back")]
+    """The chart shows the whole run, or a window of it read from the run file at the
+    resolution of the chart's columns: `+`/`-` zoom around the middle, `←`/`→` pan, `0` back."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "app.pop_screen", "Back"),
+        Binding("plus,equals_sign", "zoom(1)", "Zoom in"),
+        Binding("minus", "zoom(-1)", "Zoom out"),
+        # Ahead of the stage table's own left/right, while zoomed only (check_action).
+        Binding("left", "pan(-1)", "Earlier", priority=True),
+        Binding("right", "pan(1)", "Later", priority=True),
+        Binding("0", "whole", "Whole run"),
+    ]
 
     def __init__(self, state: RunState, ascii: bool = False) -> None:
         super().__init__()
         self.state = state
         self.ascii = ascii
         self._drawn = -1
+        self.window = TimeWindow(0.0, 0.0)  # whole: follows the run
+        self._run: Run | None = None
+        self._no_file = False  # the run file could not be read: the chart keeps to its history
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -98,6 +114,48 @@ class DetailScreen(Screen):
         self.redraw()
         self.set_interval(REDRAW_EVERY_S, self.redraw)
 
+    # ---- the window in time -------------------------------------------------------------
+
+    def _span(self) -> tuple[float, float]:
+        """The run's span so far: its start and its latest sample."""
+        start = self.state.t_start or 0.0
+        history = self.state.rss_history
+        end = history.times[-1] if len(history) else start
+        run = self._file()
+        last = run.last_sample_time() if run is not None else None
+        return start, max(end, last or end)
+
+    def _file(self) -> Run | None:
+        if self._run is None and not self._no_file and self.state.path:
+            try:
+                self._run = read_run(self.state.path)
+            except UserError:
+                self._no_file = True
+        return self._run
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("pan", "whole"):
+            return not self.window.whole  # else the keys go on to the stage table
+        return True
+
+    def _move(self, window: TimeWindow) -> None:
+        self.window = window
+        self._drawn = -1
+        self.redraw()
+        self.refresh_bindings()
+
+    def action_zoom(self, direction: int) -> None:
+        start, end = self._span()
+        window = self.window.over(start, end)
+        self._move(window.zoom_in(start, end) if direction > 0 else window.zoom_out(start, end))
+
+    def action_pan(self, direction: int) -> None:
+        start, end = self._span()
+        self._move(self.window.over(start, end).pan(direction, start, end))
+
+    def action_whole(self) -> None:
+        self._move(TimeWindow(0.0, 0.0))
+
     def redraw(self) -> None:
         state = self.state
         if state.version == self._drawn:
@@ -116,19 +174,39 @@ class DetailScreen(Screen):
         plt = plot.plt
         plt.clear_data()
         plt.clear_figure()
-        start = state.t_start or 0.0
         if self.ascii:
             plt.theme("clear")
-        history = state.rss_history
-        if len(history):
-            plt.plot([t - start for t in history.times], [v / MIB for v in history.values],
-                     label="RSS MiB", marker="dot" if self.ascii else "braille")
-        swap = state.swap_history
-        if len(swap) and swap.max():
-            plt.plot([t - start for t in swap.times], [v / MIB for v in swap.values],
-                     label="swap MiB", marker="dot" if self.ascii else "braille")
+        start, end = self._span()
+        window = self.window.over(start, end)
+        marker = "dot" if self.ascii else "braille"
+        for label, times, values in self._series(window, start, plot.size.width):
+            if values and max(values):
+                plt.plot(times, values, label=label, marker=marker)
         for stage in state.stages:
-            plt.vline(stage["t"] - start)
-        plt.title("RSS over time (s); vertical lines: stage boundaries")
+            if window.start <= stage["t"] <= window.end:
+                plt.vline(stage["t"] - start)
+        plt.title(f"MiB, {window.label(start)} · lines: stage ends")  # keys: in the footer
         plt.xlabel("seconds")
         plot.refresh()
+
+    def _series(self, window: TimeWindow, start: float,
+                cells: int) -> list[tuple[str, list[float], list[float]]]:
+        """(label, seconds from the start, MiB) of RSS and swap in the window: the whole run
+        from the view's history, a zoomed window from the run file at the chart's resolution
+        (each column its largest value, so a spike of a sample shows)."""
+        state = self.state
+        run = self._file()
+        if window.whole or run is None:
+            rss, swap = state.rss_history, state.swap_history
+            return [("RSS MiB", [t - start for t in rss.times], [v / MIB for v in rss.values]),
+                    ("swap MiB", [t - start for t in swap.times],
+                     [v / MIB for v in swap.values])]
+        columns = max(20, 2 * cells - 20)  # braille: two dots a cell, less the axis labels
+        out = []
+        for label, table, column in (("RSS MiB", "samples", 1), ("swap MiB", "proc", 3)):
+            maxima = window_maxima(run, table, column, window, columns)
+            step = window.width / columns
+            points = [(window.start + (i + 0.5) * step - start, v / MIB)
+                      for i, v in enumerate(maxima) if v is not None]
+            out.append((label, [t for t, _ in points], [v for _, v in points]))
+        return out
