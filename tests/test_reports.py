@@ -180,3 +180,32 @@ def test_bad_check_input_is_exit_2(args, message):
     result = check(run_path("torch"), *args, *RUNS)
     assert result.returncode == 2, result.stdout
     assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_perfetto_export_of_each_seconds_extremes_keeps_the_peak(tmp_path):
+    """`--resolution 1s` writes the readings that hold each second's peaks: a tenth of
+    the counters of 200 Hz samples, the same peak; `auto` keeps all of a short run."""
+    from memtop.engine.store import RunWriter
+
+    path = tmp_path / "ten-minutes.db"
+    writer = RunWriter(str(path), {"run_id": "ten-minutes", "t_start": 0.0, "kind": "run"})
+    rows = [(round(0.005 * (i + 1), 6), (100 + i % 13) * 1048576) for i in range(120_000)]
+    rows[77_777] = (rows[77_777][0], 900 * 1048576)  # one sample's spike
+    for i in range(0, len(rows), 20_000):
+        writer.add_samples(rows[i:i + 20_000])
+        writer.commit()
+    writer.finish({"status": "done", "t_end": rows[-1][0]}, (rows[-1][0], "end", "info", "x"))
+
+    def rss_counters(*args: str) -> tuple[list[float], dict]:
+        out = tmp_path / "trace.json"
+        result = run_memtop("export", str(path), "-o", str(out), *args)
+        assert result.returncode == 0, result.stderr
+        trace = json.loads(out.read_text())
+        return [e["args"]["MiB"] for e in trace["traceEvents"]
+                if e["ph"] == "C" and e["name"] == "RSS"], trace["metadata"]
+
+    every, meta = rss_counters()
+    assert len(every) == len(rows) and meta["readings"] == "all"
+    seconds, meta = rss_counters("--resolution", "1s")
+    assert meta["readings"] == "each second's peaks"
+    assert len(seconds) <= 2 * 600 + 20 and max(seconds) == max(every) == 900

@@ -7,6 +7,11 @@
 - alarms and the session's end as instant events (`"ph": "i"`);
 - process and thread names as metadata events (`"ph": "M"`).
 Timestamps are microseconds since the run started.
+
+Every reading, or, `coarse`, each second's peaks (the rows holding each second's highest values):
+a 72-hour run holds 52 million samples, a trace of gigabytes that the Perfetto UI cannot open
+and that took minutes to write, while its seconds are 0.5 million. Counter events are written
+from a template: a json.dumps a reading was most of the export's time.
 """
 
 from __future__ import annotations
@@ -29,44 +34,66 @@ def _us(t: float, start: float) -> float:
     return round((t - start) * 1e6, 3)
 
 
-def trace_chunks(run: Run) -> Iterator[str]:
+COARSE_ABOVE_SAMPLES = 2_000_000  # `auto`: about 2.8 hours at 200 Hz, a 150 MB trace
+
+
+def coarse_export(run: Run, resolution: str) -> bool:
+    """Whether an export at `resolution` (raw, 1s, or auto) keeps each second's peaks."""
+    return resolution == "1s" or (resolution == "auto" and
+                                  run.sample_count() > COARSE_ABOVE_SAMPLES)
+
+
+def trace_chunks(run: Run, coarse: bool = False) -> Iterator[str]:
     """The trace as JSON text, a piece at a time: readings stream from the file, so exporting
-    a days-long run holds one row at a time, not the run."""
-    metadata = {"run_id": run.run_id, "memtop": "memtop run export"}
+    a days-long run holds one block at a time, not the run."""
+    metadata = {"run_id": run.run_id, "memtop": "memtop run export",
+                "readings": "each second's peaks" if coarse else "all"}
     yield f'{{"displayTimeUnit": "ms", "metadata": {json.dumps(metadata)}, "traceEvents": [\n'
-    separator = ""
-    for event in _events(run):
-        yield separator + json.dumps(event)
-        separator = ",\n"
+    yield from _named(run)
+    yield from _counters(run, coarse)
+    for event in _spans(run):
+        yield ",\n" + json.dumps(event)
     yield "\n]}\n"
 
 
-def _events(run: Run) -> Iterator[dict[str, Any]]:
+def _counters(run: Run, coarse: bool) -> Iterator[str]:
+    """Counter events, a block of text a block of readings."""
     start = run.start
+    readings = run.iter_coarse if coarse else run.iter_readings
+
+    def lines(name: str, column: int, rows: list[tuple]) -> list[str]:
+        head = ',\n{"ph": "C", "name": ' + json.dumps(name) + ', "pid": 1, "tid": 0, "ts": '
+        return [f'{head}{round((row[0] - start) * 1e6, 3)!r}, "args": {{"MiB": '
+                f'{round(row[column] / MIB, 3)!r}}}}}' for row in rows if row[column] is not None]
+
+    for table, series in (("samples", (("RSS", 1),)),
+                          ("proc", (("swap", 3), ("RssAnon", 4), ("RssFile", 5),
+                                    ("VmHWM since last stage", 2))),
+                          ("gpu", (("GPU memory (session)", 1), ("GPU memory (device)", 2)))):
+        rows: list[tuple] = []
+        for row in readings(table):
+            rows.append(row)
+            if len(rows) == 10_000:
+                for name, column in series:
+                    yield "".join(lines(name, column, rows))
+                rows = []
+        for name, column in series:
+            yield "".join(lines(name, column, rows))
+
+
+def _named(run: Run) -> Iterator[str]:
     meta = run.meta
     name = f"memtop {meta.get('backend') or meta.get('kind', 'run')} {meta.get('model', '')}"
-    yield {"ph": "M", "name": "process_name", "pid": PID, "tid": 0, "args": {"name": name}}
-    yield {"ph": "M", "name": "thread_name", "pid": PID, "tid": TID_STAGES,
-           "args": {"name": "stages"}}
-    yield {"ph": "M", "name": "thread_name", "pid": PID, "tid": TID_EVENTS,
-           "args": {"name": "events"}}
+    yield json.dumps({"ph": "M", "name": "process_name", "pid": PID, "tid": 0,
+                      "args": {"name": name}})
+    for tid, thread in ((TID_STAGES, "stages"), (TID_EVENTS, "events")):
+        yield ",\n" + json.dumps({"ph": "M", "name": "thread_name", "pid": PID, "tid": tid,
+                                   "args": {"name": thread}})
 
-    def counter(series: str, t: float, value: float | None) -> Iterator[dict[str, Any]]:
-        if value is not None:
-            yield {"ph": "C", "name": series, "pid": PID, "tid": 0, "ts": _us(t, start),
-                   "args": {"MiB": round(value / MIB, 3)}}
 
-    for t, rss in run.iter_readings("samples"):
-        yield from counter("RSS", t, rss)
-    for t, _rss, hwm, swap, anon, file, _n in run.iter_readings("proc"):
-        yield from counter("swap", t, swap)
-        yield from counter("RssAnon", t, anon)
-        yield from counter("RssFile", t, file)
-        yield from counter("VmHWM since last stage", t, hwm)
-    for t, used, device_used, _total in run.iter_readings("gpu"):
-        yield from counter("GPU memory (session)", t, used)
-        yield from counter("GPU memory (device)", t, device_used)
-
+def _spans(run: Run) -> Iterator[dict[str, Any]]:
+    start = run.start
+    meta = run.meta
     last = run.last_sample_time()
     end = meta.get("t_end") or max([start, *(s["t_end"] for s in run.stages),
                                     *([last] if last is not None else [])])
@@ -88,8 +115,13 @@ def _events(run: Run) -> Iterator[dict[str, Any]]:
                "ts": _us(event["t"], start)}
 
 
-def samples_csv_chunks(run: Run) -> Iterator[str]:
+def samples_csv_chunks(run: Run, coarse: bool = False) -> Iterator[str]:
     yield "t_s,rss_bytes\n"
     start = run.start
-    for t, rss in run.iter_readings("samples"):
-        yield f"{t - start:.6f},{rss}\n"
+    rows = []
+    for t, rss in (run.iter_coarse if coarse else run.iter_readings)("samples"):
+        rows.append(f"{t - start:.6f},{rss}\n")
+        if len(rows) == 10_000:
+            yield "".join(rows)
+            rows = []
+    yield "".join(rows)

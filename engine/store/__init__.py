@@ -4,6 +4,8 @@ screen, and turned back into the engine's messages for replay and follow.
 - `schema`: the tables, built from the message fields they hold;
 - `writer`: `RunWriter`, used by the engine's main loop only;
 - `reader`: `read_run` and `Run` (with the figures every view shows: summary, statistics);
+- `series`: a run's readings (`Run` is a `SeriesReader`): whole, streamed, by window;
+- `blocks`, `windows`: readings in compressed blocks, and windows of time read from them;
 - `files`: finding run files (`resolve_run`, `list_run_files`);
 - `stream`: `RunStream`, a finished file as messages by time window (replay);
 - `follow`: `BenchFollower`, the files of a benchmark being written, as messages.

@@ -18,7 +18,7 @@ from typing import Protocol
 
 
 class BlockSource(Protocol):
-    """What windows read of a run file (reader.Run; named here, as the reader uses windows)."""
+    """What windows read of a run file (series.SeriesReader; named here, as it uses windows)."""
 
     def blocks_after(self, table: str, after: float) -> list[tuple[int, float, float]]: ...
 

@@ -169,6 +169,11 @@ def build_parser() -> argparse.ArgumentParser:
                                                 "trace, or its samples as CSV")
     export.add_argument("run", help="a run file, a run id, or 'latest'")
     export.add_argument("--format", choices=("perfetto", "csv"), default="perfetto")
+    export.add_argument("--resolution", choices=("auto", "raw", "1s"), default="auto",
+                        help="every reading (raw), or each second's peaks (1s: the readings "
+                             "holding each second's highest values, so peaks stay exact); "
+                             "auto: raw up to 2,000,000 samples (2.8 hours at 200 Hz, a trace "
+                             "the Perfetto UI opens) and 1s beyond for Perfetto, raw for CSV")
     export.add_argument("-o", "--output", help="file to write ('-': standard output; default "
                                                "RUN_ID.trace.json or RUN_ID.samples.csv)")
     export.add_argument("--runs-dir", default=argparse.SUPPRESS, help=RUNS_DIR_HELP)

@@ -122,19 +122,23 @@ def print_diff(args: argparse.Namespace, paths: list[str]) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from memtop.engine.report.perfetto import samples_csv_chunks, trace_chunks
+    from memtop.engine.report.perfetto import coarse_export, samples_csv_chunks, trace_chunks
 
     run = read_run(resolve_run(args.run, args.runs_dir))
     if args.format == "perfetto":
-        text = trace_chunks(run)
+        coarse = coarse_export(run, args.resolution)
+        text = trace_chunks(run, coarse)
         default = f"{safe_filename(run.run_id)}.trace.json"  # here, never a path from the file
     else:
-        text = samples_csv_chunks(run)
+        coarse = args.resolution == "1s"
+        text = samples_csv_chunks(run, coarse)
         default = f"{safe_filename(run.run_id)}.samples.csv"
     output = args.output or default
     _write(text, output)
     if output != "-":
-        print(f"wrote {shown(output)}", file=sys.stderr)
+        kept = "each second's peaks (--resolution raw: every reading)" if coarse else \
+            "every reading"
+        print(f"wrote {shown(output)}: {kept}", file=sys.stderr)
     return 0
 
 

@@ -1,0 +1,144 @@
+"""A run file's readings (samples, proc, system, gpu): whole, streamed, at a second's
+resolution, by window of time, by block, or past a follower's cursor; schema 3 files keep them
+in compressed blocks (blocks.py), older ones a row each. `reader.Run` is one of these, with the
+run's metadata, stages and events besides.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+
+from ..errors import UserError
+from .blocks import BadBlock, block_rows, decode
+from .schema import REAL_COLUMNS, select_sql
+from .windows import SeriesWindows
+
+
+class SeriesReader:
+    """The readings of the run file at `path`, open as `_db` (reader.Run's fields)."""
+
+    path: str
+    version: int
+    _db: sqlite3.Connection
+    _rows: dict[str, list[tuple]]
+
+    @property
+    def in_blocks(self) -> bool:
+        """Readings in compressed blocks (schema 3 on), not a row each."""
+        return self.version >= 3
+
+    # Rows are written in time order, so rowid order is time order: no sort over 720,000 rows.
+    # A run file read back does not change (a file being written is read with `rows_after`),
+    # so each table is read once.
+    def samples(self) -> list[tuple[float, int]]:
+        return self._readings("samples")
+
+    def proc(self) -> list[tuple]:
+        return self._readings("proc")
+
+    def system(self) -> list[tuple]:
+        return self._readings("system")
+
+    def gpu(self) -> list[tuple]:
+        """(t, used by the session, device used, device total); empty without a GPU."""
+        return self._readings("gpu") if self.has_table("gpu") else []
+
+    def _readings(self, table: str) -> list[tuple]:
+        if table not in self._rows:
+            self._rows[table] = list(self.iter_readings(table))
+        return self._rows[table]
+
+    def iter_readings(self, table: str) -> Iterator[tuple]:
+        """A series row by row, in time order, without keeping it (exports): from its blocks
+        (schema 3) or its table (before)."""
+        if table == "gpu" and not self.has_table("gpu"):
+            return
+        try:
+            if self.in_blocks:
+                yield from block_rows(self._db, table, REAL_COLUMNS[table])
+                return
+            for row in self._db.execute(select_sql(table)):
+                yield row[1:]
+        except (sqlite3.DatabaseError, BadBlock) as exc:
+            raise UserError(f"{self.path}: damaged run file ({exc})") from None
+
+    def iter_coarse(self, table: str) -> Iterator[tuple]:
+        """A series at a second's resolution, streamed: each block's summary (the rows that
+        hold each second's highest values, so peaks are exact), or its rows where it has none (a
+        provisional block, a file before blocks)."""
+        if not self.in_blocks:
+            yield from self.iter_readings(table)
+            return
+        for rowid, _t0, _t1 in self.blocks_after(table, float("-inf")):
+            yield from self.block(table, rowid, "summary") or self.block(table, rowid)
+
+    def window(self, table: str, after: float, upto: float,
+               resolution: float | None = None) -> list[tuple]:
+        """A series' rows with after < t <= upto, read from that window's blocks only, at the
+        resolution asked (seconds a chart column spans; windows.py)."""
+        if table == "gpu" and not self.has_table("gpu"):
+            return []
+        if not self.in_blocks:
+            return [row for row in self._readings(table) if after < row[0] <= upto]
+        return SeriesWindows(self, table).rows(after, upto, resolution)
+
+    def blocks_after(self, table: str, after: float) -> list[tuple[int, float, float]]:
+        """(rowid, t0, t1) of a series' blocks that hold times later than `after`, in time
+        order (schema 3)."""
+        return self._query("SELECT rowid, t0, t1 FROM blocks WHERE series = ? AND t1 > ? "
+                           "ORDER BY rowid", (table, after))
+
+    def series_end(self, table: str) -> float | None:
+        """The time of a series' last row (schema 3)."""
+        found = self._query("SELECT max(t1) FROM blocks WHERE series = ?", (table,))
+        return found[0][0] if found else None
+
+    def block(self, table: str, rowid: int, level: str = "data") -> list[tuple]:
+        """One block's rows (`data`), or those of a summary: each second's extremes
+        (`summary`), the whole block's (`extremes`)."""
+        column = {"data": "data", "summary": "summary", "extremes": "extremes"}[level]
+        found = self._query(f"SELECT {column} FROM blocks WHERE rowid = ?", (rowid,))
+        try:
+            return decode(found[0][0], REAL_COLUMNS[table]) if found else []
+        except BadBlock as exc:
+            raise UserError(f"{self.path}: damaged run file ({exc})") from None
+
+    def sample_count(self) -> int:
+        """How many RSS samples the run holds, without reading them."""
+        found = self._query("SELECT sum(n) FROM blocks WHERE series = 'samples'" if self.in_blocks
+                            else "SELECT count(*) FROM samples")
+        return int(found[0][0] or 0) if found else 0
+
+    def last_sample_time(self) -> float | None:
+        if self.in_blocks:
+            return self.series_end("samples")
+        found = self._query("SELECT max(t) FROM samples")
+        return found[0][0] if found else None
+
+    @property
+    def first_cursor(self) -> float:
+        """Where `rows_after` starts: before the first row."""
+        return float("-inf") if self.in_blocks else 0
+
+    def rows_after(self, table: str, cursor: float) -> list[tuple]:
+        """(cursor, *fields) of a series' rows past `cursor` (a row's time in blocks, its rowid
+        before): for following a file being written. In blocks, read by window as a replay
+        reads them (windows.py): a follower catching up on days of a run takes their summaries,
+        then row by row. Not cached."""
+        if table == "gpu" and not self.has_table("gpu"):
+            return []
+        if not self.in_blocks:
+            return self._query(select_sql(table, after_rowid=True), (cursor,))
+        return [(row[0], *row) for row in
+                SeriesWindows(self, table, since=cursor).rows(cursor, float("inf"))]
+
+    def has_table(self, name: str) -> bool:
+        return bool(self._query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
+                                "name = ?", (name,)))
+
+    def _query(self, sql: str, parameters: tuple = ()) -> list[tuple]:
+        try:
+            return self._db.execute(sql, parameters).fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise UserError(f"{self.path}: damaged run file ({exc})") from None
