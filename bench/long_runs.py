@@ -1,9 +1,11 @@
 """Days-long runs (issue #15): run files of 1, 8 and 72 hours at 200 Hz (status 20 Hz, system
 2 Hz) written by the real writer from a synthetic feed, committed as the engine commits (every
-0.15 s of the run's time). For each: how long the write takes, the file's size, and in a child
+0.5 s of the run's time). For each: how long the write takes, the file's size, and in a child
 process each (so that its peak RSS is its own): open (`read_run`), `show` (the stored summary),
 a replay's start and a seek to its end (what the dashboard does), a diff of two (the same file
-twice), and a Perfetto export.
+twice), a Perfetto export as `memtop export` makes it (`--resolution auto`: each second's peaks
+past 2,000,000 samples), and the detail chart's zoom (a 0.2 s window and an hour, both in the
+last hour, at 160 columns).
 
     python bench/long_runs.py [--quick]      # quick: 1 and 8 hours; full: 1, 8 and 72
 """
@@ -26,7 +28,7 @@ from memtop.engine.spec import STAGES
 from memtop.engine.store import RunWriter
 
 HZ, PROC_HZ, SYSTEM_HZ = 200, 20, 2
-COMMIT_S = 0.15
+COMMIT_S = 0.5
 
 MEASURE = r"""
 import json, sys, time
@@ -51,10 +53,16 @@ elif what == "diff":
     a, b = replayed_state(run), replayed_state(read_run(path))
     compare_stages([a.stages, b.stages])
 elif what == "export":
-    from memtop.engine.report.perfetto import trace_chunks
+    from memtop.engine.report.perfetto import coarse_export, trace_chunks
     with open("/dev/null", "w") as out:
-        for chunk in trace_chunks(run):
+        for chunk in trace_chunks(run, coarse_export(run, "auto")):
             out.write(chunk)
+elif what == "zoom":
+    from memtop.engine.client import TimeWindow, window_maxima
+    end = run.last_sample_time()
+    for width in (0.2, 3600.0):
+        window = TimeWindow(end - 1800 - width / 2, end - 1800 + width / 2, whole=False)
+        assert max(v for v in window_maxima(run, "samples", 1, window, 160) if v)
 took = time.perf_counter() - start
 # VmHWM, not ru_maxrss: Linux carries the parent's peak at fork through exec into ru_maxrss.
 status = open("/proc/self/status").read()
@@ -130,14 +138,14 @@ def main() -> None:
                       "write_s": round(wrote, 1), "finish_s": round(ending, 1),
                       "file_mb": round(os.path.getsize(path) / MIB, 1),
                       **{what: measure(path, what) for what in
-                         ("open", "show", "replay", "seek_end", "diff", "export")}}
+                         ("open", "show", "replay", "seek_end", "diff", "export", "zoom")}}
             results.append(result)
             os.unlink(path)
             print(json.dumps(result), file=sys.stderr, flush=True)
     first, last = results[0], results[-1]
     growth = {key: {"time": round(last[key]["s"] / max(first[key]["s"], 1e-3), 1),
                     "rss": round(last[key]["rss_mb"] / first[key]["rss_mb"], 2)}
-              for key in ("open", "show", "replay", "seek_end", "diff", "export")
+              for key in ("open", "show", "replay", "seek_end", "diff", "export", "zoom")
               if "s" in first[key] and "s" in last[key]}
     emit({"bench": "long_runs", "runs": results, "growth_first_to_last": growth,
           "file_mb_per_hour": round(last["file_mb"] / last["hours"], 1)})

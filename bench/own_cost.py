@@ -100,7 +100,7 @@ def one_round(condition: str, repeats: int) -> list[float]:
             command = [sys.executable, "-m", "memtop", "run", "--no-tui", "--runs-dir", folder,
                        "--", *workload]
         elif condition == "mprof":
-            command = [shutil.which("mprof") or "mprof", "run", "--interval", "0.01",
+            command = [_mprof() or "mprof", "run", "--interval", "0.01",
                        "--output", os.path.join(folder, "mprof.dat"), *workload]
         else:  # memray
             command = [sys.executable, "-m", "memray", "run", "--quiet", "-o",
@@ -114,9 +114,14 @@ def one_round(condition: str, repeats: int) -> list[float]:
         return _latencies(done.stdout)
 
 
+def _mprof() -> str | None:
+    beside = os.path.join(os.path.dirname(sys.executable), "mprof")  # the venv's, unactivated
+    return beside if os.path.exists(beside) else shutil.which("mprof")
+
+
 def _available(condition: str) -> bool:
     if condition == "mprof":
-        return shutil.which("mprof") is not None
+        return _mprof() is not None
     if condition == "memray":
         return subprocess.run([sys.executable, "-m", "memray", "--version"],
                               capture_output=True, check=False).returncode == 0

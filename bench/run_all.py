@@ -1,6 +1,6 @@
 """Runs every benchmark and writes their figures to bench/results/latest.json.
 
-    python bench/run_all.py            # the full suite (about 16 minutes on 2 cores)
+    python bench/run_all.py            # the full suite (about 50 minutes on 2 cores)
     python bench/run_all.py --quick    # a few minutes: smaller sizes and fewer repeats
 
 Each benchmark runs alone in its own process (side by side figures come from one process each).
@@ -19,7 +19,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 BENCHES = ["sampler_cost", "sampling_rate", "peak_fidelity", "perturbation", "replay_scale",
-           "tui_cpu", "footprint", "attach_soak", "export_scale", "ls_scale", "attach_latency"]
+           "tui_cpu", "footprint", "attach_soak", "export_scale", "ls_scale", "attach_latency",
+           "long_runs", "own_cost"]
 
 
 def main() -> None:
