@@ -16,7 +16,7 @@ import pytest
 
 from memtop.engine.store import RunFollower, RunWriter, read_run, windows
 from memtop.engine.store import writer as writer_module
-from memtop.engine.store.blocks import BadBlock, decode, encode
+from memtop.engine.store.blocks import BadBlock, decode, encode, encode_plain
 from memtop.engine.store.schema import REAL_COLUMNS
 
 from conftest import MIB, run_memtop, write_run
@@ -65,10 +65,24 @@ def block(**fields) -> bytes:
     zlib.compress(bytes(80 * 1024 * 1024)),  # a bomb: 80 MiB of zeros in 80 KB
     lzma.compress(bytes(80 * 1024 * 1024)),  # the same in xz
     encode(monotonic_like(100), SAMPLES, final=True)[:-20],  # xz cut short
+    # plain rows (a block's extremes) of the wrong shape:
+    msgpack.packb({"rows": [[1.0, 2, 3]]}), msgpack.packb({"rows": [[math.inf, 2]]}),
+    msgpack.packb({"rows": [[1.0, "2"]]}), msgpack.packb({"rows": [[1, 2]]}),
+    msgpack.packb({"rows": "x"}), msgpack.packb({"other": []}), b"\x81\xc1",
 ])
 def test_blocks_no_writer_makes_are_refused(blob):
     with pytest.raises(BadBlock):
         decode(blob, SAMPLES)
+
+
+def test_plain_rows_come_back_as_a_compressed_block_gives_them():
+    proc = (True, False, False, False, False, False, False)
+    rows = [(1.5, 100, 200, None, 50, 50, 1), (2.25, 7, 3, 4, 5, 6, 2)]
+    assert decode(encode_plain(rows, proc), proc) == decode(encode(rows, proc), proc) == rows
+    system = (True, False, False, False, True, True, False, False)
+    row = (3.0, 1, 2, 3, 0, None, None, 4)  # a pressure figure stored as an int comes back float
+    (back,) = decode(encode_plain([row], system), system)
+    assert back == row and isinstance(back[4], float)
 
 
 def test_a_damaged_block_is_one_line_and_exit_2(tmp_path):

@@ -10,8 +10,10 @@ engine gives readings microsecond times (monitor/live_run.py), and a time that m
 cannot give back bit for bit is kept as it was, beside the block.
 
 A block is a msgpack map {n, cols: [bytes…], nulls: [[index…]…], exact: [[index, t]…]}, compressed.
-Decoding trusts nothing: lengths are checked, times must be finite, and a block may not
-inflate past MAX_BLOCK_BYTES.
+A block's few extreme rows are kept plain instead, a msgpack map {rows: [[t, …]…]}: a view of
+days reads thousands of them, and decoding a compressed one cost 29 µs, a plain one 4.
+Decoding trusts nothing: lengths and types are checked, times must be finite, and a block may
+not inflate past MAX_BLOCK_BYTES.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import msgpack
 MAX_BLOCK_BYTES = 64 * 1024 * 1024
 _TICKS = 1e6  # a time's unit in a block: microseconds
 _XZ_MAGIC = b"\xfd7zXZ\x00"
+_PLAIN_MAGIC = b"\x81"  # a msgpack map of one key; zlib starts 0x78, xz 0xfd
 
 
 class BadBlock(ValueError):
@@ -79,10 +82,34 @@ def encode(rows: Sequence[Sequence[Any]], real: Sequence[bool], final: bool = Fa
     return lzma.compress(packed, preset=6) if final else zlib.compress(packed, 6)
 
 
+def encode_plain(rows: Sequence[Sequence[Any]], real: Sequence[bool]) -> bytes:
+    """A handful of rows (a block's extremes), uncompressed: quick to read back. Real columns
+    as floats, as a compressed block gives them back."""
+    plain = [[v if v is None or not r else float(v) for v, r in zip(row, real, strict=True)]
+             for row in rows]
+    return msgpack.packb({"rows": plain}, use_bin_type=True)
+
+
+def _decode_plain(blob: bytes, real: Sequence[bool]) -> list[tuple]:
+    try:
+        rows = msgpack.unpackb(blob, raw=False, strict_map_key=False)["rows"]
+        out = [tuple(row) for row in rows]
+    except Exception as exc:  # msgpack raises several types for bad bytes
+        raise BadBlock(f"a block that does not decode ({type(exc).__name__})") from None
+    for row in out:
+        if len(row) != len(real) or not isinstance(row[0], float) or not math.isfinite(row[0]) \
+                or not all(v is None or (type(v) is (float if r else int))
+                           for v, r in zip(row[1:], real[1:], strict=True)):
+            raise BadBlock("a block of the wrong shape (a plain row)")
+    return out
+
+
 def decode(blob: Any, real: Sequence[bool]) -> list[tuple]:
     """The rows of a block, as they were written; BadBlock for anything else."""
     if not isinstance(blob, bytes):
         raise BadBlock("a block that is not bytes")
+    if blob[:1] == _PLAIN_MAGIC:
+        return _decode_plain(blob, real)
     try:
         if blob.startswith(_XZ_MAGIC):
             inflater: Any = lzma.LZMADecompressor(format=lzma.FORMAT_XZ)
@@ -170,7 +197,7 @@ def insert_block(db: Any, series: str, rows: Sequence[Sequence[Any]], real: Sequ
     make: readers read its rows."""
     if final:
         seconds = summarize(series, rows)
-        summaries = encode(seconds, real), encode(summarize(series, seconds, 1e9), real)
+        summaries = encode(seconds, real), encode_plain(summarize(series, seconds, 1e9), real)
     else:
         summaries = (_empty(real),) * 2
     cursor = db.execute("INSERT INTO blocks VALUES (?, ?, ?, ?, ?, ?, ?)",
