@@ -128,10 +128,11 @@ def measure(path: str, what: str) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--hours", type=float, nargs="*", help="these lengths instead")
     args = parser.parse_args()
     results = []
     with tempfile.TemporaryDirectory() as folder:
-        for hours in (1, 8) if args.quick else (1, 8, 72):
+        for hours in args.hours or ((1, 8) if args.quick else (1, 8, 72)):
             path = os.path.join(folder, f"run-{hours}h.db")
             wrote, ending = write_run(path, hours)
             result = {"hours": hours, "samples": hours * 3600 * HZ,

@@ -3,7 +3,9 @@ of watching, at 200 Hz and 1 kHz, and the perturbation of a model run beside the
 
 CPU: `memtop run --no-tui --interval-ms N -- sleep S`; after a settling second, the CPU ticks of
 every memtop process (the CLI and its descendants, less the watched program's tree) over a
-window, as a share of one core. Several rounds, the median.
+window, as a share of one core. Several rounds, the median. Beside it, the floor: a Python
+thread that only reads statm and sleeps at the same rate (each wake-up is a scheduler round
+trip, which a VM makes dear).
 
 Perturbation: GPT-2 base (random weights, torch) second-inference latency, unmonitored, under
 memtop (5 ms), under mprof (memory_profiler, 10 ms) and under `memray run`; the conditions
@@ -81,6 +83,33 @@ def cpu_share(interval_ms: float, window_s: float) -> dict:
     return {"share": used / elapsed, "processes": len(own), "samples": samples}
 
 
+FLOOR = """
+import os, resource, sys, threading, time
+interval = float(sys.argv[1])
+fd = os.open(f"/proc/{os.getpid()}/statm", os.O_RDONLY)
+def loop():
+    while True:
+        os.pread(fd, 128, 0)
+        time.sleep(interval)
+threading.Thread(target=loop, daemon=True).start()
+def cpu():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+time.sleep(1.0)
+before, start = cpu(), time.monotonic()
+time.sleep(float(sys.argv[2]))
+print((cpu() - before) / (time.monotonic() - start))
+"""
+
+
+def floor_share(interval_ms: float, window_s: float) -> float:
+    """What a Python thread that does nothing but read statm and sleep costs at this rate:
+    no sampler that wakes once a sample, in Python, costs less on this machine."""
+    done = subprocess.run([sys.executable, "-c", FLOOR, str(interval_ms / 1000), str(window_s)],
+                          capture_output=True, text=True, check=True)
+    return float(done.stdout.strip())
+
+
 def _latencies(text: str) -> list[float]:
     line = next(line for line in reversed(text.strip().splitlines()) if line.startswith("{"))
     return json.loads(line)["latencies"]
@@ -151,7 +180,9 @@ def main() -> None:
     cpu = {}
     for label, interval in (("200Hz", 5.0), ("1kHz", 1.0)):
         shares = [cpu_share(interval, window) for _ in range(rounds)]
+        floor = median([floor_share(interval, window) for _ in range(rounds)])
         cpu[label] = {"own_cpu_pct": round(100 * median([s["share"] for s in shares]), 2),
+                      "floor_pct": round(100 * floor, 2),
                       "processes": shares[0]["processes"], "samples": shares[0]["samples"]}
     result = {"bench": "own_cost", "window_s": window, "rounds": rounds, "cpu": cpu,
               "goal_pct": {"200Hz": 0.5, "1kHz": 1.5}}
