@@ -24,6 +24,9 @@ class BlockSource(Protocol):
 
     def block(self, table: str, rowid: int, level: str = "data") -> list[tuple]: ...
 
+    def blocks_level(self, table: str, rowids: list[int],
+                     level: str) -> dict[int, list[tuple]]: ...
+
 SUMMARY_ABOVE_S = 1800.0
 EXTREMES_ABOVE_S = 2048 * 60.0
 SUMMARY_SPAN_S = 1.0  # a summary keeps each second's extremes (blocks.SUMMARIES)
@@ -61,13 +64,14 @@ class SeriesWindows:
             covered = min(upto, blocks[-1][2]) - max(after, blocks[0][1])
             level = "extremes" if covered > EXTREMES_ABOVE_S else \
                 "summary" if covered > SUMMARY_ABOVE_S else None
-        for rowid, t0, t1 in blocks:
-            if level and after < t0 and t1 <= upto:
-                extremes = self.run.block(self.table, rowid, level)
-                if extremes:  # empty for a provisional block (the last minute): its rows
-                    out.extend(extremes)
-                    continue
-            out.extend(row for row in self._block(rowid) if after < row[0] <= upto)
+        inside = [rowid for rowid, t0, t1 in blocks if after < t0 and t1 <= upto]
+        coarse = self.run.blocks_level(self.table, inside, level) if level else {}
+        for rowid, _t0, _t1 in blocks:
+            extremes = coarse.get(rowid)
+            if extremes:  # empty for a provisional block (the last minute): its rows
+                out.extend(extremes)
+            else:
+                out.extend(row for row in self._block(rowid) if after < row[0] <= upto)
         return out
 
     def _block(self, rowid: int) -> list[tuple]:
