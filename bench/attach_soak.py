@@ -41,6 +41,8 @@ def main() -> None:
             while time.monotonic() < deadline:
                 time.sleep(10)
                 readings.append(rss_mb(cli.pid) + rss_mb(engine))
+                print(f"{time.monotonic() - deadline:+.0f} s: {readings[-1]:.1f} MiB "
+                      f"(first {first:.1f})", file=sys.stderr, flush=True)
         finally:
             target.kill()
             target.wait()
