@@ -13,6 +13,7 @@ import time
 from common import emit
 from footprint import engine_of, rss_mb
 
+WARM_UP_S = 90.0
 BUSY = ("import time\n"
         "while True:\n"
         "    b = bytearray(64 * 2**20); b[::4096] = b'x' * len(b[::4096]); time.sleep(0.05)\n"
@@ -33,11 +34,13 @@ def main() -> None:
                                 "--interval-ms", str(args.interval_ms)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            time.sleep(min(30.0, minutes * 60 / 4))  # warm-up: imports, first buffers
+            # Warm-up: imports, first buffers, and the first minute's merge into a final block
+            # (the writer's steady state: a minute of rows, the encoder's memory).
+            time.sleep(min(WARM_UP_S, minutes * 60 / 4))
             engine = engine_of(cli.pid)
             first = rss_mb(cli.pid) + rss_mb(engine)
             readings = [first]
-            deadline = time.monotonic() + minutes * 60 - min(30.0, minutes * 60 / 4)
+            deadline = time.monotonic() + minutes * 60 - min(WARM_UP_S, minutes * 60 / 4)
             while time.monotonic() < deadline:
                 time.sleep(10)
                 readings.append(rss_mb(cli.pid) + rss_mb(engine))
