@@ -135,7 +135,7 @@ def main() -> None:
         for hours in args.hours or ((1, 8) if args.quick else (1, 8, 72)):
             path = os.path.join(folder, f"run-{hours}h.db")
             wrote, ending = write_run(path, hours)
-            result = {"hours": hours, "samples": hours * 3600 * HZ,
+            result = {"hours": hours, "samples": int(hours * 3600 * HZ),
                       "write_s": round(wrote, 1), "finish_s": round(ending, 1),
                       "file_mb": round(os.path.getsize(path) / MIB, 1),
                       **{what: measure(path, what) for what in
