@@ -69,7 +69,13 @@ CLIENT_MESSAGES: dict[str, tuple[tuple[str, ...], str]] = {
                "through the engine's socket)"),
     "detach": ((), "this client goes and leaves the runs running: its leaving stops nothing"),
     "info": ((), "send `engine` once (for `memtop ps`); nothing more"),
+    "pace": (("every_s",), "send this client readings (samples, proc, system, gpu) at most "
+             "every `every_s` seconds (up to 5), everything else as it comes: a client that "
+             "shows no chart need not wake ten times a second"),
 }
+# Readings: what a paced client may be sent late, gathered.
+READING_KINDS = frozenset({"samples", "proc", "system", "gpu"})
+PACE_MAX_S = 5.0
 # From a session to the engine: JSON lines on the descriptor named by MEMTOP_EVENT_FD, written by
 # session.stagepoint (standard library only, so it cannot use this module).
 SESSION_EVENTS: dict[str, str] = {
@@ -193,6 +199,10 @@ def detach() -> Message:
 
 def info() -> Message:
     return {"type": "info"}
+
+
+def pace(every_s: float) -> Message:
+    return {"type": "pace", "every_s": every_s}
 
 
 # ---- the wire ------------------------------------------------------------------------------

@@ -35,3 +35,40 @@ def test_client_hands_on_a_batch_in_order() -> None:
     assert client.info is not None and client.info["pid"] == 1  # kept, not handed on
     engine_side.close()
     client.conn.close()
+
+
+def test_a_paced_client_gets_readings_gathered_and_all_of_them(tmp_path):
+    """`pace`: readings come at most every so often, in one write, none lost; a message that
+    is not a reading (the run's end) brings the gathered ones along at once, before it."""
+    import sys
+    import time
+
+    from memtop.engine.spec import RunSpec
+    from memtop.engine.store import read_run
+
+    client = EngineClient()
+    client.pace(1.0)
+    spec = RunSpec(backend="", model="paced", runs_dir=str(tmp_path), interval_ms=5,
+                   command=[sys.executable, "-c", "import time; time.sleep(3.5)"])
+    client.submit([spec])
+    arrivals: list[float] = []  # when each samples message was handed out
+    times: list[float] = []
+    kinds: list[str] = []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        message = client.receive(0.5)
+        if message is None:
+            continue
+        kinds.append(message["type"])
+        if message["type"] == "samples":
+            arrivals.append(time.monotonic())
+            times.extend(message["t"])
+        if message["type"] == "finished":
+            path = message["path"]
+            break
+    client.close()
+    # Gathered: bursts apart by about a second (an unpaced stream, ten a second, is one burst).
+    bursts = 1 + sum(1 for a, b in zip(arrivals, arrivals[1:], strict=False) if b - a > 0.3)
+    assert 2 <= bursts <= 6, bursts
+    assert kinds.index("finished") > max(i for i, k in enumerate(kinds) if k == "samples")
+    assert times == sorted(times) and len(times) == len(read_run(path).samples())

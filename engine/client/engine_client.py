@@ -93,6 +93,10 @@ class EngineClient:
         self._send(messages.info())
         return self.wait_for_info(timeout)
 
+    def pace(self, every_s: float) -> None:
+        """Readings at most every `every_s` seconds (a client that draws no chart)."""
+        self._send(messages.pace(every_s))
+
     def mark(self, run_id: str, name: str) -> None:
         """A manual stage marker on a live run."""
         self._send(messages.mark(run_id, name))

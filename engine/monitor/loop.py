@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from multiprocessing.reduction import recv_handle
 from typing import Any
@@ -33,6 +33,9 @@ class Client:
     conn: Connection
     owner: bool = False  # its going stops the runs (it started them and did not detach)
     live: bool = False  # it is sent every message
+    every_s: float = 0.0  # readings at most this often (`pace`); 0: every turn
+    held: list[Message] = field(default_factory=list)  # readings kept for the next send
+    sent_at: float = 0.0
 
 
 class Engine:
@@ -61,8 +64,16 @@ class Engine:
             return
         out, self._outbox = self._outbox, []
         data = messages.encode(out[0] if len(out) == 1 else messages.batch(out))
+        now = time.monotonic()
         for client in [c for c in self.clients if c.live]:
-            self._send_to(client, data)
+            if not client.every_s:
+                self._send_to(client, data)
+                continue
+            client.held.extend(out)  # readings wait; anything else takes them along at once
+            if now - client.sent_at >= client.every_s or \
+                    any(m["type"] not in messages.READING_KINDS for m in out):
+                self._send_to(client, messages.encode(messages.batch(client.held)))
+                client.held, client.sent_at = [], now
 
     def _send_to(self, client: Client, data: bytes) -> None:
         try:
@@ -157,6 +168,10 @@ class Engine:
             self._send_to(client, messages.encode(self.info()))
         elif kind == "info":
             self._send_to(client, messages.encode(self.info()))
+        elif kind == "pace":
+            every = message.get("every_s")
+            client.every_s = min(float(every), messages.PACE_MAX_S) \
+                if isinstance(every, int | float) and every > 0 else 0.0
 
     def _receive(self) -> None:
         waitables: list[Any] = [c.conn for c in self.clients]

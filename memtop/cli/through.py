@@ -9,7 +9,7 @@ import sys
 
 from memtop.engine.client import EngineClient, RunBoard
 from memtop.engine.errors import UserError
-from memtop.engine.messages import Message
+from memtop.engine.messages import PACE_MAX_S, Message
 from memtop.engine.report.tables import plain, stage_table, summary_table
 from memtop.engine.spec import RunSpec
 from memtop.engine.store import read_run
@@ -27,12 +27,13 @@ def run_through(spec: RunSpec, paths: list[str], keep_on_hangup: bool = False) -
     on_signals(keep_on_hangup)
     stdin = sys.stdin.fileno() if spec.pass_stdin and sys.stdin is not None else None
     client.submit([spec], stdin=stdin)
+    client.pace(PACE_MAX_S)  # its readings are read from the run file at the end, not shown
     ends: list[Message] = []
     interrupted = False
     try:
         while True:
             try:
-                message = client.receive(0.2)
+                message = client.receive(1.0)  # signals interrupt the wait: ctrl-c, hang-up
                 if message is None:
                     continue
                 if message["type"] == "output":
