@@ -65,13 +65,13 @@ class Engine:
         out, self._outbox = self._outbox, []
         data = messages.encode(out[0] if len(out) == 1 else messages.batch(out))
         now = time.monotonic()
+        urgent = any(m["type"] not in messages.READING_KINDS for m in out)
         for client in [c for c in self.clients if c.live]:
             if not client.every_s:
                 self._send_to(client, data)
                 continue
             client.held.extend(out)  # readings wait; anything else takes them along at once
-            if now - client.sent_at >= client.every_s or \
-                    any(m["type"] not in messages.READING_KINDS for m in out):
+            if urgent or now - client.sent_at >= client.every_s:
                 self._send_to(client, messages.encode(messages.batch(client.held)))
                 client.held, client.sent_at = [], now
 

@@ -14,6 +14,8 @@ from .blocks import BadBlock, block_rows, decode
 from .schema import REAL_COLUMNS, select_sql
 from .windows import SeriesWindows
 
+_LEVELS = {"data": "data", "summary": "summary", "extremes": "extremes"}  # never SQL from input
+
 
 class SeriesReader:
     """The readings of the run file at `path`, open as `_db` (reader.Run's fields)."""
@@ -97,25 +99,22 @@ class SeriesReader:
     def block(self, table: str, rowid: int, level: str = "data") -> list[tuple]:
         """One block's rows (`data`), or those of a summary: each second's extremes
         (`summary`), the whole block's (`extremes`)."""
-        column = {"data": "data", "summary": "summary", "extremes": "extremes"}[level]
-        found = self._query(f"SELECT {column} FROM blocks WHERE rowid = ?", (rowid,))
-        try:
-            return decode(found[0][0], REAL_COLUMNS[table]) if found else []
-        except BadBlock as exc:
-            raise UserError(f"{self.path}: damaged run file ({exc})") from None
+        found = self._query(f"SELECT {_LEVELS[level]} FROM blocks WHERE rowid = ?", (rowid,))
+        return self._decoded(table, found[0][0]) if found else []
 
     def blocks_level(self, table: str, rowids: list[int], level: str) -> dict[int, list[tuple]]:
         """The `summary` or `extremes` rows of many blocks of a series, in one query: a view of
         days reads thousands, and a query each cost more than decoding a plain one."""
         if not rowids:
             return {}
-        column = {"summary": "summary", "extremes": "extremes"}[level]
         wanted = set(rowids)
-        found = self._query(f"SELECT rowid, {column} FROM blocks WHERE series = ? AND "
+        found = self._query(f"SELECT rowid, {_LEVELS[level]} FROM blocks WHERE series = ? AND "
                             "rowid BETWEEN ? AND ?", (table, min(rowids), max(rowids)))
+        return {rowid: self._decoded(table, blob) for rowid, blob in found if rowid in wanted}
+
+    def _decoded(self, table: str, blob: object) -> list[tuple]:
         try:
-            return {rowid: decode(blob, REAL_COLUMNS[table])
-                    for rowid, blob in found if rowid in wanted}
+            return decode(blob, REAL_COLUMNS[table])
         except BadBlock as exc:
             raise UserError(f"{self.path}: damaged run file ({exc})") from None
 
