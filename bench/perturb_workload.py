@@ -9,7 +9,7 @@ import threading
 import time
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
-from memtop.engine.session.models import build_random_gpt2
+from memtop.engine.session.gpt2_random import build_random_gpt2
 
 mode, repeats = sys.argv[1], int(sys.argv[2])
 lm = build_random_gpt2("gpt2_base_en", "float32")

@@ -101,7 +101,7 @@ def main():
 
     try:
         # memtop: (2) random weights, built offline; was from_preset("gpt2_medium_en", ...)
-        from memtop.engine.session.models import build_random_gpt2
+        from memtop.engine.session.gpt2_random import build_random_gpt2
         model_name = os.environ.get("MODEL", "gpt2_medium_en")
         causal_lm = build_random_gpt2(model_name, "float32")
         end_load = time.perf_counter()

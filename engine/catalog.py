@@ -9,10 +9,16 @@ import importlib.util
 import os
 from pathlib import Path
 
+from .architectures import RANDOM_ARCHITECTURES, TINY
 from .errors import UserError
 
 # A preset given as a handle is for keras-hub to resolve (a network or a cache); not checked here.
 PRESET_SCHEMES = ("kaggle://", "hf://", "modelscope://", "file://", "gs://", "s3://")
+APPLICATIONS_PREFIX = "keras.applications."
+# --task: the keras_hub.models base class a preset is loaded as (auto: what the preset says).
+TASKS = {"auto": "Task", "causal_lm": "CausalLM", "seq2seq_lm": "Seq2SeqLM",
+         "text_to_image": "TextToImage", "text_classifier": "TextClassifier",
+         "image_classifier": "ImageClassifier", "backbone": "Backbone"}
 
 # keras-hub's GPT-2 preset configurations (vocabulary 50257, context 1024).
 GPT2_CONFIGS: dict[str, dict[str, int]] = {
@@ -55,28 +61,66 @@ def keras_hub_presets() -> frozenset[str] | None:
     return frozenset(names) or None
 
 
-def check_model_argument(model: str, weights: str) -> None:
+def is_factory(model: str) -> bool:
+    """`path/to/file.py:build` or `package.module:build` (a handle's "://" is not one)."""
+    where, colon, function = model.rpartition(":")
+    return bool(colon and where and "://" not in model and function.isidentifier()
+                and (where.endswith(".py") or all(p.isidentifier() for p in where.split("."))))
+
+
+def split_factory(model: str) -> tuple[str, str]:
+    where, _, function = model.rpartition(":")
+    return where, function
+
+
+def _check_factory(model: str) -> None:
+    where, _ = split_factory(model)
+    if where.endswith(".py"):
+        if not os.path.isfile(where):
+            raise UserError(f"model factory file not found: {where}")
+    elif importlib.util.find_spec(where.split(".")[0]) is None:
+        raise UserError(f"model factory module not found: {where}")
+
+
+def random_names() -> list[str]:
+    return [*GPT2_CONFIGS, *RANDOM_ARCHITECTURES]
+
+
+def check_model_argument(model: str, weights: str, task: str = "auto") -> None:
     """What can be checked before a session starts (cheap: no keras import)."""
+    if task not in TASKS:
+        raise UserError(f"--task takes one of: {', '.join(TASKS)}; not '{task}'")
+    if is_factory(model):
+        return _check_factory(model)
+    if model.startswith(APPLICATIONS_PREFIX):
+        if not model.removeprefix(APPLICATIONS_PREFIX).isidentifier():
+            raise UserError(f"not a keras.applications model name: {model}")
+        return None
     if model.startswith(PRESET_SCHEMES):
         if weights == "random":
-            raise UserError("--weights random builds a GPT-2 preset by name, not a handle")
-        return
+            raise UserError("--weights random builds a known architecture by name, not a "
+                            "handle: download the preset, then give its directory")
+        return None
     if is_directory_like(model):
-        if weights == "random":
-            raise UserError("--weights random builds a GPT-2 preset by name, not a directory")
         if not os.path.isdir(model):
             raise UserError(f"preset directory not found: {model}")
         if not os.path.isfile(os.path.join(model, "config.json")):
             raise UserError(f"not a keras-hub preset directory (no config.json): {model}")
-    elif weights == "random" and model not in GPT2_CONFIGS:
-        raise UserError(f"--weights random knows only: {', '.join(GPT2_CONFIGS)}")
-    elif model == "gpt2_tiny" and weights == "preset":
-        raise UserError("gpt2_tiny is memtop's test size: it has random weights only")
-    elif model not in GPT2_CONFIGS:
+    elif weights == "random" and model not in random_names():
+        raise UserError(f"--weights random knows only: {', '.join(random_names())}")
+    elif is_test_size(model) and weights == "preset":
+        raise UserError(f"{model} is memtop's test size: it has random weights only")
+    elif model not in GPT2_CONFIGS and model not in RANDOM_ARCHITECTURES:
         known = keras_hub_presets()
         if known is not None and model not in known:
             raise UserError(f"unknown preset '{model}': not a keras-hub preset name, a preset "
-                            "directory or a handle (kaggle://, hf://)" + _nearest(model, known))
+                            "directory or a handle (kaggle://, hf://), a keras.applications "
+                            "name or a factory (file.py:function)" + _nearest(model, known))
+    return None
+
+
+def is_test_size(model: str) -> bool:
+    return model == "gpt2_tiny" or model in TINY
 
 
 def _nearest(name: str, known: frozenset[str]) -> str:

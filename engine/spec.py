@@ -52,6 +52,10 @@ class RunSpec:
     label: str = ""
     mode: str = "inference"  # or "training": a few fit steps on random tokens
     batch_size: int = 1  # prompts per generate call (training: sequences per step)
+    # A keras-hub preset's task (catalog.TASKS; auto: what the preset says).
+    task: str = "auto"
+    # Tokens per sequence where a model's inputs leave the length open (predict, training).
+    sequence_length: int = 128
     leak_iterations: int = 0  # generate calls repeated after the protocol, for a leak slope
     training_steps: int = 4
     device: str = "cpu"  # or "gpu"

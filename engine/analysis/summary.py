@@ -123,12 +123,14 @@ def summarize(stages: list[dict[str, Any]], swap_peak: int | None = None,
         l2 = second["latency"] / second["steps"] if second.get("steps") else None
         compilation = delta("first_step", "before_training")
         tokens = None
+        samples = second.get("batch_size")  # sequences or images a step, per step's seconds
     else:
         first = by_name.get("first_inference", {})
         second = by_name.get("second_inference", {})
         l1, l2 = first.get("latency"), second.get("latency")
         compilation = delta("first_inference", "before_inference")
         tokens = second.get("tokens_generated")
+        samples = second.get("samples")
     peak_mib = mib(peak)
     return {
         "model_loading_mb": delta("model_loaded", "initial"),
@@ -142,6 +144,7 @@ def summarize(stages: list[dict[str, Any]], swap_peak: int | None = None,
         "latency_second_s": l2,
         "speedup": l1 / l2 if l1 and l2 else None,
         "tokens_per_s": tokens / l2 if tokens is not None and l2 else None,
+        "samples_per_s": samples / l2 if samples is not None and l2 else None,
         "tokens_first": first.get("tokens_generated"),
         "tokens_second": tokens,
         "health": health(peak_mib),

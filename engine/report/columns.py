@@ -35,6 +35,7 @@ SUMMARY_LINES = (
     ("latency_second_s", "2nd inference (s)", ".2f"),
     ("speedup", "Speedup (x)", ".1f"),
     ("tokens_per_s", "Throughput (tokens/s)", ".2f"),
+    ("samples_per_s", "Throughput (samples/s)", ".2f"),
 )
 # Every summary figure's words, where a table lists them all (comparisons).
 SUMMARY_LABELS = {**{key: label for key, label, _ in SUMMARY_LINES},

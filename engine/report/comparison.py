@@ -18,7 +18,8 @@ COMPARISON = (
     ("Sampled MiB", "sampled_mb", ",.0f", "low"), ("Swap MiB", "swap_peak_mb", ",.0f", "low"),
     ("Growth MiB", "growth_mb", ",.0f", "low"), ("1st s", "latency_first_s", ".2f", "low"),
     ("2nd s", "latency_second_s", ".2f", "low"), ("Speedup", "speedup", ".1f", "high"),
-    ("tok/s", "tokens_per_s", ".2f", "high"), ("Health", "health", "", ""),
+    ("tok/s", "tokens_per_s", ".2f", "high"), ("samples/s", "samples_per_s", ".2f", "high"),
+    ("Health", "health", "", ""),
     ("Foreign", "foreign", "", ""))
 TEXT_KEYS = ("name", "weights", "health", "foreign")
 WRAPPING_KEYS = ("health", "foreign")  # words: they may wrap; names and figures never are cut
@@ -35,9 +36,19 @@ def comparison_row(name: str, weights: str | None, summary: dict[str, Any],
             "foreign": ", ".join(map(str, foreign)) or "-"}
 
 
-def comparison_cells(row: dict[str, Any]) -> list[str]:
+def comparison_columns(rows: Sequence[dict[str, Any]]) -> list[tuple[str, str, str, str]]:
+    """COMPARISON less the throughput its runs do not have: samples/s only where a run has it
+    (models that predict), tok/s unless every figure is samples/s."""
+    samples = any(r.get("samples_per_s") is not None for r in rows)
+    tokens = any(r.get("tokens_per_s") is not None for r in rows)
+    return [c for c in COMPARISON if not (c[1] == "samples_per_s" and not samples)
+            and not (c[1] == "tokens_per_s" and samples and not tokens)]
+
+
+def comparison_cells(row: dict[str, Any], columns: Sequence[tuple[str, str, str, str]]
+                     = COMPARISON) -> list[str]:
     return [fmt(row.get(key), spec) if spec else str(row.get(key) or "-")
-            for _, key, spec, _ in COMPARISON]
+            for _, key, spec, _ in columns]
 
 
 def best_columns(rows: Sequence[dict[str, Any]]) -> dict[str, float]:

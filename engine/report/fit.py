@@ -38,8 +38,9 @@ class FittedTable:
     """A Rich renderable: collects rows, and lays them out for the console's width."""
 
     def __init__(self, columns: list[Column], title: Text | str | None = None,
-                 show_header: bool = True) -> None:
+                 show_header: bool = True, keys: list[str] | None = None) -> None:
         self.columns = columns
+        self.keys = keys or [c.header for c in columns]  # what each column shows, by name
         self.title = title
         self.show_header = show_header
         self.rows: list[tuple[Any, ...]] = []

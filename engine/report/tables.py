@@ -33,12 +33,12 @@ from .columns import (
     summary_spec,
 )
 from .comparison import (
-    COMPARISON,
     DROP_ORDER,
     TEXT_KEYS,
     WRAPPING_KEYS,
     best_columns,
     comparison_cells,
+    comparison_columns,
     comparison_row,
 )
 from .fit import Column, FittedTable
@@ -178,9 +178,9 @@ def _health(value: object) -> Text:
     return plain(value, style) if style else plain("-")
 
 
-COMPARISON_COLUMNS = [Column(header, "left" if key in TEXT_KEYS else "right",
-                             whole=key not in WRAPPING_KEYS, drop=DROP_ORDER.get(key, 0))
-                      for header, key, _, _ in COMPARISON]
+def _comparison_column(header: str, key: str) -> Column:
+    return Column(header, "left" if key in TEXT_KEYS else "right",
+                  whole=key not in WRAPPING_KEYS, drop=DROP_ORDER.get(key, 0))
 
 
 def _variant(run: Run) -> str:
@@ -211,11 +211,13 @@ def comparison_rows_table(rows: Sequence[dict[str, Any]], statuses: Sequence[Any
     """The comparison table of rows made by `comparison_row` (from run files, or from the live
     runs of a dashboard): a run not done says so after its name; the best value of each figure
     is in `best_style` (and, with `ascii`, marked with a *)."""
-    table = FittedTable(COMPARISON_COLUMNS, title=title)
+    columns = comparison_columns(rows)
+    table = FittedTable([_comparison_column(header, key) for header, key, _, _ in columns],
+                        title=title, keys=[key for _, key, _, _ in columns])
     best = best_columns(rows)
     for row, status in zip(rows, statuses, strict=True):
         cells: list[Text] = []
-        for (_, key, _, _), text in zip(COMPARISON, comparison_cells(row), strict=True):
+        for (_, key, _, _), text in zip(columns, comparison_cells(row, columns), strict=True):
             if key == "health":
                 cells.append(_health(row.get("health")))
             elif key == "name" and status != "done":

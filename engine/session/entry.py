@@ -34,7 +34,8 @@ def run_protocol(spec: RunSpec, stages: StageRecorder) -> None:
     from .allocators import allocator_probe, allocator_settings, require_gpu
     from .environment import foreign_frameworks, session_metadata
     from .models import load_model
-    from .protocols import run_inference, run_training
+    from .protocols import run_inference, run_training, text_workload
+    from .workloads import workload_for
 
     blocked = block_foreign_frameworks(spec.backend) if spec.isolate else []
     import keras  # noqa: F401  (the backend is chosen here, from KERAS_BACKEND)
@@ -50,15 +51,18 @@ def run_protocol(spec: RunSpec, stages: StageRecorder) -> None:
         "allocator_settings": allocator_settings(spec.backend, spec.device),
         "foreign_frameworks": foreign_frameworks(spec.backend)}})
     start = time.perf_counter()
-    loaded = load_model(spec.model, spec.weights, spec.dtype)
+    loaded = load_model(spec.model, spec.weights, spec.dtype, spec.task)
     load_s = time.perf_counter() - start
     stages.send({"type": "meta", "meta": {"weights": loaded.weights, "weights_note": loaded.note,
                                            "parameters": loaded.parameters}})
     stages.boundary("model_loaded", load_s=load_s)
+    work = workload_for(loaded.model, spec, loaded.make_batch) or \
+        text_workload(loaded.model, spec)
+    stages.send({"type": "meta", "meta": {"task": work.task, "inputs": work.inputs}})
     if spec.mode == "training":
-        run_training(spec, stages, loaded.causal_lm)
+        run_training(spec, stages, work)
     else:
-        run_inference(spec, stages, loaded.causal_lm)
+        run_inference(spec, stages, work)
     stages.send({"type": "meta",
                  "meta": {"foreign_frameworks": foreign_frameworks(spec.backend)}})
 

@@ -1,5 +1,6 @@
 """What a session does with its model once loaded: the seeds' inference protocol (with optional
-batches and leak iterations) or a few training steps. Runs inside the session only."""
+batches and leak iterations) or a few training steps, on any model's workload (workloads.py; the
+text one, through a model's own tokenizer, is here). Runs inside the session only."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ import random
 import time
 from typing import Any
 
+from ..errors import UserError
 from ..spec import LEAK_STAGE, RunSpec
 from .stagepoint import StageRecorder
+from .workloads import Workload, task_of
 
 
 def count_tokens(tokenizer: Any, text: str) -> int:
@@ -29,39 +32,52 @@ def as_texts(output: Any) -> list[str]:
     return texts
 
 
-def _generate(lm: Any, prompt: str, batch_size: int, max_length: int) -> tuple[list[str], float]:
-    prompts: Any = prompt if batch_size == 1 else [prompt] * batch_size
-    start = time.perf_counter()
-    output = lm.generate(prompts, max_length=max_length)
-    return as_texts(output), time.perf_counter() - start
-
-
-def _inference_stage(stages: StageRecorder, name: str, lm: Any, prompt: str,
-                     spec: RunSpec) -> None:
+def text_workload(lm: Any, spec: RunSpec) -> Workload:
+    """A model that generates from text through its own preprocessor (GPT-2, any preset)."""
     tokenizer = lm.preprocessor.tokenizer
-    texts, latency = _generate(lm, prompt, spec.batch_size, spec.max_length)
-    prompt_tokens = count_tokens(tokenizer, prompt)
-    tokens_out = sum(count_tokens(tokenizer, t) for t in texts)
-    generated = sum(max(count_tokens(tokenizer, t) - prompt_tokens, 0) for t in texts)
-    stages.boundary(name, latency=latency, tokens_output=tokens_out, tokens_generated=generated,
-                    batch_size=spec.batch_size, text=texts[0][:200])
+
+    def infer(prompt: str) -> tuple[float, dict[str, Any]]:
+        prompts: Any = prompt if spec.batch_size == 1 else [prompt] * spec.batch_size
+        start = time.perf_counter()
+        output = lm.generate(prompts, max_length=spec.max_length)
+        latency = time.perf_counter() - start
+        if task_of(lm) == "text_to_image":
+            return latency, {"samples": spec.batch_size, "batch_size": spec.batch_size}
+        texts = as_texts(output)
+        prompt_tokens = count_tokens(tokenizer, prompt)
+        generated = sum(max(count_tokens(tokenizer, t) - prompt_tokens, 0) for t in texts)
+        return latency, {"tokens_output": sum(count_tokens(tokenizer, t) for t in texts),
+                         "tokens_generated": generated, "batch_size": spec.batch_size,
+                         "text": texts[0][:200]}
+
+    def train(steps: int) -> float:
+        texts = random_texts(spec.batch_size * steps, spec.max_length, seed=steps)
+        start = time.perf_counter()
+        lm.fit(x=texts, batch_size=spec.batch_size, epochs=1, verbose=0)
+        return time.perf_counter() - start
+
+    if spec.mode == "training":
+        lm.compile(optimizer="adam")
+    return Workload(task_of(lm), {"prompts": [spec.batch_size]}, infer, train)
 
 
-def run_inference(spec: RunSpec, stages: StageRecorder, lm: Any) -> None:
+def run_inference(spec: RunSpec, stages: StageRecorder, work: Workload) -> None:
     stages.boundary("before_inference")
-    _inference_stage(stages, "first_inference", lm, spec.prompt, spec)
-    _inference_stage(stages, "second_inference", lm, spec.second_prompt, spec)
+    for name, prompt in (("first_inference", spec.prompt),
+                         ("second_inference", spec.second_prompt)):
+        latency, figures = work.infer(prompt)
+        stages.boundary(name, latency=latency, **figures)
     if spec.leak_iterations:
-        run_leak_iterations(spec, stages, lm)
+        run_leak_iterations(spec, stages, work)
     stages.boundary("final")
 
 
-def run_leak_iterations(spec: RunSpec, stages: StageRecorder, lm: Any) -> None:
-    """The seeds' leak test: the same generation N times; one `iteration` event each, its RSS
+def run_leak_iterations(spec: RunSpec, stages: StageRecorder, work: Workload) -> None:
+    """The seeds' leak test: the same inference N times; one `iteration` event each, its RSS
     read after a garbage collection (the recorder collects at every cut), inside one stage."""
     block = stages.begin(LEAK_STAGE)
     for i in range(1, spec.leak_iterations + 1):
-        _texts, latency = _generate(lm, spec.prompt, spec.batch_size, spec.max_length)
+        latency, _figures = work.infer(spec.prompt)
         stages.iteration(i, latency=latency)
     stages.end(block, iterations=spec.leak_iterations)
 
@@ -74,19 +90,13 @@ def random_texts(count: int, length: int, seed: int = 0) -> list[str]:
                      for _ in range(length)) for _ in range(count)]
 
 
-def run_training(spec: RunSpec, stages: StageRecorder, lm: Any) -> None:
-    """A few `fit` steps on random text: the first step (tracing, compiling, optimizer state)
-    and then the rest, each its own stage."""
-    batch = spec.batch_size
-    texts = random_texts(batch * (spec.training_steps + 1), spec.max_length)
-    lm.compile(optimizer="adam")
+def run_training(spec: RunSpec, stages: StageRecorder, work: Workload) -> None:
+    """`fit` steps: the first (tracing, compiling, optimizer state) and then the rest, each its
+    own stage."""
+    if work.train is None:
+        raise UserError(f"a {work.task} model cannot be trained here")
     stages.boundary("before_training")
-    start = time.perf_counter()
-    lm.fit(x=texts[:batch], batch_size=batch, epochs=1, verbose=0)
-    stages.boundary("first_step", latency=time.perf_counter() - start, steps=1,
-                    batch_size=batch)
-    start = time.perf_counter()
-    lm.fit(x=texts[batch:], batch_size=batch, epochs=1, verbose=0)
-    stages.boundary("training", latency=time.perf_counter() - start,
-                    steps=spec.training_steps, batch_size=batch)
+    stages.boundary("first_step", latency=work.train(1), steps=1, batch_size=spec.batch_size)
+    stages.boundary("training", latency=work.train(spec.training_steps),
+                    steps=spec.training_steps, batch_size=spec.batch_size)
     stages.boundary("final")

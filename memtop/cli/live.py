@@ -49,7 +49,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from memtop.engine.spec import RunSpec
 
     backends = parse_backends(args.backend)
-    check_model_argument(args.model, args.weights)
+    check_model_argument(args.model, args.weights, args.task)
     if args.mode == "training" and "openvino" in backends:
         raise UserError("OpenVINO is inference-only: --mode training runs on tensorflow, "
                         "torch or jax")
@@ -62,7 +62,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
                      dtype=args.dtype, isolate=args.isolate, interval_ms=args.interval_ms,
                      runs_dir=args.runs_dir, label=args.label, alarms=thresholds(args),
                      mode=args.mode, batch_size=size, leak_iterations=args.leak_iterations,
-                     training_steps=args.training_steps, device=args.device, env=env)
+                     training_steps=args.training_steps, device=args.device, env=env,
+                     task=args.task, sequence_length=args.sequence_length)
              for b in backends for size in sizes]
     return _run_specs(args, specs, parallel=args.parallel)
 

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from memtop import __version__
+from memtop.engine.catalog import TASKS
 from memtop.engine.errors import UserError
 from memtop.engine.spec import WEIGHTS
 from memtop.engine.text import shown
@@ -108,7 +109,14 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--backend", help="comma-separated: tensorflow,torch,jax,openvino "
                                           "(default: every installed backend)")
     bench.add_argument("--model", default="gpt2_medium_en",
-                       help="keras-hub preset name or local preset directory")
+                       help="a keras-hub preset (name, handle or local directory) of any task, "
+                            "keras.applications.NAME, or your factory: file.py:build or "
+                            "package.module:build")
+    bench.add_argument("--task", choices=TASKS, default="auto",
+                       help="the task a preset is loaded as (auto: what the preset says)")
+    bench.add_argument("--sequence-length", type=_length, default=128,
+                       help="tokens per input where a model leaves the length open "
+                            "(predict, training)")
     bench.add_argument("--weights", choices=WEIGHTS, default="auto",
                        help="auto: the real preset when it loads, else random weights")
     bench.add_argument("--prompt", default="Hello")

@@ -5,6 +5,6 @@ The real `from_preset` path is then tested on it, offline.
 
 import sys
 
-from memtop.engine.session.models import build_random_gpt2
+from memtop.engine.session.gpt2_random import build_random_gpt2
 
 build_random_gpt2("gpt2_tiny", "float32").save_to_preset(sys.argv[1])

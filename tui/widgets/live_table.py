@@ -19,7 +19,7 @@ from rich.console import Console
 from textual.widget import Widget
 
 from memtop.engine.client import RunState
-from memtop.engine.report.comparison import COMPARISON, comparison_row
+from memtop.engine.report.comparison import comparison_row
 from memtop.engine.report.fit import FittedTable
 from memtop.engine.report.tables import comparison_rows_table
 
@@ -95,4 +95,4 @@ class LiveTable(Widget):
         """The keys of the columns that fit the width it has now."""
         if self.table is None:
             return []
-        return [COMPARISON[i][1] for i in self.table.layout(self.content_size.width or 80)[0]]
+        return [self.table.keys[i] for i in self.table.layout(self.content_size.width or 80)[0]]
