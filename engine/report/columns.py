@@ -37,6 +37,14 @@ SUMMARY_LINES = (
     ("tokens_per_s", "Throughput (tokens/s)", ".2f"),
     ("samples_per_s", "Throughput (samples/s)", ".2f"),
 )
+# Lines left out where a run has no such figure (a GPT-2 run has no samples/s).
+WHERE_KNOWN_LINES = ("samples_per_s",)
+
+
+def summary_lines(summary: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """SUMMARY_LINES that a run's summary has something to say for."""
+    return [line for line in SUMMARY_LINES
+            if not (line[0] in WHERE_KNOWN_LINES and summary.get(line[0]) is None)]
 # Every summary figure's words, where a table lists them all (comparisons).
 SUMMARY_LABELS = {**{key: label for key, label, _ in SUMMARY_LINES},
                   "tokens_first": "Tokens, 1st inference", "tokens_second": "Tokens, 2nd inference",
@@ -46,6 +54,14 @@ OTHER_PROGRAM_LINES = ("peak_mb", "swap_peak_mb")
 # (header, key in analysis.stats.describe)
 STAT_KEYS = (("Mean", "mean_mb"), ("Max", "max_mb"), ("Min", "min_mb"), ("Std", "std_mb"),
              ("Median", "median_mb"))
+
+
+def task_text(meta: dict[str, Any]) -> str:
+    """"text_classifier; inputs token_ids 1x128, padding_mask 1x128" (a run file's words)."""
+    inputs = meta.get("inputs") or {}
+    shapes = ", ".join(f"{name} {'x'.join(map(str, shape))}" for name, shape in inputs.items()
+                       if isinstance(shape, list))
+    return f"{meta.get('task')}; inputs {shapes}" if shapes else str(meta.get("task"))
 
 
 def shared_pages_note(processes: int) -> str | None:

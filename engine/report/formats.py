@@ -20,12 +20,12 @@ from .columns import (
     COMPARE_METRICS,
     STAGE_COLUMNS,
     SUMMARY_LABELS,
-    SUMMARY_LINES,
     cell,
     compare_cells,
     compare_headers,
     compare_name,
     letter,
+    summary_lines,
     summary_spec,
 )
 
@@ -71,7 +71,8 @@ def show_markdown(runs: Sequence[Run]) -> str:
                 for r in table_rows(run.stages)]
         out.append(_markdown_table([h for h, _, _ in STAGE_COLUMNS], rows) + "\n")
         summary = run.summary()
-        lines = [[label, fmt(summary.get(key), spec)] for key, label, spec in SUMMARY_LINES]
+        lines = [[label, fmt(summary.get(key), spec)]
+                 for key, label, spec in summary_lines(summary)]
         lines.append(["Health", summary.get("health") or "-"])
         out.append(_markdown_table(["Summary", ""], lines) + "\n")
     return "\n".join(out)
@@ -152,7 +153,8 @@ def run_json(run: Run) -> dict[str, Any]:
     meta = run.meta
     spec = run.spec
     stages = [{**row, "t": s["t"], "t_start": s.get("t_start"), "latency_s": s.get("latency"),
-               "tokens_generated": s.get("tokens_generated"), "batch_size": s.get("batch_size"),
+               "tokens_generated": s.get("tokens_generated"), "samples": s.get("samples"),
+               "batch_size": s.get("batch_size"),
                "allocator": s.get("allocator")}
               for row, s in zip(stage_rows(run.stages), run.stages, strict=True)]
     return {
@@ -166,6 +168,7 @@ def run_json(run: Run) -> dict[str, Any]:
         "devices": meta.get("devices", []), "host": meta.get("host"), "cpu": meta.get("cpu"),
         "python": meta.get("python"), "mem_total": meta.get("mem_total"),
         "parameters": meta.get("parameters"), "interval_ms": meta.get("interval_ms"),
+        "task": meta.get("task"), "inputs": meta.get("inputs"),
         "stages": stages, "summary": run.summary(),
         "mode": spec.get("mode", "inference"), "batch_size": spec.get("batch_size", 1),
         "dtype": spec.get("dtype"), "device": spec.get("device", "cpu"), "gpu": meta.get("gpu"),

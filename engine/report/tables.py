@@ -22,7 +22,6 @@ from .columns import (
     STAGE_COLUMNS,
     STAT_KEYS,
     SUMMARY_LABELS,
-    SUMMARY_LINES,
     cell,
     compare_cells,
     compare_headers,
@@ -30,7 +29,9 @@ from .columns import (
     delta_sign,
     letter,
     shared_pages_note,
+    summary_lines,
     summary_spec,
+    task_text,
 )
 from .comparison import (
     DROP_ORDER,
@@ -154,7 +155,7 @@ def summary_table(run: Run) -> FittedTable:
     meta = run.meta
     table = _two_columns("Summary")
     bench = meta.get("kind", "bench") == "bench"
-    for key, label, spec in SUMMARY_LINES:
+    for key, label, spec in summary_lines(summary):
         if bench or key in OTHER_PROGRAM_LINES:
             add_row(table, label, fmt(summary.get(key), spec))
     add_row(table, "Health", _health(summary.get("health")))
@@ -165,6 +166,8 @@ def summary_table(run: Run) -> FittedTable:
         add_row(table, "Note", note)
     if bench:
         add_row(table, "Weights", f"{meta.get('weights')} ({meta.get('weights_note', '')})")
+        if meta.get("task"):
+            add_row(table, "Task", task_text(meta))
         foreign = meta.get("foreign_frameworks") or []
         add_row(table, "Foreign frameworks", ", ".join(map(str, foreign)) if foreign else "none")
     else:

@@ -16,6 +16,8 @@ from ..errors import UserError
 from .gpt2_random import RANDOM_WEIGHTS_SEED
 
 CLASSES_WITHOUT_TASK_FILE = 2  # a classifier preset saved without its head: a 2-class head
+# What a preset without task.json needs to be loaded as a task: its preprocessor's files.
+PREPROCESSOR_FILES = ("preprocessor.json", "tokenizer.json", "image_converter.json")
 
 
 def task_base(name: str) -> Any:
@@ -43,15 +45,24 @@ def count_without_allocating(arch: Architecture) -> int:
     told not to initialize them hold no memory (an 8 B model counts in under a second)."""
     import keras
     import keras_hub
+    from keras.src.backend.common import global_state
 
+    pending = "uninitialized_variables"
+    before = len(global_state.get_global_attribute(pending) or [])
     with keras.StatelessScope(initialize_variables=False):
-        return int(getattr(keras_hub.models, arch.backbone)(**arch.config).count_params())
+        count = int(getattr(keras_hub.models, arch.backbone)(**arch.config).count_params())
+    # Such variables wait in a global list for the next scope that initializes (Keras makes
+    # one inside many calls): leave them there and that scope allocates the whole model.
+    left = global_state.get_global_attribute(pending) or []
+    global_state.set_global_attribute(pending, left[:before])
+    return count
 
 
 def _preset_task_class(preset: str, task: str) -> Any:
     """The task class a preset is loaded as: the one asked for, else the one its task.json
     names, else the first of CausalLM, Seq2SeqLM, TextToImage, TextClassifier, ImageClassifier
-    that has a class for the preset's backbone, else the bare Backbone."""
+    that has a class for the preset's backbone (if the preset has a preprocessor's files), else
+    the bare Backbone."""
     from keras_hub.src.utils.preset_utils import (
         TASK_CONFIG_FILE,
         check_config_class,
@@ -65,6 +76,8 @@ def _preset_task_class(preset: str, task: str) -> Any:
         return task_base(task)
     if check_file_exists(preset, TASK_CONFIG_FILE):
         return check_config_class(load_json(preset, TASK_CONFIG_FILE))
+    if not any(check_file_exists(preset, f) for f in PREPROCESSOR_FILES):
+        return task_base("backbone")  # a task would need a tokenizer or image converter
     backbone_cls = get_preset_loader(preset).check_backbone_class()
     for name in ("causal_lm", "seq2seq_lm", "text_to_image", "text_classifier",
                  "image_classifier"):
@@ -127,4 +140,10 @@ def build_from_factory(model: str) -> tuple[Any, Callable[[int], Any] | None]:
         made, make_batch = made
     if not isinstance(made, keras.Model):
         raise UserError(f"{model} returned {type(made).__name__}, not a Keras model")
+    if not made.built:  # subclassed: its weights exist once it has seen inputs
+        if make_batch is None:
+            raise UserError(f"{model} returned a model that has no input shapes (a subclassed "
+                            "model?): return (model, make_batch) from the factory")
+        batch = make_batch(1)
+        made(batch[0] if isinstance(batch, tuple) else batch)
     return made, make_batch

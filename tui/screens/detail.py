@@ -17,9 +17,10 @@ from memtop.engine.client import RunState, TimeWindow, window_maxima
 from memtop.engine.errors import UserError
 from memtop.engine.report.columns import (
     STAGE_COLUMNS,
-    SUMMARY_LINES,
     cell,
     shared_pages_note,
+    summary_lines,
+    task_text,
 )
 from memtop.engine.store import Run, read_run
 from memtop.engine.text import shown
@@ -38,7 +39,8 @@ def stage_table_rows(stages: list[dict[str, Any]]) -> list[tuple[Text, ...]]:
 
 def summary_text(state: RunState) -> str:
     summary = state.summary
-    lines = [f"{label:<26}{fmt(summary.get(key), spec):>12}" for key, label, spec in SUMMARY_LINES]
+    lines = [f"{label:<26}{fmt(summary.get(key), spec):>12}"
+             for key, label, spec in summary_lines(summary)]
     lines.append(f"{'Health':<26}{shown(summary.get('health') or '-'):>12}")
     leak = state.leak
     if leak:
@@ -64,6 +66,7 @@ def meta_text(state: RunState) -> str:
     versions = ", ".join(f"{k} {v}" for k, v in (meta.get("versions") or {}).items() if v)
     rows = [("run", state.run_id), ("status", f"{state.status}: {state.cause or ''}"),
             ("weights", f"{meta.get('weights', '?')} ({meta.get('weights_note', '')})"),
+            ("task", task_text(meta) if meta.get("task") else None),
             ("versions", versions), ("devices", ", ".join(map(str, meta.get("devices") or []))),
             ("foreign frameworks", ", ".join(state.foreign) or "none"),
             ("host", f"{meta.get('host', '?')} · {meta.get('cpu', '?')} · "
