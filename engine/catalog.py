@@ -114,8 +114,8 @@ def check_model_argument(model: str, weights: str, task: str = "auto") -> None:
         known = keras_hub_presets()
         if known is not None and model not in known:
             raise UserError(f"unknown preset '{model}': not a keras-hub preset name, a preset "
-                            "directory or a handle (kaggle://, hf://), a keras.applications "
-                            "name or a factory (file.py:function)" + _nearest(model, known))
+                            "directory, a handle (kaggle://, hf://), keras.applications.NAME "
+                            "or file.py:function" + _nearest(model, known))
     return None
 
 

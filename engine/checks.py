@@ -105,7 +105,9 @@ META_RULES: dict[str, Any] = {
     "summary": _maybe(lambda v: isinstance(v, dict) and all(
         _number(x) or x is None or isinstance(x, str) for x in v.values())),
     "stats": _maybe(lambda v: isinstance(v, dict)), "leak": _maybe(lambda v: isinstance(v, dict)),
-    "task": _maybe(_text), "inputs": _maybe(lambda v: isinstance(v, dict) and all(
+    "task": _maybe(_text), "fit": _maybe(lambda v: isinstance(v, dict)),
+    "memory_limit": _maybe(lambda v: isinstance(v, dict)),
+    "inputs": _maybe(lambda v: isinstance(v, dict) and all(
         isinstance(s, list) and all(_whole(d) for d in s) for s in v.values())),
 }
 _STAGE_NUMBERS = {"sampled_peak": _maybe(_size), "latency": _maybe(_number),

@@ -56,6 +56,8 @@ class RunSpec:
     task: str = "auto"
     # Tokens per sequence where a model's inputs leave the length open (predict, training).
     sequence_length: int = 128
+    # `memtop fit`: run in a memory cgroup limited to this many bytes, where allowed (0: none).
+    memory_limit: int = 0
     leak_iterations: int = 0  # generate calls repeated after the protocol, for a leak slope
     training_steps: int = 4
     device: str = "cpu"  # or "gpu"

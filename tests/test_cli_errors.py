@@ -130,5 +130,6 @@ def test_an_unknown_preset_is_refused_before_any_session_starts(tmp_path):
         assert result.returncode == 2
         assert result.stderr.strip() == (
             "memtop: error: unknown preset 'gpt2_mediun_en': not a keras-hub preset name, a "
-            "preset directory or a handle (kaggle://, hf://); did you mean 'gpt2_medium_en'?")
+            "preset directory, a handle (kaggle://, hf://), keras.applications.NAME or "
+            "file.py:function; did you mean 'gpt2_medium_en'?")
         assert not list(tmp_path.glob("*.db"))  # no session was started to find it out

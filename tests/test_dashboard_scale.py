@@ -93,7 +93,9 @@ async def test_the_live_table_is_the_printed_table_with_the_best_marked():
         await wait_until(pilot, lambda: live.table is not None and len(live.table.rows) == 4
                          and all(r.status == "done" for r in app.screen.board.runs))
         await pilot.pause(1.2)
-        assert live.display and len(live.shown_keys()) == len(COMPARISON)  # all of it at 200
+        # All of it at 200 columns: every figure but samples/s, which GPT-2 runs do not have.
+        assert live.display and live.shown_keys() == \
+            [key for _, key, _, _ in COMPARISON if key != "samples_per_s"]
         printed = comparison_table(runs)  # the table memtop bench prints at its end
         assert [[c.plain for c in row] for row in live.table.rows] == \
             [[c.plain for c in row] for row in printed.rows]

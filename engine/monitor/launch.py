@@ -20,8 +20,10 @@ import sys
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
+from ..probes.memory_limit import MemoryLimit, create_limit
 from ..probes.processes import processes_marked
 from ..probes.procfs import boot_id
 from ..spec import EVENT_FD_ENV, RUN_ENV, SPEC_ENV, RunSpec
@@ -37,6 +39,13 @@ def _die_with_parent() -> None:
     """In the session, before exec: SIGKILL when the engine's thread that started it dies."""
     with contextlib.suppress(Exception):
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def _in_cgroup(limit: MemoryLimit) -> Callable[[], None]:
+    def before_exec() -> None:
+        _die_with_parent()
+        limit.join_in_child()  # before exec: every page the session maps is charged there
+    return before_exec
 
 
 def make_run_id(spec: RunSpec) -> str:
@@ -79,11 +88,21 @@ def session_env(spec: RunSpec, event_fd: int, run_id: str) -> dict[str, str]:
     return env
 
 
+def session_limit(spec: RunSpec) -> tuple[MemoryLimit | None, dict[str, Any]]:
+    """The memory cgroup a `memtop fit` trial runs in, and what its run file says of it."""
+    if not spec.memory_limit:
+        return None, {}
+    limit, why_not = create_limit(spec.memory_limit)
+    said = {"bytes": spec.memory_limit, "method": limit.method if limit else None}
+    return limit, {"memory_limit": said if limit else {**said, "why_not": why_not}}
+
+
 def start_session(spec: RunSpec, run_id: str, inbox: deque, finished: threading.Event,
-                  stdin: int | None = None) -> tuple[subprocess.Popen, EventReader]:
-    """Starts the session; a thread a stream appends its output (("output", …)) to `inbox`, and
-    the returned reader queues its events. Its stdin is `stdin` (the user's terminal, passed on
-    by `memtop run --no-tui`) or nothing."""
+                  stdin: int | None = None, limit: MemoryLimit | None = None
+                  ) -> tuple[subprocess.Popen, EventReader]:
+    """Starts the session (in `limit`'s cgroup, if any); a thread a stream appends its output
+    (("output", …)) to `inbox`, and the returned reader queues its events. Its stdin is `stdin`
+    (the user's terminal, passed on by `memtop run --no-tui`) or nothing."""
     read_fd, write_fd = os.pipe()
     out_read, out_write = os.pipe()
     err_read, err_write = os.pipe()
@@ -92,7 +111,8 @@ def start_session(spec: RunSpec, run_id: str, inbox: deque, finished: threading.
         process = subprocess.Popen(
             argv, env=session_env(spec, write_fd, run_id), pass_fds=(write_fd,),
             stdin=subprocess.DEVNULL if stdin is None else stdin, stdout=out_write,
-            stderr=err_write, start_new_session=True, preexec_fn=_die_with_parent)
+            stderr=err_write, start_new_session=True,
+            preexec_fn=_die_with_parent if limit is None else _in_cgroup(limit))
     except BaseException:
         for fd in (read_fd, out_read, err_read):
             os.close(fd)

@@ -31,8 +31,8 @@ from ..store.schema import SUFFIX
 from ..store.writer import RunWriter
 from .event_reader import EventReader
 from .gpu_sampler import GpuSampler, start_gpu_sampler
-from .launch import initial_meta, leftovers, make_run_id, start_session
-from .outcome import classify, end, stored_end, with_leftovers, with_losses
+from .launch import initial_meta, leftovers, make_run_id, session_limit, start_session
+from .outcome import run_ending, stored_end, with_leftovers
 from .output import OutputKeeper
 from .outside_marks import outside_mark
 from .peaks import SampledPeak
@@ -73,18 +73,24 @@ class LiveRun:
         self.output_stages = OutputStages(spec.stage_pattern) if spec.stage_pattern else None
         self._own_marks = False  # the program sent stages of its own (memtop.stage, mark)
         self._finished = threading.Event()  # output after this is read and dropped
+        self.limit, said = session_limit(spec)  # `memtop fit`'s trials: a memory cgroup
+        self.meta.update(said)
         self.process: subprocess.Popen | AttachedProcess
         if spec.attach_pid:
             self.process = AttachedProcess(spec.attach_pid)
         else:
             try:
                 self.process, self._events = start_session(spec, self.run_id, self._inbox,
-                                                           self._finished, stdin)
+                                                           self._finished, stdin, self.limit)
+            except BaseException:
+                if self.limit is not None:
+                    self.limit.remove()
+                raise
             finally:
                 if stdin is not None:
                     os.close(stdin)  # the session has its own copy
         self.meta["pid"] = self.process.pid
-        self.writer.set_meta({"pid": self.process.pid})
+        self.writer.set_meta({"pid": self.process.pid, **said})
         self.writer.commit()  # a follower tells a live run from an interrupted one by its pid
         self.sampler = Sampler(self.process.pid, spec.interval_ms / 1000, self._inbox)
         self.sampler.start()
@@ -271,7 +277,9 @@ class LiveRun:
         self.pump(time.monotonic())
         self.pump(time.monotonic())
         self._finished.set()
-        result, now = with_leftovers(self._end(), killed, left), time.monotonic()
+        result, now = with_leftovers(run_ending(self), killed, left), time.monotonic()
+        if self.limit is not None:  # after the ending read its OOM kills
+            self.limit.remove()
         self.writer.commit()
         analysis: dict[str, Any] = {"stats": self._stats.result(self.stages, self.t_start),
                                     "bad_events": self.bad_events}
@@ -286,15 +294,3 @@ class LiveRun:
                            (now, "end", result["level"], f"{result['status']}: {result['cause']}"))
         self.send(messages.finished(self.spec.id, self.run_id, self.path, stored))
         return stored
-
-    def _end(self) -> dict[str, Any]:
-        try:
-            result = classify(
-                returncode=self.process.returncode,
-                stop_requested=self.stop_requested_at is not None, attached=self.attached,
-                status_known=getattr(self.process, "status_known", True),
-                error=self.error, done=self.done, kind=self.spec.kind,
-                oom_killed=self.sampler.oom_killed())
-        except Exception as exc:  # never lose the run file over a classification
-            return end("failed", f"could not tell how the run ended ({exc})", "error")
-        return with_losses(result, self.sampler_error, self.writer.failed)

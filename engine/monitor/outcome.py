@@ -82,3 +82,18 @@ def stored_end(result: dict[str, Any], returncode: int | None, t_end: float,
             "t_end": t_end, "ended_wall": time.time(), "log_tail": tail,
             "last_output": last_line(tail),
             **{k: result[k] for k in ("left_running", "ended_at_end") if k in result}}
+
+
+def run_ending(run: Any) -> dict[str, Any]:
+    """How a live run (monitor/live_run.py) ended: its process, a stop asked, its session's
+    words, and what measuring lost."""
+    try:
+        result = classify(
+            returncode=run.process.returncode,
+            stop_requested=run.stop_requested_at is not None, attached=run.attached,
+            status_known=getattr(run.process, "status_known", True),
+            error=run.error, done=run.done, kind=run.spec.kind,
+            oom_killed=run.sampler.oom_killed())
+    except Exception as exc:  # never lose the run file over a classification
+        return end("failed", f"could not tell how the run ended ({exc})", "error")
+    return with_losses(result, run.sampler_error, run.writer.failed)

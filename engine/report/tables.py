@@ -236,8 +236,11 @@ def comparison_rows_table(rows: Sequence[dict[str, Any]], statuses: Sequence[Any
 def batch_table(runs: Sequence[Run]) -> FittedTable:
     """Seed 003: peak and compilation memory against batch size, per backend, with the growth
     factor against the backend's smallest batch."""
+    samples = any(r.summary().get("samples_per_s") is not None for r in runs)
+    speed = "samples_per_s" if samples else "tokens_per_s"
     table = FittedTable([Column("Backend"), *(Column(name, "right") for name in (
-        "Batch", "Peak MiB", "Compile MiB", "Peak growth", "tok/s"))], title="by batch size")
+        "Batch", "Peak MiB", "Compile MiB", "Peak growth", "samples/s" if samples else "tok/s"))],
+        title="by batch size")
     by_backend: dict[str, list[Run]] = {}
     for run in runs:
         by_backend.setdefault(run.meta.get("backend", "?"), []).append(run)
@@ -249,7 +252,7 @@ def batch_table(runs: Sequence[Run]) -> FittedTable:
             factor = s["peak_mb"] / base if base and s.get("peak_mb") else None
             add_row(table, backend, run.spec.get("batch_size", 1),
                           fmt(s.get("peak_mb"), ",.0f"), fmt(s.get("compilation_mb"), ",.0f"),
-                          fmt(factor, ".2f"), fmt(s.get("tokens_per_s"), ".2f"))
+                          fmt(factor, ".2f"), fmt(s.get(speed), ".2f"))
     return table
 
 

@@ -16,14 +16,15 @@ from collections.abc import Sequence
 
 from memtop.engine.errors import UserError
 
-from . import engines, reports
+from . import engines, fit, reports
 from .live import cmd_attach, cmd_bench, cmd_diff, cmd_home, cmd_replay, cmd_run
 from .parser import EXIT_USAGE, build_parser, fail
 
 COMMANDS = {"bench": cmd_bench, "show": reports.cmd_show, "ls": reports.cmd_ls,
             "replay": cmd_replay, "diff": cmd_diff, "run": cmd_run, "attach": cmd_attach,
             "export": reports.cmd_export, "check": reports.cmd_check, "ps": engines.cmd_ps,
-            "attach-engine": engines.cmd_attach_engine, "stop": engines.cmd_stop}
+            "attach-engine": engines.cmd_attach_engine, "stop": engines.cmd_stop,
+            "fit": fit.cmd_fit}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

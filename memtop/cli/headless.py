@@ -132,8 +132,9 @@ def result_code(specs: Sequence[RunSpec], ends: Sequence[Message]) -> int:
 
 
 def run_headless(specs: Sequence[RunSpec], parallel: int = 1, paths: list[str] | None = None,
-                 keep_on_hangup: bool = False) -> int:
-    """Runs specs with a progress line each; `paths` (if given) receives their run files."""
+                 keep_on_hangup: bool = False, tables: bool = True) -> int:
+    """Runs specs with a progress line each, then (with `tables`) their tables; `paths` (if
+    given) receives their run files."""
     out = console()
     board = RunBoard()
     client = EngineClient()
@@ -178,7 +179,8 @@ def run_headless(specs: Sequence[RunSpec], parallel: int = 1, paths: list[str] |
     written = [state.path for state in board.runs if state.path]
     if paths is not None:
         paths.extend(written)
-    print_results(specs, written)
+    if tables:
+        print_results(specs, written)
     print_unstarted([(state.title_name, state.status) for state in board.runs
                      if not state.path])
     return 130 if interrupted else result_code(specs, ends)

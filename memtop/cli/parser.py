@@ -145,6 +145,28 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--json-summary", metavar="PATH",
                        help="also write every run's figures as JSON (for pipelines)")
 
+    fit = commands.add_parser("fit", help="the largest batch (or sequence) each backend runs "
+                                          "within a memory budget (docs/fit.md)")
+    fit.add_argument("--budget", required=True, help="host memory, like 8GiB or 3G")
+    fit.add_argument("--backend", help="comma-separated (default: every installed backend)")
+    fit.add_argument("--model", default="gpt2_medium_en", help="as for bench")
+    fit.add_argument("--weights", choices=WEIGHTS, default="auto")
+    fit.add_argument("--task", choices=TASKS, default="auto")
+    fit.add_argument("--axis", choices=("batch", "sequence"), default="batch",
+                     help="what grows: the batch size, or the sequence length (tokens)")
+    fit.add_argument("--mode", choices=("inference", "training"), default="inference")
+    fit.add_argument("--predict", metavar="SIZE[,SIZE…]",
+                     help="budgets to predict the largest size for, from the fitted line")
+    fit.add_argument("--max-size", type=_length, default=4096,
+                     help="the largest size tried (default 4096)")
+    fit.add_argument("--dtype", choices=("float32", "bfloat16", "float16"), default="float32")
+    fit.add_argument("--max-length", type=_length, default=10)
+    fit.add_argument("--sequence-length", type=_length, default=128)
+    fit.add_argument("--isolate", action="store_true",
+                     help="keep other ML frameworks out of each session")
+    fit.add_argument("--runs-dir", default=argparse.SUPPRESS, help=RUNS_DIR_HELP)
+    fit.add_argument("--label", default="", help="a note stored with each trial")
+
     show = commands.add_parser("show", help="print a run's stage table and summary")
     show.add_argument("run", nargs="+", help="a run file, a run id, or 'latest'")
     show.add_argument("--format", choices=FORMATS, default="table")

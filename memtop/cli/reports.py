@@ -44,6 +44,7 @@ def _write(text: str | Iterable[str], path: str | None) -> None:
 
 def cmd_show(args: argparse.Namespace) -> int:
     from memtop.engine.report import formats
+    from memtop.engine.report.sizing import fit_run_table
     from memtop.engine.report.tables import (
         leak_table,
         stage_table,
@@ -63,6 +64,9 @@ def cmd_show(args: argparse.Namespace) -> int:
     else:
         out = console()
         for run in runs:
+            if run.meta.get("kind") == "fit":
+                out.print(fit_run_table(run.meta.get("fit") or {}))
+                continue
             out.print(stage_table(run))
             out.print(summary_table(run))
             if run.meta.get("leak"):

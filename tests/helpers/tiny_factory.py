@@ -31,3 +31,17 @@ def build_with_inputs():
 
 def build_subclassed() -> keras.Model:
     return Subclassed()
+
+
+def build_wide() -> keras.Model:
+    """32 MiB of output a sample (8 Mi floats), so that each sample adds tens of MiB to the
+    peak: memory that grows with the batch by steps a budget can fall between."""
+    inputs = keras.Input((4,))
+    return keras.Model(inputs, keras.layers.Dense(8 * 2**20, use_bias=False)(inputs))
+
+
+def build_wider() -> keras.Model:
+    """128 MiB of output a sample: a trial twice the size that fit grows by more than the
+    shared libraries' pages, which a memory cgroup does not charge, so the limit is hit."""
+    inputs = keras.Input((4,))
+    return keras.Model(inputs, keras.layers.Dense(32 * 2**20, use_bias=False)(inputs))

@@ -1,0 +1,62 @@
+"""`memtop fit` with real sessions: the largest batch within a budget is the one a scan of every
+batch size finds (both measured here, on a model whose memory grows by about 96 MiB a sample),
+the fit is a run file that `show` prints again, and a trial the kernel OOM-kills in its memory
+cgroup reads "does not fit (OOM)"."""
+
+import json
+
+import pytest
+
+from memtop.engine.backends import BACKENDS, is_installed
+
+from conftest import HELPERS, MIB, run_memtop, show_json
+
+pytestmark = pytest.mark.backend
+BACKEND = next((b for b in ("torch", "jax", "tensorflow") if is_installed(b)), BACKENDS[0])
+WIDE = f"{HELPERS / 'tiny_factory.py'}:build_wide"
+
+
+def test_fit_finds_what_a_scan_of_every_batch_size_finds(runs_dir, tmp_path):
+    summary = tmp_path / "scan.json"
+    scan = run_memtop("bench", "--backend", BACKEND, "--model", WIDE, "--batch-size",
+                      "1,2,3,4,5,6,7,8", "--no-tui", "--runs-dir", str(runs_dir / "scan"),
+                      "--json-summary", str(summary))
+    assert scan.returncode == 0, scan.stderr[-2000:]
+    peaks = {r["batch_size"]: r["summary"]["peak_mb"]
+             for r in json.loads(summary.read_text())["runs"]}
+    assert peaks[8] > peaks[1] + 300  # memory grows with the batch
+    budget = (peaks[4] + peaks[5]) / 2  # between two sizes: which one is the answer
+    expected = max(size for size, peak in peaks.items() if peak <= budget)
+
+    result = run_memtop("fit", "--backend", BACKEND, "--model", WIDE, "--budget",
+                        f"{budget:.0f}MiB", "--max-size", "8", "--predict", "4GiB",
+                        "--runs-dir", str(runs_dir))
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    fit = show_json(runs_dir)  # the newest run file: the fit
+    assert fit["kind"] == "fit"
+    [answer] = fit["fit"]["results"]
+    assert answer["largest"] == expected
+    assert answer["line"]["per_unit_mib"] > 0
+    trials = {t["size"]: t for t in answer["trials"]}
+    assert trials[expected]["fits"] and not trials[expected + 1]["fits"]
+    assert len(trials) < 8  # fewer trials than the scan
+    table = run_memtop("show", "latest", "--runs-dir", str(runs_dir))
+    assert table.returncode == 0 and "Largest batch" in table.stdout
+    assert f"{expected}" in table.stdout
+
+
+def test_a_trial_killed_in_its_memory_cgroup_does_not_fit(runs_dir):
+    result = run_memtop("fit", "--backend", BACKEND, "--model",
+                        f"{HELPERS / 'tiny_factory.py'}:build_wider", "--budget", "1200MiB",
+                        "--max-size", "4", "--runs-dir", str(runs_dir))
+    assert result.returncode == 1  # no size fits: not a success
+    fit = show_json(runs_dir)
+    [answer] = fit["fit"]["results"]
+    [trial] = answer["trials"]
+    if trial["limit"] is None:
+        pytest.skip("no writable memory cgroup here: judged by peak only")
+    assert trial["verdict"] == "does not fit (OOM)" and answer["largest"] is None
+    assert "does not fit (OOM)" in result.stdout
+    killed = show_json(runs_dir, trial["run_id"])
+    assert killed["status"] == "killed" and "OOM" in killed["cause"]
+    assert killed["memory_limit"]["bytes"] == 1200 * MIB
