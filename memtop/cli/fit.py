@@ -101,11 +101,11 @@ def _search(args: argparse.Namespace, backend: str, budget: int) -> dict[str, An
 def _store(args: argparse.Namespace, results: list[dict[str, Any]], budget: int,
            predict: list[int], started: float) -> str:
     """The fit as a run file of kind `fit`: what was asked, each backend's answer, its trials."""
-    from memtop.engine.store.writer import RunWriter
+    from memtop.engine.store import SUFFIX, RunWriter
 
     run_id = f"{time.strftime('%Y%m%d-%H%M%S')}-fit-{os.path.basename(args.model) or 'model'}"
     run_id = "".join(c if c.isalnum() or c in "-_." else "_" for c in run_id)
-    path = os.path.join(args.runs_dir, f"{run_id}.db")
+    path = os.path.join(args.runs_dir, run_id + SUFFIX)
     fit = {"axis": args.axis, "mode": args.mode, "budget": budget, "predict": predict,
            "max_size": args.max_size, "results": results}
     meta = {"run_id": run_id, "kind": "fit", "model": args.model, "weights": args.weights,
