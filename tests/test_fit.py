@@ -43,6 +43,10 @@ def test_fit_finds_what_a_scan_of_every_batch_size_finds(runs_dir, tmp_path):
     table = run_memtop("show", "latest", "--runs-dir", str(runs_dir))
     assert table.returncode == 0 and "Largest batch" in table.stdout
     assert f"{expected}" in table.stdout
+    both = run_memtop("diff", fit["run_id"], fit["run_id"], "--runs-dir", str(runs_dir))
+    assert both.returncode == 0 and both.stdout.count(f"{expected} (") == 2
+    mixed = run_memtop("diff", fit["run_id"], trials[1]["run_id"], "--runs-dir", str(runs_dir))
+    assert mixed.returncode == 2 and "a fit compares with fits only" in mixed.stderr
 
 
 def test_a_trial_killed_in_its_memory_cgroup_does_not_fit(runs_dir):

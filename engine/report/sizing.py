@@ -53,6 +53,26 @@ def sizing_table(results: Sequence[dict[str, Any]], axis: str, budget: int,
     return table
 
 
+def fit_diff_table(fits: Sequence[tuple[str, dict[str, Any]]]) -> FittedTable:
+    """Fits side by side (run id, the fit of its run file): per backend, each one's largest size
+    and its peak."""
+    columns = [Column("Backend")]
+    for run_id, fit in fits:
+        columns.append(Column(f"{run_id} ({fit.get('axis', 'batch')} ≤ "
+                              f"{format_size(int(fit.get('budget') or 0))})", "right"))
+    table = FittedTable(columns, title="memtop fit, side by side")
+    backends = list(dict.fromkeys(r["backend"] for _, fit in fits for r in fit.get("results", [])))
+    for backend in backends:
+        cells = []
+        for _, fit in fits:
+            found = next((r for r in fit.get("results", []) if r["backend"] == backend), None)
+            largest = found.get("largest") if found else None
+            cells.append("-" if not largest else
+                         f"{largest:,} ({fmt(found.get('peak_mib'), ',.0f')} MiB)")
+        add_row(table, backend, *cells)
+    return table
+
+
 def fit_run_table(fit: dict[str, Any]) -> FittedTable:
     """The table again, from a run file of kind `fit`."""
     return sizing_table(fit.get("results") or [], str(fit.get("axis", "batch")),

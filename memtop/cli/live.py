@@ -200,11 +200,25 @@ def cmd_diff(args: argparse.Namespace) -> int:
     if len(args.runs) < 2:
         raise UserError("memtop diff needs two runs or more: memtop diff A B [C ...]")
     paths = [resolve_run(ref, args.runs_dir) for ref in args.runs]
-    for path in paths:
-        read_run(path).close()  # a bad file is one line here, not a notice in the app
+    runs = [read_run(path) for path in paths]  # a bad file is one line here, not in the app
+    fits = [(run.run_id, run.meta.get("fit")) for run in runs if run.meta.get("kind") == "fit"]
+    for run in runs:
+        run.close()
+    if fits:
+        return _print_fits(fits, len(runs))
     if args.format:
         return print_diff(args, paths)
     return run_app(args, start="diff", diff_paths=paths)
+
+
+def _print_fits(fits: list, runs: int) -> int:
+    from memtop.cli.output import console
+    from memtop.engine.report.sizing import fit_diff_table
+
+    if len(fits) != runs:
+        raise UserError("a fit compares with fits only: memtop diff FIT FIT")
+    console().print(fit_diff_table([(run_id, fit or {}) for run_id, fit in fits]))
+    return 0
 
 
 def cmd_home(args: argparse.Namespace) -> int:
