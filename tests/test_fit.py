@@ -64,3 +64,24 @@ def test_a_trial_killed_in_its_memory_cgroup_does_not_fit(runs_dir):
     killed = show_json(runs_dir, trial["run_id"])
     assert killed["status"] == "killed" and "OOM" in killed["cause"]
     assert killed["memory_limit"]["bytes"] == 1200 * MIB
+
+
+def test_a_crafted_fit_file_is_shown_as_data(runs_dir):
+    """A fit's results come from a run file, which may come from anyone: wrong types are left
+    out, and escape sequences in a backend's name or a note are shown, never sent."""
+    from untrusted_files import HOSTILE
+
+    from conftest import write_run
+
+    fit = {"axis": "batch", "budget": "lots", "predict": ["x", 2**30], "results": [
+        "not a result", {"backend": HOSTILE, "largest": "8", "line": {"fixed_mib": "a"},
+                         "trials": [{"verdict": HOSTILE, "limit": HOSTILE}, 3],
+                         "stopped": HOSTILE},
+        {"backend": "torch", "largest": 4, "peak_mib": 1500.0,
+         "line": {"fixed_mib": 1000.0, "per_unit_mib": 100.0}, "trials": []}]}
+    write_run(runs_dir / "crafted.db", run_id="crafted", meta={"kind": "fit", "fit": fit})
+    for args in (("show", "crafted"), ("diff", "crafted", "crafted")):
+        result = run_memtop(*args, "--runs-dir", str(runs_dir))
+        assert result.returncode == 0, result.stderr
+        assert "Traceback" not in result.stderr and "\x1b]" not in result.stdout
+        assert "1,500" in result.stdout  # torch's row stays

@@ -7,9 +7,42 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from ..text import shown
 from ..units import MIB, fmt, format_size
 from .fit import Column, FittedTable
 from .tables import add_row
+
+
+def _number(value: Any) -> float | None:
+    return value if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _list(value: Any) -> list:
+    return value if isinstance(value, list) else []
+
+
+def checked_fit(fit: Any) -> dict[str, Any]:
+    """A fit as read from a run file, keeping only what memtop writes: a crafted file is data
+    to show, never a crash."""
+    if not isinstance(fit, dict):
+        return {"results": []}
+    results = []
+    for r in _list(fit.get("results")):
+        if not isinstance(r, dict):
+            continue
+        line = r.get("line") if isinstance(r.get("line"), dict) else None
+        if line and any(_number(line.get(k)) is None for k in ("fixed_mib", "per_unit_mib")):
+            line = None
+        largest = r.get("largest")
+        results.append({
+            "backend": str(r.get("backend", "?")), "line": line,
+            "largest": largest if isinstance(largest, int) and largest > 0 else None,
+            "peak_mib": _number(r.get("peak_mib")),
+            "trials": [t for t in _list(r.get("trials")) if isinstance(t, dict)],
+            "stopped": r.get("stopped") if isinstance(r.get("stopped"), str) else None})
+    return {"axis": str(fit.get("axis", "batch")), "budget": int(_number(fit.get("budget")) or 0),
+            "predict": [int(p) for p in _list(fit.get("predict")) if _number(p)],
+            "max_size": _number(fit.get("max_size")), "results": results}
 
 
 def _predicted(line: dict[str, Any] | None, budget: int) -> str:
@@ -56,10 +89,11 @@ def sizing_table(results: Sequence[dict[str, Any]], axis: str, budget: int,
 def fit_diff_table(fits: Sequence[tuple[str, dict[str, Any]]]) -> FittedTable:
     """Fits side by side (run id, the fit of its run file): per backend, each one's largest size
     and its peak."""
+    fits = [(run_id, checked_fit(fit)) for run_id, fit in fits]
     columns = [Column("Backend")]
     for run_id, fit in fits:
-        columns.append(Column(f"{run_id} ({fit.get('axis', 'batch')} ≤ "
-                              f"{format_size(int(fit.get('budget') or 0))})", "right"))
+        columns.append(Column(shown(f"{run_id} ({fit.get('axis', 'batch')} ≤ "
+                                    f"{format_size(int(fit.get('budget') or 0))})"), "right"))
     table = FittedTable(columns, title="memtop fit, side by side")
     backends = list(dict.fromkeys(r["backend"] for _, fit in fits for r in fit.get("results", [])))
     for backend in backends:
@@ -75,6 +109,6 @@ def fit_diff_table(fits: Sequence[tuple[str, dict[str, Any]]]) -> FittedTable:
 
 def fit_run_table(fit: dict[str, Any]) -> FittedTable:
     """The table again, from a run file of kind `fit`."""
-    return sizing_table(fit.get("results") or [], str(fit.get("axis", "batch")),
-                        int(fit.get("budget") or 0), fit.get("predict") or [],
-                        fit.get("max_size"))
+    fit = checked_fit(fit)
+    return sizing_table(fit["results"], fit["axis"], fit["budget"], fit["predict"],
+                        fit["max_size"])

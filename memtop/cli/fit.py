@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from memtop.engine.errors import UserError
+from memtop.engine.text import shown
 from memtop.engine.units import MIB, fmt, parse_size
 
 from .output import console
@@ -84,8 +85,8 @@ def _search(args: argparse.Namespace, backend: str, budget: int) -> dict[str, An
             break
         trial, stopped = judge(read_run(paths[0]), size, budget)
         trials.append(trial)
-        console().print(f"{backend} {args.axis} {size}: {trial.verdict}", markup=False,
-                        highlight=False)
+        console().print(shown(f"{backend} {args.axis} {size}: {trial.verdict}"), markup=False,
+                        highlight=False)  # a verdict may hold the session's own words
         if stopped:
             break
         search.record(size, trial.fits)
@@ -118,16 +119,11 @@ def _store(args: argparse.Namespace, results: list[dict[str, Any]], budget: int,
 
 
 def cmd_fit(args: argparse.Namespace) -> int:
-    from memtop.engine.backends import parse_backends
-    from memtop.engine.catalog import check_model_argument
+    from memtop.cli.live import model_backends
     from memtop.engine.report.sizing import sizing_table
     from memtop.engine.store import prepare_runs_dir
 
-    backends = parse_backends(args.backend)
-    check_model_argument(args.model, args.weights, args.task)
-    if args.mode == "training" and "openvino" in backends:
-        raise UserError("OpenVINO is inference-only: --mode training runs on tensorflow, "
-                        "torch or jax")
+    backends = model_backends(args)
     budget = parse_size(args.budget)
     if budget <= 0:
         raise UserError("--budget must be a size above 0, like 8GiB")
@@ -138,5 +134,5 @@ def cmd_fit(args: argparse.Namespace) -> int:
     path = _store(args, results, budget, predict, started)
     out = console()
     out.print(sizing_table(results, args.axis, budget, predict, args.max_size))
-    out.print(f"fit: {path}", markup=False, highlight=False)
+    out.print(shown(f"fit: {path}"), markup=False, highlight=False)
     return 0 if all(r["largest"] for r in results) else 1

@@ -43,16 +43,24 @@ def run_app(args: argparse.Namespace, **kwargs: object) -> int:
     return app.return_code or 0
 
 
-def cmd_bench(args: argparse.Namespace) -> int:
+def model_backends(args: argparse.Namespace) -> list[str]:
+    """The backends of `bench` or `fit`, once the model and the mode are known to suit them
+    (checked before any session starts)."""
     from memtop.engine.backends import parse_backends
     from memtop.engine.catalog import check_model_argument
-    from memtop.engine.spec import RunSpec
 
     backends = parse_backends(args.backend)
     check_model_argument(args.model, args.weights, args.task)
     if args.mode == "training" and "openvino" in backends:
         raise UserError("OpenVINO is inference-only: --mode training runs on tensorflow, "
                         "torch or jax")
+    return backends
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from memtop.engine.spec import RunSpec
+
+    backends = model_backends(args)
     if args.mode == "training" and args.leak_iterations:
         raise UserError("--leak-iterations repeats inference: not with --mode training")
     sizes = batch_sizes(args.batch_size)
