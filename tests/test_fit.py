@@ -85,3 +85,11 @@ def test_a_crafted_fit_file_is_shown_as_data(runs_dir):
         assert result.returncode == 0, result.stderr
         assert "Traceback" not in result.stderr and "\x1b]" not in result.stdout
         assert "1,500" in result.stdout  # torch's row stays
+    # The axis is in the title and a header: text too (as markup, "[/x]" stopped `show`).
+    write_run(runs_dir / "axis.db", run_id="axis", meta={"kind": "fit", "fit": {**fit,
+                                                                               "axis": HOSTILE}})
+    for args in (("show", "axis"), ("diff", "axis", "axis")):
+        result = run_memtop(*args, "--runs-dir", str(runs_dir))
+        assert result.returncode == 0, result.stderr
+        assert "Traceback" not in result.stderr and "\x1b]" not in result.stdout
+        assert "[link=file:///etc/passwd]" in result.stdout  # shown as it is, not acted on

@@ -21,6 +21,8 @@ from rich.console import Console, ConsoleOptions
 from rich.table import Table
 from rich.text import Text
 
+from ..text import shown
+
 
 @dataclass(frozen=True)
 class Column:
@@ -28,6 +30,10 @@ class Column:
     justify: str = "left"  # "right" for numbers
     whole: bool = True  # never cut or wrapped: ids, names, numbers
     drop: int = 0  # 0: always shown; otherwise left out on narrow terminals, highest first
+
+    def __post_init__(self) -> None:
+        # A header may name a run or a backend from a file: text that cannot act on a terminal.
+        object.__setattr__(self, "header", shown(self.header))
 
 
 def _width(value: Any) -> int:
@@ -40,6 +46,8 @@ class FittedTable:
     def __init__(self, columns: list[Column], title: Text | str | None = None,
                  show_header: bool = True, keys: list[str] | None = None) -> None:
         self.columns = columns
+        if isinstance(title, str):  # a title may hold a file's words too: text, never markup
+            title = Text(shown(title))
         self.keys = keys or [c.header for c in columns]  # what each column shows, by name
         self.title = title
         self.show_header = show_header
@@ -87,7 +95,6 @@ class FittedTable:
             header = column.header
             if column.whole and wrap:  # its cells never wrap, so its header wraps at spaces
                 header = "\n".join(textwrap.wrap(header, self.needs(i), break_long_words=False))
-            # A header may name a run (from a file): text, never markup.
             table.add_column(Text(header), justify=column.justify,  # type: ignore[arg-type]
                              no_wrap=column.whole,
                              min_width=self.needs(i, wrap) if column.whole else None)
