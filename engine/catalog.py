@@ -16,6 +16,7 @@ from .errors import UserError
 PRESET_SCHEMES = ("kaggle://", "hf://", "modelscope://", "file://", "gs://", "s3://")
 APPLICATIONS_PREFIX = "keras.applications."
 # --task: the keras_hub.models base class a preset is loaded as (auto: what the preset says).
+# Most specific first: a model is of the first whose class it is an instance of.
 TASKS = {"auto": "Task", "causal_lm": "CausalLM", "seq2seq_lm": "Seq2SeqLM",
          "text_to_image": "TextToImage", "text_classifier": "TextClassifier",
          "image_classifier": "ImageClassifier", "backbone": "Backbone"}
@@ -86,6 +87,11 @@ def random_names() -> list[str]:
     return [*GPT2_CONFIGS, *RANDOM_ARCHITECTURES]
 
 
+def builds_randomly(model: str) -> bool:
+    """Whether memtop can build `model` by name with random weights (no preset needed)."""
+    return model in GPT2_CONFIGS or model in RANDOM_ARCHITECTURES
+
+
 def check_model_argument(model: str, weights: str, task: str = "auto") -> None:
     """What can be checked before a session starts (cheap: no keras import)."""
     if task not in TASKS:
@@ -106,11 +112,11 @@ def check_model_argument(model: str, weights: str, task: str = "auto") -> None:
             raise UserError(f"preset directory not found: {model}")
         if not os.path.isfile(os.path.join(model, "config.json")):
             raise UserError(f"not a keras-hub preset directory (no config.json): {model}")
-    elif weights == "random" and model not in random_names():
+    elif weights == "random" and not builds_randomly(model):
         raise UserError(f"--weights random knows only: {', '.join(random_names())}")
     elif is_test_size(model) and weights == "preset":
         raise UserError(f"{model} is memtop's test size: it has random weights only")
-    elif model not in GPT2_CONFIGS and model not in RANDOM_ARCHITECTURES:
+    elif not builds_randomly(model):
         known = keras_hub_presets()
         if known is not None and model not in known:
             raise UserError(f"unknown preset '{model}': not a keras-hub preset name, a preset "

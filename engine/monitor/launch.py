@@ -12,7 +12,6 @@ import contextlib
 import ctypes
 import json
 import os
-import secrets
 import signal
 import socket
 import subprocess
@@ -27,6 +26,7 @@ from ..probes.memory_limit import MemoryLimit, create_limit
 from ..probes.processes import processes_marked
 from ..probes.procfs import boot_id
 from ..spec import EVENT_FD_ENV, RUN_ENV, SPEC_ENV, RunSpec
+from ..store.files import new_run_id
 from ..store.schema import SCHEMA_VERSION
 from .event_reader import EventReader
 from .output import STDERR, STDOUT, start_readers
@@ -49,10 +49,7 @@ def _in_cgroup(limit: MemoryLimit) -> Callable[[], None]:
 
 
 def make_run_id(spec: RunSpec) -> str:
-    name = os.path.basename(os.path.normpath(spec.model)) or "model"
-    name = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
-    kind = spec.backend if spec.kind == "bench" else spec.kind
-    return f"{time.strftime('%Y%m%d-%H%M%S')}-{kind}-{name}-{secrets.token_hex(2)}"
+    return new_run_id(spec.backend if spec.kind == "bench" else spec.kind, spec.model)
 
 
 def initial_meta(spec: RunSpec, run_id: str, t_start: float,

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ..text import shown
+from ..sizing.line import MemoryLine
 from ..units import MIB, fmt, format_size
 from .fit import Column, FittedTable
 from .tables import add_row
@@ -30,9 +30,10 @@ def checked_fit(fit: Any) -> dict[str, Any]:
     for r in _list(fit.get("results")):
         if not isinstance(r, dict):
             continue
-        line = r.get("line") if isinstance(r.get("line"), dict) else None
-        if line and any(_number(line.get(k)) is None for k in ("fixed_mib", "per_unit_mib")):
-            line = None
+        found = r.get("line") if isinstance(r.get("line"), dict) else {}
+        numbers = {k: _number(found.get(k)) for k in ("fixed_mib", "per_unit_mib")}
+        line = None if None in numbers.values() else \
+            {**numbers, "worst_miss_mib": _number(found.get("worst_miss_mib")) or 0.0}
         largest = r.get("largest")
         results.append({
             "backend": str(r.get("backend", "?")), "line": line,
@@ -46,9 +47,8 @@ def checked_fit(fit: Any) -> dict[str, Any]:
 
 
 def _predicted(line: dict[str, Any] | None, budget: int) -> str:
-    if not line or line["per_unit_mib"] <= 0:
-        return "-"
-    return f"{max(0, int((budget / MIB - line['fixed_mib']) // line['per_unit_mib'])):,}"
+    largest = MemoryLine(**line).largest_within(budget / MIB) if line else None
+    return "-" if largest is None else f"{largest:,}"
 
 
 def judged_by(trials: Sequence[dict[str, Any]]) -> str:
@@ -92,14 +92,13 @@ def fit_diff_table(fits: Sequence[tuple[str, dict[str, Any]]]) -> FittedTable:
     fits = [(run_id, checked_fit(fit)) for run_id, fit in fits]
     columns = [Column("Backend")]
     for run_id, fit in fits:
-        columns.append(Column(shown(f"{run_id} ({fit.get('axis', 'batch')} ≤ "
-                                    f"{format_size(int(fit.get('budget') or 0))})"), "right"))
+        columns.append(Column(f"{run_id} ({fit['axis']} ≤ {format_size(fit['budget'])})", "right"))
     table = FittedTable(columns, title="memtop fit, side by side")
-    backends = list(dict.fromkeys(r["backend"] for _, fit in fits for r in fit.get("results", [])))
+    backends = list(dict.fromkeys(r["backend"] for _, fit in fits for r in fit["results"]))
     for backend in backends:
         cells = []
         for _, fit in fits:
-            found = next((r for r in fit.get("results", []) if r["backend"] == backend), None)
+            found = next((r for r in fit["results"] if r["backend"] == backend), None)
             largest = found.get("largest") if found else None
             cells.append("-" if not largest else
                          f"{largest:,} ({fmt(found.get('peak_mib'), ',.0f')} MiB)")

@@ -236,19 +236,20 @@ def comparison_rows_table(rows: Sequence[dict[str, Any]], statuses: Sequence[Any
 def batch_table(runs: Sequence[Run]) -> FittedTable:
     """Seed 003: peak and compilation memory against batch size, per backend, with the growth
     factor against the backend's smallest batch."""
-    samples = any(r.summary().get("samples_per_s") is not None for r in runs)
+    # A summary each, once: an unfinished run's is read back from its samples.
+    summaries = [(run, run.summary()) for run in runs]
+    samples = any(s.get("samples_per_s") is not None for _, s in summaries)
     speed = "samples_per_s" if samples else "tokens_per_s"
     table = FittedTable([Column("Backend"), *(Column(name, "right") for name in (
         "Batch", "Peak MiB", "Compile MiB", "Peak growth", "samples/s" if samples else "tok/s"))],
         title="by batch size")
-    by_backend: dict[str, list[Run]] = {}
-    for run in runs:
-        by_backend.setdefault(run.meta.get("backend", "?"), []).append(run)
+    by_backend: dict[str, list[tuple[Run, dict[str, Any]]]] = {}
+    for run, summary in summaries:
+        by_backend.setdefault(run.meta.get("backend", "?"), []).append((run, summary))
     for backend, group in by_backend.items():
-        group.sort(key=lambda r: r.spec.get("batch_size", 1))
-        base = group[0].summary().get("peak_mb")
-        for run in group:
-            s = run.summary()
+        group.sort(key=lambda pair: pair[0].spec.get("batch_size", 1))
+        base = group[0][1].get("peak_mb")
+        for run, s in group:
             factor = s["peak_mb"] / base if base and s.get("peak_mb") else None
             add_row(table, backend, run.spec.get("batch_size", 1),
                           fmt(s.get("peak_mb"), ",.0f"), fmt(s.get("compilation_mb"), ",.0f"),

@@ -58,11 +58,10 @@ def count_without_allocating(arch: Architecture) -> int:
     return count
 
 
-def _preset_task_class(preset: str, task: str) -> Any:
+def _preset_task_class(preset: str, task: str, task_file: bool) -> Any:
     """The task class a preset is loaded as: the one asked for, else the one its task.json
-    names, else the first of CausalLM, Seq2SeqLM, TextToImage, TextClassifier, ImageClassifier
-    that has a class for the preset's backbone (if the preset has a preprocessor's files), else
-    the bare Backbone."""
+    (`task_file`) names, else the first task of catalog.TASKS that has a class for the preset's
+    backbone (if the preset has a preprocessor's files), else the bare Backbone."""
     from keras_hub.src.utils.preset_utils import (
         TASK_CONFIG_FILE,
         check_config_class,
@@ -74,14 +73,14 @@ def _preset_task_class(preset: str, task: str) -> Any:
 
     if task != "auto":
         return task_base(task)
-    if check_file_exists(preset, TASK_CONFIG_FILE):
+    if task_file:
         return check_config_class(load_json(preset, TASK_CONFIG_FILE))
     if not any(check_file_exists(preset, f) for f in PREPROCESSOR_FILES):
         return task_base("backbone")  # a task would need a tokenizer or image converter
     backbone_cls = get_preset_loader(preset).check_backbone_class()
-    for name in ("causal_lm", "seq2seq_lm", "text_to_image", "text_classifier",
-                 "image_classifier"):
-        if any(c.backbone_cls is backbone_cls for c in list_subclasses(task_base(name))):
+    for name in TASKS:
+        if name not in ("auto", "backbone") and any(
+                c.backbone_cls is backbone_cls for c in list_subclasses(task_base(name))):
             return task_base(name)
     return task_base("backbone")
 
@@ -90,12 +89,13 @@ def load_preset(preset: str, task: str, dtype: str, load_weights: bool = True) -
     import keras_hub
     from keras_hub.src.utils.preset_utils import TASK_CONFIG_FILE, check_file_exists
 
-    cls = _preset_task_class(preset, task)
+    task_file = check_file_exists(preset, TASK_CONFIG_FILE)  # remote presets: a download
+    cls = _preset_task_class(preset, task, task_file)
     kwargs: dict[str, Any] = {"dtype": dtype}
     if issubclass(cls, keras_hub.models.Backbone):
         return cls.from_preset(preset, load_weights=load_weights, **kwargs)
     if issubclass(cls, keras_hub.models.Classifier | keras_hub.models.TextClassifier) and \
-            not check_file_exists(preset, TASK_CONFIG_FILE):
+            not task_file:
         kwargs["num_classes"] = CLASSES_WITHOUT_TASK_FILE
     return cls.from_preset(preset, load_weights=load_weights, **kwargs)
 

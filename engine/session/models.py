@@ -13,10 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..architectures import RANDOM_ARCHITECTURES
 from ..catalog import (
     APPLICATIONS_PREFIX,
     GPT2_CONFIGS,
+    builds_randomly,
     check_model_argument,
     is_directory_like,
     is_factory,
@@ -86,7 +86,7 @@ def load_model(model: str, weights: str, dtype: str, task: str = "auto") -> Load
         built = load_preset(model, task, dtype, load_weights=weights != "random")
     except Exception as exc:
         if _is_network_error(exc):
-            if weights == "auto" and (model in GPT2_CONFIGS or model in RANDOM_ARCHITECTURES):
+            if weights == "auto" and builds_randomly(model):
                 return _random(model, dtype,
                                "random weights: the preset could not be downloaded (no network)")
             raise UserError(f"preset '{model}' could not be downloaded (no network?); "

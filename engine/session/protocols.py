@@ -34,14 +34,14 @@ def as_texts(output: Any) -> list[str]:
 
 def text_workload(lm: Any, spec: RunSpec) -> Workload:
     """A model that generates from text through its own preprocessor (GPT-2, any preset)."""
-    tokenizer = lm.preprocessor.tokenizer
+    tokenizer, task = lm.preprocessor.tokenizer, task_of(lm)
 
     def infer(prompt: str) -> tuple[float, dict[str, Any]]:
         prompts: Any = prompt if spec.batch_size == 1 else [prompt] * spec.batch_size
         start = time.perf_counter()
         output = lm.generate(prompts, max_length=spec.max_length)
         latency = time.perf_counter() - start
-        if task_of(lm) == "text_to_image":
+        if task == "text_to_image":
             return latency, {"samples": spec.batch_size, "batch_size": spec.batch_size}
         texts = as_texts(output)
         prompt_tokens = count_tokens(tokenizer, prompt)
@@ -58,7 +58,7 @@ def text_workload(lm: Any, spec: RunSpec) -> Workload:
 
     if spec.mode == "training":
         lm.compile(optimizer="adam")
-    return Workload(task_of(lm), {"prompts": [spec.batch_size]}, infer, train)
+    return Workload(task, {"prompts": [spec.batch_size]}, infer, train)
 
 
 def run_inference(spec: RunSpec, stages: StageRecorder, work: Workload) -> None:

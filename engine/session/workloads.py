@@ -16,31 +16,27 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ..catalog import TASKS
 from ..errors import UserError
 from ..spec import RunSpec
 from .gpt2_random import RANDOM_WEIGHTS_SEED
+from .model_sources import task_base
 
 IMAGE_SIDE = 224  # an image input of any size is measured at ImageNet's
-# (keras_hub.models base class, task name), most specific first
-_TASKS = (("CausalLM", "causal_lm"), ("Seq2SeqLM", "seq2seq_lm"),
-          ("TextToImage", "text_to_image"), ("TextClassifier", "text_classifier"),
-          ("ImageClassifier", "image_classifier"), ("Backbone", "backbone"))
 GENERATIVE = ("causal_lm", "seq2seq_lm", "text_to_image")
 
 
 @dataclass
 class Workload:
-    task: str  # a name of _TASKS, or "model" (any other Keras model)
+    task: str  # a name of catalog.TASKS, or "model" (any other Keras model)
     inputs: dict[str, list[int]]  # one batch's shapes, for the run file
     infer: Callable[[str], tuple[float, dict[str, Any]]]  # a prompt → latency, stage figures
     train: Callable[[int], float] | None  # steps → seconds; None: the task has no loss
 
 
 def task_of(model: Any) -> str:
-    import keras_hub
-
-    for base, name in _TASKS:
-        if isinstance(model, getattr(keras_hub.models, base)):
+    for name in TASKS:
+        if name != "auto" and isinstance(model, task_base(name)):
             return name
     return "model"
 
@@ -55,7 +51,7 @@ def _vocabulary(model: Any) -> int:
     return int(getattr(getattr(model, "backbone", model), "vocabulary_size", None) or 2)
 
 
-def example_inputs(model: Any, batch: int, sequence_length: int, seed: str = "") -> Any:
+def example_inputs(model: Any, batch: int, sequence_length: int) -> Any:
     """A batch shaped like the model's inputs: token ids below its vocabulary, masks of ones,
     segment ids of zeros, images of random values; unknown lengths are `sequence_length` for
     integer inputs and IMAGE_SIDE for others."""
@@ -67,7 +63,7 @@ def example_inputs(model: Any, batch: int, sequence_length: int, seed: str = "")
     except (AttributeError, ValueError):
         raise UserError("the model has no input shapes (a subclassed model?): return "
                         "(model, make_batch) from the factory") from None
-    rng, vocabulary = _rng(seed), _vocabulary(model)
+    rng, vocabulary = _rng("inputs"), _vocabulary(model)
 
     def make(tensor: Any) -> Any:
         dtype = keras.backend.standardize_dtype(tensor.dtype)

@@ -12,7 +12,7 @@ screen, and turned back into the engine's messages for replay and follow.
 Never imports Rich or anything of the UI. Clients import from this package, not its modules.
 """
 
-from .files import list_run_files, prepare_runs_dir, resolve_run
+from .files import list_run_files, new_run_id, prepare_runs_dir, resolve_run
 from .follow import BenchFollower, RunFollower
 from .listing import Listed, listed_runs
 from .reader import Run, read_run
@@ -21,5 +21,5 @@ from .stream import RunStream
 from .writer import RunWriter
 
 __all__ = ["SCHEMA_VERSION", "SUFFIX", "BenchFollower", "Listed", "Run", "RunFollower",
-           "RunStream", "RunWriter", "list_run_files", "listed_runs", "prepare_runs_dir",
-           "read_run", "resolve_run"]
+           "RunStream", "RunWriter", "list_run_files", "listed_runs", "new_run_id",
+           "prepare_runs_dir", "read_run", "resolve_run"]

@@ -5,11 +5,20 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import secrets
 import stat
 import time
 
 from ..errors import UserError
+from ..text import safe_filename
 from .schema import SUFFIX
+
+
+def new_run_id(kind: str, model: str) -> str:
+    """"20261130-211832-torch-gpt2_base_en-3fa2": when, what kind (a backend, run, attach,
+    fit), the model's name made safe for a file name, and a random tail (two in one second)."""
+    name = safe_filename(os.path.basename(os.path.normpath(model)), "model")
+    return f"{time.strftime('%Y%m%d-%H%M%S')}-{kind}-{name}-{secrets.token_hex(2)}"
 
 
 def list_run_files(runs_dir: str) -> list[str]:

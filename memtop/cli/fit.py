@@ -60,12 +60,10 @@ def _trial_spec(args: argparse.Namespace, backend: str, size: int, budget: int) 
 
     sizes = {"batch_size": size} if args.axis == "batch" else \
         {"sequence_length": size, "max_length": size}
-    settings = {"backend": backend, "model": args.model, "weights": args.weights,
-                "dtype": args.dtype, "task": args.task, "mode": args.mode,
-                "isolate": args.isolate, "runs_dir": args.runs_dir,
-                "label": args.label or f"fit {args.axis} {size}", "max_length": args.max_length,
-                "sequence_length": args.sequence_length, "memory_limit": budget, **sizes}
-    return RunSpec(**settings)
+    return RunSpec(backend=backend, model=args.model, weights=args.weights, dtype=args.dtype,
+                   task=args.task, mode=args.mode, isolate=args.isolate, runs_dir=args.runs_dir,
+                   label=args.label or f"fit {args.axis} {size}", max_length=args.max_length,
+                   sequence_length=args.sequence_length, memory_limit=budget, **sizes)
 
 
 def _search(args: argparse.Namespace, backend: str, budget: int) -> dict[str, Any]:
@@ -102,10 +100,9 @@ def _search(args: argparse.Namespace, backend: str, budget: int) -> dict[str, An
 def _store(args: argparse.Namespace, results: list[dict[str, Any]], budget: int,
            predict: list[int], started: float) -> str:
     """The fit as a run file of kind `fit`: what was asked, each backend's answer, its trials."""
-    from memtop.engine.store import SUFFIX, RunWriter
+    from memtop.engine.store import SUFFIX, RunWriter, new_run_id
 
-    run_id = f"{time.strftime('%Y%m%d-%H%M%S')}-fit-{os.path.basename(args.model) or 'model'}"
-    run_id = "".join(c if c.isalnum() or c in "-_." else "_" for c in run_id)
+    run_id = new_run_id("fit", args.model)
     path = os.path.join(args.runs_dir, run_id + SUFFIX)
     fit = {"axis": args.axis, "mode": args.mode, "budget": budget, "predict": predict,
            "max_size": args.max_size, "results": results}
