@@ -108,7 +108,7 @@ def build_application(model: str, weights: str) -> Any:
     factory = getattr(keras.applications, name, None)
     if factory is None or not callable(factory):
         raise UserError(f"keras.applications has no model '{name}'")
-    if weights != "random":
+    if weights == "random":  # the same model every run, as for the families
         keras.utils.set_random_seed(RANDOM_WEIGHTS_SEED)
     return factory(weights=None if weights == "random" else "imagenet")
 
