@@ -7,129 +7,98 @@ kill: does not fit), else it is judged by its exact kernel peak. The result is a
 from __future__ import annotations
 
 import argparse
-import os
-import time
-from dataclasses import asdict, dataclass
+import sys
 from typing import Any
 
 from memtop.engine.errors import UserError
 from memtop.engine.text import shown
-from memtop.engine.units import MIB, fmt, parse_size
+from memtop.engine.units import parse_size
 
 from .output import console
 
-# What a failed trial says when memory ran out inside the framework (not an OOM kill).
-OUT_OF_MEMORY = ("MemoryError", "RESOURCE_EXHAUSTED", "out of memory", "bad_alloc",
-                 "Cannot allocate memory", "OOM")
+INTERRUPTED = 130  # run_headless after ctrl-c
 
 
-@dataclass
-class Trial:
-    size: int
-    fits: bool
-    peak_mib: float | None
-    verdict: str  # "fits", "does not fit (OOM)", "does not fit (peak 3,120 MiB)", ...
-    run_id: str
-    limit: str | None  # the cgroup limit it ran under ("cgroup v1 memory limit"), if any
+def _say(text: str) -> None:
+    console().print(shown(text), markup=False, highlight=False)  # may hold a session's words
 
 
-def judge(run: Any, size: int, budget: int) -> tuple[Trial, str | None]:
-    """A trial's verdict from its run file; and a reason to stop the search when the run failed
-    for something other than memory (a model the backend cannot run)."""
-    meta, summary = run.meta, run.summary()
-    peak = summary.get("peak_mb")
-    limit = (meta.get("memory_limit") or {}).get("method")
-    status, cause = meta.get("status"), str(meta.get("cause") or "")
-
-    def trial(fits: bool, verdict: str) -> Trial:
-        return Trial(size, fits, peak, verdict, run.run_id, limit)
-
-    if status == "killed" and "OOM" in cause:
-        return trial(False, "does not fit (OOM)"), None
-    if status == "done":
-        if peak is not None and peak * MIB <= budget:
-            return trial(True, "fits"), None
-        return trial(False, f"does not fit (peak {fmt(peak, ',.0f')} MiB)"), None
-    if any(word in cause for word in OUT_OF_MEMORY):
-        return trial(False, "does not fit (out of memory)"), None
-    return trial(False, f"{status}: {cause}"), cause or str(status)
-
-
-def _trial_spec(args: argparse.Namespace, backend: str, size: int, budget: int) -> Any:
-    from memtop.engine.spec import RunSpec
-
-    sizes = {"batch_size": size} if args.axis == "batch" else \
-        {"sequence_length": size, "max_length": size}
-    return RunSpec(backend=backend, model=args.model, weights=args.weights, dtype=args.dtype,
-                   task=args.task, mode=args.mode, isolate=args.isolate, runs_dir=args.runs_dir,
-                   label=args.label or f"fit {args.axis} {size}", max_length=args.max_length,
-                   sequence_length=args.sequence_length, memory_limit=budget, **sizes)
-
-
-def _search(args: argparse.Namespace, backend: str, budget: int) -> dict[str, Any]:
-    """Trials on one backend until its largest size is known (or a run fails for another
-    reason than memory: then that reason, and the search of this backend ends)."""
+def _run_headless(plan: Any) -> None:
+    """Each trial with `run_headless` (its progress line), then its verdict on one line."""
     from memtop.cli.headless import run_headless
-    from memtop.engine.sizing.line import fit_line
-    from memtop.engine.sizing.search import SizeSearch
+    from memtop.engine.sizing.plan import STOPPED
     from memtop.engine.store import read_run
 
-    search, trials, stopped = SizeSearch(largest=args.max_size), [], None
-    while (size := search.next_size()) is not None:
+    axis = plan.request.axis
+    while (spec := plan.next_spec()) is not None:
         paths: list[str] = []
-        run_headless([_trial_spec(args, backend, size, budget)], paths=paths, tables=False)
-        if not paths:
-            stopped = "the trial did not start"
-            break
-        trial, stopped = judge(read_run(paths[0]), size, budget)
-        trials.append(trial)
-        console().print(shown(f"{backend} {args.axis} {size}: {trial.verdict}"), markup=False,
-                        highlight=False)  # a verdict may hold the session's own words
-        if stopped:
-            break
-        search.record(size, trial.fits)
-    ran = [(t.size, t.peak_mib) for t in trials if t.peak_mib is not None and
-           (t.fits or t.verdict.startswith("does not fit (peak"))]
-    line = fit_line(ran)
-    best = search.best
-    return {"backend": backend, "largest": best, "stopped": stopped,
-            "peak_mib": next((t.peak_mib for t in trials if t.size == best), None),
-            "line": asdict(line) if line else None, "trials": [asdict(t) for t in trials]}
+        try:
+            code = run_headless([spec], paths=paths, tables=False)
+        except UserError as exc:  # this backend cannot run the model: the others go on
+            plan.give_up(str(exc), every_backend=False)
+            _say(f"{spec.backend}: {exc}")
+            continue
+        if code == INTERRUPTED:
+            plan.give_up(STOPPED)
+        elif not paths:
+            plan.give_up("the trial did not start", every_backend=False)
+        else:
+            run = read_run(paths[0])
+            trial = plan.record(run)
+            run.close()
+            _say(f"{spec.backend} {axis} {trial.size}: {trial.verdict}")
 
 
-def _store(args: argparse.Namespace, results: list[dict[str, Any]], budget: int,
-           predict: list[int], started: float) -> str:
-    """The fit as a run file of kind `fit`: what was asked, each backend's answer, its trials."""
-    from memtop.engine.store import SUFFIX, RunWriter, new_run_id
+def _run_live(args: argparse.Namespace, plan: Any) -> tuple[int, Any]:
+    """The dashboard: each trial's card, and a card per backend whose trials stack as bars of
+    their peaks against the budget."""
+    from memtop.cli.live import run_app, tui_app_class
+    from memtop.engine.sizing.plan import STOPPED
+    from memtop.tui.fit_source import FitSource
 
-    run_id = new_run_id("fit", args.model)
-    path = os.path.join(args.runs_dir, run_id + SUFFIX)
-    fit = {"axis": args.axis, "mode": args.mode, "budget": budget, "predict": predict,
-           "max_size": args.max_size, "results": results}
-    meta = {"run_id": run_id, "kind": "fit", "model": args.model, "weights": args.weights,
-            "backend": ",".join(r["backend"] for r in results), "label": args.label,
-            "status": "done", "cause": "completed", "started_wall": started,
-            "ended_wall": time.time(), "fit": fit}
-    writer = RunWriter(path, meta)
-    writer.finish(meta, (time.monotonic(), "end", "info", "fit done", None))
-    return path
+    tui_app_class()  # before any session starts
+    source = FitSource(plan)
+    code = run_app(args, start="dashboard", source=source)
+    if not plan.finished:  # quit before the end: what was found is kept
+        plan.give_up(STOPPED)
+    return code, source
 
 
-def cmd_fit(args: argparse.Namespace) -> int:
+def request_of(args: argparse.Namespace) -> Any:
     from memtop.cli.live import model_backends
-    from memtop.engine.report.sizing import sizing_table
-    from memtop.engine.store import prepare_runs_dir
+    from memtop.engine.sizing.plan import FitRequest
 
     backends = model_backends(args)
     budget = parse_size(args.budget)
     if budget <= 0:
         raise UserError("--budget must be a size above 0, like 8GiB")
-    predict = [parse_size(p) for p in args.predict.split(",")] if args.predict else []
+    predict = tuple(parse_size(p) for p in args.predict.split(",")) if args.predict else ()
+    return FitRequest(model=args.model, backends=tuple(backends), budget=budget, axis=args.axis,
+                      mode=args.mode, predict=predict, max_size=args.max_size,
+                      weights=args.weights, dtype=args.dtype, task=args.task,
+                      max_length=args.max_length, sequence_length=args.sequence_length,
+                      isolate=args.isolate, runs_dir=args.runs_dir, label=args.label)
+
+
+def cmd_fit(args: argparse.Namespace) -> int:
+    from memtop.engine.report.sizing import sizing_table
+    from memtop.engine.sizing.plan import FitPlan
+    from memtop.engine.store import prepare_runs_dir
+
+    request = request_of(args)
     prepare_runs_dir(args.runs_dir)
-    started = time.time()
-    results = [_search(args, backend, budget) for backend in backends]
-    path = _store(args, results, budget, predict, started)
-    out = console()
-    out.print(sizing_table(results, args.axis, budget, predict, args.max_size))
-    out.print(shown(f"fit: {path}"), markup=False, highlight=False)
-    return 0 if all(r["largest"] for r in results) else 1
+    plan = FitPlan(request)
+    if not args.no_tui and not (sys.stdin.isatty() and sys.stdout.isatty()):
+        print("memtop: no terminal here: running without the TUI (--no-tui)", file=sys.stderr)
+        args.no_tui = True
+    code, source = 0, None
+    if args.no_tui:
+        _run_headless(plan)
+    else:
+        code, source = _run_live(args, plan)
+    path = (source and source.fit_path) or plan.store()
+    results = plan.results()
+    console().print(sizing_table(results, request.axis, request.budget, request.predict,
+                                 request.max_size))
+    _say(f"fit: {path}")
+    return code or (0 if all(r["largest"] for r in results) else 1)

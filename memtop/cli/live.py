@@ -22,7 +22,7 @@ def _ascii(args: argparse.Namespace) -> bool:
     return encoding != "utf8"
 
 
-def _tui_app_class() -> type:
+def tui_app_class() -> type:
     try:
         from memtop.tui.app import MemtopApp
     except ImportError:
@@ -35,7 +35,7 @@ def run_app(args: argparse.Namespace, **kwargs: object) -> int:
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise UserError("the TUI needs a terminal: for text use memtop show, memtop diff "
                         "--format, or --no-tui")
-    app = _tui_app_class()(theme=args.theme, ascii=_ascii(args), runs_dir=args.runs_dir, **kwargs)
+    app = tui_app_class()(theme=args.theme, ascii=_ascii(args), runs_dir=args.runs_dir, **kwargs)
     try:
         app.run()
     finally:
@@ -146,7 +146,7 @@ def _run_specs(args: argparse.Namespace, specs: list, parallel: int = 1) -> int:
     else:
         from memtop.tui.sources import LiveSource
 
-        _tui_app_class()  # before any session starts
+        tui_app_class()  # before any session starts
         source = LiveSource(specs, parallel=parallel)
         code = run_app(args, start="dashboard", source=source,
                        keep_on_hangup=keep_on_hangup(args.keep_on_hangup))

@@ -166,6 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="keep other ML frameworks out of each session")
     fit.add_argument("--runs-dir", default=argparse.SUPPRESS, help=RUNS_DIR_HELP)
     fit.add_argument("--label", default="", help="a note stored with each trial")
+    fit.add_argument("--no-tui", action="store_true", help="print each trial and the table")
 
     show = commands.add_parser("show", help="print a run's stage table and summary")
     show.add_argument("run", nargs="+", help="a run file, a run id, or 'latest'")
@@ -250,7 +251,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("pid", type=int, nargs="?", metavar="ENGINE",
                          help="its PID, as memtop ps shows (default: the only one running)")
 
-    for sub in (bench, replay, diff, run, attach, attach_engine):
+    for sub in (bench, fit, replay, diff, run, attach, attach_engine):
         _add_tui_options(sub)
     for sub in (bench, replay, run, attach):
         _add_alarm_options(sub)

@@ -17,7 +17,9 @@ from memtop.engine.client import RunBoard, RunState
 from memtop.engine.text import shown
 from memtop.engine.units import fmt_duration
 
+from ..fit_source import FitSource
 from ..sources import ReplaySource, Source
+from ..widgets.fit_cards import FitCards
 from ..widgets.footer import KeyFooter
 from ..widgets.live_table import LiveTable
 from ..widgets.run_card import RunCard
@@ -75,6 +77,8 @@ class DashboardScreen(Screen):
         yield Static(id="banner")
         if self.replay is not None:
             yield Static(id="replay-bar")
+        if isinstance(self.source, FitSource):  # its cards above the trials'
+            yield FitCards(self.source, ascii=self.ascii)
         yield VerticalScroll(id="cards")
         yield LiveTable(ascii=self.ascii, id="live-table")
         yield KeyFooter()
@@ -135,6 +139,8 @@ class DashboardScreen(Screen):
             elif message["type"] == "finished" and state is not None and state.alarms and \
                     state.alarms[-1].get("kind") == "end":
                 self._on_alarm(state.alarms[-1])
+        for cards in self.query(FitCards):  # `memtop fit`
+            cards.sync()
         now = time.monotonic()
         if urgent or now - self._painted >= PAINT_EVERY_S:
             self._painted = now
@@ -176,6 +182,8 @@ class DashboardScreen(Screen):
             table.show_runs(self.board.runs)
         if added:
             self.call_after_refresh(self._share_height)
+            if isinstance(self.source, FitSource):  # its newest trial in view
+                container.scroll_end(animate=False)
 
     def scale_top(self) -> float | None:
         """The shared scale: 0 to the largest RSS any run of the dashboard has had so far."""

@@ -1,0 +1,90 @@
+"""`memtop fit` live: one engine runs the trials one at a time; the next is chosen when the last
+one's run file is closed, in the source's reader thread (so the search goes on while the user
+looks at another screen). The dashboard shows every trial's card and the plan's cards
+(tui/widgets/fit_cards.py)."""
+
+from __future__ import annotations
+
+import threading
+
+from memtop.engine.errors import UserError
+from memtop.engine.messages import Message
+from memtop.engine.sizing.plan import STOPPED, FitPlan
+from memtop.engine.store import read_run
+from memtop.engine.units import format_size
+
+from .sources import LiveSource
+
+
+class FitSource(LiveSource):
+    def __init__(self, plan: FitPlan) -> None:
+        self.plan = plan
+        self.fit_path: str | None = None  # the fit's run file, once every answer is known
+        self._send_lock = threading.Lock()  # trials are submitted from the reader thread
+        first = plan.next_spec()
+        self._trial_id = first.id if first else None
+        super().__init__([first] if first else [])
+        request = plan.request
+        self.title = f"fit: {request.model}, largest {request.axis} within " \
+                     f"{format_size(request.budget)}"
+        if first is None:
+            self._finish()
+
+    def _receive(self) -> None:
+        while not self._closing.is_set():
+            message = self._client.receive(0.1)
+            if message is None:
+                continue
+            if message["type"] in ("finished", "cancelled") and \
+                    message.get("id") == self._trial_id:
+                self._next_trial(message)
+            elif message["type"] == "exited" and not self.plan.finished:
+                self.plan.give_up("the engine ended before the search did")
+            self._inbox.append(message)
+            if message["type"] == "exited":
+                return
+
+    def _next_trial(self, message: Message) -> None:
+        """The finished trial judged from its run file, and the next one submitted."""
+        if self.plan.finished:  # stopped by the user: nothing more to run
+            return
+        if message["type"] == "cancelled" or not message.get("path"):
+            self.plan.give_up(f"the trial did not start: {message.get('cause') or 'cancelled'}")
+        else:
+            try:
+                run = read_run(message["path"])
+            except UserError as exc:
+                self.plan.give_up(f"its trial's run file could not be read: {exc}")
+            else:
+                try:
+                    self.plan.record(run)
+                finally:
+                    run.close()
+        spec = self.plan.next_spec()
+        if spec is None:
+            self._finish()
+            return
+        self._trial_id = spec.id
+        with self._send_lock:
+            self._client.submit([spec])
+
+    def _finish(self) -> None:
+        self._trial_id = None
+        self.fit_path = self.plan.store()
+
+    def stop_runs(self) -> bool:
+        self.plan.give_up(STOPPED)
+        with self._send_lock:
+            return super().stop_runs()
+
+    def mark(self, run_id: str, name: str) -> bool:
+        with self._send_lock:
+            return super().mark(run_id, name)
+
+    def going(self) -> int:
+        """Nothing to leave running: quitting stops the search (what it found is stored)."""
+        return 0
+
+    def detach(self) -> bool:
+        """A fit cannot go on without this memtop: it chooses each next trial."""
+        return False
