@@ -50,6 +50,6 @@ def test_marks_and_subtitles_say_the_verdict():
 
 def test_a_wide_card_also_says_each_peak():
     trials = [trial(1, 900, True), trial(8, 2100, False)]
-    narrow, wide = (trial_rows(trials, budget_mib=1600, width=w, rows=8) for w in (30, 50))
+    narrow, wide = (trial_rows(trials, budget_mib=1600, width=w, rows=8) for w in (24, 50))
     assert "2,100" not in narrow[1].plain and "2,100" in wide[1].plain
     assert len(wide[1].plain) == 50
