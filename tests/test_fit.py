@@ -93,3 +93,19 @@ def test_a_crafted_fit_file_is_shown_as_data(runs_dir):
         assert result.returncode == 0, result.stderr
         assert "Traceback" not in result.stderr and "\x1b]" not in result.stdout
         assert "[link=file:///etc/passwd]" in result.stdout  # shown as it is, not acted on
+
+
+def test_the_sequence_axis_grows_the_tokens_of_each_trial(runs_dir):
+    result = run_memtop("fit", "--backend", BACKEND, "--model", "gpt2_tiny", "--weights",
+                        "random", "--axis", "sequence", "--budget", "3GiB", "--max-size", "8",
+                        "--runs-dir", str(runs_dir))
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert "Largest sequence" in result.stdout and "MiB per token" in result.stdout
+    fit = show_json(runs_dir)
+    [answer] = fit["fit"]["results"]
+    assert fit["fit"]["axis"] == "sequence" and answer["largest"] == 8
+    for trial in answer["trials"]:  # each trial ran with its size as its sequence length
+        ran = show_json(runs_dir, trial["run_id"])
+        assert ran["sequence_length"] == ran["max_length"] == trial["size"]
+        assert ran["batch_size"] == 1
+    assert [t["size"] for t in answer["trials"]] == [1, 2, 4, 8]

@@ -8,7 +8,7 @@ import pytest
 from test_engine_detach import wait_gone
 from test_fit import BACKEND
 
-from memtop.engine.sizing.plan import STOPPED, FitPlan, FitRequest
+from memtop.engine.fit_plan import STOPPED, FitPlan, FitRequest
 from memtop.engine.store import list_run_files, read_run
 from memtop.tui.app import MemtopApp
 from memtop.tui.fit_source import FitSource

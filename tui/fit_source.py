@@ -8,8 +8,8 @@ from __future__ import annotations
 import threading
 
 from memtop.engine.errors import UserError
+from memtop.engine.fit_plan import STOPPED, FitPlan
 from memtop.engine.messages import Message
-from memtop.engine.sizing.plan import STOPPED, FitPlan
 from memtop.engine.store import read_run
 from memtop.engine.units import format_size
 

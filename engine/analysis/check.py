@@ -31,6 +31,7 @@ class Budgets:
     max_leak: int | None = None  # bytes per iteration
     baseline: RunRecord | None = None
     max_regression: float | None = None  # 0.05 = 5%
+    min_fit: int | None = None  # a fit's largest size, on every backend (check_fit.py)
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,11 @@ def _size(mb: float | None) -> str:
 
 def check_run(run: RunRecord, budgets: Budgets) -> tuple[list[Breach], list[str]]:
     """(breaches, what was checked)."""
+    if budgets.min_fit is not None:
+        raise UserError(f"--min-fit checks a fit (memtop fit): {run.run_id} is a "
+                        f"{run.meta.get('kind') or 'bench'} run")
+    if budgets.baseline is not None and budgets.baseline.meta.get("kind") == "fit":
+        raise UserError(f"{budgets.baseline.run_id} is a fit: a fit compares with a fit")
     summary = run.summary()
     breaches: list[Breach] = []
     checked: list[str] = []

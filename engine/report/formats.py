@@ -172,6 +172,7 @@ def run_json(run: Run) -> dict[str, Any]:
         "fit": meta.get("fit"), "memory_limit": meta.get("memory_limit"),
         "stages": stages, "summary": run.summary(),
         "mode": spec.get("mode", "inference"), "batch_size": spec.get("batch_size", 1),
+        "max_length": spec.get("max_length"), "sequence_length": spec.get("sequence_length"),
         "dtype": spec.get("dtype"), "device": spec.get("device", "cpu"), "gpu": meta.get("gpu"),
         "allocator_settings": meta.get("allocator_settings", {}),
         "statistics": run.statistics(), "leak": meta.get("leak"),

@@ -219,6 +219,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--max-leak", metavar="SIZE/iter", help="e.g. 1MiB/iter")
     check.add_argument("--baseline", metavar="RUN", help="a run to compare peaks with")
     check.add_argument("--max-regression", metavar="PCT", help="e.g. 5%%")
+    check.add_argument("--min-fit", type=_length, metavar="N",
+                       help="a fit: every backend's largest batch (or sequence) at least N")
     check.add_argument("--runs-dir", default=argparse.SUPPRESS, help=RUNS_DIR_HELP)
 
     run = commands.add_parser("run", help="run any command as a session: memtop run -- CMD ARGS…")

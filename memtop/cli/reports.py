@@ -150,6 +150,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from rich.text import Text
 
     from memtop.engine.analysis.check import Budgets, check_run
+    from memtop.engine.analysis.check_fit import check_fit, is_fit
     from memtop.engine.report.fit import Column, FittedTable
     from memtop.engine.report.tables import add_row, plain
     from memtop.engine.units import parse_percent, parse_rate, parse_size
@@ -172,12 +173,12 @@ def cmd_check(args: argparse.Namespace) -> int:
         baseline=None if args.baseline is None else read_run(resolve_run(args.baseline,
                                                                           args.runs_dir)),
         max_regression=None if args.max_regression is None
-        else parse_percent(args.max_regression))
+        else parse_percent(args.max_regression), min_fit=args.min_fit)
     if budgets == Budgets():
         raise UserError("memtop check needs a budget: --max-peak, --max-stage-peak, "
-                        "--max-swap, --max-leak or --baseline with --max-regression")
+                        "--max-swap, --max-leak, --min-fit or --baseline with --max-regression")
     run = read_run(resolve_run(args.run, args.runs_dir))
-    breaches, checked = check_run(run, budgets)
+    breaches, checked = (check_fit if is_fit(run) else check_run)(run, budgets)
     out = console()
     if not breaches:
         out.print(Text.assemble(("within budget", "green"),

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widget import Widget
 
-from memtop.engine.sizing.plan import BackendFit, FitPlan
+from memtop.engine.fit_plan import BackendFit, FitPlan
 from memtop.engine.text import shown
 from memtop.engine.units import MIB
 
