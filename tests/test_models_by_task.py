@@ -75,15 +75,20 @@ def test_training_on_synthetic_targets(model, runs_dir, tmp_path):
     assert first_dim == {2}
 
 
-def test_local_presets_of_any_task(runs_dir, tmp_path):
-    """A classifier saved with its task.json loads as that task; a bare backbone (no tokenizer
-    saved) as a backbone; --weights random builds a preset directory's architecture."""
+@pytest.fixture(scope="module")
+def presets(tmp_path_factory):
     import subprocess
     import sys
 
-    presets = tmp_path / "presets"
-    subprocess.run([sys.executable, str(HELPERS / "save_tiny_task_presets.py"), str(presets)],
+    where = tmp_path_factory.mktemp("presets")
+    subprocess.run([sys.executable, str(HELPERS / "save_tiny_task_presets.py"), str(where)],
                    check=True, capture_output=True, timeout=300)
+    return where
+
+
+def test_local_presets_of_any_task(presets, runs_dir, tmp_path):
+    """A classifier saved with its task.json loads as that task; a bare backbone (no tokenizer
+    saved) as a backbone; --weights random builds a preset directory's architecture."""
     backend = "jax" if "jax" in INSTALLED else INSTALLED[0]
     [classifier] = bench(runs_dir, tmp_path, "--backend", backend,
                          "--model", str(presets / "classifier"))
@@ -93,6 +98,17 @@ def test_local_presets_of_any_task(runs_dir, tmp_path):
     assert (backbone["task"], backbone["weights"]) == ("backbone", "random")
     assert backbone["inputs"] == TOKENS
     assert backbone["parameters"] < classifier["parameters"]  # the classifier's head
+
+
+def test_a_seq2seq_preset_generates_on_every_installed_backend(presets, runs_dir, tmp_path):
+    runs = bench(runs_dir, tmp_path, "--backend", ",".join(INSTALLED), "--model",
+                 str(presets / "seq2seq"))
+    assert sorted(r["backend"] for r in runs) == sorted(INSTALLED)
+    for run in runs:
+        assert run["status"] == "done", run["cause"]
+        assert (run["task"], run["weights"]) == ("seq2seq_lm", "preset")
+        assert [s["name"] for s in run["stages"]] == list(STAGES)
+        assert run["summary"]["tokens_per_s"] > 0 and run["summary"]["samples_per_s"] is None
 
 
 def test_keras_applications_with_random_weights(runs_dir, tmp_path):

@@ -35,10 +35,13 @@ class Workload:
 
 
 def task_of(model: Any) -> str:
-    for name in TASKS:
-        if name != "auto" and isinstance(model, task_base(name)):
-            return name
-    return "model"
+    """The most specific task the model is (keras-hub's Seq2SeqLM is also a CausalLM)."""
+    matches = [task_base(name) for name in TASKS if name != "auto" and
+               isinstance(model, task_base(name))]
+    if not matches:
+        return "model"
+    found = max(matches, key=lambda base: len(base.__mro__))
+    return next(name for name in TASKS if name != "auto" and task_base(name) is found)
 
 
 def _rng(seed_text: str) -> Any:
