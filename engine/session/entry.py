@@ -67,6 +67,16 @@ def run_protocol(spec: RunSpec, stages: StageRecorder) -> None:
                  "meta": {"foreign_frameworks": foreign_frameworks(spec.backend)}})
 
 
+def error_message(exc: BaseException) -> str:
+    """The exception, and the one it was raised from: frameworks wrap the telling error in a
+    generic one ("`convert_to_numpy` failed to convert the tensor", from OpenVINO's own)."""
+    message = f"{type(exc).__name__}: {exc}".strip()
+    cause = exc.__cause__
+    if cause is not None and str(cause).strip():
+        message += f" (from {type(cause).__name__}: {str(cause).strip()})"
+    return message
+
+
 def main() -> int:
     channel = EventChannel.from_env()
     stages = StageRecorder(channel)
@@ -77,8 +87,7 @@ def main() -> int:
         stages.send({"type": "error", "user": True, "message": str(exc)})
         return EXIT_USER_ERROR
     except BaseException as exc:
-        stages.send({"type": "error", "user": False,
-                     "message": f"{type(exc).__name__}: {exc}".strip()[:2000],
+        stages.send({"type": "error", "user": False, "message": error_message(exc)[:2000],
                      "traceback": traceback.format_exc()[-8000:]})
         raise
     stages.send({"type": "done"})

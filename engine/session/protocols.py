@@ -39,10 +39,12 @@ def text_workload(lm: Any, spec: RunSpec) -> Workload:
     def infer(prompt: str) -> tuple[float, dict[str, Any]]:
         prompts: Any = prompt if spec.batch_size == 1 else [prompt] * spec.batch_size
         start = time.perf_counter()
+        if task == "text_to_image":  # images: the model's own number of steps, no length
+            lm.generate(prompts)
+            latency = time.perf_counter() - start
+            return latency, {"samples": spec.batch_size, "batch_size": spec.batch_size}
         output = lm.generate(prompts, max_length=spec.max_length)
         latency = time.perf_counter() - start
-        if task == "text_to_image":
-            return latency, {"samples": spec.batch_size, "batch_size": spec.batch_size}
         texts = as_texts(output)
         prompt_tokens = count_tokens(tokenizer, prompt)
         generated = sum(max(count_tokens(tokenizer, t) - prompt_tokens, 0) for t in texts)
@@ -57,6 +59,9 @@ def text_workload(lm: Any, spec: RunSpec) -> Workload:
         return time.perf_counter() - start
 
     if spec.mode == "training":
+        if task == "text_to_image":
+            raise UserError("keras-hub's text-to-image models have no training step: "
+                            "--mode inference")
         lm.compile(optimizer="adam")
     return Workload(task, {"prompts": [spec.batch_size]}, infer, train)
 
