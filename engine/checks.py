@@ -47,7 +47,9 @@ RULES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "begin": ({"id": _whole, "name": _text, "t": _number, "t_end": _number}, {}),
     "stage": ({"name": _text, **_CUT},
               {"peak_exact": _flag, "wall": _number, "block": _whole, "t_start": _number,
-               "rss_start": _size, "swap_start": _size}),
+               "rss_start": _size, "swap_start": _size,
+               **{f"{kind}{end}": _size for kind in ("anon", "file", "shmem")
+                  for end in ("", "_start")}}),
     "iteration": ({"i": _whole, **_CUT}, {"peak_exact": _flag}),
     "meta": ({"meta": lambda v: isinstance(v, dict)}, {}),
     "error": ({"message": lambda v: isinstance(v, str)}, {"user": _flag}),

@@ -9,7 +9,8 @@ from typing import Any
 
 from .summary import stage_rows
 
-METRICS = ("rss_mb", "peak_mb", "swap_mb", "duration_s")  # per stage, per run
+METRICS = ("rss_mb", "peak_mb", "swap_mb", "duration_s",  # per stage, per run
+           "anon_change_mb", "file_change_mb")
 
 
 def _delta(base: Any, value: Any) -> float | None:

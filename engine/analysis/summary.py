@@ -34,8 +34,16 @@ def _change(stage: dict[str, Any], previous: dict[str, Any] | None, key: str) ->
     """A block stage (memtop.stage) changes from its own start; a mark from the stage before."""
     start = stage.get(f"{key}_start")
     if start is None:
-        start = None if previous is None else previous[key]
-    return None if start is None else mib(stage[key] - start)
+        start = None if previous is None else previous.get(key)
+    value = stage.get(key)  # RSS by kind: not in runs recorded before it was
+    return None if start is None or value is None else mib(value - start)
+
+
+KINDS = ("anon", "file", "shmem")
+
+
+def _at_end(stage: dict[str, Any], _previous: Any, key: str) -> float | None:
+    return mib(stage.get(key))
 
 
 def stage_depths(stages: list[dict[str, Any]]) -> list[int]:
@@ -77,6 +85,9 @@ def stage_rows(stages: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "swap_mb": mib(stage["swap"]),
             "rss_change_mb": _change(stage, previous, "rss"),
             "swap_change_mb": _change(stage, previous, "swap"),
+            # RSS by kind (status: RssAnon, RssFile, RssShmem) at the end, and its change.
+            **{f"{kind}_{what}": figure(stage, previous, kind)
+               for kind in KINDS for what, figure in (("mb", _at_end), ("change_mb", _change))},
             "peak_mb": mib(stage_peak(stage)),
             "peak_exact": bool(stage.get("peak_exact", True)),
             "kernel_peak_mb": mib(stage.get("peak")),

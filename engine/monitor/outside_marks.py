@@ -27,5 +27,5 @@ def outside_mark(pid: int, name: str, reset: bool,
     event = {"type": "stage", "name": name, "t": t, "t_end": time.monotonic(),
              "wall": time.time(), "rss": status.rss, "swap": status.swap,
              "peak": max(status.hwm, status.rss), "peak_exact": reset and exact_so_far,
-             "manual": True}
+             "manual": True, **status.kinds()}
     return event, reset_ok

@@ -57,12 +57,18 @@ class StatusMemory:
     rss: int
     hwm: int
     swap: int
-    anon: int
-    file: int
+    anon: int  # RssAnon: the heap, stacks, anonymous mappings (what a framework allocates)
+    file: int  # RssFile: mapped files (libraries, memory-mapped weights): the kernel can drop
+    shmem: int = 0  # RssShmem: shared memory (tmpfs, /dev/shm, shared anonymous mappings)
+
+    def kinds(self, suffix: str = "") -> dict[str, int]:
+        """RSS by kind, as a stage event carries it (`anon`, `file`, `shmem`, + suffix)."""
+        return {f"anon{suffix}": self.anon, f"file{suffix}": self.file,
+                f"shmem{suffix}": self.shmem}
 
 
 _STATUS_KEYS = {b"VmRSS:": "rss", b"VmHWM:": "hwm", b"VmSwap:": "swap",
-                b"RssAnon:": "anon", b"RssFile:": "file"}
+                b"RssAnon:": "anon", b"RssFile:": "file", b"RssShmem:": "shmem"}
 
 
 def parse_status(raw: bytes) -> StatusMemory:

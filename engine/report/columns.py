@@ -14,6 +14,8 @@ from ..units import fmt
 # (header, key in analysis.summary.stage_rows, number format; "+" shows the sign)
 STAGE_COLUMNS = (("Stage", "name", ""), ("RAM (MiB)", "rss_mb", ",.1f"),
                  ("Swap (MiB)", "swap_mb", ",.1f"), ("RAM change", "rss_change_mb", "+,.1f"),
+                 ("Anon change", "anon_change_mb", "+,.1f"),
+                 ("File change", "file_change_mb", "+,.1f"),
                  ("Swap change", "swap_change_mb", "+,.1f"),
                  ("Peak kernel", "kernel_peak_mb", ",.1f"),
                  ("Peak sampled", "sampled_peak_mb", ",.1f"), ("Duration (s)", "duration_s", ".2f"))
@@ -22,6 +24,8 @@ STAGE_COLUMNS = (("Stage", "name", ""), ("RAM (MiB)", "rss_mb", ",.1f"),
 # after every run but the baseline, its difference from the baseline (Δ).
 COMPARE_METRICS = (("Peak (MiB)", "peak_mb", ",.1f"),
                    ("RAM at the stage's end (MiB)", "rss_mb", ",.1f"),
+                   ("Anonymous change (MiB)", "anon_change_mb", ",.1f"),
+                   ("File-backed change (MiB)", "file_change_mb", ",.1f"),
                    ("Duration (s)", "duration_s", ".2f"))
 # (key in the summary, label, number format)
 SUMMARY_LINES = (

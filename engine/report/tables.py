@@ -65,7 +65,8 @@ def status_text(status: object) -> Text:
 
 
 # Which columns of STAGE_COLUMNS go first on a narrow terminal (0: never).
-STAGE_DROP = {"swap_mb": 3, "swap_change_mb": 4, "sampled_peak_mb": 2, "duration_s": 1}
+STAGE_DROP = {"swap_mb": 3, "swap_change_mb": 4, "sampled_peak_mb": 2, "duration_s": 1,
+              "file_change_mb": 5, "anon_change_mb": 6}
 
 
 def _columns(spec: Sequence[tuple[str, str, str]], drop: dict[str, int]) -> list[Column]:

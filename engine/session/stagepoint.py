@@ -73,6 +73,7 @@ class Block:
     swap_start: int
     peak: int
     exact: bool
+    kinds_start: dict[str, int]  # RSS by kind at its start (anon_start, file_start, ...)
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,8 @@ class StageRecorder:
             cut = self._cut(collect)
         event = {"type": "stage", "name": name, "t": cut.t, "t_end": cut.t_end,
                  "wall": time.time(), "rss": cut.status.rss, "swap": cut.status.swap,
-                 "peak": cut.peak, "peak_exact": cut.exact, **_probed(cut), **extra}
+                 "peak": cut.peak, "peak_exact": cut.exact, **cut.status.kinds(), **_probed(cut),
+                 **extra}
         self.send(event)
         return event
 
@@ -140,7 +142,7 @@ class StageRecorder:
         with self._lock:
             cut = self._cut(collect)
             block = Block(next(self._ids), name, cut.t_end, cut.status.rss, cut.status.swap,
-                          cut.status.rss, self._last_reset_ok)
+                          cut.status.rss, self._last_reset_ok, cut.status.kinds("_start"))
             self._open.append(block)
         self.send({"type": "begin", "id": block.id, "name": name, "t": cut.t,
                    "t_end": cut.t_end})
@@ -156,7 +158,7 @@ class StageRecorder:
                  "t_end": cut.t_end, "t_start": block.t_start, "rss_start": block.rss_start,
                  "swap_start": block.swap_start, "wall": time.time(), "rss": cut.status.rss,
                  "swap": cut.status.swap, "peak": block.peak, "peak_exact": block.exact,
-                 **_probed(cut), **extra}
+                 **cut.status.kinds(), **block.kinds_start, **_probed(cut), **extra}
         self.send(event)
         return event
 

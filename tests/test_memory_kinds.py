@@ -1,0 +1,52 @@
+"""RSS by kind per stage (issue #17): a stage that maps a weights file grows file-backed memory,
+one that allocates grows anonymous memory, each by what the program did (within 1%); `show`,
+its JSON and `diff` carry both. A real program under `memtop run`, real /proc readings."""
+
+import sys
+
+import pytest
+
+from conftest import HELPERS, run_memtop, show_json
+
+
+@pytest.fixture(scope="module")
+def kinds_run(tmp_path_factory) -> tuple:
+    runs_dir = tmp_path_factory.mktemp("runs")
+    result = run_memtop("run", "--no-tui", "--runs-dir", str(runs_dir), "--", sys.executable,
+                        str(HELPERS / "weights_and_heap.py"), str(runs_dir.parent))
+    assert result.returncode == 0, result.stderr[-2000:]
+    return runs_dir, show_json(runs_dir)
+
+
+def test_a_mapped_file_reads_as_file_backed_and_a_heap_block_as_anonymous(kinds_run):
+    _, run = kinds_run
+    stages = {s["name"]: s for s in run["stages"]}
+    weights, heap = stages["load_weights"], stages["allocate"]
+    assert weights["file_change_mb"] == pytest.approx(200, rel=0.01)
+    assert abs(weights["anon_change_mb"]) < 2
+    assert heap["anon_change_mb"] == pytest.approx(300, rel=0.01)
+    assert abs(heap["file_change_mb"]) < 2
+    for stage in (weights, heap):  # the kinds add up to the RSS change
+        kinds = stage["anon_change_mb"] + stage["file_change_mb"] + stage["shmem_change_mb"]
+        assert kinds == pytest.approx(stage["rss_change_mb"], abs=0.5)
+
+
+def test_tables_and_diff_show_the_kinds(kinds_run):
+    runs_dir, run = kinds_run
+    table = run_memtop("show", run["run_id"], "--runs-dir", str(runs_dir))
+    assert "Anon change" in table.stdout and "File change" in table.stdout
+    assert "+200." in table.stdout and "+300." in table.stdout
+    diff = run_memtop("diff", run["run_id"], run["run_id"], "--format", "markdown",
+                      "--runs-dir", str(runs_dir))
+    assert diff.returncode == 0, diff.stderr
+    assert "Anonymous change (MiB)" in diff.stdout and "File-backed change (MiB)" in diff.stdout
+
+
+def test_runs_recorded_before_the_kinds_show_dashes(runs_dir):
+    from conftest import write_run
+
+    write_run(runs_dir / "old.db", run_id="old")
+    result = run_memtop("show", "old", "--format", "json", "--runs-dir", str(runs_dir))
+    assert result.returncode == 0 and "Traceback" not in result.stderr
+    old = show_json(runs_dir, "old")
+    assert all(s["anon_change_mb"] is None for s in old["stages"])
