@@ -41,6 +41,12 @@ def _whole(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _groups(value: Any) -> bool:
+    """Resident bytes by mapping group (probes/smaps.py): bounded, names short text."""
+    return isinstance(value, dict) and len(value) <= 64 and all(
+        isinstance(k, str) and 0 < len(k) <= 300 and _size(v) for k, v in value.items())
+
+
 _CUT = {"t": _number, "t_end": _number, "rss": _size, "swap": _size, "peak": _size}
 # kind -> (required fields, optional fields); any other field is kept as the stage's extra data.
 RULES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
@@ -49,7 +55,8 @@ RULES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
               {"peak_exact": _flag, "wall": _number, "block": _whole, "t_start": _number,
                "rss_start": _size, "swap_start": _size,
                **{f"{kind}{end}": _size for kind in ("anon", "file", "shmem")
-                  for end in ("", "_start")}}),
+                  for end in ("", "_start")},
+               "groups": _groups, "groups_start": _groups, "groups_us": _size}),
     "iteration": ({"i": _whole, **_CUT}, {"peak_exact": _flag}),
     "meta": ({"meta": lambda v: isinstance(v, dict)}, {}),
     "error": ({"message": lambda v: isinstance(v, str)}, {"user": _flag}),

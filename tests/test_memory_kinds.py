@@ -50,3 +50,17 @@ def test_runs_recorded_before_the_kinds_show_dashes(runs_dir):
     assert result.returncode == 0 and "Traceback" not in result.stderr
     old = show_json(runs_dir, "old")
     assert all(s["anon_change_mb"] is None for s in old["stages"])
+
+
+def test_the_mapping_groups_name_the_weights_file_and_the_heap_block(kinds_run):
+    runs_dir, run = kinds_run
+    stages = {s["name"]: s for s in run["stages"]}
+    weights = stages["load_weights"]["groups_change_mb"]
+    heap = stages["allocate"]["groups_change_mb"]
+    assert next(iter(weights)) == "weights.bin"  # the largest change of its stage
+    assert weights["weights.bin"] == pytest.approx(200, rel=0.01)
+    assert next(iter(heap)) == "anonymous ≥ 64 MiB"
+    assert heap["anonymous ≥ 64 MiB"] == pytest.approx(300, rel=0.01)
+    table = run_memtop("show", run["run_id"], "--runs-dir", str(runs_dir))
+    assert "where each stage's memory went" in table.stdout
+    assert "weights.bin +200." in table.stdout

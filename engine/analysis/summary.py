@@ -9,6 +9,7 @@ import bisect
 from typing import Any
 
 from ..units import mib
+from .groups import groups_change
 
 # Health by peak RSS (seed 001): good < 1 GiB, acceptable 1-3, high 3-5, critical > 5.
 HEALTH_LIMITS_MIB = ((1024, "good"), (3072, "acceptable"), (5120, "high"))
@@ -88,6 +89,7 @@ def stage_rows(stages: list[dict[str, Any]]) -> list[dict[str, Any]]:
             # RSS by kind (status: RssAnon, RssFile, RssShmem) at the end, and its change.
             **{f"{kind}_{what}": figure(stage, previous, kind)
                for kind in KINDS for what, figure in (("mb", _at_end), ("change_mb", _change))},
+            "groups_change_mb": groups_change(stage, previous),
             "peak_mb": mib(stage_peak(stage)),
             "peak_exact": bool(stage.get("peak_exact", True)),
             "kernel_peak_mb": mib(stage.get("peak")),

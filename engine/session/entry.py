@@ -79,7 +79,7 @@ def error_message(exc: BaseException) -> str:
 
 def main() -> int:
     channel = EventChannel.from_env()
-    stages = StageRecorder(channel)
+    stages = StageRecorder(channel, groups_share=None)  # the protocol's six cuts: all of them
     try:
         spec = RunSpec.from_dict(json.loads(os.environ[SPEC_ENV]))
         run_protocol(spec, stages)

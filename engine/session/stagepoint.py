@@ -26,7 +26,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..probes.procfs import StatusMemory, read_status, reset_hwm
+from ..probes.smaps import mapping_groups
 from ..spec import EVENT_FD_ENV
+
+GROUPS_SHARE = 0.02  # markers: smaps may cost up to 2% of the program's time
+GROUPS_ALLOWANCE_S = 0.05  # and this much from the start (a short program's first stages)
 
 
 class EventChannel:
@@ -74,6 +78,7 @@ class Block:
     peak: int
     exact: bool
     kinds_start: dict[str, int]  # RSS by kind at its start (anon_start, file_start, ...)
+    groups_start: dict[str, int] | None  # where its memory lived at its start (probes/smaps)
 
 
 @dataclass(frozen=True)
@@ -84,22 +89,41 @@ class _Cut:
     peak: int  # the exact peak since the previous cut
     exact: bool  # whether that previous cut's reset worked
     probed: dict[str, Any] | None = None
+    groups: dict[str, int] | None = None  # resident memory by mapping group, where read
+    groups_us: int | None = None  # what reading them cost (docs/BENCHMARKS.md)
 
 
 class StageRecorder:
     """Measures cuts in this process and sends `begin` and `stage` events."""
 
     def __init__(self, channel: EventChannel | None, collect: bool = True,
-                 probe: Callable[[], dict[str, Any] | None] | None = None) -> None:
+                 probe: Callable[[], dict[str, Any] | None] | None = None,
+                 groups_share: float | None = GROUPS_SHARE) -> None:
         self.channel = channel
         self.collect = collect
         self.probe = probe  # extra figures at each cut (a framework's GPU allocator)
+        # Mapping groups (smaps) at a cut while reading them has cost at most this share of the
+        # time since the recorder began (None: at every cut): a program marking stages in a
+        # tight loop gets them on some stages, never a slowdown of more than that share.
+        self.groups_share = groups_share
+        self._began = time.monotonic()
+        self._groups_cost = 0.0
         self._last_reset_ok = True  # the first peak runs from process start: exact
         self._open: list[Block] = []
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
 
-    def _cut(self, collect: bool | None) -> _Cut:
+    def _groups(self, t: float) -> dict[str, int] | None:
+        allowed = None if self.groups_share is None else \
+            GROUPS_ALLOWANCE_S + self.groups_share * (t - self._began)
+        if allowed is not None and self._groups_cost > allowed:
+            return None
+        start = time.monotonic()
+        found = mapping_groups()
+        self._groups_cost += time.monotonic() - start
+        return found
+
+    def _cut(self, collect: bool | None, groups: bool = True) -> _Cut:
         """Reads and resets the high-water mark; the caller holds the lock."""
         if self.collect if collect is None else collect:
             # As the seeds' record_stage does; its cost belongs to the stage that ends.
@@ -113,7 +137,10 @@ class StageRecorder:
             block.exact = block.exact and exact
         self._last_reset_ok = reset_hwm()
         extra = self.probe() if self.probe is not None else None
-        return _Cut(t, time.monotonic(), status, peak, exact, extra)
+        read_at = time.monotonic()
+        found = self._groups(t) if groups else None  # after the reset: not in the next peak
+        cost = round((time.monotonic() - read_at) * 1e6) if found is not None else None
+        return _Cut(t, time.monotonic(), status, peak, exact, extra, found, cost)
 
     def boundary(self, name: str, collect: bool | None = None, **extra: Any) -> dict[str, Any]:
         """A mark: the stage `name` is the interval since the previous cut."""
@@ -131,7 +158,7 @@ class StageRecorder:
         """One repetition of a workload (leak detection): a cut sent as an `iteration` event,
         so that it folds into open blocks without becoming a stage of its own."""
         with self._lock:
-            cut = self._cut(collect)
+            cut = self._cut(collect, groups=False)
         event = {"type": "iteration", "i": index, "t": cut.t, "t_end": cut.t_end,
                  "rss": cut.status.rss, "swap": cut.status.swap, "peak": cut.peak,
                  "peak_exact": cut.exact, **extra}
@@ -142,7 +169,8 @@ class StageRecorder:
         with self._lock:
             cut = self._cut(collect)
             block = Block(next(self._ids), name, cut.t_end, cut.status.rss, cut.status.swap,
-                          cut.status.rss, self._last_reset_ok, cut.status.kinds("_start"))
+                          cut.status.rss, self._last_reset_ok, cut.status.kinds("_start"),
+                          cut.groups)
             self._open.append(block)
         self.send({"type": "begin", "id": block.id, "name": name, "t": cut.t,
                    "t_end": cut.t_end})
@@ -159,6 +187,11 @@ class StageRecorder:
                  "swap_start": block.swap_start, "wall": time.time(), "rss": cut.status.rss,
                  "swap": cut.status.swap, "peak": block.peak, "peak_exact": block.exact,
                  **cut.status.kinds(), **block.kinds_start, **_probed(cut), **extra}
+        if block.groups_start is None:  # its change is from its own start, or not known
+            event.pop("groups", None)
+            event.pop("groups_us", None)
+        elif "groups" in event:
+            event["groups_start"] = block.groups_start
         self.send(event)
         return event
 
@@ -168,4 +201,7 @@ class StageRecorder:
 
 
 def _probed(cut: _Cut) -> dict[str, Any]:
-    return {"allocator": cut.probed} if cut.probed else {}
+    found: dict[str, Any] = {"allocator": cut.probed} if cut.probed else {}
+    if cut.groups is not None:
+        found.update(groups=cut.groups, groups_us=cut.groups_us)
+    return found

@@ -14,6 +14,7 @@ from memtop.engine.client import EngineClient, RunBoard, RunState
 from memtop.engine.errors import UserError
 from memtop.engine.messages import Message
 from memtop.engine.report.fit import Column, FittedTable
+from memtop.engine.report.groups import where_table
 from memtop.engine.report.tables import (
     STATUS_STYLE,
     add_row,
@@ -75,6 +76,8 @@ def print_comparison(paths: Sequence[str]) -> None:
         out.print(comparison_table(runs))
         if len({r.spec.get("batch_size", 1) for r in runs}) > 1:
             out.print(batch_table(runs))
+        if (where := where_table(runs)) is not None:
+            out.print(where)
         out.print("run files:")
         for run in runs:
             out.print(plain(f"  {run.path}"))

@@ -1,0 +1,65 @@
+"""Where memory went, as tables: per stage, the change by kind (anonymous, file-backed) and the
+mapping groups that changed most (analysis/groups.py). `show` prints a run's; a bench prints the
+two stages the seeds ask about (model loading and the first inference: compilation) for each
+run side by side."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from ..analysis.groups import largest_changes
+from ..analysis.summary import table_rows
+from ..store import Run
+from ..units import fmt
+from .fit import Column, FittedTable
+from .tables import add_row, plain
+
+SEED_STAGES = ("model_loaded", "first_inference")
+
+
+def where_text(row: dict[str, Any], count: int = 3) -> str:
+    """"anonymous ≥ 64 MiB +1,720.3 · libopenvino_intel_cpu_plugin.so +12.0" (names are the
+    program's: the table shows them as text)."""
+    found = largest_changes(row.get("groups_change_mb"), count)
+    return " · ".join(f"{name} {mib:+,.1f}" for name, mib in found) or "-"
+
+
+def _kinds(row: dict[str, Any]) -> list[str]:
+    return [fmt(row.get(f"{kind}_change_mb"), "+,.1f") for kind in ("rss", "anon", "file")]
+
+
+def _columns(first: list[Column]) -> list[Column]:
+    return [*first, Column("RAM change", "right"), Column("Anon", "right", drop=2),
+            Column("File", "right", drop=1), Column("Largest changes by mapping (MiB)",
+                                                    whole=False)]
+
+
+def groups_table(run: Run) -> FittedTable | None:
+    """Each stage whose mapping groups changed by a MiB or more; None if none did (or the run
+    was recorded without them)."""
+    rows = [row for row in table_rows(run.stages) if largest_changes(row["groups_change_mb"])]
+    if not rows:
+        return None
+    table = FittedTable(_columns([Column("Stage")]),
+                        title=plain(f"{run.run_id}: where each stage's memory went"))
+    for row in rows:
+        add_row(table, row["name"], *_kinds(row), where_text(row))
+    return table
+
+
+def where_table(runs: Sequence[Run], stages: Sequence[str] = SEED_STAGES) -> FittedTable | None:
+    """The runs side by side on the seeds' two stages; None if no run has mapping groups."""
+    table = FittedTable(_columns([Column("Run"), Column("Stage")]),
+                        title="Where loading and the first inference went (MiB)")
+    shown_any = False
+    for run in runs:
+        rows = {row["name"]: row for row in table_rows(run.stages)}
+        for name in stages:
+            row = rows.get(name)
+            if row is None or row["groups_change_mb"] is None:
+                continue
+            shown_any = True
+            add_row(table, run.meta.get("backend") or run.run_id, name, *_kinds(row),
+                    where_text(row))
+    return table if shown_any else None
