@@ -64,3 +64,32 @@ def test_the_mapping_groups_name_the_weights_file_and_the_heap_block(kinds_run):
     table = run_memtop("show", run["run_id"], "--runs-dir", str(runs_dir))
     assert "where each stage's memory went" in table.stdout
     assert "weights.bin +200." in table.stdout
+
+
+def test_a_crafted_mapping_name_is_shown_as_data(runs_dir):
+    """Group names are the measured program's file names: shown, never sent to the terminal;
+    a group table that is not a bounded map of names to sizes makes the file damaged."""
+    from untrusted_files import HOSTILE
+
+    from memtop.engine.store import RunWriter
+
+    from conftest import MIB, stage
+
+    writer = RunWriter(str(runs_dir / "crafted.db"), {"run_id": "crafted", "status": "running"})
+    writer.add_samples([(1.0 + i / 10, 100 * MIB) for i in range(10)])
+    writer.add_stage(1, stage("initial", 1.0, 100, 100, groups={}))
+    writer.add_stage(2, stage("load", 1.5, 400, 400, groups={HOSTILE: 300 * MIB}))
+    writer.set_meta({"status": "done"})
+    writer.close()
+    for args in (("show", "crafted"), ("diff", "crafted", "crafted", "--format", "markdown")):
+        result = run_memtop(*args, "--runs-dir", str(runs_dir))
+        assert result.returncode == 0, result.stderr
+        assert "\x1b]" not in result.stdout and "Traceback" not in result.stderr
+    assert "+300.0" in run_memtop("show", "crafted", "--runs-dir", str(runs_dir)).stdout
+
+    writer = RunWriter(str(runs_dir / "bad.db"), {"run_id": "bad", "status": "running"})
+    writer.add_stage(1, stage("initial", 1.0, 100, 100, groups={"x": "lots"}))
+    writer.set_meta({"status": "done"})
+    writer.close()
+    result = run_memtop("show", "bad", "--runs-dir", str(runs_dir))
+    assert result.returncode == 2 and "damaged" in result.stderr

@@ -106,7 +106,7 @@ async def test_detail_screen_zooms_pans_and_finds_the_spike(long_run):
         assert screen.window.width == pytest.approx(window.width * 2)
         start, end = screen._span()
         screen._move(screen.window.zoom_around(spike_t, 0.5, start, end))
-        rss, _swap = screen._series(screen.window, start, 98)
+        rss, *_kinds_and_swap = screen._series(screen.window, start, 98)
         assert max(rss[2]) == 900  # MiB: the 2 ms spike, from a window of the file
         assert abs(rss[1][rss[2].index(900)] - (spike_t - start)) < 0.01
         await pilot.press("0")

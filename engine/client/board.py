@@ -52,6 +52,9 @@ class RunState:
     meta: dict[str, Any] = field(default_factory=dict)
     rss_history: MaxEnvelope = field(default_factory=lambda: MaxEnvelope(HISTORY_BUCKETS))
     swap_history: MaxEnvelope = field(default_factory=lambda: MaxEnvelope(HISTORY_BUCKETS, 0.05))
+    # RSS by kind (status: RssAnon, RssFile) at the status rate, for the detail chart.
+    anon_history: MaxEnvelope = field(default_factory=lambda: MaxEnvelope(HISTORY_BUCKETS, 0.05))
+    file_history: MaxEnvelope = field(default_factory=lambda: MaxEnvelope(HISTORY_BUCKETS, 0.05))
     log: deque[str] = field(default_factory=lambda: deque(maxlen=LOG_LINES))
     log_count: int = 0  # lines ever received: a view reads only those it has not shown
     log_partial: str = ""  # the last line, until its newline comes
@@ -187,6 +190,8 @@ def _proc(state: RunState, message: Message) -> None:
     state.nproc = message["nproc"] or 1
     state.max_nproc = max(state.max_nproc, state.nproc)
     state.swap_history.add(message["t"], message["swap"])
+    state.anon_history.add(message["t"], message["anon"])
+    state.file_history.add(message["t"], message["file"])
 
 
 def _begin(state: RunState, message: Message) -> None:

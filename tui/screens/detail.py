@@ -22,6 +22,7 @@ from memtop.engine.report.columns import (
     summary_lines,
     task_text,
 )
+from memtop.engine.report.groups import where_text
 from memtop.engine.store import Run, read_run
 from memtop.engine.text import shown
 from memtop.engine.units import MIB, fmt
@@ -30,11 +31,26 @@ from ..render import data
 from ..widgets.footer import KeyFooter
 
 REDRAW_EVERY_S = 0.5
+# The chart's lines from the run file: (label, table, column). RSS is anonymous + file-backed
+# (+ shared) memory: the two lines under it say which grew.
+SERIES = (("RSS MiB", "samples", 1), ("anon MiB", "proc", 4), ("file MiB", "proc", 5),
+          ("swap MiB", "proc", 3))
 
 
 def stage_table_rows(stages: list[dict[str, Any]]) -> list[tuple[Text, ...]]:
     return [tuple(data(cell(row, key, spec)) for _, key, spec in STAGE_COLUMNS)
             for row in table_rows(stages)]
+
+
+def where_line(row: dict[str, Any]) -> str:
+    """"first_inference +52.9 MiB: anonymous +19.9, file-backed +31.1 · libopenvino….so +19.3"."""
+    if row.get("rss_change_mb") is None:
+        return f"{row['name']}: the first reading (changes are from the stage before)"
+    kinds = f"anonymous {fmt(row.get('anon_change_mb'), '+,.1f')}, file-backed " \
+            f"{fmt(row.get('file_change_mb'), '+,.1f')}"
+    where = where_text(row, count=5)
+    return f"{row['name']} {fmt(row.get('rss_change_mb'), '+,.1f')} MiB: {kinds}" + \
+        (f" · {where}" if where != "-" else "")
 
 
 def summary_text(state: RunState) -> str:
@@ -98,6 +114,7 @@ class DetailScreen(Screen):
         self.window = TimeWindow(0.0, 0.0)  # whole: follows the run
         self._run: Run | None = None
         self._no_file = False  # the run file could not be read: the chart keeps to its history
+        self._rows: list[dict[str, Any]] = []  # the stage table's rows, in its order
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -105,6 +122,7 @@ class DetailScreen(Screen):
             yield PlotextPlot(id="detail-chart")
             yield Static("Stages", classes="section-title")
             yield DataTable(id="stages", cursor_type="row", zebra_stripes=True)
+            yield Static(id="where")
             yield Static("Summary", classes="section-title")
             yield Static(id="summary")
             yield Static("Session", classes="section-title")
@@ -166,10 +184,27 @@ class DetailScreen(Screen):
         self._drawn = state.version
         self._draw_chart()
         table = self.query_one(DataTable)
+        row = table.cursor_row
         table.clear()
+        first = not self._rows
+        self._rows = table_rows(state.stages)
         table.add_rows(stage_table_rows(state.stages))
+        if first and self._rows:  # at first the stage that grew most: where did it go?
+            row = max(range(len(self._rows)),
+                      key=lambda i: abs(self._rows[i].get("rss_change_mb") or 0.0))
+        if self._rows:
+            table.move_cursor(row=min(row, len(self._rows) - 1))
+        self._show_where(table.cursor_row)
         self.query_one("#summary", Static).update(data(summary_text(state), 4000, lines=True))
         self.query_one("#meta", Static).update(data(meta_text(state), 4000, lines=True))
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_where(event.cursor_row)
+
+    def _show_where(self, index: int) -> None:
+        """The highlighted stage: its change by kind and the mapping groups that changed most."""
+        row = self._rows[index] if 0 <= index < len(self._rows) else None
+        self.query_one("#where", Static).update(data(where_line(row) if row else "", 600))
 
     def _draw_chart(self) -> None:
         state = self.state
@@ -200,13 +235,15 @@ class DetailScreen(Screen):
         state = self.state
         run = self._file()
         if window.whole or run is None:
-            rss, swap = state.rss_history, state.swap_history
-            return [("RSS MiB", [t - start for t in rss.times], [v / MIB for v in rss.values]),
-                    ("swap MiB", [t - start for t in swap.times],
-                     [v / MIB for v in swap.values])]
+            return [(label, [t - start for t in history.times],
+                     [v / MIB for v in history.values])
+                    for label, history in (("RSS MiB", state.rss_history),
+                                           ("anon MiB", state.anon_history),
+                                           ("file MiB", state.file_history),
+                                           ("swap MiB", state.swap_history))]
         columns = max(20, 2 * cells - 20)  # braille: two dots a cell, less the axis labels
         out = []
-        for label, table, column in (("RSS MiB", "samples", 1), ("swap MiB", "proc", 3)):
+        for label, table, column in SERIES:
             maxima = window_maxima(run, table, column, window, columns)
             step = window.width / columns
             points = [(window.start + (i + 0.5) * step - start, v / MIB)
