@@ -47,6 +47,8 @@ def _groups(value: Any) -> bool:
         isinstance(k, str) and 0 < len(k) <= 300 and _size(v) for k, v in value.items())
 
 
+# glibc's heap at a cut (probes/glibc_heap.py), and what --trim gave back.
+HEAP_FIELDS = {key: _size for key in ("heap_in_use", "heap_free", "rss_trimmed", "anon_trimmed")}
 _CUT = {"t": _number, "t_end": _number, "rss": _size, "swap": _size, "peak": _size}
 # kind -> (required fields, optional fields); any other field is kept as the stage's extra data.
 RULES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
@@ -56,8 +58,9 @@ RULES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
                "rss_start": _size, "swap_start": _size,
                **{f"{kind}{end}": _size for kind in ("anon", "file", "shmem")
                   for end in ("", "_start")},
-               "groups": _groups, "groups_start": _groups, "groups_us": _size}),
-    "iteration": ({"i": _whole, **_CUT}, {"peak_exact": _flag}),
+               "groups": _groups, "groups_start": _groups, "groups_us": _size,
+               **HEAP_FIELDS}),
+    "iteration": ({"i": _whole, **_CUT}, {"peak_exact": _flag, **HEAP_FIELDS}),
     "meta": ({"meta": lambda v: isinstance(v, dict)}, {}),
     "error": ({"message": lambda v: isinstance(v, str)}, {"user": _flag}),
     "done": ({}, {}),

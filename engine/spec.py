@@ -29,6 +29,7 @@ WEIGHTS = ("auto", "preset", "random")
 # How the engine hands a session its spec and its event descriptor.
 SPEC_ENV = "MEMTOP_SPEC"
 EVENT_FD_ENV = "MEMTOP_EVENT_FD"
+TRIM_ENV = "MEMTOP_TRIM"  # "1": the stage recorder trims glibc's heap at each cut (--trim)
 RUN_ENV = "MEMTOP_RUN"  # the run id, so that the program's descendants can be found at its end
 EXIT_USER_ERROR = 2  # a session's exit code after bad input (an unknown preset)
 
@@ -59,6 +60,7 @@ class RunSpec:
     # `memtop fit`: run in a memory cgroup limited to this many bytes, where allowed (0: none).
     memory_limit: int = 0
     leak_iterations: int = 0  # generate calls repeated after the protocol, for a leak slope
+    trim: bool = False  # malloc_trim(0) at each stage cut, recording how much RSS came back
     training_steps: int = 4
     device: str = "cpu"  # or "gpu"
     env: dict[str, str] = dataclasses.field(default_factory=dict)  # e.g. allocator settings

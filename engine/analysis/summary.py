@@ -34,8 +34,9 @@ def stage_peak(stage: dict[str, Any]) -> int | None:
 def _change(stage: dict[str, Any], previous: dict[str, Any] | None, key: str) -> float | None:
     """A block stage (memtop.stage) changes from its own start; a mark from the stage before."""
     start = stage.get(f"{key}_start")
-    if start is None:
-        start = None if previous is None else previous.get(key)
+    if start is None and previous is not None and previous.get(key) is not None:
+        # A stage trimmed at its end (--trim) hands the next one what was left after the trim.
+        start = previous[key] - (previous.get(f"{key}_trimmed") or 0)
     value = stage.get(key)  # RSS by kind: not in runs recorded before it was
     return None if start is None or value is None else mib(value - start)
 
@@ -90,6 +91,11 @@ def stage_rows(stages: list[dict[str, Any]]) -> list[dict[str, Any]]:
             **{f"{kind}_{what}": figure(stage, previous, kind)
                for kind in KINDS for what, figure in (("mb", _at_end), ("change_mb", _change))},
             "groups_change_mb": groups_change(stage, previous),
+            # glibc's heap at the stage's end: in use, and held free (not live data); --trim:
+            # the RSS malloc_trim(0) gave back after it.
+            "heap_in_use_mb": mib(stage.get("heap_in_use")),
+            "heap_free_mb": mib(stage.get("heap_free")),
+            "trimmed_mb": mib(stage.get("rss_trimmed")),
             "peak_mb": mib(stage_peak(stage)),
             "peak_exact": bool(stage.get("peak_exact", True)),
             "kernel_peak_mb": mib(stage.get("peak")),

@@ -25,7 +25,7 @@ from typing import Any
 from ..probes.memory_limit import MemoryLimit, create_limit
 from ..probes.processes import processes_marked
 from ..probes.procfs import boot_id
-from ..spec import EVENT_FD_ENV, RUN_ENV, SPEC_ENV, RunSpec
+from ..spec import EVENT_FD_ENV, RUN_ENV, SPEC_ENV, TRIM_ENV, RunSpec
 from ..store.files import new_run_id
 from ..store.schema import SCHEMA_VERSION
 from .event_reader import EventReader
@@ -81,6 +81,8 @@ def session_env(spec: RunSpec, event_fd: int, run_id: str) -> dict[str, str]:
         env["KERAS_BACKEND"] = spec.backend
         env.update(device_env(spec.device))
     env.update(spec.env)
+    if spec.trim:
+        env[TRIM_ENV] = "1"
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     return env
 

@@ -63,3 +63,21 @@ def where_table(runs: Sequence[Run], stages: Sequence[str] = SEED_STAGES) -> Fit
             add_row(table, run.meta.get("backend") or run.run_id, name, *_kinds(row),
                     where_text(row))
     return table if shown_any else None
+
+
+def heap_table(run: Run) -> FittedTable | None:
+    """glibc's heap at each stage's end: in use, held free (freed by the program, kept by
+    malloc), and with --trim what malloc_trim(0) gave back; None without heap figures."""
+    rows = [row for row in table_rows(run.stages) if row["heap_in_use_mb"] is not None]
+    if not rows:
+        return None
+    trimmed = any(row["trimmed_mb"] is not None for row in rows)
+    columns = [Column("Stage"), Column("Heap in use", "right"), Column("Held free", "right"),
+               *([Column("Trimmed", "right")] if trimmed else [])]
+    table = FittedTable(columns, title=plain(f"{run.run_id}: glibc heap at each stage's end "
+                                             "(MiB)"))
+    for row in rows:
+        add_row(table, row["name"], fmt(row["heap_in_use_mb"], ",.1f"),
+                fmt(row["heap_free_mb"], ",.1f"),
+                *([fmt(row["trimmed_mb"], ",.1f")] if trimmed else []))
+    return table

@@ -142,6 +142,10 @@ def leak_table(leak: dict[str, Any]) -> FittedTable:
                                f"{leak['verdict']}"))
     add_row(table, "Slope (MiB/iteration)", fmt(leak.get("slope_mb_per_iter"), "+.4f"))
     add_row(table, "r²", fmt(leak.get("r2"), ".3f"))
+    for key, label in (("heap_in_use_slope_mb_per_iter", "glibc heap in use (MiB/iteration)"),
+                       ("heap_free_slope_mb_per_iter", "glibc heap held free (MiB/iteration)")):
+        if leak.get(key) is not None:  # what tells retention from a leak (analysis/leaks.py)
+            add_row(table, label, fmt(leak[key], "+.4f"))
     for n, value in (leak.get("extrapolated_mb") or {}).items():
         add_row(table, f"Extrapolated to {int(n):,} iterations (MiB)", fmt(value, "+,.1f"))
     deltas = leak.get("deltas_mb") or []

@@ -15,6 +15,7 @@ import traceback
 
 from ..errors import UserError
 from ..spec import EXIT_USER_ERROR, SPEC_ENV, RunSpec
+from .cut_extras import CutExtras
 from .stagepoint import EventChannel, StageRecorder
 
 
@@ -79,7 +80,8 @@ def error_message(exc: BaseException) -> str:
 
 def main() -> int:
     channel = EventChannel.from_env()
-    stages = StageRecorder(channel, groups_share=None)  # the protocol's six cuts: all of them
+    # Mapping groups at every one of the protocol's six cuts (markers: within a time share).
+    stages = StageRecorder(channel, extras=CutExtras(groups_share=None))
     try:
         spec = RunSpec.from_dict(json.loads(os.environ[SPEC_ENV]))
         run_protocol(spec, stages)

@@ -22,15 +22,12 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..probes.procfs import StatusMemory, read_status, reset_hwm
-from ..probes.smaps import mapping_groups
 from ..spec import EVENT_FD_ENV
-
-GROUPS_SHARE = 0.02  # markers: smaps may cost up to 2% of the program's time
-GROUPS_ALLOWANCE_S = 0.05  # and this much from the start (a short program's first stages)
+from .cut_extras import CutExtras
 
 
 class EventChannel:
@@ -91,6 +88,8 @@ class _Cut:
     probed: dict[str, Any] | None = None
     groups: dict[str, int] | None = None  # resident memory by mapping group, where read
     groups_us: int | None = None  # what reading them cost (docs/BENCHMARKS.md)
+    heap: dict[str, Any] = field(default_factory=dict)  # glibc's heap; --trim: what came back
+    starts: StatusMemory | None = None  # what the next stage starts from (after a trim)
 
 
 class StageRecorder:
@@ -98,32 +97,17 @@ class StageRecorder:
 
     def __init__(self, channel: EventChannel | None, collect: bool = True,
                  probe: Callable[[], dict[str, Any] | None] | None = None,
-                 groups_share: float | None = GROUPS_SHARE) -> None:
+                 extras: CutExtras | None = None) -> None:
         self.channel = channel
         self.collect = collect
         self.probe = probe  # extra figures at each cut (a framework's GPU allocator)
-        # Mapping groups (smaps) at a cut while reading them has cost at most this share of the
-        # time since the recorder began (None: at every cut): a program marking stages in a
-        # tight loop gets them on some stages, never a slowdown of more than that share.
-        self.groups_share = groups_share
-        self._began = time.monotonic()
-        self._groups_cost = 0.0
+        self.extras = extras or CutExtras()
         self._last_reset_ok = True  # the first peak runs from process start: exact
         self._open: list[Block] = []
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
 
-    def _groups(self, t: float) -> dict[str, int] | None:
-        allowed = None if self.groups_share is None else \
-            GROUPS_ALLOWANCE_S + self.groups_share * (t - self._began)
-        if allowed is not None and self._groups_cost > allowed:
-            return None
-        start = time.monotonic()
-        found = mapping_groups()
-        self._groups_cost += time.monotonic() - start
-        return found
-
-    def _cut(self, collect: bool | None, groups: bool = True) -> _Cut:
+    def _cut(self, collect: bool | None, stage: bool = True) -> _Cut:
         """Reads and resets the high-water mark; the caller holds the lock."""
         if self.collect if collect is None else collect:
             # As the seeds' record_stage does; its cost belongs to the stage that ends.
@@ -135,12 +119,12 @@ class StageRecorder:
         for block in self._open:
             block.peak = max(block.peak, peak)
             block.exact = block.exact and exact
+        fields, starts = self.extras.before_reset(status, trim_now=stage)
         self._last_reset_ok = reset_hwm()
         extra = self.probe() if self.probe is not None else None
-        read_at = time.monotonic()
-        found = self._groups(t) if groups else None  # after the reset: not in the next peak
-        cost = round((time.monotonic() - read_at) * 1e6) if found is not None else None
-        return _Cut(t, time.monotonic(), status, peak, exact, extra, found, cost)
+        # After the reset: what reading smaps costs is not in the next stage's peak.
+        found, cost = self.extras.groups(t) if stage else (None, None)
+        return _Cut(t, time.monotonic(), status, peak, exact, extra, found, cost, fields, starts)
 
     def boundary(self, name: str, collect: bool | None = None, **extra: Any) -> dict[str, Any]:
         """A mark: the stage `name` is the interval since the previous cut."""
@@ -158,19 +142,19 @@ class StageRecorder:
         """One repetition of a workload (leak detection): a cut sent as an `iteration` event,
         so that it folds into open blocks without becoming a stage of its own."""
         with self._lock:
-            cut = self._cut(collect, groups=False)
+            cut = self._cut(collect, stage=False)
         event = {"type": "iteration", "i": index, "t": cut.t, "t_end": cut.t_end,
                  "rss": cut.status.rss, "swap": cut.status.swap, "peak": cut.peak,
-                 "peak_exact": cut.exact, **extra}
+                 "peak_exact": cut.exact, **cut.heap, **extra}
         self.send(event)
         return event
 
     def begin(self, name: str, collect: bool | None = None) -> Block:
         with self._lock:
             cut = self._cut(collect)
-            block = Block(next(self._ids), name, cut.t_end, cut.status.rss, cut.status.swap,
-                          cut.status.rss, self._last_reset_ok, cut.status.kinds("_start"),
-                          cut.groups)
+            start = cut.starts or cut.status
+            block = Block(next(self._ids), name, cut.t_end, start.rss, start.swap, start.rss,
+                          self._last_reset_ok, start.kinds("_start"), cut.groups)
             self._open.append(block)
         self.send({"type": "begin", "id": block.id, "name": name, "t": cut.t,
                    "t_end": cut.t_end})
@@ -202,6 +186,7 @@ class StageRecorder:
 
 def _probed(cut: _Cut) -> dict[str, Any]:
     found: dict[str, Any] = {"allocator": cut.probed} if cut.probed else {}
+    found.update(cut.heap)
     if cut.groups is not None:
         found.update(groups=cut.groups, groups_us=cut.groups_us)
     return found

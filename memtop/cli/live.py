@@ -71,7 +71,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
                      runs_dir=args.runs_dir, label=args.label, alarms=thresholds(args),
                      mode=args.mode, batch_size=size, leak_iterations=args.leak_iterations,
                      training_steps=args.training_steps, device=args.device, env=env,
-                     task=args.task, sequence_length=args.sequence_length)
+                     task=args.task, sequence_length=args.sequence_length, trim=args.trim)
              for b in backends for size in sizes]
     return _run_specs(args, specs, parallel=args.parallel)
 
@@ -106,7 +106,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     spec = RunSpec(backend="", model=args.name or _command_name(command), command=command,
                    interval_ms=args.interval_ms, runs_dir=args.runs_dir, label=args.label,
                    alarms=thresholds(args), max_output=parse_size(args.max_output),
-                   stage_pattern=pattern)
+                   stage_pattern=pattern, trim=args.trim)
     return _run_specs(args, [spec])
 
 

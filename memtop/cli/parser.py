@@ -257,6 +257,10 @@ def build_parser() -> argparse.ArgumentParser:
         _add_tui_options(sub)
     for sub in (bench, replay, run, attach):
         _add_alarm_options(sub)
+    for sub in (bench, run):
+        sub.add_argument("--trim", action="store_true",
+                         help="call malloc_trim(0) at each stage end and record how much RSS "
+                              "came back (memory glibc held, not in use)")
     _add_tui_options(parser)
     parser.add_argument("--runs-dir", default="runs", help=RUNS_DIR_HELP)
     return parser

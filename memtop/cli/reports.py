@@ -44,7 +44,7 @@ def _write(text: str | Iterable[str], path: str | None) -> None:
 
 def cmd_show(args: argparse.Namespace) -> int:
     from memtop.engine.report import formats
-    from memtop.engine.report.groups import groups_table
+    from memtop.engine.report.groups import groups_table, heap_table
     from memtop.engine.report.sizing import fit_run_table
     from memtop.engine.report.tables import (
         leak_table,
@@ -69,8 +69,9 @@ def cmd_show(args: argparse.Namespace) -> int:
                 out.print(fit_run_table(run.meta.get("fit") or {}))
                 continue
             out.print(stage_table(run))
-            if (where := groups_table(run)) is not None:
-                out.print(where)
+            for table in (groups_table(run), heap_table(run)):
+                if table is not None:
+                    out.print(table)
             out.print(summary_table(run))
             if run.meta.get("leak"):
                 out.print(leak_table(run.meta["leak"]))

@@ -49,8 +49,14 @@ def where_line(row: dict[str, Any]) -> str:
     kinds = f"anonymous {fmt(row.get('anon_change_mb'), '+,.1f')}, file-backed " \
             f"{fmt(row.get('file_change_mb'), '+,.1f')}"
     where = where_text(row, count=5)
+    heap = ""
+    if row.get("heap_in_use_mb") is not None:
+        heap = f" · glibc heap {row['heap_in_use_mb']:,.1f} in use, " \
+               f"{row['heap_free_mb']:,.1f} held free"
+        if row.get("trimmed_mb") is not None:
+            heap += f", {row['trimmed_mb']:,.1f} trimmed"
     return f"{row['name']} {fmt(row.get('rss_change_mb'), '+,.1f')} MiB: {kinds}" + \
-        (f" · {where}" if where != "-" else "")
+        (f" · {where}" if where != "-" else "") + heap
 
 
 def summary_text(state: RunState) -> str:
