@@ -30,6 +30,9 @@ WEIGHTS = ("auto", "preset", "random")
 SPEC_ENV = "MEMTOP_SPEC"
 EVENT_FD_ENV = "MEMTOP_EVENT_FD"
 TRIM_ENV = "MEMTOP_TRIM"  # "1": the stage recorder trims glibc's heap at each cut (--trim)
+# --allocations: the memray capture file a session tracks its allocations into.
+ALLOCATIONS_ENV = "MEMTOP_ALLOCATIONS"
+CAPTURE_SUFFIX = ".memray"  # beside the run file: memray flamegraph RUN.memray works on it
 RUN_ENV = "MEMTOP_RUN"  # the run id, so that the program's descendants can be found at its end
 EXIT_USER_ERROR = 2  # a session's exit code after bad input (an unknown preset)
 
@@ -61,6 +64,7 @@ class RunSpec:
     memory_limit: int = 0
     leak_iterations: int = 0  # generate calls repeated after the protocol, for a leak slope
     trim: bool = False  # malloc_trim(0) at each stage cut, recording how much RSS came back
+    allocations: bool = False  # track allocation sites with memray (a real slowdown)
     training_steps: int = 4
     device: str = "cpu"  # or "gpu"
     env: dict[str, str] = dataclasses.field(default_factory=dict)  # e.g. allocator settings

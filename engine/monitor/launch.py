@@ -25,7 +25,15 @@ from typing import Any
 from ..probes.memory_limit import MemoryLimit, create_limit
 from ..probes.processes import processes_marked
 from ..probes.procfs import boot_id
-from ..spec import EVENT_FD_ENV, RUN_ENV, SPEC_ENV, TRIM_ENV, RunSpec
+from ..spec import (
+    ALLOCATIONS_ENV,
+    CAPTURE_SUFFIX,
+    EVENT_FD_ENV,
+    RUN_ENV,
+    SPEC_ENV,
+    TRIM_ENV,
+    RunSpec,
+)
 from ..store.files import new_run_id
 from ..store.schema import SCHEMA_VERSION
 from .event_reader import EventReader
@@ -60,6 +68,8 @@ def initial_meta(spec: RunSpec, run_id: str, t_start: float,
             "label": spec.label, "kind": spec.kind, "command": spec.command,
             "status": "running", "t_start": t_start, "started_wall": time.time(),
             "interval_ms": spec.interval_ms, "engine_host": socket.gethostname(),
+            "allocations": {"capture": run_id + CAPTURE_SUFFIX, "tracker": "memray",
+                            "native": True} if spec.allocations else None,
             "engine_pid": os.getpid(), "boot_id": boot_id()}
     if bench:
         meta["bench"] = bench
@@ -73,6 +83,21 @@ def device_env(device: str) -> dict[str, str]:
     return {}
 
 
+def capture_path(spec: RunSpec, run_id: str) -> str:
+    return os.path.join(spec.runs_dir, run_id + CAPTURE_SUFFIX)
+
+
+def session_argv(spec: RunSpec, run_id: str) -> list[str]:
+    """What the session runs: the model protocol, or the user's command; with --allocations a
+    Python command runs under `memray run` (the CLI checked that it is one)."""
+    if not spec.command:
+        return [sys.executable, "-m", SESSION_MODULE]
+    if not spec.allocations:
+        return list(spec.command)
+    return [spec.command[0], "-m", "memray", "run", "--native", "--quiet", "--force",
+            "--output", capture_path(spec, run_id), *spec.command[1:]]
+
+
 def session_env(spec: RunSpec, event_fd: int, run_id: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update({SPEC_ENV: json.dumps(spec.to_dict()), EVENT_FD_ENV: str(event_fd),
@@ -83,6 +108,8 @@ def session_env(spec: RunSpec, event_fd: int, run_id: str) -> dict[str, str]:
     env.update(spec.env)
     if spec.trim:
         env[TRIM_ENV] = "1"
+    if spec.allocations and not spec.command:  # a command is wrapped in `memray run` instead
+        env[ALLOCATIONS_ENV] = capture_path(spec, run_id)
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     return env
 
@@ -105,7 +132,7 @@ def start_session(spec: RunSpec, run_id: str, inbox: deque, finished: threading.
     read_fd, write_fd = os.pipe()
     out_read, out_write = os.pipe()
     err_read, err_write = os.pipe()
-    argv = spec.command or [sys.executable, "-m", SESSION_MODULE]
+    argv = session_argv(spec, run_id)
     try:
         process = subprocess.Popen(
             argv, env=session_env(spec, write_fd, run_id), pass_fds=(write_fd,),

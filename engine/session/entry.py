@@ -7,6 +7,7 @@ reports each stage boundary (see stagepoint.py); memory is sampled from outside 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -14,7 +15,7 @@ import time
 import traceback
 
 from ..errors import UserError
-from ..spec import EXIT_USER_ERROR, SPEC_ENV, RunSpec
+from ..spec import ALLOCATIONS_ENV, EXIT_USER_ERROR, SPEC_ENV, RunSpec
 from .cut_extras import CutExtras
 from .stagepoint import EventChannel, StageRecorder
 
@@ -68,6 +69,17 @@ def run_protocol(spec: RunSpec, stages: StageRecorder) -> None:
                  "meta": {"foreign_frameworks": foreign_frameworks(spec.backend)}})
 
 
+def allocation_tracker() -> contextlib.AbstractContextManager:
+    """--allocations: memray tracks every allocation of the protocol, with native stacks, into
+    the capture file beside the run file (analysis/allocations.py aligns it with the stages)."""
+    capture = os.environ.get(ALLOCATIONS_ENV)
+    if not capture:
+        return contextlib.nullcontext()
+    import memray
+
+    return memray.Tracker(capture, native_traces=True)
+
+
 def error_message(exc: BaseException) -> str:
     """The exception, and the one it was raised from: frameworks wrap the telling error in a
     generic one ("`convert_to_numpy` failed to convert the tensor", from OpenVINO's own)."""
@@ -84,7 +96,8 @@ def main() -> int:
     stages = StageRecorder(channel, extras=CutExtras(groups_share=None))
     try:
         spec = RunSpec.from_dict(json.loads(os.environ[SPEC_ENV]))
-        run_protocol(spec, stages)
+        with allocation_tracker():
+            run_protocol(spec, stages)
     except UserError as exc:
         stages.send({"type": "error", "user": True, "message": str(exc)})
         return EXIT_USER_ERROR

@@ -68,6 +68,13 @@ def _readable_runs(paths: Sequence[str], out: Console) -> list[Run]:
     return runs
 
 
+def say_allocations(runs: Sequence[Run], out: Console) -> None:
+    tracked = [run for run in runs if run.meta.get("allocations")]
+    if tracked:
+        out.print(plain("allocations tracked by memray (its cost is in these timings): "
+                        f"memtop show {tracked[0].run_id} --allocations", "yellow"))
+
+
 def print_comparison(paths: Sequence[str]) -> None:
     """The comparison table of the runs at `paths`, then where their files are."""
     out = console()
@@ -78,6 +85,7 @@ def print_comparison(paths: Sequence[str]) -> None:
             out.print(batch_table(runs))
         if (where := where_table(runs)) is not None:
             out.print(where)
+        say_allocations(runs, out)
         out.print("run files:")
         for run in runs:
             out.print(plain(f"  {run.path}"))
@@ -100,10 +108,12 @@ def on_signals(keep_on_hangup: bool) -> None:
 def print_stage_tables(paths: Sequence[str]) -> None:
     """For runs of any program: each run's stage table and summary."""
     out = console()
-    for run in _readable_runs(paths, out):
+    runs = _readable_runs(paths, out)
+    for run in runs:
         out.print(stage_table(run))
         out.print(summary_table(run))
         out.print(plain(f"run file: {run.path}"))
+    say_allocations(runs, out)
 
 
 def print_unstarted(runs: Sequence[tuple[str, str]]) -> None:

@@ -57,6 +57,20 @@ def model_backends(args: argparse.Namespace) -> list[str]:
     return backends
 
 
+def allocations_asked(args: argparse.Namespace, command: list[str] | None) -> bool:
+    """--allocations, once memray is here and the command (for `run`) is a Python program."""
+    if not args.allocations:
+        return False
+    import importlib.util
+
+    if importlib.util.find_spec("memray") is None:
+        raise UserError("--allocations needs memray: pip install 'memtop[allocations]'")
+    if command is not None and not os.path.basename(command[0]).startswith("python"):
+        raise UserError("--allocations runs a Python program under memray: memtop run "
+                        "--allocations -- python script.py (or python -m module)")
+    return True
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from memtop.engine.spec import RunSpec
 
@@ -71,7 +85,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
                      runs_dir=args.runs_dir, label=args.label, alarms=thresholds(args),
                      mode=args.mode, batch_size=size, leak_iterations=args.leak_iterations,
                      training_steps=args.training_steps, device=args.device, env=env,
-                     task=args.task, sequence_length=args.sequence_length, trim=args.trim)
+                     task=args.task, sequence_length=args.sequence_length, trim=args.trim,
+                     allocations=allocations_asked(args, None))
              for b in backends for size in sizes]
     return _run_specs(args, specs, parallel=args.parallel)
 
@@ -106,7 +121,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     spec = RunSpec(backend="", model=args.name or _command_name(command), command=command,
                    interval_ms=args.interval_ms, runs_dir=args.runs_dir, label=args.label,
                    alarms=thresholds(args), max_output=parse_size(args.max_output),
-                   stage_pattern=pattern, trim=args.trim)
+                   stage_pattern=pattern, trim=args.trim,
+                   allocations=allocations_asked(args, command))
     return _run_specs(args, [spec])
 
 

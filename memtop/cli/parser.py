@@ -175,6 +175,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="also RSS mean/max/min/std/median per stage (in JSON always)")
     show.add_argument("--log", action="store_true",
                       help="print the program's output as the run file kept it, instead")
+    show.add_argument("--allocations", action="store_true",
+                      help="each stage's top allocation sites (a run made with --allocations)")
     show.add_argument("--runs-dir", default=argparse.SUPPRESS, help=RUNS_DIR_HELP)
 
     ls = commands.add_parser("ls", help="list recorded runs, newest first")
@@ -258,6 +260,9 @@ def build_parser() -> argparse.ArgumentParser:
     for sub in (bench, replay, run, attach):
         _add_alarm_options(sub)
     for sub in (bench, run):
+        sub.add_argument("--allocations", action="store_true",
+                         help="track allocation sites with memray (slower: its cost is real); "
+                              "memtop show RUN --allocations")
         sub.add_argument("--trim", action="store_true",
                          help="call malloc_trim(0) at each stage end and record how much RSS "
                               "came back (memory glibc held, not in use)")

@@ -42,6 +42,20 @@ def _write(text: str | Iterable[str], path: str | None) -> None:
             out.close()
 
 
+def _show_allocations(runs: list, format: str) -> int:
+    from memtop.engine.report.allocations import allocations_json, allocations_table
+
+    if format == "json":
+        _write(json.dumps([{"run_id": run.run_id, "allocations": allocations_json(run)}
+                           for run in runs], indent=2), None)
+    elif format != "table":
+        raise UserError("show --allocations prints a table or JSON (--format json)")
+    else:
+        for run in runs:
+            console().print(allocations_table(run))
+    return 0
+
+
 def cmd_show(args: argparse.Namespace) -> int:
     from memtop.engine.report import formats
     from memtop.engine.report.groups import groups_table, heap_table
@@ -54,6 +68,8 @@ def cmd_show(args: argparse.Namespace) -> int:
     )
 
     runs = _runs(args.run, args.runs_dir)
+    if args.allocations:
+        return _show_allocations(runs, args.format)
     if args.log:
         _write(_log_chunks(runs), None)
     elif args.format == "json":

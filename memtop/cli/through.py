@@ -15,7 +15,7 @@ from memtop.engine.spec import RunSpec
 from memtop.engine.store import read_run
 from memtop.engine.text import shown
 
-from .headless import HungUp, on_signals, result_code
+from .headless import HungUp, on_signals, result_code, say_allocations
 from .output import console
 
 OUT = {1: 1, 2: 2}  # the program's stream -> memtop's descriptor
@@ -67,6 +67,7 @@ def run_through(spec: RunSpec, paths: list[str], keep_on_hangup: bool = False) -
         err.print(stage_table(run))
         err.print(summary_table(run))
         err.print(plain(f"run file: {run.path}"))
+        say_allocations([run], err)
         run.close()
     return 130 if interrupted else result_code([spec], ends)
 

@@ -1,0 +1,69 @@
+"""Which code (issue #17): `--allocations` runs the session under memray and `show
+--allocations` names, for each stage, the functions whose allocations made in the stage were
+live at its peak. Real programs, real memray captures."""
+
+import json
+import sys
+
+import pytest
+
+from conftest import HELPERS, run_memtop, show_json
+
+pytest.importorskip("memray")
+
+
+def allocations(runs_dir, ref: str = "latest") -> dict:
+    result = run_memtop("show", ref, "--allocations", "--format", "json",
+                        "--runs-dir", str(runs_dir))
+    assert result.returncode == 0, result.stderr[-2000:]
+    [run] = json.loads(result.stdout)
+    return {found["stage"]: found for found in run["allocations"]}
+
+
+def test_each_stage_names_the_function_that_allocated_it(runs_dir):
+    result = run_memtop("run", "--allocations", "--no-tui", "--runs-dir", str(runs_dir), "--",
+                        sys.executable, str(HELPERS / "two_allocators.py"))
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "allocations tracked by memray" in result.stderr  # stdout is the program's
+    run = show_json(runs_dir)
+    assert (runs_dir / f"{run['run_id']}.memray").exists()  # memray flamegraph works on it
+    stages = allocations(runs_dir)
+    load, cache = stages["load"]["sites"][0], stages["cache"]["sites"][0]
+    assert load["function"] == "load_weights" and load["mib"] == pytest.approx(100, rel=0.01)
+    assert cache["function"] == "build_cache" and cache["mib"] == pytest.approx(300, rel=0.01)
+    assert all(site["function"] != "load_weights" for site in stages["cache"]["sites"])
+    for found in stages.values():  # memray's heap never exceeds what the kernel saw
+        assert found["tracked_mb"] <= found["kernel_peak_mb"]
+    table = run_memtop("show", run["run_id"], "--allocations", "--runs-dir", str(runs_dir))
+    assert "build_cache (two_allocators.py:" in table.stdout
+
+
+@pytest.mark.backend
+def test_a_bench_session_tracks_its_protocol(runs_dir):
+    from memtop.engine.backends import is_installed
+
+    if not is_installed("torch"):
+        pytest.skip("torch not installed")
+    result = run_memtop("bench", "--backend", "torch", "--model", "gpt2_tiny", "--allocations",
+                        "--no-tui", "--runs-dir", str(runs_dir))
+    assert result.returncode == 0, result.stderr[-2000:]
+    stages = allocations(runs_dir)
+    assert {"model_loaded", "first_inference"} <= set(stages)
+    assert any(site["mib"] > 0 for site in stages["model_loaded"]["sites"])
+
+
+def test_what_cannot_be_tracked_or_read_is_one_line(runs_dir, tmp_path):
+    from conftest import write_run
+
+    cases = [(("run", "--allocations", "--no-tui", "--", "sleep", "0"), "a Python program")]
+    write_run(runs_dir / "plain.db", run_id="plain")
+    cases.append((("show", "plain", "--allocations"), "not recorded with --allocations"))
+    # What the file says of its capture is never a path: the capture is the run file's own.
+    write_run(runs_dir / "crafted.db", run_id="crafted",
+              meta={"allocations": {"capture": "../../../etc/passwd"}})
+    cases.append((("show", "crafted", "--allocations"), "crafted.memray"))
+    for args, words in cases:
+        result = run_memtop(*args, "--runs-dir", str(runs_dir))
+        assert result.returncode == 2, (args, result.stdout[-500:])
+        assert words in result.stderr and "Traceback" not in result.stderr
+        assert "passwd" not in result.stderr
