@@ -48,6 +48,9 @@ def test_each_task_on_every_installed_backend(model, task, inputs, throughput, r
         other = "samples_per_s" if throughput == "tokens_per_s" else "tokens_per_s"
         assert run["summary"][other] is None
         assert run["parameters"] > 0
+        # The framework's own allocator counters on CPU: none worth reading; said at each stage.
+        assert all(s["allocator"]["n/a"] and s["allocator"]["device"] == "cpu"
+                   for s in run["stages"])
 
 
 @pytest.mark.parametrize(("model", "backend"), [

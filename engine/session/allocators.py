@@ -65,6 +65,23 @@ def require_gpu(backend: str) -> str:
     return name
 
 
+# No backend has allocator counters worth reading on CPU; each run says why, at every stage.
+# (TensorFlow's get_memory_info("CPU:0") exists, but reads 0 through whole Keras runs here:
+# its counting allocator is not the one the kernels use.)
+NO_CPU_COUNTERS = {
+    "tensorflow": "TensorFlow's CPU counters miss its kernels' tensors (0 for a Keras model)",
+    "torch": "PyTorch keeps no allocator counters on CPU",
+    "jax": "JAX's CPU client reports no memory statistics",
+    "openvino": "OpenVINO's CPU plugin reports no memory statistics"}
+
+
+def cpu_allocator_probe(backend: str) -> Callable[[], dict[str, Any] | None]:
+    """At every stage boundary on CPU: why the framework's allocator has no figures ("n/a"),
+    so that a run file says it rather than leaving a blank."""
+    said = {"n/a": NO_CPU_COUNTERS.get(backend, "no allocator counters"), "device": "cpu"}
+    return lambda: dict(said)
+
+
 def allocator_probe(backend: str) -> Callable[[], dict[str, Any] | None]:
     """A function read at every stage boundary: the framework's GPU memory in use and its
     peak since the previous boundary (reset after reading where the framework allows)."""

@@ -33,7 +33,12 @@ def block_foreign_frameworks(backend: str) -> list[str]:
 
 def run_protocol(spec: RunSpec, stages: StageRecorder) -> None:
     from ..backends import FRAMEWORKS
-    from .allocators import allocator_probe, allocator_settings, require_gpu
+    from .allocators import (
+        allocator_probe,
+        allocator_settings,
+        cpu_allocator_probe,
+        require_gpu,
+    )
     from .environment import foreign_frameworks, session_metadata
     from .models import load_model
     from .protocols import run_inference, run_training, text_workload
@@ -45,8 +50,7 @@ def run_protocol(spec: RunSpec, stages: StageRecorder) -> None:
 
     __import__(FRAMEWORKS[spec.backend])
     gpu = require_gpu(spec.backend) if spec.device == "gpu" else None
-    if gpu:
-        stages.probe = allocator_probe(spec.backend)
+    stages.probe = allocator_probe(spec.backend) if gpu else cpu_allocator_probe(spec.backend)
     stages.boundary("initial")
     stages.send({"type": "meta", "meta": {
         **session_metadata(spec.backend), "isolated": blocked, "gpu": gpu,
