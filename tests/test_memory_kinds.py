@@ -111,3 +111,12 @@ async def test_the_detail_screen_says_where_the_largest_stage_went(kinds_run):
         where = str(app.screen.query_one("#where").render())
     assert where.startswith("allocate +300.")  # the stage that grew most, highlighted first
     assert "anonymous ≥ 64 MiB +300." in where
+
+
+def test_the_json_with_kinds_and_groups_validates_against_the_schema(kinds_run):
+    import jsonschema
+    from test_reports import schema
+
+    _, run = kinds_run
+    jsonschema.validate(run, schema("run.schema.json"))
+    assert run["stages"][0]["groups_change_mb"] is not None or run["stages"][1]["groups_change_mb"]
