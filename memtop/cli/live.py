@@ -11,8 +11,9 @@ import sys
 from memtop.engine.errors import UserError
 
 from .config import keep_on_hangup
-from .parser import batch_sizes, env_pairs, thresholds
+from .parser import thresholds
 from .reports import print_diff, write_json_summary
+from .values import batch_sizes, env_pairs
 
 
 def _ascii(args: argparse.Namespace) -> bool:

@@ -7,17 +7,15 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import math
 import re
 import sys
-from collections.abc import Callable
-from typing import Any
 
 from memtop import __version__
 from memtop.engine.catalog import TASKS
-from memtop.engine.errors import UserError
 from memtop.engine.spec import WEIGHTS
 from memtop.engine.text import shown
+
+from . import values
 
 EXIT_USAGE = 2
 FORMATS = ("table", "markdown", "json", "csv")
@@ -48,58 +46,6 @@ def _unknown_command(name: str) -> str:
     return f"unknown command '{name}': {hint}"
 
 
-def _number(cast: type, low: float, high: float) -> Callable[[str], Any]:
-    """An argparse type: a finite number of `cast` from `low` to `high` (both included)."""
-    kind = "whole number" if cast is int else "number"
-
-    def parse(text: str) -> Any:
-        try:
-            value = cast(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"not a {kind}: '{text}'") from None
-        if not math.isfinite(value) or not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"must be from {low:g} to {high:g}, not {text}")
-        return value
-
-    return parse
-
-
-# Every number a command line takes is bounded: a sampling interval of 1e308 ms would kill the
-# sampler, one of 1e-320 ms would burn a core; the bounds are what makes sense, with room.
-_interval_ms = _number(float, 0.5, 60_000)
-_length = _number(int, 1, 100_000)
-_steps = _number(int, 1, 100_000)
-_iterations = _number(int, 0, 1_000_000)
-_parallel = _number(int, 1, 64)
-_speed = _number(float, 1 / 16, 256)
-_megabytes = _number(float, 0, 1e9)
-_percent = _number(float, 0, 100)
-
-
-def batch_sizes(text: str) -> list[int]:
-    sizes = []
-    for part in text.split(","):
-        try:
-            size = int(part)
-        except ValueError:
-            raise UserError(f"--batch-size takes whole numbers like 1,8,32, not '{text}'") \
-                from None
-        if size <= 0:
-            raise UserError(f"--batch-size must be positive, not {size}")
-        sizes.append(size)
-    return list(dict.fromkeys(sizes))
-
-
-def env_pairs(items: list[str]) -> dict[str, str]:
-    env = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key or not key.replace("_", "").isalnum():
-            raise UserError(f"--env takes KEY=VALUE, not '{item}'")
-        env[key] = value
-    return env
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="memtop", description="Memory monitor for ML model runs.")
     parser.add_argument("--version", action="version", version=f"memtop {__version__}")
@@ -114,30 +60,30 @@ def build_parser() -> argparse.ArgumentParser:
                             "package.module:build")
     bench.add_argument("--task", choices=TASKS, default="auto",
                        help="the task a preset is loaded as (auto: what the preset says)")
-    bench.add_argument("--sequence-length", type=_length, default=128,
+    bench.add_argument("--sequence-length", type=values.length, default=128,
                        help="tokens per input where a model leaves the length open "
                             "(predict, training)")
     bench.add_argument("--weights", choices=WEIGHTS, default="auto",
                        help="auto: the real preset when it loads, else random weights")
     bench.add_argument("--prompt", default="Hello")
     bench.add_argument("--second-prompt", default="Test")
-    bench.add_argument("--max-length", type=_length, default=10)
+    bench.add_argument("--max-length", type=values.length, default=10)
     bench.add_argument("--dtype", choices=("float32", "bfloat16", "float16"), default="float32")
     bench.add_argument("--mode", choices=("inference", "training"), default="inference",
                        help="training: a few fit steps on random tokens instead of generate")
     bench.add_argument("--batch-size", default="1", metavar="N[,N…]",
                        help="prompts per call; several sizes run one session each: 1,8,32")
-    bench.add_argument("--leak-iterations", type=_iterations, default=0, metavar="N",
+    bench.add_argument("--leak-iterations", type=values.iterations, default=0, metavar="N",
                        help="repeat the generation N times after the protocol: leak slope")
-    bench.add_argument("--training-steps", type=_steps, default=4)
+    bench.add_argument("--training-steps", type=values.steps, default=4)
     bench.add_argument("--device", choices=("cpu", "gpu"), default="cpu")
     bench.add_argument("--env", action="append", default=[], metavar="KEY=VALUE",
                        help="set in each session, e.g. XLA_PYTHON_CLIENT_PREALLOCATE=false")
     bench.add_argument("--isolate", action="store_true",
                        help="keep other ML frameworks out of each session")
-    bench.add_argument("--interval-ms", type=_interval_ms, default=5.0,
+    bench.add_argument("--interval-ms", type=values.interval_ms, default=5.0,
                        help="RSS sampling interval in milliseconds (default 5)")
-    bench.add_argument("--parallel", type=_parallel, default=1,
+    bench.add_argument("--parallel", type=values.parallel, default=1,
                        help="sessions at once (default 1: timings stay honest)")
     bench.add_argument("--runs-dir", default=argparse.SUPPRESS, help=RUNS_DIR_HELP)
     bench.add_argument("--label", default="", help="a note stored with each run")
@@ -157,11 +103,11 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--mode", choices=("inference", "training"), default="inference")
     fit.add_argument("--predict", metavar="SIZE[,SIZE…]",
                      help="budgets to predict the largest size for, from the fitted line")
-    fit.add_argument("--max-size", type=_length, default=4096,
+    fit.add_argument("--max-size", type=values.length, default=4096,
                      help="the largest size tried (default 4096)")
     fit.add_argument("--dtype", choices=("float32", "bfloat16", "float16"), default="float32")
-    fit.add_argument("--max-length", type=_length, default=10)
-    fit.add_argument("--sequence-length", type=_length, default=128)
+    fit.add_argument("--max-length", type=values.length, default=10)
+    fit.add_argument("--sequence-length", type=values.length, default=128)
     fit.add_argument("--isolate", action="store_true",
                      help="keep other ML frameworks out of each session")
     fit.add_argument("--runs-dir", default=argparse.SUPPRESS, help=RUNS_DIR_HELP)
@@ -186,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("run", nargs="+", help="run files, run ids, or 'latest'")
     replay.add_argument("--follow", action="store_true",
                         help="follow a run file another memtop is still writing")
-    replay.add_argument("--speed", type=_speed, default=1.0)
+    replay.add_argument("--speed", type=values.speed, default=1.0)
     replay.add_argument("--runs-dir", default=argparse.SUPPRESS, help=RUNS_DIR_HELP)
 
     diff = commands.add_parser("diff", help="runs side by side, aligned by stage, against "
@@ -221,7 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--max-leak", metavar="SIZE/iter", help="e.g. 1MiB/iter")
     check.add_argument("--baseline", metavar="RUN", help="a run to compare peaks with")
     check.add_argument("--max-regression", metavar="PCT", help="e.g. 5%%")
-    check.add_argument("--min-fit", type=_length, metavar="N",
+    check.add_argument("--min-fit", type=values.length, metavar="N",
                        help="a fit: every backend's largest batch (or sequence) at least N")
     check.add_argument("--runs-dir", default=argparse.SUPPRESS, help=RUNS_DIR_HELP)
 
@@ -237,7 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     attach.add_argument("pid", type=int, help="the process id")
     attach.add_argument("--name", help="what to call the run (default: the process name)")
     for sub in (run, attach):
-        sub.add_argument("--interval-ms", type=_interval_ms, default=5.0,
+        sub.add_argument("--interval-ms", type=values.interval_ms, default=5.0,
                          help="RSS sampling interval in milliseconds (default 5)")
         sub.add_argument("--runs-dir", default=argparse.SUPPRESS, help=RUNS_DIR_HELP)
         sub.add_argument("--label", default="", help="a note stored with the run")
@@ -289,14 +235,14 @@ def _add_tui_options(parser: argparse.ArgumentParser) -> None:
 
 
 ALARM_OPTIONS = (("--swap-info-mb", "swap_info_mb", "info alarm above this swap (default 100)",
-                  _megabytes),
+                  values.megabytes),
                  ("--swap-warning-mb", "swap_warning_mb", "warning above this swap (default 1000)",
-                  _megabytes),
+                  values.megabytes),
                  ("--pressure-pct", "pressure_some_pct",
                   "warning when /proc/pressure/memory 'some' avg10 reaches this (default 10)",
-                  _percent),
+                  values.percent),
                  ("--cgroup-pct", "cgroup_fraction", "warning when the cgroup is this full "
-                                                     "(percent, default 90)", _percent))
+                                                     "(percent, default 90)", values.percent))
 
 
 def _add_alarm_options(parser: argparse.ArgumentParser) -> None:

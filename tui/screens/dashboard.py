@@ -32,7 +32,7 @@ MIN_CARD = 5  # rows: border, figures, a one-row sparkline, the timeline
 TABLE_ROWS = 40  # terminal rows from which the live comparison table shows (`c` toggles it)
 SEEK_STEP_S = 5.0
 URGENT = {"queued", "started", "stage", "finished", "alarm", "cancelled"}
-REPLAY_ACTIONS = {"pause", "faster", "slower", "seek", "seek_to"}
+REPLAY_ACTIONS = {"replay", "seek", "seek_to"}
 
 
 class DashboardScreen(Screen):
@@ -43,9 +43,9 @@ class DashboardScreen(Screen):
         Binding("d", "diff", "Compare"),
         Binding("s", "stop_runs", "Stop runs", show=False),
         Binding("m", "mark", "Marker", show=False),
-        Binding("space", "pause", "Pause", show=False),
-        Binding("plus,equals_sign", "faster", "Faster", show=False),
-        Binding("minus", "slower", "Slower", show=False),
+        Binding("space", "replay('toggle_pause')", "Pause", show=False),
+        Binding("plus,equals_sign", "replay('faster')", "Faster", show=False),
+        Binding("minus", "replay('slower')", "Slower", show=False),
         Binding("left", "seek(-1)", "Back", show=False),
         Binding("right", "seek(1)", "Forward", show=False),
         Binding("home", "seek_to(0)", "Start", show=False),
@@ -281,14 +281,9 @@ class DashboardScreen(Screen):
         """Replay keys do nothing on a live dashboard."""
         return self.replay is not None or action not in REPLAY_ACTIONS
 
-    def action_pause(self) -> None:
-        self.replay.toggle_pause()
-
-    def action_faster(self) -> None:
-        self.replay.faster()
-
-    def action_slower(self) -> None:
-        self.replay.slower()
+    def action_replay(self, control: str) -> None:
+        """Pause, faster, slower: the replay's own controls."""
+        getattr(self.replay, control)()
 
     def action_seek(self, direction: int) -> None:
         self.replay.seek(self.replay.position + direction * SEEK_STEP_S)
