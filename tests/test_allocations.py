@@ -67,3 +67,27 @@ def test_what_cannot_be_tracked_or_read_is_one_line(runs_dir, tmp_path):
         assert result.returncode == 2, (args, result.stdout[-500:])
         assert words in result.stderr and "Traceback" not in result.stderr
         assert "passwd" not in result.stderr
+
+
+async def test_the_detail_screen_names_the_sites_on_a(runs_dir):
+    from memtop.engine.store import list_run_files, read_run
+    from memtop.tui.screens.detail import DetailScreen
+
+    from tui_support import replay_app, wait_until
+
+    result = run_memtop("run", "--allocations", "--no-tui", "--runs-dir", str(runs_dir), "--",
+                        sys.executable, str(HELPERS / "two_allocators.py"))
+    assert result.returncode == 0, result.stderr[-2000:]
+    app = replay_app([read_run(p) for p in list_run_files(str(runs_dir))])
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, DetailScreen))
+        await pilot.pause(0.3)
+        await pilot.press("a")
+
+        def where() -> str:
+            return str(app.screen.query_one("#where").render())
+
+        await wait_until(pilot, lambda: "allocated here" in where(), timeout=30)
+        assert "allocated here: build_cache 300." in where()  # the stage that grew most

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
@@ -15,6 +16,7 @@ from textual_plotext import PlotextPlot
 from memtop.engine.analysis.summary import table_rows
 from memtop.engine.client import RunState, TimeWindow, window_maxima
 from memtop.engine.errors import UserError
+from memtop.engine.report.allocations import allocations_json
 from memtop.engine.report.columns import (
     STAGE_COLUMNS,
     cell,
@@ -110,6 +112,7 @@ class DetailScreen(Screen):
         Binding("left", "pan(-1)", "Earlier", priority=True),
         Binding("right", "pan(1)", "Later", priority=True),
         Binding("0", "whole", "Whole run"),
+        Binding("a", "allocations", "Allocations"),  # a run made with --allocations
     ]
 
     def __init__(self, state: RunState, ascii: bool = False) -> None:
@@ -121,6 +124,7 @@ class DetailScreen(Screen):
         self._run: Run | None = None
         self._no_file = False  # the run file could not be read: the chart keeps to its history
         self._rows: list[dict[str, Any]] = []  # the stage table's rows, in its order
+        self._sites: dict[str, dict[str, Any]] | None = None  # `a`: allocation sites by stage
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -161,6 +165,8 @@ class DetailScreen(Screen):
         return self._run
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "allocations":
+            return bool(self.state.meta.get("allocations")) and self._sites is None
         if action in ("pan", "whole"):
             return not self.window.whole  # else the keys go on to the stage table
         return True
@@ -208,9 +214,35 @@ class DetailScreen(Screen):
         self._show_where(event.cursor_row)
 
     def _show_where(self, index: int) -> None:
-        """The highlighted stage: its change by kind and the mapping groups that changed most."""
+        """The highlighted stage: its change by kind and the mapping groups that changed most;
+        after `a`, the functions that allocated it."""
         row = self._rows[index] if 0 <= index < len(self._rows) else None
-        self.query_one("#where", Static).update(data(where_line(row) if row else "", 600))
+        text = where_line(row) if row else ""
+        found = (self._sites or {}).get(row["name"]) if row else None
+        if found:
+            text += "\nallocated here: " + " · ".join(
+                f"{site['function']} {site['mib']:,.1f}" for site in found["sites"]) + \
+                f" (memray's heap {found['tracked_mb']:,.1f} MiB)"
+        self.query_one("#where", Static).update(data(text, 1200, lines=True))
+
+    def action_allocations(self) -> None:
+        self.notify("reading the allocation capture…", timeout=3)
+        self._read_sites()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, description="reading allocations")
+    def _read_sites(self) -> None:
+        try:
+            found = allocations_json(read_run(self.state.path))
+        except UserError as exc:
+            self.app.call_from_thread(self.notify, shown(str(exc)), severity="error",
+                                      markup=False)
+            return
+        self.app.call_from_thread(self._sites_read, {f["stage"]: f for f in found})
+
+    def _sites_read(self, sites: dict[str, dict[str, Any]]) -> None:
+        self._sites = sites
+        self.refresh_bindings()
+        self._show_where(self.query_one(DataTable).cursor_row)
 
     def _draw_chart(self) -> None:
         state = self.state
