@@ -120,3 +120,26 @@ def test_the_json_with_kinds_and_groups_validates_against_the_schema(kinds_run):
     _, run = kinds_run
     jsonschema.validate(run, schema("run.schema.json"))
     assert run["stages"][0]["groups_change_mb"] is not None or run["stages"][1]["groups_change_mb"]
+
+
+def test_a_diff_sets_where_each_run_went_side_by_side(runs_dir):
+    from memtop.engine.store import RunWriter
+
+    from conftest import MIB, stage
+
+    for name, library in (("a", "libopenvino_intel_cpu_plugin.so"), ("b", "libtorch_cpu.so")):
+        writer = RunWriter(str(runs_dir / f"{name}.db"),
+                           {"run_id": name, "backend": name, "status": "running"})
+        writer.add_samples([(1.0 + i / 10, 100 * MIB) for i in range(10)])
+        writer.add_stage(1, stage("initial", 1.0, 100, 100, groups={}))
+        writer.add_stage(2, stage("model_loaded", 1.2, 150, 150, groups={library: 50 * MIB}))
+        writer.add_stage(3, stage("first_inference", 1.4, 250, 250,
+                                  groups={library: 50 * MIB, "anonymous ≥ 64 MiB": 100 * MIB}))
+        writer.set_meta({"status": "done"})
+        writer.close()
+    result = run_memtop("diff", "a", "b", "--format", "table", "--runs-dir", str(runs_dir))
+    assert result.returncode == 0, result.stderr
+    assert "Where loading and the first inference went" in result.stdout
+    assert "libopenvino_intel_cpu_plugin.so +50.0" in result.stdout
+    assert "libtorch_cpu.so +50.0" in result.stdout
+    assert result.stdout.count("anonymous ≥ 64 MiB +100.0") == 2

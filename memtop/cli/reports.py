@@ -129,6 +129,7 @@ def cmd_ls(args: argparse.Namespace) -> int:
 
 def print_diff(args: argparse.Namespace, paths: list[str]) -> int:
     from memtop.engine.report import formats
+    from memtop.engine.report.groups import where_table
     from memtop.engine.report.tables import diff_tables
 
     runs = [read_run(p) for p in paths]
@@ -142,6 +143,8 @@ def print_diff(args: argparse.Namespace, paths: list[str]) -> int:
         out = console()
         for table in diff_tables(runs):
             out.print(table)
+        if (where := where_table(runs)) is not None:  # where each run's memory went
+            out.print(where)
     return 0
 
 
