@@ -71,19 +71,15 @@ def test_what_cannot_be_tracked_or_read_is_one_line(runs_dir, tmp_path):
 
 async def test_the_detail_screen_names_the_sites_on_a(runs_dir):
     from memtop.engine.store import list_run_files, read_run
-    from memtop.tui.screens.detail import DetailScreen
 
-    from tui_support import replay_app, wait_until
+    from tui_support import open_detail, replay_app, wait_until
 
     result = run_memtop("run", "--allocations", "--no-tui", "--runs-dir", str(runs_dir), "--",
                         sys.executable, str(HELPERS / "two_allocators.py"))
     assert result.returncode == 0, result.stderr[-2000:]
     app = replay_app([read_run(p) for p in list_run_files(str(runs_dir))])
     async with app.run_test(size=(100, 40)) as pilot:
-        await pilot.pause(0.3)
-        await pilot.press("enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, DetailScreen))
-        await pilot.pause(0.3)
+        await open_detail(pilot, app)
         await pilot.press("a")
 
         def where() -> str:

@@ -97,17 +97,13 @@ def test_a_crafted_mapping_name_is_shown_as_data(runs_dir):
 
 async def test_the_detail_screen_says_where_the_largest_stage_went(kinds_run):
     from memtop.engine.store import list_run_files, read_run
-    from memtop.tui.screens.detail import DetailScreen
 
-    from tui_support import replay_app, wait_until
+    from tui_support import open_detail, replay_app
 
     runs_dir, _ = kinds_run
     app = replay_app([read_run(p) for p in list_run_files(str(runs_dir))])
     async with app.run_test(size=(100, 40)) as pilot:
-        await pilot.pause(0.3)
-        await pilot.press("enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, DetailScreen))
-        await pilot.pause(0.3)
+        await open_detail(pilot, app)
         where = str(app.screen.query_one("#where").render())
     assert where.startswith("allocate +300.")  # the stage that grew most, highlighted first
     assert "anonymous ≥ 64 MiB +300." in where

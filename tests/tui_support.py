@@ -26,6 +26,16 @@ def replay_app(runs: list[Run] | None = None, at_end: bool = True, **kwargs) -> 
     return MemtopApp(start="dashboard", source=source, theme="memtop-dark", **kwargs)
 
 
+async def open_detail(pilot, app) -> None:
+    """From the dashboard, the focused run's detail screen, drawn."""
+    from memtop.tui.screens.detail import DetailScreen
+
+    await pilot.pause(0.3)
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: isinstance(app.screen, DetailScreen))
+    await pilot.pause(0.3)
+
+
 async def wait_until(pilot, predicate, timeout: float = 10.0) -> None:
     """Pauses until `predicate()` holds: for what thread workers deliver (file reads)."""
     import time

@@ -30,19 +30,11 @@ class FitSource(LiveSource):
         if first is None:
             self._finish()
 
-    def _receive(self) -> None:
-        while not self._closing.is_set():
-            message = self._client.receive(0.1)
-            if message is None:
-                continue
-            if message["type"] in ("finished", "cancelled") and \
-                    message.get("id") == self._trial_id:
-                self._next_trial(message)
-            elif message["type"] == "exited" and not self.plan.finished:
-                self.plan.give_up("the engine ended before the search did")
-            self._inbox.append(message)
-            if message["type"] == "exited":
-                return
+    def _received(self, message: Message) -> None:
+        if message["type"] in ("finished", "cancelled") and message.get("id") == self._trial_id:
+            self._next_trial(message)
+        elif message["type"] == "exited" and not self.plan.finished:
+            self.plan.give_up("the engine ended before the search did")
 
     def _next_trial(self, message: Message) -> None:
         """The finished trial judged from its run file, and the next one submitted."""

@@ -84,9 +84,13 @@ class LiveSource(Source):
             message = self._client.receive(0.1)
             if message is None:
                 continue
+            self._received(message)
             self._inbox.append(message)
             if message["type"] == "exited":
                 return
+
+    def _received(self, message: Message) -> None:  # most sources only queue it
+        """Called in the reader thread with each message, before the dashboard sees it."""
 
     def poll(self) -> list[Message]:
         out = []

@@ -105,16 +105,19 @@ def stage_sites(capture: str, stages: Sequence[dict[str, Any]],
         inside = [k for k, snapshot in enumerate(snapshots) if start <= snapshot.time]
         if not inside:
             continue
-        after = next((k for k in inside if snapshots[k].time >= end), inside[-1])
+        after = next((k for k in inside if snapshots[k].time >= end), None)
         first = inside[0]
-        moment = max(range(first, after + 1), key=lambda k: snapshots[k].heap)
+        moment = max(range(first, (after or inside[-1]) + 1), key=lambda k: snapshots[k].heap)
+        # No snapshot after the stage (the program ended with it): its last allocations are
+        # numbered past the last snapshot; count what is live at the end instead.
+        upto = moment if after is not None else len(snapshots)
         live: dict[tuple[str, str, int], int] = defaultdict(int)
         example: dict[tuple[str, str, int], Any] = {}  # a record of the site, for its symbol
         for record, site in zip(records, sites, strict=True):
             size = sum(i.n_bytes for i in record.intervals
-                       if first <= i.allocated_before_snapshot <= moment and
+                       if first <= i.allocated_before_snapshot <= upto and
                        (i.deallocated_before_snapshot is None
-                        or i.deallocated_before_snapshot > moment))
+                        or i.deallocated_before_snapshot > upto))
             if size:
                 live[site] += size
                 example.setdefault(site, record)

@@ -1,5 +1,8 @@
 """Two stages, each allocating through its own function: load_weights keeps 100 MiB,
-build_cache 300 MiB. `memtop run --allocations` must name each as its stage's top site."""
+build_cache 300 MiB. `memtop run --allocations` must name each as its stage's top site. Each
+stage lasts 30 ms past its allocation: memtop places stage edges to memray's 10 ms snapshots."""
+
+import time
 
 import memtop
 
@@ -19,5 +22,7 @@ def build_cache() -> bytearray:
 with memtop.stage("load"):
     weights = load_weights()
     weights[::4096] = b"w" * len(weights[::4096])
+    time.sleep(0.03)
 with memtop.stage("cache"):
     cache = build_cache()
+    time.sleep(0.03)
