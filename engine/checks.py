@@ -119,6 +119,8 @@ META_RULES: dict[str, Any] = {
     "stats": _maybe(lambda v: isinstance(v, dict)), "leak": _maybe(lambda v: isinstance(v, dict)),
     "task": _maybe(_text), "fit": _maybe(lambda v: isinstance(v, dict)),
     "memory_limit": _maybe(lambda v: isinstance(v, dict)),
+    "cluster": _maybe(lambda v: isinstance(v, dict) and all(
+        isinstance(x, str) for x in v.values())),
     "inputs": _maybe(lambda v: isinstance(v, dict) and all(
         isinstance(s, list) and all(_whole(d) for d in s) for s in v.values())),
 }

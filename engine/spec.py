@@ -84,6 +84,9 @@ class RunSpec:
     id: str = dataclasses.field(default_factory=new_id)
     # The submission it belongs to: the runs of one `memtop bench` share it (set by the engine).
     bench: str = ""
+    # Where a cluster placed it (`memtop bench --cluster`): Ray node id, node IP and host,
+    # accelerator. Set by the driver for the node; the run file's meta keeps it as `cluster`.
+    origin: dict[str, str] = dataclasses.field(default_factory=dict)
 
     @property
     def kind(self) -> str:
@@ -101,6 +104,15 @@ class RunSpec:
 def run_title(backend: str, model: str, kind: str) -> str:
     """What a run is called in lists: its backend, or for other programs its kind and name."""
     return backend if kind == "bench" else f"{kind}: {model}"
+
+
+def node_label(meta: dict[str, Any]) -> str:
+    """Where a cluster ran a run, short: its node's host and the start of its Ray node id
+    (two nodes may share a host); "" for a run of this machine."""
+    where = meta.get("cluster")
+    if not isinstance(where, dict):
+        return ""
+    return f"{where.get('node_host') or '?'}:{str(where.get('ray_node_id') or '')[:6]}"
 
 
 def kind_of(spec: dict[str, Any]) -> str:

@@ -61,9 +61,9 @@ class LiveSource(Source):
 
     def __init__(self, specs: Sequence[RunSpec] = (), parallel: int = 1,
                  client: EngineClient | None = None) -> None:
-        if client is None:
+        if client is None or specs:  # a fresh engine, or another kind given runs (a cluster)
             self.title = "live: " + ", ".join(s.backend or s.model for s in specs)
-            client = EngineClient()
+            client = client or EngineClient()
             client.submit(specs, parallel=parallel)
         else:
             self.title = f"engine {client.pid} (attached)"
@@ -133,6 +133,8 @@ class LiveSource(Source):
         return len(self._going)
 
     def detach(self) -> bool:
+        if not getattr(self._client, "can_detach", True):  # a cluster's runs end with memtop
+            return False
         self._stop_receiving()
         self._client.detach()
         self.detached = True

@@ -13,7 +13,7 @@ from typing import Any
 from ..analysis.leaks import analyze
 from ..analysis.summary import current_summary
 from ..messages import Message
-from ..spec import PROTOCOL_ACTIVITY, kind_of, run_title
+from ..spec import PROTOCOL_ACTIVITY, kind_of, node_label, run_title
 from .history import MaxEnvelope
 
 HISTORY_BUCKETS = 1024  # per series: a few times the widest sparkline
@@ -62,7 +62,8 @@ class RunState:
 
     @property
     def title_name(self) -> str:
-        return run_title(self.backend, self.model, self.kind)
+        node = node_label(self.meta)
+        return run_title(self.backend, self.model, self.kind) + (f" @{node}" if node else "")
 
     @property
     def weights(self) -> str | None:

@@ -73,6 +73,8 @@ def initial_meta(spec: RunSpec, run_id: str, t_start: float,
             "engine_pid": os.getpid(), "boot_id": boot_id()}
     if bench:
         meta["bench"] = bench
+    if spec.origin:
+        meta["cluster"] = dict(spec.origin)
     return meta
 
 

@@ -12,6 +12,7 @@ from rich.text import Text
 
 from ..analysis.diff import compare_stages, compare_summary
 from ..analysis.summary import table_rows
+from ..spec import node_label
 from ..store.listing import Listed
 from ..store.reader import Run
 from ..text import shown
@@ -204,11 +205,22 @@ def _variant(run: Run) -> str:
     return (" " + " ".join(parts)) if parts else ""
 
 
+def _row_name(run: Run, with_model: bool) -> str:
+    """A run's name in the comparison: backend and variant, its model where models differ, its
+    node where a cluster ran it."""
+    name = f"{run.meta.get('backend', '?')}{_variant(run)}"
+    if with_model:
+        name += f" {run.meta.get('model', '?')}"
+    node = node_label(run.meta)
+    return name + (f" @{node}" if node else "")
+
+
 def comparison_table(runs: Sequence[Run], title: str = "memtop bench") -> FittedTable:
     """A row per run with the seeds' columns, kernel and sampled peaks side by side; the best
     value of each figure in bold."""
-    rows = [comparison_row(f"{run.meta.get('backend', '?')}{_variant(run)}",
-                           run.meta.get("weights"), run.summary(), run.sampled_max(),
+    models = {run.meta.get("model") for run in runs}
+    rows = [comparison_row(_row_name(run, len(models) > 1), run.meta.get("weights"),
+                           run.summary(), run.sampled_max(),
                            run.meta.get("foreign_frameworks") or []) for run in runs]
     return comparison_rows_table(rows, [run.meta.get("status") for run in runs], title)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from rich.console import Console, Group
 from rich.live import Live
@@ -145,12 +146,14 @@ def result_code(specs: Sequence[RunSpec], ends: Sequence[Message]) -> int:
 
 
 def run_headless(specs: Sequence[RunSpec], parallel: int = 1, paths: list[str] | None = None,
-                 keep_on_hangup: bool = False, tables: bool = True) -> int:
+                 keep_on_hangup: bool = False, tables: bool = True,
+                 client: Any = None) -> int:
     """Runs specs with a progress line each, then (with `tables`) their tables; `paths` (if
-    given) receives their run files."""
+    given) receives their run files. `client`: an engine client of another kind (a cluster's
+    driver); by default a fresh local engine."""
     out = console()
     board = RunBoard()
-    client = EngineClient()
+    client = client or EngineClient()
     on_signals(keep_on_hangup)
     client.submit(specs, parallel=parallel)
     ends: list[Message] = []
@@ -176,6 +179,10 @@ def run_headless(specs: Sequence[RunSpec], parallel: int = 1, paths: list[str] |
                         break
                     live.update(Group(progress_table(board)))
                 except HungUp:  # the terminal is gone: nothing more to print on it
+                    if not getattr(client, "can_detach", True):  # a cluster's runs end too
+                        interrupted = True
+                        client.stop()
+                        continue
                     client.detach()
                     return 0
                 except KeyboardInterrupt:  # ctrl-c, SIGTERM, SIGHUP: stop the runs, keep them

@@ -73,23 +73,49 @@ def allocations_asked(args: argparse.Namespace, command: list[str] | None) -> bo
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
+    from memtop.engine.catalog import check_model_argument
     from memtop.engine.spec import RunSpec
+
+    from .matrix import combinations, matrix_axes
 
     backends = model_backends(args)
     if args.mode == "training" and args.leak_iterations:
         raise UserError("--leak-iterations repeats inference: not with --mode training")
-    sizes = batch_sizes(args.batch_size)
+    axes = matrix_axes(args.matrix)
+    if "batch_size" not in axes:
+        axes["batch_size"] = batch_sizes(args.batch_size)
+    elif args.batch_size != "1":
+        raise UserError("batch sizes are given twice: --batch-size or --matrix batch_size=")
+    for model in axes.get("model", []):
+        check_model_argument(model, args.weights, args.task)
+    if "openvino" in backends and "training" in axes.get("mode", []):
+        raise UserError("OpenVINO is inference-only: --matrix mode=training runs on "
+                        "tensorflow, torch or jax")
     env = env_pairs(args.env)
-    specs = [RunSpec(backend=b, model=args.model, weights=args.weights, prompt=args.prompt,
-                     second_prompt=args.second_prompt, max_length=args.max_length,
-                     dtype=args.dtype, isolate=args.isolate, interval_ms=args.interval_ms,
-                     runs_dir=args.runs_dir, label=args.label, alarms=thresholds(args),
-                     mode=args.mode, batch_size=size, leak_iterations=args.leak_iterations,
-                     training_steps=args.training_steps, device=args.device, env=env,
-                     task=args.task, sequence_length=args.sequence_length, trim=args.trim,
-                     allocations=allocations_asked(args, None))
-             for b in backends for size in sizes]
-    return _run_specs(args, specs, parallel=args.parallel)
+    base = dict(model=args.model, weights=args.weights, prompt=args.prompt,
+                second_prompt=args.second_prompt, max_length=args.max_length,
+                dtype=args.dtype, isolate=args.isolate, interval_ms=args.interval_ms,
+                runs_dir=args.runs_dir, label=args.label, alarms=thresholds(args),
+                mode=args.mode, leak_iterations=args.leak_iterations,
+                training_steps=args.training_steps, device=args.device, env=env,
+                task=args.task, sequence_length=args.sequence_length, trim=args.trim,
+                allocations=allocations_asked(args, None))
+    specs = [RunSpec(backend=b, **{**base, **cell}) for b in backends
+             for cell in combinations(axes)]
+    if (args.resources or args.node) and not args.cluster:
+        raise UserError("--resources and --node place runs on a cluster: add --cluster auto")
+    client = _cluster_client(args) if args.cluster else None
+    return _run_specs(args, specs, parallel=args.parallel, client=client)
+
+
+def _cluster_client(args: argparse.Namespace) -> object:
+    """A driver of the Ray cluster at --cluster, with the nodes that qualify (one line where
+    there is no Ray, no cluster, or no such node)."""
+    from memtop.engine.cluster import connect_cluster, parse_resources
+
+    if args.detach:
+        raise UserError("--detach: runs on a cluster end with their driver (memtop)")
+    return connect_cluster(args.cluster, parse_resources(args.resources), args.node)
 
 
 def _command_name(command: list[str]) -> str:
@@ -138,7 +164,8 @@ def cmd_attach(args: argparse.Namespace) -> int:
     return _run_specs(args, [spec])
 
 
-def _run_specs(args: argparse.Namespace, specs: list, parallel: int = 1) -> int:
+def _run_specs(args: argparse.Namespace, specs: list, parallel: int = 1,
+               client: object = None) -> int:
     """Runs specs headless (--no-tui) or in the dashboard; then prints what they recorded."""
     from memtop.cli.headless import print_results, print_unstarted, result_code, run_headless
     from memtop.engine.store import prepare_runs_dir
@@ -159,12 +186,12 @@ def _run_specs(args: argparse.Namespace, specs: list, parallel: int = 1) -> int:
     elif args.no_tui:
         paths = []
         code = run_headless(specs, parallel=parallel, paths=paths,
-                            keep_on_hangup=keep_on_hangup(args.keep_on_hangup))
+                            keep_on_hangup=keep_on_hangup(args.keep_on_hangup), client=client)
     else:
         from memtop.tui.sources import LiveSource
 
         tui_app_class()  # before any session starts
-        source = LiveSource(specs, parallel=parallel)
+        source = LiveSource(specs, parallel=parallel, client=client)
         code = run_app(args, start="dashboard", source=source,
                        keep_on_hangup=keep_on_hangup(args.keep_on_hangup))
         if source.detached:

@@ -85,6 +85,16 @@ def build_parser() -> argparse.ArgumentParser:
                        help="RSS sampling interval in milliseconds (default 5)")
     bench.add_argument("--parallel", type=values.parallel, default=1,
                        help="sessions at once (default 1: timings stay honest)")
+    bench.add_argument("--matrix", action="append", default=[], metavar="AXIS=V[,V…]",
+                       help="more runs per backend: model, dtype, batch_size, max_length, "
+                            "sequence_length, weights or mode (repeat for more axes)")
+    bench.add_argument("--cluster", metavar="ADDRESS",
+                       help="run on a Ray cluster: auto (RAY_ADDRESS or the local one) or an "
+                            "address; one run per node at a time (docs/cluster.md)")
+    bench.add_argument("--resources", metavar="NAME=N[,…]",
+                       help="with --cluster: what each run needs of its node, e.g. GPU=1")
+    bench.add_argument("--node", metavar="ID|HOST|IP|LABEL=VALUE",
+                       help="with --cluster: only this node (or these, by label)")
     bench.add_argument("--runs-dir", default=argparse.SUPPRESS, help=RUNS_DIR_HELP)
     bench.add_argument("--label", default="", help="a note stored with each run")
     bench.add_argument("--no-tui", action="store_true", help="print progress and a table")

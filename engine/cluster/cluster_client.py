@@ -1,0 +1,293 @@
+"""The driver's side of a cluster bench: an engine client whose runs are Ray tasks.
+
+`ClusterClient` speaks `EngineClient`'s interface (submit, receive, stop, close), so the
+headless table and the dashboard fold its messages as they fold a local engine's. Each run in
+flight has a thread that reads its task's frames (on_node.py), hands the messages on with the
+run file's path made local, writes the file's chunks beside the driver's runs, and ends the run
+(`finished`) once the file is in place, or as failed with the cause when its node or task is
+lost. Only what crosses the network: messages and finished run files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import queue
+import threading
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import messages
+from ..errors import UserError
+from ..messages import Message
+from ..spec import CAPTURE_SUFFIX, RunSpec
+from ..store import SUFFIX
+from .on_node import CAPTURE, MESSAGES, RUN_FILE, memtop_version, run_file_on_node, run_on_node
+from .placement import Node, NodeSlots, nodes_of, qualifying
+
+INSTALL = "--cluster needs Ray: pip install 'memtop[cluster]'"
+
+
+def connect_cluster(address: str, resources: dict[str, float],
+                    wanted: str | None) -> ClusterClient:
+    """Joins the Ray cluster at `address` (auto: RAY_ADDRESS or the local one) as a driver,
+    with the nodes that qualify; a one-line error where there is no Ray, cluster or node."""
+    try:
+        import ray
+    except ImportError:
+        raise UserError(INSTALL) from None
+    try:
+        ray.init(address=address, log_to_driver=False, logging_level=logging.ERROR)
+    except Exception as exc:  # Ray raises ConnectionError, RuntimeError, ValueError here
+        raise UserError(f"no Ray cluster at {address}: {str(exc).splitlines()[0][:200]} "
+                        "(start one with `ray start --head`, or set RAY_ADDRESS)") from None
+    try:
+        nodes = qualifying(nodes_of(ray.nodes()), resources, wanted)
+    except UserError:
+        ray.shutdown()
+        raise
+    return ClusterClient(nodes, resources)
+
+
+@dataclass
+class Flight:
+    """One run on its way: its node, its task, what it has said so far."""
+
+    spec: RunSpec
+    node: Node
+    task: Any = None  # Ray's ObjectRefGenerator
+    run_id: str | None = None
+    path: str | None = None  # where its file lands here
+    t_last: float | None = None
+    parts: dict[bytes, Any] = field(default_factory=dict)  # open .part files by frame kind
+    whole: bool = False  # its files arrived to their end (the `finished` frame follows them)
+
+
+class ClusterClient:
+    """Runs specs as Ray tasks, one per node at a time; messages as an engine would send."""
+
+    owner = True
+    can_detach = False  # a driver's Ray tasks end with it: nothing can be left running
+    pid: int | None = None
+    info: Message | None = None
+
+    def __init__(self, nodes: list[Node], resources: dict[str, float]) -> None:
+        import ray
+
+        self._ray = ray
+        self._resources = resources
+        self.slots = NodeSlots(nodes)
+        self.exited = self.detached = False
+        self._inbox: queue.Queue[Message] = queue.Queue()
+        self._waiting: deque[RunSpec] = deque()
+        self._flights: dict[str, Flight] = {}
+        self._threads: list[threading.Thread] = []
+        self._lock = threading.Lock()
+        self._stopping = False
+        self._version = memtop_version()
+
+    # ---- EngineClient's interface ------------------------------------------------------------
+
+    def submit(self, specs: Iterable[RunSpec], parallel: int = 1,
+               stdin: int | None = None) -> None:
+        """Queues the runs; `parallel` is one per node here, whatever is asked."""
+        for spec in specs:
+            self._waiting.append(spec)
+            self._inbox.put(messages.queued(spec.to_dict()))
+        self._dispatch()
+
+    def receive(self, timeout: float) -> Message | None:
+        try:
+            message = self._inbox.get(timeout=timeout)
+        except queue.Empty:
+            return None
+        if message["type"] == "exited":
+            self.exited = True
+        return message
+
+    def stop(self) -> None:
+        """Queued runs are dropped, running ones cancelled (their files are still fetched)."""
+        with self._lock:
+            self._stopping = True
+            while self._waiting:
+                self._inbox.put(messages.cancelled(self._waiting.popleft().to_dict()))
+            tasks = [f.task for f in self._flights.values() if f.task is not None]
+        for task in tasks:
+            self._ray.cancel(task)
+        self._maybe_idle()
+
+    def mark(self, run_id: str, name: str) -> None:
+        """Manual marks do not cross the network (the run's own stages do)."""
+
+    def detach(self) -> None:
+        raise UserError("runs on a cluster end with their driver: nothing can be left running")
+
+    def close(self, timeout: float = 15.0) -> None:
+        if self.exited and not self._threads:
+            return
+        self.stop()
+        for thread in self._threads:
+            thread.join(timeout)
+        self._ray.shutdown()
+        self.exited = True
+
+    # ---- runs in flight ----------------------------------------------------------------------
+
+    def _dispatch(self) -> None:
+        with self._lock:
+            while self._waiting and not self._stopping:
+                node = self.slots.take()
+                if node is None:
+                    return
+                flight = Flight(self._waiting.popleft(), node)
+                self._flights[flight.spec.id] = flight
+                thread = threading.Thread(target=self._fly, args=(flight,), daemon=True,
+                                          name=f"cluster-run-{flight.spec.id}")
+                self._threads.append(thread)
+                thread.start()
+
+    def _options(self, node: Node) -> dict[str, Any]:
+        from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+        others = {k: v for k, v in self._resources.items() if k not in ("CPU", "GPU")}
+        return {"scheduling_strategy": NodeAffinitySchedulingStrategy(node.node_id, soft=False),
+                "max_retries": 0, "num_cpus": self._resources.get("CPU", 1),
+                "num_gpus": self._resources.get("GPU", 0), "resources": others or None}
+
+    def _fly(self, flight: Flight) -> None:
+        ray = self._ray
+        end: Message | None = None
+        alive = True
+        try:
+            with self._lock:
+                if self._stopping:
+                    raise _Stopped
+                flight.task = ray.remote(run_on_node).options(**self._options(flight.node)) \
+                    .remote(flight.spec.to_dict(), flight.node.origin(), self._version)
+            for ref in flight.task:
+                end = self._frame(flight, ray.get(ref)) or end
+        except _Stopped:
+            end = messages.cancelled(flight.spec.to_dict())
+        except ray.exceptions.TaskCancelledError:
+            end = self._cancelled(flight)
+        except ray.exceptions.RayError as exc:
+            alive = self._node_alive(flight.node)
+            end = self._lost(flight, exc, alive)
+        finally:
+            for part in flight.parts.values():
+                part.close()
+        if end is not None and end["type"] == "finished":
+            end["path"] = self._land(flight)
+        with self._lock:
+            self.slots.give_back(flight.node, alive)
+            del self._flights[flight.spec.id]
+        self._inbox.put(end or self._lost(flight, None, alive))
+        self._dispatch()
+        self._maybe_idle()
+
+    def _frame(self, flight: Flight, frame: bytes) -> Message | None:
+        """One frame: messages handed on (the `finished` one returned), file chunks written."""
+        kind, payload = frame[:1], frame[1:]
+        if kind in (RUN_FILE, CAPTURE):
+            if flight.path is None:
+                return None
+            if kind not in flight.parts:
+                suffix = SUFFIX if kind == RUN_FILE else CAPTURE_SUFFIX
+                flight.parts[kind] = open(_part(flight.path, suffix), "wb")  # noqa: SIM115
+            flight.parts[kind].write(payload)
+            return None
+        if kind != MESSAGES:
+            return None
+        end = None
+        for message in messages.unbatched(messages.decode(payload)):
+            if message["type"] == "started":
+                flight.run_id = message["run"]
+                flight.path = self._local_path(flight.spec, message["path"])
+                message["path"] = flight.path
+            if "t" in message and isinstance(message["t"], float | int):
+                flight.t_last = message["t"]
+            if message["type"] == "finished":
+                end, flight.whole = message, True
+            else:
+                self._inbox.put(message)
+        return end
+
+    def _local_path(self, spec: RunSpec, node_path: str) -> str:
+        """Where a node's run file lands here: the driver's runs folder, same name, or the
+        name with the node's id where one is there already."""
+        name = os.path.basename(str(node_path))
+        if not name.endswith(SUFFIX):
+            name = f"{spec.id}{SUFFIX}"
+        path = os.path.join(spec.runs_dir, name)
+        if os.path.exists(path):
+            path = path[: -len(SUFFIX)] + f"-{spec.id}{SUFFIX}"
+        return path
+
+    def _land(self, flight: Flight) -> str | None:
+        """The copied files into place; None (and no part left) where they did not arrive
+        whole: the run's messages were seen live, its file stays on its node."""
+        if flight.path is None or RUN_FILE not in flight.parts:
+            return None
+        if not flight.whole:
+            for kind in flight.parts:
+                with contextlib.suppress(OSError):
+                    os.remove(_part(flight.path, SUFFIX if kind == RUN_FILE else CAPTURE_SUFFIX))
+            return None
+        os.replace(_part(flight.path, SUFFIX), flight.path)
+        if CAPTURE in flight.parts:
+            base = flight.path[: -len(SUFFIX)]
+            os.replace(_part(flight.path, CAPTURE_SUFFIX), base + CAPTURE_SUFFIX)
+        return flight.path
+
+    def _cancelled(self, flight: Flight) -> Message:
+        """A stopped run: its node kept the file (as cancelled); fetch it with a second task."""
+        if flight.path is not None:
+            for part in flight.parts.values():
+                part.close()
+            flight.parts.clear()
+            try:
+                fetch = self._ray.remote(run_file_on_node).options(**self._options(flight.node))
+                for ref in fetch.remote(os.path.basename(flight.path)):
+                    self._frame(flight, self._ray.get(ref))
+                flight.whole = True
+            except self._ray.exceptions.RayError:
+                pass  # the run's messages came; only its file is missing
+        return messages.finished(flight.spec.id, flight.run_id, None,
+                                 {"status": "cancelled", "cause": "stopped by the user",
+                                  "t_end": flight.t_last})
+
+    def _lost(self, flight: Flight, exc: BaseException | None, alive: bool) -> Message:
+        cause = getattr(exc, "cause", None)
+        if exc is None:
+            why = "its task ended without saying how"
+        elif not alive:
+            why = f"node {flight.node.short} was lost mid-run ({type(exc).__name__})"
+        elif isinstance(cause, Exception):
+            why = f"on node {flight.node.short}: {type(cause).__name__}: {cause}"
+        else:
+            why = f"on node {flight.node.short}: {type(exc).__name__}"
+        return messages.finished(flight.spec.id, flight.run_id, None,
+                                 {"status": "failed", "cause": why, "t_end": flight.t_last})
+
+    def _node_alive(self, node: Node) -> bool:
+        try:
+            return any(n.node_id == node.node_id for n in nodes_of(self._ray.nodes()))
+        except Exception:  # the cluster itself is gone
+            return False
+
+    def _maybe_idle(self) -> None:
+        with self._lock:
+            done = not self._waiting and not self._flights
+        if done:
+            self._inbox.put(messages.idle())
+
+
+class _Stopped(Exception):
+    """The run was stopped before its task started."""
+
+
+def _part(path: str, suffix: str) -> str:
+    return path[: -len(SUFFIX)] + suffix + ".part"
