@@ -14,6 +14,7 @@ import contextlib
 import logging
 import os
 import queue
+import socket
 import threading
 from collections import deque
 from collections.abc import Iterable
@@ -29,6 +30,7 @@ from .on_node import CAPTURE, MESSAGES, RUN_FILE, memtop_version, run_file_on_no
 from .placement import Node, NodeSlots, nodes_of, qualifying
 
 INSTALL = "--cluster needs Ray: pip install 'memtop[cluster]'"
+CONNECT_S = 5.0  # how long the cluster's address may take to answer
 
 
 def connect_cluster(address: str, resources: dict[str, float],
@@ -39,10 +41,12 @@ def connect_cluster(address: str, resources: dict[str, float],
         import ray
     except ImportError:
         raise UserError(INSTALL) from None
+    _reachable(address)
     try:
         ray.init(address=address, log_to_driver=False, logging_level=logging.ERROR)
     except Exception as exc:  # Ray raises ConnectionError, RuntimeError, ValueError here
-        raise UserError(f"no Ray cluster at {address}: {str(exc).splitlines()[0][:200]} "
+        why = str(exc).split(". ")[0][:200]
+        raise UserError(f"no Ray cluster at {address}: {why} "
                         "(start one with `ray start --head`, or set RAY_ADDRESS)") from None
     try:
         nodes = qualifying(nodes_of(ray.nodes()), resources, wanted)
@@ -50,6 +54,21 @@ def connect_cluster(address: str, resources: dict[str, float],
         ray.shutdown()
         raise
     return ClusterClient(nodes, resources)
+
+
+def _reachable(address: str) -> None:
+    """A one-line error at once where HOST:PORT does not answer (Ray itself retries for
+    minutes); `auto` is Ray's to find (it fails at once where there is none)."""
+    if address == "auto":
+        return
+    host, colon, port = address.removeprefix("ray://").rpartition(":")
+    if not colon or not port.isdigit():
+        raise UserError(f"--cluster {address}: give auto, HOST:PORT or ray://HOST:PORT")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_S).close()
+    except OSError as exc:
+        raise UserError(f"no Ray cluster at {address}: {exc.strerror or exc} "
+                        "(start one with `ray start --head`, or set RAY_ADDRESS)") from None
 
 
 @dataclass
@@ -174,17 +193,24 @@ class ClusterClient:
         except ray.exceptions.TaskCancelledError:
             end = self._cancelled(flight)
         except ray.exceptions.RayError as exc:
-            alive = self._node_alive(flight.node)
+            # Ray says NodeDiedError at once; its node list may still hold the node a while.
+            gone = (ray.exceptions.NodeDiedError, ray.exceptions.TaskUnschedulableError)
+            alive = not isinstance(exc, gone) and self._node_alive(flight.node)
             end = self._lost(flight, exc, alive)
         finally:
             for part in flight.parts.values():
                 part.close()
         if end is not None and end["type"] == "finished":
             end["path"] = self._land(flight)
+        again = not alive and flight.run_id is None and not self._stopping
         with self._lock:
             self.slots.give_back(flight.node, alive)
             del self._flights[flight.spec.id]
-        self._inbox.put(end or self._lost(flight, None, alive))
+            if again and self.slots.nodes:  # its node died before it began: another takes it
+                self._waiting.appendleft(flight.spec)
+                end = None
+        if end is not None or not again:
+            self._inbox.put(end or self._lost(flight, None, alive))
         self._dispatch()
         self._maybe_idle()
 
@@ -256,7 +282,7 @@ class ClusterClient:
             except self._ray.exceptions.RayError:
                 pass  # the run's messages came; only its file is missing
         return messages.finished(flight.spec.id, flight.run_id, None,
-                                 {"status": "cancelled", "cause": "stopped by the user",
+                                 {"status": "killed", "cause": "stopped by the user",
                                   "t_end": flight.t_last})
 
     def _lost(self, flight: Flight, exc: BaseException | None, alive: bool) -> Message:

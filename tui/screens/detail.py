@@ -84,8 +84,8 @@ def meta_text(state: RunState) -> str:
         rows = [("run", state.run_id), ("status", f"{state.status}: {state.cause or ''}"),
                 ("command", command), ("pid", meta.get("pid")),
                 ("last output", meta.get("last_output")),
-                ("engine host", meta.get("engine_host")), ("file", state.path),
-                ("processes", shared_pages_note(state.max_nproc))]
+                ("engine host", meta.get("engine_host")), ("cluster node", _node(meta)),
+                ("file", state.path), ("processes", shared_pages_note(state.max_nproc))]
         return "\n".join(f"{k:<20}{shown(v)}" for k, v in rows if v)
     versions = ", ".join(f"{k} {v}" for k, v in (meta.get("versions") or {}).items() if v)
     rows = [("run", state.run_id), ("status", f"{state.status}: {state.cause or ''}"),
@@ -95,9 +95,16 @@ def meta_text(state: RunState) -> str:
             ("foreign frameworks", ", ".join(state.foreign) or "none"),
             ("host", f"{meta.get('host', '?')} · {meta.get('cpu', '?')} · "
                      f"{(meta.get('mem_total') or 0) / 1024**3:.1f} GiB"),
-            ("python", meta.get("python")), ("file", state.path),
-            ("processes", shared_pages_note(state.max_nproc))]
+            ("cluster node", _node(meta)), ("python", meta.get("python")),
+            ("file", state.path), ("processes", shared_pages_note(state.max_nproc))]
     return "\n".join(f"{k:<20}{shown(v)}" for k, v in rows if v)
+
+
+def _node(meta: dict) -> str | None:
+    where = meta.get("cluster")
+    if not isinstance(where, dict):
+        return None
+    return " · ".join(str(where.get(k, "?")) for k in ("ray_node_id", "node_ip", "accelerator"))
 
 
 class DetailScreen(Screen):

@@ -10,6 +10,7 @@ from textual.widget import Widget
 
 from memtop.engine.analysis.summary import health, stage_depths
 from memtop.engine.client import RunState, resample_max
+from memtop.engine.spec import node_label
 from memtop.engine.text import shown
 from memtop.engine.units import MIB, fmt_duration, fmt_mib
 
@@ -71,6 +72,8 @@ class RunCard(Widget, can_focus=True):
         else:
             pid = state.meta.get("pid")
             title = f"{state.kind} · {state.model}" + (f" · pid {pid}" if pid else "")
+        if node := node_label(state.meta):  # a cluster ran it: which node
+            title += f" @ {node}"
         if title != self._title:  # setting a border title costs a repaint: only on a change
             self._title = title
             self.border_title = data(title)
