@@ -49,18 +49,20 @@ def _groups(value: Any) -> bool:
 
 # glibc's heap at a cut (probes/glibc_heap.py), and what --trim gave back.
 HEAP_FIELDS = {key: _size for key in ("heap_in_use", "heap_free", "rss_trimmed", "anon_trimmed")}
+# A rank of a multi-process job ("rank 1") and its pid: its stages are its own.
+_WORKER = {"worker": lambda v: _text(v) and len(v) <= 40, "pid": _size}
 _CUT = {"t": _number, "t_end": _number, "rss": _size, "swap": _size, "peak": _size}
 # kind -> (required fields, optional fields); any other field is kept as the stage's extra data.
 RULES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
-    "begin": ({"id": _whole, "name": _text, "t": _number, "t_end": _number}, {}),
+    "begin": ({"id": _whole, "name": _text, "t": _number, "t_end": _number}, _WORKER),
     "stage": ({"name": _text, **_CUT},
               {"peak_exact": _flag, "wall": _number, "block": _whole, "t_start": _number,
                "rss_start": _size, "swap_start": _size,
                **{f"{kind}{end}": _size for kind in ("anon", "file", "shmem")
                   for end in ("", "_start")},
                "groups": _groups, "groups_start": _groups, "groups_us": _size,
-               **HEAP_FIELDS}),
-    "iteration": ({"i": _whole, **_CUT}, {"peak_exact": _flag, **HEAP_FIELDS}),
+               **HEAP_FIELDS, **_WORKER}),
+    "iteration": ({"i": _whole, **_CUT}, {"peak_exact": _flag, **HEAP_FIELDS, **_WORKER}),
     "meta": ({"meta": lambda v: isinstance(v, dict)}, {}),
     "error": ({"message": lambda v: isinstance(v, str)}, {"user": _flag}),
     "done": ({}, {}),
@@ -119,6 +121,9 @@ META_RULES: dict[str, Any] = {
     "stats": _maybe(lambda v: isinstance(v, dict)), "leak": _maybe(lambda v: isinstance(v, dict)),
     "task": _maybe(_text), "fit": _maybe(lambda v: isinstance(v, dict)),
     "memory_limit": _maybe(lambda v: isinstance(v, dict)),
+    "workers": _maybe(lambda v: isinstance(v, list) and all(
+        isinstance(w, dict) and _size(w.get("peak")) and isinstance(w.get("name"), str)
+        for w in v)),
     "cluster": _maybe(lambda v: isinstance(v, dict) and all(
         isinstance(x, str) for x in v.values())),
     "inputs": _maybe(lambda v: isinstance(v, dict) and all(

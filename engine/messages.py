@@ -28,7 +28,7 @@ GPU_FIELDS = ("t", "used", "device_used", "device_total")
 ALARM_FIELDS = ("t", "kind", "level", "message")
 # What a run's end says (also stored in its run file's metadata).
 END_FIELDS = ("status", "cause", "user_error", "returncode", "t_end", "summary")
-ALARM_KINDS = ("swap", "swap_growth", "pressure", "cgroup", "sampler", "storage")
+ALARM_KINDS = ("swap", "swap_growth", "pressure", "cgroup", "sampler", "storage", "rank_drift")
 
 # kind -> (fields besides "type", what it says). docs/architecture.md lists these (checked).
 ENGINE_MESSAGES: dict[str, tuple[tuple[str, ...], str]] = {
@@ -40,6 +40,9 @@ ENGINE_MESSAGES: dict[str, tuple[tuple[str, ...], str]] = {
     "proc": (("run", *PROC_FIELDS), "/proc/PID/status of the tree, about 20 a second"),
     "system": (("run", *SYSTEM_FIELDS), "memory of the machine and the cgroup, twice a second"),
     "gpu": (("run", *GPU_FIELDS), "NVML: the tree's GPU memory and the devices' (with a GPU)"),
+    "workers": (("run", "t", "workers"), "each process of a tree of several, once a second: "
+                "pid, name (its rank, else pid and command), RSS, peak; live only (the run "
+                "file keeps each one's peak at the end, and ranks' stages)"),
     "begin": (("run", "block"), "a memtop.stage() block opened: its id, name and t"),
     "stage": (("run", "stage"), "a stage ended: its figures (see docs/metrics.md)"),
     "iteration": (("run", "iteration"), "one leak-test iteration: RSS after a collection"),
@@ -123,6 +126,10 @@ def system(run: str, row: Sequence[Any]) -> Message:
 
 def gpu(run: str, row: Sequence[Any]) -> Message:
     return _row("gpu", run, GPU_FIELDS, row)
+
+
+def workers(run: str, t: float, rows: list[dict[str, Any]]) -> Message:
+    return {"type": "workers", "run": run, "t": t, "workers": rows}
 
 
 def begin(run: str, block: dict[str, Any]) -> Message:

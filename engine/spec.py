@@ -29,6 +29,9 @@ WEIGHTS = ("auto", "preset", "random")
 # How the engine hands a session its spec and its event descriptor.
 SPEC_ENV = "MEMTOP_SPEC"
 EVENT_FD_ENV = "MEMTOP_EVENT_FD"
+# The pipe's inode: a descendant where that descriptor number was closed and reused (a socket
+# of torch's gloo, say) must not write events into it.
+EVENT_PIPE_ENV = "MEMTOP_EVENT_PIPE"
 TRIM_ENV = "MEMTOP_TRIM"  # "1": the stage recorder trims glibc's heap at each cut (--trim)
 # --allocations: the memray capture file a session tracks its allocations into.
 ALLOCATIONS_ENV = "MEMTOP_ALLOCATIONS"

@@ -56,3 +56,27 @@ def test_no_channel_outside_memtop(monkeypatch):
     assert EventChannel.from_env() is None
     monkeypatch.setenv(stagepoint.EVENT_FD_ENV, "987654")  # not an open descriptor
     assert EventChannel.from_env() is None
+
+
+def test_a_descriptor_of_the_same_number_that_is_not_the_pipe_gets_no_events(monkeypatch):
+    """A launcher that closed the pipe (torchrun) lets the program reuse its number: gloo's
+    socket there once took memtop's JSON and hung the job."""
+    import socket
+
+    ours, theirs = socket.socketpair()
+    read_fd, write_fd = os.pipe()
+    try:
+        monkeypatch.setenv(stagepoint.EVENT_FD_ENV, str(ours.fileno()))
+        monkeypatch.setenv("MEMTOP_EVENT_PIPE", str(os.fstat(write_fd).st_ino))
+        monkeypatch.delenv("MEMTOP_RUN", raising=False)
+        assert EventChannel.from_env() is None  # a socket, not the pipe
+        monkeypatch.setenv(stagepoint.EVENT_FD_ENV, str(write_fd))
+        channel = EventChannel.from_env()
+        assert channel is not None  # the pipe itself
+        channel.send({"type": "done"})
+        assert os.read(read_fd, 100).startswith(b'{"type":"done"')
+    finally:
+        ours.close()
+        theirs.close()
+        os.close(read_fd)
+        os.close(write_fd)

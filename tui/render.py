@@ -13,8 +13,9 @@ from typing import Any
 from rich.style import Style
 from rich.text import Text
 
+from memtop.engine.analysis.summary import rank_key
 from memtop.engine.text import shown
-from memtop.engine.units import MIB
+from memtop.engine.units import MIB, fmt_mib
 
 BLOCKS = " ▁▂▃▄▅▆▇█"
 ASCII_LEVELS = " .,-:=+*#"
@@ -139,3 +140,22 @@ def timeline(bands: Sequence[tuple[str, int]], styles: Sequence[Style | str],
     return text
 
 
+
+
+def process_lines(processes: Sequence[dict[str, Any]], rows: int) -> list[str]:
+    """A line per process of a tree of several (ranks first, in order; then the largest), at
+    most `rows`: the last says how many more there are. RSS where live, else the peak only."""
+    if len(processes) < 2 or rows < 1:
+        return []
+    ranked = sorted(processes, key=lambda p: (rank_key(str(p.get("name", ""))),
+                                              -(p.get("rss") or p["peak"])))
+    shown_here = ranked if len(ranked) <= rows else ranked[:rows - 1]
+    width = max(len(shown(p.get("name", "?"), 30)) for p in shown_here)
+    lines = []
+    for p in shown_here:
+        now = f"{fmt_mib(p['rss'])} MiB  " if p.get("rss") is not None else ""
+        lines.append(f"{shown(p.get('name', '?'), 30):<{width}}  {now}peak "
+                     f"{fmt_mib(p['peak'])} MiB")
+    if len(shown_here) < len(ranked):
+        lines.append(f"+{len(ranked) - len(shown_here)} more processes")
+    return lines

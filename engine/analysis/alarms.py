@@ -18,6 +18,10 @@ class Thresholds:
     swap_warning_mb: float = 1000.0  # seed 001: "indicates memory pressure"
     pressure_some_pct: float = 10.0  # /proc/pressure/memory "some" avg10
     cgroup_fraction: float = 0.9
+    # Ranks of one job (named by RANK & co.) apart by more than this share of the largest, and
+    # by at least rank_drift_min_mb: one rank holds what the others do not.
+    rank_drift_pct: float = 25.0
+    rank_drift_min_mb: float = 64.0
 
 
 class AlarmWatch:
@@ -67,6 +71,23 @@ class AlarmWatch:
                            f"({cgroup_limit / MIB:.0f} MiB)", out)
             else:
                 self._fired.discard("cgroup")
+        return out
+
+    def on_workers(self, t: float, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Rank drift: the ranks' RSS (processes named by rank only) too far apart."""
+        out: list[dict[str, Any]] = []
+        ranks = sorted((r for r in rows if str(r.get("name", "")).startswith(("rank", "local"))),
+                       key=lambda r: r["rss"])
+        if len(ranks) < 2:
+            return out
+        low, high = ranks[0], ranks[-1]
+        spread = high["rss"] - low["rss"]
+        th = self.thresholds
+        if spread >= th.rank_drift_min_mb * MIB and spread > high["rss"] * th.rank_drift_pct / 100:
+            self._once("rank_drift", t, "warning",
+                       f"ranks drift apart: {high['name']} holds {high['rss'] / MIB:,.0f} MiB, "
+                       f"{low['name']} {low['rss'] / MIB:,.0f} MiB "
+                       f"({spread / high['rss']:.0%} of the larger)", out)
         return out
 
     def on_message(self, message: dict[str, Any]) -> list[dict[str, Any]]:

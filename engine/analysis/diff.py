@@ -7,7 +7,7 @@ import bisect
 from collections.abc import Sequence
 from typing import Any
 
-from .summary import stage_rows
+from .summary import stage_rows, table_rows
 
 METRICS = ("rss_mb", "peak_mb", "swap_mb", "duration_s",  # per stage, per run
            "anon_change_mb", "file_change_mb")
@@ -18,19 +18,16 @@ def _delta(base: Any, value: Any) -> float | None:
     return value - base if numeric else None
 
 
-def stage_names(runs: Sequence[Sequence[dict[str, Any]]]) -> list[str]:
-    """The first run's stage order, then any stage only a later run has."""
-    return list(dict.fromkeys(s["name"] for stages in runs for s in stages))
-
-
 def compare_stages(runs: Sequence[Sequence[dict[str, Any]]],
                    baseline: int = 0) -> list[dict[str, Any]]:
-    """A row per stage: each run's RSS at the stage's end, peak, swap and duration (lists in run
-    order; None where a run lacks the stage), and each run minus the baseline run (`d_*`: None
-    for the baseline itself and where either lacks the figure)."""
+    """A row per stage (a rank's stages by rank: "rank 1 · hold"), in the first run's order,
+    then any stage only a later run has: each run's RSS at the stage's end, peak, swap and
+    duration (lists in run order; None where a run lacks the stage), and each run minus the
+    baseline run (`d_*`: None for the baseline itself and where either lacks the figure)."""
     by_name = [{r["name"]: r for r in stage_rows(list(stages))} for stages in runs]
     out = []
-    for name in stage_names(runs):
+    names = dict.fromkeys(r["name"] for stages in runs for r in table_rows(list(stages)))
+    for name in names:
         row: dict[str, Any] = {"name": name}
         for key in METRICS:
             values = [rows.get(name, {}).get(key) for rows in by_name]

@@ -74,9 +74,42 @@ def tree_order(stages: list[dict[str, Any]], depths: list[int]) -> list[int]:
     return sorted(range(len(stages)), key=lambda i: (starts[i], depths[i], i))
 
 
+def by_worker(stages: list[dict[str, Any]]) -> dict[str | None, list[int]]:
+    """Stage indices by the rank that sent them (None: the program's own process), the
+    program's first, then the ranks in name order."""
+    groups: dict[str | None, list[int]] = {}
+    for i, stage in enumerate(stages):
+        groups.setdefault(stage.get("worker"), []).append(i)
+    return dict(sorted(groups.items(), key=lambda item: (item[0] is not None,
+                                                         rank_key(item[0]))))
+
+
+def rank_key(name: str | None) -> tuple[bool, str, int]:
+    """Sorts processes' names: ranks first, by number ("rank 2" before "rank 10"), then the
+    rest by name."""
+    text = name or ""
+    word, _, number = text.rpartition(" ")
+    ranked = text.startswith(("rank", "local rank"))
+    return (not ranked, word, int(number)) if number.isdigit() else (not ranked, text, 0)
+
+
 def stage_rows(stages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Per stage: RSS and swap at its end, change from the stage before, peaks, duration, and
-    depth (how many blocks it is in)."""
+    depth (how many blocks it is in). Each rank's stages (a multi-process job) are their own
+    sequence, named "rank 1 · NAME", so that every table and diff shows them by rank."""
+    groups = by_worker(stages)
+    if list(groups) == [None]:
+        return _sequence_rows(stages)
+    rows: list[dict[str, Any] | None] = [None] * len(stages)
+    for worker, indices in groups.items():
+        for i, row in zip(indices, _sequence_rows([stages[i] for i in indices]), strict=True):
+            if worker is not None:
+                row["name"] = f"{worker} · {row['name']}"
+            rows[i] = {**row, "worker": worker}
+    return [row for row in rows if row is not None]
+
+
+def _sequence_rows(stages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     rows = []
     previous: dict[str, Any] | None = None
     for stage, depth in zip(stages, stage_depths(stages), strict=True):
@@ -108,9 +141,15 @@ def stage_rows(stages: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def table_rows(stages: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """`stage_rows` as tables show them: each block before the stages inside it."""
+    """`stage_rows` as tables show them: each block before the stages inside it; the
+    program's own stages first, then each rank's."""
     rows = stage_rows(stages)
-    return [rows[i] for i in tree_order(stages, [row["depth"] for row in rows])]
+    out = []
+    for indices in by_worker(stages).values():
+        part = [stages[i] for i in indices]
+        order = tree_order(part, [rows[i]["depth"] for i in indices])
+        out.extend(rows[indices[j]] for j in order)
+    return out
 
 
 def summarize(stages: list[dict[str, Any]], swap_peak: int | None = None,
@@ -119,7 +158,9 @@ def summarize(stages: list[dict[str, Any]], swap_peak: int | None = None,
 
     The peak is the highest stage peak. A run whose stages do not reach a `final` boundary (a
     command with its own markers, an attached process, a failed run) also had memory after its
-    last stage: there the highest sampled RSS counts too."""
+    last stage: there the highest sampled RSS counts too. Ranks' stages (each one process's
+    peak) are left to the table by rank: the sampled RSS of the whole tree stands for them."""
+    stages = [s for s in stages if "worker" not in s]
     by_name = {s["name"]: s for s in stages}
 
     def rss(name: str) -> int | None:

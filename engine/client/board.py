@@ -50,6 +50,9 @@ class RunState:
     gpu_used: int | None = None  # bytes the session holds on GPUs (NVML); None: n/a
     gpu_history: MaxEnvelope = field(default_factory=lambda: MaxEnvelope(HISTORY_BUCKETS, 0.1))
     meta: dict[str, Any] = field(default_factory=dict)
+    # Each process of a tree of several, live: pid, name (rank), rss, peak. A replay has only
+    # their peaks at the end (meta "workers"): `processes` gives whichever is known.
+    workers: list[dict[str, Any]] = field(default_factory=list)
     rss_history: MaxEnvelope = field(default_factory=lambda: MaxEnvelope(HISTORY_BUCKETS))
     swap_history: MaxEnvelope = field(default_factory=lambda: MaxEnvelope(HISTORY_BUCKETS, 0.05))
     # RSS by kind (status: RssAnon, RssFile) at the status rate, for the detail chart.
@@ -64,6 +67,12 @@ class RunState:
     def title_name(self) -> str:
         node = node_label(self.meta)
         return run_title(self.backend, self.model, self.kind) + (f" @{node}" if node else "")
+
+    @property
+    def processes(self) -> list[dict[str, Any]]:
+        """The tree's processes one by one (live), else their peaks as stored at the end."""
+        stored = self.meta.get("workers")
+        return self.workers or (stored if isinstance(stored, list) else [])
 
     @property
     def weights(self) -> str | None:
@@ -242,6 +251,7 @@ def _finished(state: RunState, message: Message) -> None:
 _FOLD = {
     "samples": _samples,
     "proc": _proc,
+    "workers": lambda state, message: setattr(state, "workers", message["workers"]),
     "system": lambda state, message: None,  # shown through alarms only, for now
     "begin": _begin,
     "stage": _stage,

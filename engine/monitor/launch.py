@@ -29,6 +29,7 @@ from ..spec import (
     ALLOCATIONS_ENV,
     CAPTURE_SUFFIX,
     EVENT_FD_ENV,
+    EVENT_PIPE_ENV,
     RUN_ENV,
     SPEC_ENV,
     TRIM_ENV,
@@ -103,7 +104,8 @@ def session_argv(spec: RunSpec, run_id: str) -> list[str]:
 def session_env(spec: RunSpec, event_fd: int, run_id: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update({SPEC_ENV: json.dumps(spec.to_dict()), EVENT_FD_ENV: str(event_fd),
-                RUN_ENV: run_id, "PYTHONUNBUFFERED": "1"})
+                EVENT_PIPE_ENV: str(os.fstat(event_fd).st_ino), RUN_ENV: run_id,
+                "PYTHONUNBUFFERED": "1"})
     if spec.backend:
         env["KERAS_BACKEND"] = spec.backend
         env.update(device_env(spec.device))

@@ -32,11 +32,12 @@ from ..store.writer import RunWriter
 from .event_reader import EventReader
 from .gpu_sampler import GpuSampler, start_gpu_sampler
 from .launch import initial_meta, leftovers, make_run_id, session_limit, start_session
-from .outcome import run_ending, stored_end, with_leftovers
+from .outcome import run_ending, sampler_alarm, stored_end, with_leftovers
 from .output import OutputKeeper
 from .outside_marks import outside_mark
 from .peaks import SampledPeak
 from .sampler import Sampler
+from .workers import WorkerWatch
 
 KILL_GRACE_S = 3.0
 MAX_BAD_EVENTS_KEPT = 100  # a program flooding the descriptor does not flood the run file
@@ -69,6 +70,7 @@ class LiveRun:
         self._peaks = SampledPeak()
         self._stats = RunningStats(self.t_start)  # the end's statistics, without reading back
         self._alarms = AlarmWatch(Thresholds(**spec.alarms))
+        self.workers = WorkerWatch(self.run_id, self._alarms)  # several processes: one by one
         self.output = OutputKeeper(spec.max_output)
         self.output_stages = OutputStages(spec.stage_pattern) if spec.stage_pattern else None
         self._own_marks = False  # the program sent stages of its own (memtop.stage, mark)
@@ -125,11 +127,14 @@ class LiveRun:
             elif kind == "system":
                 self.writer.add_system([payload])
                 self._reading(messages.system(self.run_id, payload))
+            elif kind == "workers":
+                self._raise(self.workers.reading(*payload, self.send))
             elif kind == "gpu":
                 self.writer.add_gpu([payload])
                 self.send(messages.gpu(self.run_id, payload))
-            elif kind == "sampler_error":
-                self._sampler_failed(payload)
+            elif kind == "sampler_error":  # the program goes on; the run will end as failed
+                self.sampler_error = payload
+                self._raise([sampler_alarm(payload)])
             elif kind == "output":
                 self._on_output(*payload)
         self._take_events()
@@ -146,7 +151,10 @@ class LiveRun:
 
     def _reading(self, message: Message) -> None:
         self.send(message)
-        for alarm in self._alarms.on_message(message):
+        self._raise(self._alarms.on_message(message))
+
+    def _raise(self, alarms: list[dict[str, Any]]) -> None:
+        for alarm in alarms:
             self.writer.add_event(alarm["t"], alarm["kind"], alarm["level"], alarm["message"])
             self.send(messages.alarm(self.run_id, **alarm))
 
@@ -166,14 +174,6 @@ class LiveRun:
         if self._events is not None:
             for event in self._events.take(sent_before):
                 self._on_event(event)
-
-    def _sampler_failed(self, problem: str) -> None:
-        """Measuring stopped; the program goes on, and the run will end as failed, saying why."""
-        self.sampler_error = problem
-        t = time.monotonic()
-        message = f"memtop's sampler stopped ({problem}): no readings from here on"
-        self.writer.add_event(t, "sampler", "error", message)
-        self.send(messages.alarm(self.run_id, t, "sampler", "error", message))
 
     def _on_event(self, event: Any) -> None:
         """A session event, checked first (monitor/events.py): one that fails is noted in the
@@ -198,9 +198,10 @@ class LiveRun:
             self.writer.add_event(event["t_end"], "begin", "info", "block opened", block)
             self.send(messages.begin(self.run_id, block))
         elif kind == "stage":
-            event["sampled_peak"] = self._peaks.close_stage(float(event["t"]),
-                                                            float(event["t_end"]),
-                                                            event.get("block"))
+            sampled = self._peaks.close_stage(float(event["t"]), float(event["t_end"]),
+                                              event.get("block"))
+            # A rank's stage is its own process's; the sampled maximum is the whole tree's.
+            event["sampled_peak"] = None if self.workers.note_stage(event) else sampled
             event.pop("type")
             self.writer.add_stage(len(self.stages) + 1, event)
             self.stages.append(event)
@@ -285,6 +286,8 @@ class LiveRun:
                                     "bad_events": self.bad_events}
         if self.iterations:
             analysis["leak"] = analyze(self.iterations)
+        if workers := self.workers.final():
+            analysis["workers"] = workers
         stored = {**stored_end(result, self.process.returncode, now, self.output.tail()),
                   "summary": current_summary(self.stages, self.max_swap,
                                              self._stats.largest()),

@@ -97,3 +97,9 @@ def run_ending(run: Any) -> dict[str, Any]:
     except Exception as exc:  # never lose the run file over a classification
         return end("failed", f"could not tell how the run ended ({exc})", "error")
     return with_losses(result, run.sampler_error, run.writer.failed)
+
+
+def sampler_alarm(problem: str) -> dict[str, Any]:
+    """Measuring stopped (the program goes on): said once, as an alarm, and in the run file."""
+    return {"t": time.monotonic(), "kind": "sampler", "level": "error",
+            "message": f"memtop's sampler stopped ({problem}): no readings from here on"}

@@ -25,6 +25,7 @@ from ..probes.procfs import ProcessGone, StatmReader, descendants, read_status, 
 
 STATUS_EVERY_S = 0.05
 SYSTEM_EVERY_S = 0.5
+WORKERS_EVERY_S = 1.0  # each process of a tree of several: a line per worker on the card
 LONGEST_SLEEP_S = 0.05  # a stop is seen within this, whatever the interval
 
 
@@ -44,6 +45,7 @@ class Sampler(threading.Thread):
         self._readers: dict[int, StatmReader] = {}
         self.tree: frozenset[int] = frozenset({pid})  # the session's processes, for others
         self._cgroup = CgroupReader(pid)
+        self._next_workers = 0.0
         # OOM kills per cgroup directory when the session was first seen in it: a process can
         # move between cgroups, and the OOM killer counts in the one whose limit was hit.
         self.oom_baselines: dict[str, tuple[int, int]] = {}
@@ -82,6 +84,7 @@ class Sampler(threading.Thread):
     def _read_status(self, now: float) -> None:
         main = read_status(self.pid)
         rss, swap, anon, file = main.rss, main.swap, main.anon, main.file
+        each = [(self.pid, main.rss, main.hwm)]
         for pid in list(self._readers):
             if pid == self.pid:
                 continue
@@ -91,7 +94,11 @@ class Sampler(threading.Thread):
                 continue
             rss, swap = rss + child.rss, swap + child.swap
             anon, file = anon + child.anon, file + child.file
+            each.append((pid, child.rss, child.hwm))
         self.out.append(("proc", (now, rss, main.hwm, swap, anon, file, len(self._readers))))
+        if len(each) > 1 and now >= self._next_workers:  # the processes one by one
+            self._next_workers = now + WORKERS_EVERY_S
+            self.out.append(("workers", (now, each)))
 
     def _note_cgroup(self) -> None:
         current = self._cgroup.read()

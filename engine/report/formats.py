@@ -152,7 +152,8 @@ def show_json(runs: Sequence[Run]) -> Any:
 def run_json(run: Run) -> dict[str, Any]:
     meta = run.meta
     spec = run.spec
-    stages = [{**row, "t": s["t"], "t_start": s.get("t_start"), "latency_s": s.get("latency"),
+    stages = [{**row, "name": s["name"], "t": s["t"], "t_start": s.get("t_start"),
+               "latency_s": s.get("latency"),
                "tokens_generated": s.get("tokens_generated"), "samples": s.get("samples"),
                "batch_size": s.get("batch_size"),
                "allocator": s.get("allocator")}
@@ -177,4 +178,5 @@ def run_json(run: Run) -> dict[str, Any]:
         "dtype": spec.get("dtype"), "device": spec.get("device", "cpu"), "gpu": meta.get("gpu"),
         "allocator_settings": meta.get("allocator_settings", {}),
         "statistics": run.statistics(), "leak": meta.get("leak"),
+        "processes": meta.get("workers") or [],
     }

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..analysis.groups import largest_changes
-from ..analysis.summary import table_rows
+from ..analysis.summary import rank_key, table_rows
 from ..store import Run
 from ..units import fmt
 from .fit import Column, FittedTable
@@ -80,4 +80,26 @@ def heap_table(run: Run) -> FittedTable | None:
         add_row(table, row["name"], fmt(row["heap_in_use_mb"], ",.1f"),
                 fmt(row["heap_free_mb"], ",.1f"),
                 *([fmt(row["trimmed_mb"], ",.1f")] if trimmed else []))
+    return table
+
+
+def processes_table(run: Run) -> FittedTable | None:
+    """Each process of a tree of several (ranks first), its peak over the run (VmHWM or sampled,
+    whichever was higher), and its highest stage peak where it marked stages of its own; None
+    for a run of one process."""
+    processes = run.meta.get("workers")
+    if not isinstance(processes, list) or len(processes) < 2:
+        return None
+    stage_peaks: dict[str, float] = {}
+    for row in table_rows(run.stages):
+        if row.get("worker") and row.get("peak_mb") is not None:
+            stage_peaks[row["worker"]] = max(stage_peaks.get(row["worker"], 0.0), row["peak_mb"])
+    table = FittedTable([Column("Process"), Column("PID", "right"),
+                         Column("Peak MiB", "right"), Column("Highest stage peak", "right")],
+                        title="Processes (each counts the pages it shares with the others)")
+    ranked = sorted(processes, key=lambda p: rank_key(str(p.get("name", ""))))
+    for process in ranked:
+        name = str(process.get("name", "?"))
+        add_row(table, name, str(process.get("pid", "?")), fmt(process["peak"] / 2**20, ",.1f"),
+                fmt(stage_peaks.get(name), ",.1f"))
     return table

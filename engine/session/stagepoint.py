@@ -26,7 +26,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..probes.procfs import StatusMemory, read_status, reset_hwm
-from ..spec import EVENT_FD_ENV
+from ..probes.ranks import ancestors_pipe, is_event_pipe, rank_name
+from ..spec import EVENT_FD_ENV, EVENT_PIPE_ENV
 from .cut_extras import CutExtras
 
 
@@ -40,18 +41,27 @@ class EventChannel:
 
     @classmethod
     def from_env(cls) -> EventChannel | None:
-        value = os.environ.get(EVENT_FD_ENV)
-        if not value:
-            return None
+        """The pipe the engine gave the session; in a worker whose launcher closed it (torchrun),
+        the same pipe reopened through the nearest ancestor of the run that holds it."""
+        value, pipe = os.environ.get(EVENT_FD_ENV), os.environ.get(EVENT_PIPE_ENV, "")
         try:
-            fd = int(value)
-            os.fstat(fd)
-        except (ValueError, OSError):
+            fd, inode = int(value or ""), int(pipe) if pipe else None
+        except ValueError:
             return None
-        return cls(fd)
+        if is_event_pipe(fd, inode):
+            return cls(fd)
+        reopened = ancestors_pipe(fd, inode)
+        return None if reopened is None else cls(reopened)
 
     def send(self, event: dict[str, Any]) -> None:
-        data = (json.dumps(event, separators=(",", ":"), default=str) + "\n").encode()
+        worker = rank_name(os.environ)
+        if worker is not None:  # one of several ranks: its stages are its own (docs/metrics.md)
+            event = {**event, "worker": worker, "pid": os.getpid()}
+        data = _encoded(event)
+        if worker is not None and len(data) > PIPE_BUF:
+            # Ranks share the pipe: only writes up to PIPE_BUF are never interleaved with
+            # another's, so a rank's event goes without its mapping groups.
+            data = _encoded({k: v for k, v in event.items() if not k.startswith("groups")})
         with self._lock:
             if self.broken:
                 return
@@ -61,6 +71,13 @@ class EventChannel:
                     view = view[os.write(self._fd, view):]
             except OSError:  # the engine is gone: measuring goes on, reporting stops
                 self.broken = True
+
+
+PIPE_BUF = 4096  # Linux: a pipe write this long or shorter is never split
+
+
+def _encoded(event: dict[str, Any]) -> bytes:
+    return (json.dumps(event, separators=(",", ":"), default=str) + "\n").encode()
 
 
 @dataclass
@@ -104,7 +121,9 @@ class StageRecorder:
         self.extras = extras or CutExtras()
         self._last_reset_ok = True  # the first peak runs from process start: exact
         self._open: list[Block] = []
-        self._ids = itertools.count(1)
+        # Ranks share the run's block ids: each numbers its own above its pid's range.
+        first = (os.getpid() << 20) + 1 if rank_name(os.environ) is not None else 1
+        self._ids = itertools.count(first)
         self._lock = threading.Lock()
 
     def _cut(self, collect: bool | None, stage: bool = True) -> _Cut:

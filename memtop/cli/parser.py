@@ -252,7 +252,10 @@ ALARM_OPTIONS = (("--swap-info-mb", "swap_info_mb", "info alarm above this swap 
                   "warning when /proc/pressure/memory 'some' avg10 reaches this (default 10)",
                   values.percent),
                  ("--cgroup-pct", "cgroup_fraction", "warning when the cgroup is this full "
-                                                     "(percent, default 90)", values.percent))
+                                                     "(percent, default 90)", values.percent),
+                 ("--rank-drift-pct", "rank_drift_pct", "warning when ranks' RSS are this far "
+                  "apart (percent of the largest, and 64 MiB or more; default 25)",
+                  values.percent))
 
 
 def _add_alarm_options(parser: argparse.ArgumentParser) -> None:

@@ -10,12 +10,12 @@ import sys
 from memtop.engine.client import EngineClient, RunBoard
 from memtop.engine.errors import UserError
 from memtop.engine.messages import PACE_MAX_S, Message
-from memtop.engine.report.tables import plain, stage_table, summary_table
+from memtop.engine.report.tables import plain
 from memtop.engine.spec import RunSpec
 from memtop.engine.store import read_run
 from memtop.engine.text import shown
 
-from .headless import HungUp, on_signals, result_code, say_allocations
+from .headless import HungUp, on_signals, print_run, result_code, say_allocations
 from .output import console
 
 OUT = {1: 1, 2: 2}  # the program's stream -> memtop's descriptor
@@ -64,9 +64,7 @@ def run_through(spec: RunSpec, paths: list[str], keep_on_hangup: bool = False) -
         except UserError as exc:  # moved or deleted while the run went: the run still ended
             err.print(plain(f"memtop: {state.status}: {state.cause}; {exc}"))
             continue
-        err.print(stage_table(run))
-        err.print(summary_table(run))
-        err.print(plain(f"run file: {run.path}"))
+        print_run(run, err)
         say_allocations([run], err)
         run.close()
     return 130 if interrupted else result_code([spec], ends)

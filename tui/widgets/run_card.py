@@ -17,6 +17,7 @@ from memtop.engine.units import MIB, fmt_duration, fmt_mib
 from ..render import (
     data,
     nested_band_row,
+    process_lines,
     sparkline_rows,
     timeline,
     timeline_bands,
@@ -118,13 +119,18 @@ class RunCard(Widget, can_focus=True):
         rows = max(self.content_size.height, 3)
         if rows - 3 < 1:
             nested = []
-        spark = self._sparkline(axis, rows - 2 - (1 if nested else 0), scale)
+        # Each process of a tree of several (ranks), where the sparkline keeps two rows.
+        processes = process_lines(state.processes, rows - 4 - (1 if nested else 0))
+        spark = self._sparkline(axis, rows - 2 - (1 if nested else 0) - len(processes), scale)
         now = state.in_progress
         bands = timeline_bands(self._top_level, start, end, axis,
                                current=shown(now[0][0], 40) if now else "…")
         styles = [self.get_component_rich_style("runcard--band-a"),
                   self.get_component_rich_style("runcard--band-b")]
-        lines = [self._figures(), spark, timeline(bands, styles, self.ascii)]
+        label = self.get_component_rich_style("runcard--label")
+        lines = [self._figures(), *(Text(line, label, no_wrap=True, overflow="ellipsis")
+                                    for line in processes),
+                 spark, timeline(bands, styles, self.ascii)]
         if nested:
             lines.append(timeline(nested, styles, self.ascii))
         return Group(*lines)

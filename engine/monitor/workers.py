@@ -1,0 +1,57 @@
+"""The processes of a run's tree, one by one, where there are several (a torchrun job, a data
+loader's workers): each named by its rank where its launcher set one, else by pid and command;
+its RSS now and the highest seen (VmHWM or sampled, whichever is higher); rank drift alarms.
+Live only, once a second; at the end each one's peak goes into the run file's metadata."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .. import messages
+from ..analysis.alarms import AlarmWatch
+from ..messages import Message
+from ..probes.ranks import environ_of, process_name, rank_name
+
+MAX_KEPT = 64  # a tree of hundreds of forked workers keeps its 64 largest at the end
+
+
+class WorkerWatch:
+    def __init__(self, run_id: str, alarms: AlarmWatch) -> None:
+        self._run_id = run_id
+        self._alarms = alarms
+        self._names: dict[int, str] = {}
+        self._peaks: dict[int, int] = {}
+
+    def name(self, pid: int) -> str:
+        if pid not in self._names:
+            self._names[pid] = rank_name(environ_of(pid)) or \
+                f"pid {pid} {process_name(pid) or '?'}"
+        return self._names[pid]
+
+    def reading(self, t: float, rows: list[tuple[int, int, int]],
+                send: Callable[[Message], None]) -> list[dict[str, Any]]:
+        """Sends the processes' lines from (pid, rss, hwm) rows; returns the alarms raised."""
+        lines = []
+        for pid, rss, hwm in rows:
+            self._peaks[pid] = max(self._peaks.get(pid, 0), rss, hwm)
+            lines.append({"pid": pid, "name": self.name(pid), "rss": rss,
+                          "peak": self._peaks[pid]})
+        send(messages.workers(self._run_id, t, lines))
+        return self._alarms.on_workers(t, lines)
+
+    def note_stage(self, event: dict[str, Any]) -> bool:
+        """Whether a stage is a rank's own; its exact peak counts in that process's peak (the
+        rank's cuts reset its VmHWM, so a reading between them may not see it)."""
+        pid = event.get("pid")
+        if not event.get("worker") or not isinstance(pid, int):
+            return False
+        self._peaks[pid] = max(self._peaks.get(pid, 0), int(event.get("peak") or 0))
+        self._names.setdefault(pid, str(event["worker"]))
+        return True
+
+    def final(self) -> list[dict[str, Any]]:
+        """Each process seen and its peak, largest first (the run file keeps these)."""
+        kept = sorted(self._peaks.items(), key=lambda item: -item[1])[:MAX_KEPT]
+        return [{"pid": pid, "name": self._names.get(pid, f"pid {pid}"), "peak": peak}
+                for pid, peak in kept]
