@@ -51,9 +51,9 @@ def _node_ids(cluster) -> set[str]:
 @needs_backend("jax")
 def test_a_bench_on_two_nodes_runs_one_backend_on_each_and_brings_both_files_back(
         cluster, runs_dir: Path) -> None:
-    result = run_memtop("bench", "--cluster", cluster.address, "--backend", "torch,jax",
+    result = run_memtop("bench", "--cluster", "auto", "--backend", "torch,jax",
                         "--model", "gpt2_tiny", "--no-tui", "--runs-dir", str(runs_dir),
-                        timeout=300)
+                        timeout=300, env={"RAY_ADDRESS": cluster.address})
     assert result.returncode == 0, result.stderr
     files = sorted(runs_dir.glob("*.db"))
     assert len(files) == 2, result.stdout

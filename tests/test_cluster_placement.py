@@ -85,3 +85,17 @@ def test_matrix_multiplies_the_runs_with_every_value_checked() -> None:
             matrix_axes([bad])
     with pytest.raises(UserError, match="given twice"):
         matrix_axes(["dtype=float32", "dtype=float16"])
+
+
+def test_without_ray_cluster_says_how_to_install_it(tmp_path) -> None:
+    from conftest import run_memtop
+
+    fake = tmp_path / "no_ray" / "ray"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text("raise ImportError('no ray here')\n")
+    result = run_memtop("bench", "--cluster", "auto", "--backend", "torch", "--model",
+                        "gpt2_tiny", "--no-tui", "--runs-dir", str(tmp_path),
+                        env={"PYTHONPATH": str(fake.parent)})
+    assert result.returncode == 2
+    assert result.stderr.strip() == ("memtop: error: --cluster needs Ray: pip install "
+                                     "'memtop[cluster]'")
