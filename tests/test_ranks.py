@@ -151,3 +151,43 @@ def test_process_lines_put_ranks_first_and_say_what_does_not_fit() -> None:
     stored = [{"pid": 1, "name": "rank 0", "peak": 5 * MIB}, {"pid": 2, "name": "rank 1",
                                                               "peak": 6 * MIB}]
     assert process_lines(stored, 3) == ["rank 0  peak 5 MiB", "rank 1  peak 6 MiB"]
+
+
+WORKERS_PROGRAM = """
+import subprocess, sys, time
+import memtop
+
+def worker(mib):
+    # allocates its block a moment into `work` and frees it well before `work` ends
+    code = (f"import time; time.sleep(0.4); b = bytearray({mib} << 20); time.sleep(0.3); "
+            "del b; time.sleep(2.5)")
+    return subprocess.Popen([sys.executable, "-c", code])
+
+with memtop.stage("start"):
+    workers = [worker(40), worker(120)]
+with memtop.stage("work"):
+    time.sleep(2.0)
+with memtop.stage("rest"):
+    time.sleep(0.3)
+for process in workers:
+    process.wait()
+"""
+
+
+def test_other_processes_peaks_are_read_and_reset_at_the_programs_own_stages(
+        runs_dir: Path, tmp_path: Path) -> None:
+    program = tmp_path / "pool.py"
+    program.write_text(WORKERS_PROGRAM)
+    result = run_memtop("run", "--no-tui", "--runs-dir", str(runs_dir), "--", sys.executable,
+                        str(program), timeout=60)
+    assert result.returncode == 0, result.stderr[-2000:]
+    run = show_json(runs_dir)
+    work = next(s for s in run["stages"] if s["name"] == "work")
+    peaks = sorted(p["peak"] / MIB for p in work["processes"])
+    assert len(peaks) == 2 and all(p["exact"] for p in work["processes"])
+    # Each worker's exact peak in `work`: its block on top of Python's own few MiB, although
+    # the block came and went between two of the sampler's once-a-second readings.
+    assert 40 + 3 < peaks[0] < 40 + 30 and 120 + 3 < peaks[1] < 120 + 30
+    rest = next(s for s in run["stages"] if s["name"] == "rest")
+    assert all(p["peak"] / MIB < 30 for p in rest["processes"])  # freed, and the reset held
+    assert "Peak of each process by stage" in result.stderr

@@ -140,16 +140,20 @@ def _sequence_rows(stages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
-def table_rows(stages: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """`stage_rows` as tables show them: each block before the stages inside it; the
+def table_order(stages: list[dict[str, Any]]) -> list[int]:
+    """Stage indices as tables show them: each block before the stages inside it; the
     program's own stages first, then each rank's."""
-    rows = stage_rows(stages)
     out = []
     for indices in by_worker(stages).values():
         part = [stages[i] for i in indices]
-        order = tree_order(part, [rows[i]["depth"] for i in indices])
-        out.extend(rows[indices[j]] for j in order)
+        out.extend(indices[j] for j in tree_order(part, stage_depths(part)))
     return out
+
+
+def table_rows(stages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`stage_rows` in `table_order`."""
+    rows = stage_rows(stages)
+    return [rows[i] for i in table_order(stages)]
 
 
 def summarize(stages: list[dict[str, Any]], swap_peak: int | None = None,

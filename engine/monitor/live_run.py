@@ -201,7 +201,8 @@ class LiveRun:
             sampled = self._peaks.close_stage(float(event["t"]), float(event["t_end"]),
                                               event.get("block"))
             # A rank's stage is its own process's; the sampled maximum is the whole tree's.
-            event["sampled_peak"] = None if self.workers.note_stage(event) else sampled
+            rank = self.workers.on_stage(event, self.sampler.tree, self.process.pid)
+            event["sampled_peak"] = None if rank else sampled
             event.pop("type")
             self.writer.add_stage(len(self.stages) + 1, event)
             self.stages.append(event)

@@ -5,12 +5,13 @@ Live only, once a second; at the end each one's peak goes into the run file's me
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from .. import messages
 from ..analysis.alarms import AlarmWatch
 from ..messages import Message
+from ..probes.procfs import ProcessGone, read_status, reset_hwm
 from ..probes.ranks import environ_of, process_name, rank_name
 
 MAX_KEPT = 64  # a tree of hundreds of forked workers keeps its 64 largest at the end
@@ -22,6 +23,8 @@ class WorkerWatch:
         self._alarms = alarms
         self._names: dict[int, str] = {}
         self._peaks: dict[int, int] = {}
+        self._marking: set[int] = set()  # ranks that send stages of their own
+        self._reset_ok: dict[int, bool] = {}  # whether each one's last VmHWM reset worked
 
     def name(self, pid: int) -> str:
         if pid not in self._names:
@@ -40,15 +43,32 @@ class WorkerWatch:
         send(messages.workers(self._run_id, t, lines))
         return self._alarms.on_workers(t, lines)
 
-    def note_stage(self, event: dict[str, Any]) -> bool:
-        """Whether a stage is a rank's own; its exact peak counts in that process's peak (the
-        rank's cuts reset its VmHWM, so a reading between them may not see it)."""
+    def on_stage(self, event: dict[str, Any], tree: Iterable[int], root: int) -> bool:
+        """Whether a stage is a rank's own (its exact peak counts in that process's peak: the
+        rank's cuts reset its VmHWM, so a reading between them may not see it). A stage of the
+        program's own process gets `processes`: each other process's peak since the previous
+        such stage, its VmHWM read and reset here (those marking stages of their own keep
+        theirs untouched)."""
         pid = event.get("pid")
-        if not event.get("worker") or not isinstance(pid, int):
-            return False
-        self._peaks[pid] = max(self._peaks.get(pid, 0), int(event.get("peak") or 0))
-        self._names.setdefault(pid, str(event["worker"]))
-        return True
+        if event.get("worker") and isinstance(pid, int):
+            self._peaks[pid] = max(self._peaks.get(pid, 0), int(event.get("peak") or 0))
+            self._names.setdefault(pid, str(event["worker"]))
+            self._marking.add(pid)
+            return True
+        found = []
+        for other in sorted(set(tree) - {root} - self._marking):
+            try:
+                status = read_status(other)
+            except ProcessGone:
+                continue
+            peak = max(status.hwm, status.rss)
+            self._peaks[other] = max(self._peaks.get(other, 0), peak)
+            found.append({"pid": other, "name": self.name(other), "peak": peak,
+                          "exact": self._reset_ok.get(other, True)})
+            self._reset_ok[other] = reset_hwm(other)
+        if found:
+            event["processes"] = found
+        return False
 
     def final(self) -> list[dict[str, Any]]:
         """Each process seen and its peak, largest first (the run file keeps these)."""

@@ -156,7 +156,7 @@ def run_json(run: Run) -> dict[str, Any]:
                "latency_s": s.get("latency"),
                "tokens_generated": s.get("tokens_generated"), "samples": s.get("samples"),
                "batch_size": s.get("batch_size"),
-               "allocator": s.get("allocator")}
+               "allocator": s.get("allocator"), "processes": s.get("processes")}
               for row, s in zip(stage_rows(run.stages), run.stages, strict=True)]
     return {
         "run_id": run.run_id, "path": run.path, "backend": meta.get("backend"),

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..analysis.groups import largest_changes
-from ..analysis.summary import rank_key, table_rows
+from ..analysis.summary import rank_key, stage_rows, table_order, table_rows
 from ..store import Run
 from ..units import fmt
 from .fit import Column, FittedTable
@@ -103,3 +103,36 @@ def processes_table(run: Run) -> FittedTable | None:
         add_row(table, name, str(process.get("pid", "?")), fmt(process["peak"] / 2**20, ",.1f"),
                 fmt(stage_peaks.get(name), ",.1f"))
     return table
+
+MAX_PROCESS_COLUMNS = 6  # the largest; a table wider than a terminal helps nobody
+
+
+def process_stages_table(run: Run) -> FittedTable | None:
+    """Each other process's peak in each of the program's own stages (the engine read and reset
+    every process's VmHWM at those boundaries), its largest processes as columns; None where
+    no stage has them."""
+    every_row = stage_rows(run.stages)
+    rows = [(every_row[i], run.stages[i]) for i in table_order(run.stages)
+            if run.stages[i].get("processes")]
+    if not rows:
+        return None
+    peaks: dict[str, int] = {}
+    for _, stage in rows:
+        for process in stage["processes"]:
+            name = str(process.get("name", "?"))
+            peaks[name] = max(peaks.get(name, 0), int(process.get("peak") or 0))
+    names = sorted(peaks, key=lambda n: rank_key(n))[:MAX_PROCESS_COLUMNS]
+    table = FittedTable([Column("Stage"), *(Column(name, "right") for name in names)],
+                        title="Peak of each process by stage (MiB; * not per stage: its reset "
+                              "was refused)")
+    for row, stage in rows:
+        by_name = {str(p.get("name")): p for p in stage["processes"]}
+        add_row(table, row["name"], *(_peak_cell(by_name.get(name)) for name in names))
+    return table
+
+
+def _peak_cell(process: dict[str, Any] | None) -> str:
+    if process is None:
+        return "-"
+    return fmt(int(process.get("peak") or 0) / 2**20, ",.1f") + \
+        ("" if process.get("exact", True) else "*")

@@ -15,7 +15,7 @@ from memtop.engine.client import EngineClient, RunBoard, RunState
 from memtop.engine.errors import UserError
 from memtop.engine.messages import Message
 from memtop.engine.report.fit import Column, FittedTable
-from memtop.engine.report.groups import processes_table, where_table
+from memtop.engine.report.groups import process_stages_table, processes_table, where_table
 from memtop.engine.report.tables import (
     STATUS_STYLE,
     add_row,
@@ -118,8 +118,9 @@ def print_stage_tables(paths: Sequence[str]) -> None:
 def print_run(run: Run, out: Console) -> None:
     """A program's run: its stages (by rank where it had ranks), its processes, its summary."""
     out.print(stage_table(run))
-    if (processes := processes_table(run)) is not None:
-        out.print(processes)
+    for table in (processes_table(run), process_stages_table(run)):
+        if table is not None:
+            out.print(table)
     out.print(summary_table(run))
     out.print(plain(f"run file: {run.path}"))
 

@@ -58,7 +58,12 @@ def _show_allocations(runs: list, format: str) -> int:
 
 def cmd_show(args: argparse.Namespace) -> int:
     from memtop.engine.report import formats
-    from memtop.engine.report.groups import groups_table, heap_table, processes_table
+    from memtop.engine.report.groups import (
+        groups_table,
+        heap_table,
+        process_stages_table,
+        processes_table,
+    )
     from memtop.engine.report.sizing import fit_run_table
     from memtop.engine.report.tables import (
         leak_table,
@@ -85,7 +90,8 @@ def cmd_show(args: argparse.Namespace) -> int:
                 out.print(fit_run_table(run.meta.get("fit") or {}))
                 continue
             out.print(stage_table(run))
-            for table in (processes_table(run), groups_table(run), heap_table(run)):
+            for table in (processes_table(run), process_stages_table(run), groups_table(run),
+                          heap_table(run)):
                 if table is not None:
                     out.print(table)
             out.print(summary_table(run))
