@@ -10,7 +10,6 @@ lost. Only what crosses the network: messages and finished run files.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import queue
@@ -24,8 +23,8 @@ from typing import Any
 from .. import messages
 from ..errors import UserError
 from ..messages import Message
-from ..spec import CAPTURE_SUFFIX, RunSpec
-from ..store import SUFFIX
+from ..spec import RunSpec
+from .landing import Landing
 from .on_node import CAPTURE, MESSAGES, RUN_FILE, memtop_version, run_file_on_node, run_on_node
 from .placement import Node, NodeSlots, nodes_of, qualifying
 
@@ -79,10 +78,8 @@ class Flight:
     node: Node
     task: Any = None  # Ray's ObjectRefGenerator
     run_id: str | None = None
-    path: str | None = None  # where its file lands here
     t_last: float | None = None
-    parts: dict[bytes, Any] = field(default_factory=dict)  # open .part files by frame kind
-    whole: bool = False  # its files arrived to their end (the `finished` frame follows them)
+    files: Landing = field(default_factory=Landing)  # its run file, copied here
 
 
 class ClusterClient:
@@ -197,11 +194,16 @@ class ClusterClient:
             gone = (ray.exceptions.NodeDiedError, ray.exceptions.TaskUnschedulableError)
             alive = not isinstance(exc, gone) and self._node_alive(flight.node)
             end = self._lost(flight, exc, alive)
+        except Exception as exc:  # the driver's own trouble (a full disk): said, never a hang
+            if flight.task is not None:
+                ray.cancel(flight.task)
+            end = messages.finished(flight.spec.id, flight.run_id, None, {
+                "status": "failed", "cause": f"memtop on the driver: {type(exc).__name__}: "
+                f"{exc}", "t_end": flight.t_last})
         finally:
-            for part in flight.parts.values():
-                part.close()
+            flight.files.close()
         if end is not None and end["type"] == "finished":
-            end["path"] = self._land(flight)
+            end["path"] = flight.files.land()
         again = not alive and flight.run_id is None and not self._stopping
         with self._lock:
             self.slots.give_back(flight.node, alive)
@@ -218,12 +220,7 @@ class ClusterClient:
         """One frame: messages handed on (the `finished` one returned), file chunks written."""
         kind, payload = frame[:1], frame[1:]
         if kind in (RUN_FILE, CAPTURE):
-            if flight.path is None:
-                return None
-            if kind not in flight.parts:
-                suffix = SUFFIX if kind == RUN_FILE else CAPTURE_SUFFIX
-                flight.parts[kind] = open(_part(flight.path, suffix), "wb")  # noqa: SIM115
-            flight.parts[kind].write(payload)
+            flight.files.write(kind, payload)
             return None
         if kind != MESSAGES:
             return None
@@ -231,54 +228,25 @@ class ClusterClient:
         for message in messages.unbatched(messages.decode(payload)):
             if message["type"] == "started":
                 flight.run_id = message["run"]
-                flight.path = self._local_path(flight.spec, message["path"])
-                message["path"] = flight.path
+                message["path"] = flight.files.place(flight.spec.runs_dir, message["path"],
+                                                     flight.spec.id)
             if "t" in message and isinstance(message["t"], float | int):
                 flight.t_last = message["t"]
             if message["type"] == "finished":
-                end, flight.whole = message, True
+                end, flight.files.whole = message, True
             else:
                 self._inbox.put(message)
         return end
 
-    def _local_path(self, spec: RunSpec, node_path: str) -> str:
-        """Where a node's run file lands here: the driver's runs folder, same name, or the
-        name with the node's id where one is there already."""
-        name = os.path.basename(str(node_path))
-        if not name.endswith(SUFFIX):
-            name = f"{spec.id}{SUFFIX}"
-        path = os.path.join(spec.runs_dir, name)
-        if os.path.exists(path):
-            path = path[: -len(SUFFIX)] + f"-{spec.id}{SUFFIX}"
-        return path
-
-    def _land(self, flight: Flight) -> str | None:
-        """The copied files into place; None (and no part left) where they did not arrive
-        whole: the run's messages were seen live, its file stays on its node."""
-        if flight.path is None or RUN_FILE not in flight.parts:
-            return None
-        if not flight.whole:
-            for kind in flight.parts:
-                with contextlib.suppress(OSError):
-                    os.remove(_part(flight.path, SUFFIX if kind == RUN_FILE else CAPTURE_SUFFIX))
-            return None
-        os.replace(_part(flight.path, SUFFIX), flight.path)
-        if CAPTURE in flight.parts:
-            base = flight.path[: -len(SUFFIX)]
-            os.replace(_part(flight.path, CAPTURE_SUFFIX), base + CAPTURE_SUFFIX)
-        return flight.path
-
     def _cancelled(self, flight: Flight) -> Message:
         """A stopped run: its node kept the file (as cancelled); fetch it with a second task."""
-        if flight.path is not None:
-            for part in flight.parts.values():
-                part.close()
-            flight.parts.clear()
+        if flight.files.path is not None:
+            flight.files.restart()
             try:
                 fetch = self._ray.remote(run_file_on_node).options(**self._options(flight.node))
-                for ref in fetch.remote(os.path.basename(flight.path)):
+                for ref in fetch.remote(os.path.basename(flight.files.path)):
                     self._frame(flight, self._ray.get(ref))
-                flight.whole = True
+                flight.files.whole = True
             except self._ray.exceptions.RayError:
                 pass  # the run's messages came; only its file is missing
         return messages.finished(flight.spec.id, flight.run_id, None,
@@ -313,7 +281,3 @@ class ClusterClient:
 
 class _Stopped(Exception):
     """The run was stopped before its task started."""
-
-
-def _part(path: str, suffix: str) -> str:
-    return path[: -len(SUFFIX)] + suffix + ".part"
