@@ -200,7 +200,7 @@ class DashboardScreen(Screen):
 
     def _alarm_text(self, alarm: dict) -> str:
         state = self._state_of(alarm.get("run"))
-        who = state.backend if state else "?"
+        who = state.title_name if state else "?"  # "run: train.py" where no backend
         return shown(f"{who}: {alarm['message']}")
 
     def _update_banner(self) -> None:
