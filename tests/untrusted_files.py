@@ -34,10 +34,18 @@ def hostile_strings(target: Path, run_id: str = f"r{HOSTILE}") -> Path:
         set_meta(db, {**{key: f"{key}{HOSTILE}" for key in STRING_META}, "run_id": run_id,
                       "command": ["python", f"train{HOSTILE}.py"], "summary": None,
                       "foreign_frameworks": [f"tf{HOSTILE}"], "devices": [f"cpu{HOSTILE}"],
-                      "versions": {"keras": f"3{HOSTILE}"}})
-        for seq, data in db.execute("SELECT seq, data FROM stages").fetchall():
+                      "versions": {"keras": f"3{HOSTILE}"},
+                      "cluster": {"ray_node_id": f"n{HOSTILE}", "node_host": f"h{HOSTILE}",
+                                  "node_ip": f"i{HOSTILE}", "accelerator": f"a{HOSTILE}"},
+                      "workers": [{"pid": 1, "name": f"rank 0{HOSTILE}", "peak": 1 << 20},
+                                  {"pid": 2, "name": f"pid 2 w{HOSTILE}", "peak": 2 << 20}]})
+        rows = db.execute("SELECT seq, data FROM stages").fetchall()
+        for seq, data in rows:
             stage = json.loads(data)
             stage["name"] = f"{stage['name']}{HOSTILE}"
+            if seq == rows[-1][0]:  # a rank's stage, and other processes' peaks
+                stage["worker"] = f"rank 1{HOSTILE}"[:40]
+                stage["processes"] = [{"pid": 2, "name": f"pid 2 w{HOSTILE}", "peak": 1 << 20}]
             db.execute("UPDATE stages SET name = ?, data = ? WHERE seq = ?",
                        (stage["name"], json.dumps(stage), seq))
         db.execute("INSERT INTO events VALUES (560.0, 'swap', 'warning', ?, NULL)",
