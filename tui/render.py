@@ -13,7 +13,7 @@ from typing import Any
 from rich.style import Style
 from rich.text import Text
 
-from memtop.engine.analysis.summary import rank_key
+from memtop.engine.probes.ranks import rank_key
 from memtop.engine.text import shown
 from memtop.engine.units import MIB, fmt_mib
 
@@ -138,8 +138,6 @@ def timeline(bands: Sequence[tuple[str, int]], styles: Sequence[Style | str],
             body = (" " + label)[:cells].ljust(cells)
         text.append(body, style=styles[i % len(styles)] if styles else "")
     return text
-
-
 
 
 def process_lines(processes: Sequence[dict[str, Any]], rows: int) -> list[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..probes.ranks import is_rank_name
 from ..units import MIB
 
 
@@ -76,8 +77,7 @@ class AlarmWatch:
     def on_workers(self, t: float, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Rank drift: the ranks' RSS (processes named by rank only) too far apart."""
         out: list[dict[str, Any]] = []
-        ranks = sorted((r for r in rows if str(r.get("name", "")).startswith(("rank", "local"))),
-                       key=lambda r: r["rss"])
+        ranks = sorted((r for r in rows if is_rank_name(r.get("name"))), key=lambda r: r["rss"])
         if len(ranks) < 2:
             return out
         low, high = ranks[0], ranks[-1]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import bisect
 from typing import Any
 
+from ..probes.ranks import rank_key
 from ..units import mib
 from .groups import groups_change
 
@@ -82,15 +83,6 @@ def by_worker(stages: list[dict[str, Any]]) -> dict[str | None, list[int]]:
         groups.setdefault(stage.get("worker"), []).append(i)
     return dict(sorted(groups.items(), key=lambda item: (item[0] is not None,
                                                          rank_key(item[0]))))
-
-
-def rank_key(name: str | None) -> tuple[bool, str, int]:
-    """Sorts processes' names: ranks first, by number ("rank 2" before "rank 10"), then the
-    rest by name."""
-    text = name or ""
-    word, _, number = text.rpartition(" ")
-    ranked = text.startswith(("rank", "local rank"))
-    return (not ranked, word, int(number)) if number.isdigit() else (not ranked, text, 0)
 
 
 def stage_rows(stages: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -17,7 +17,7 @@ RANK_VARIABLES = (("RANK", "rank"), ("OMPI_COMM_WORLD_RANK", "rank"), ("PMI_RANK
                   ("SLURM_PROCID", "rank"), ("LOCAL_RANK", "local rank"))
 MAX_ANCESTORS = 16  # launcher, agent, shell: a worker is a few levels below the session
 RUN_VARIABLE = "MEMTOP_RUN"  # memtop.engine.spec.RUN_ENV: the run every process of it carries
-MAX_NAME = 40
+RANK_WORDS = tuple(dict.fromkeys(word for _, word in RANK_VARIABLES))
 
 
 def rank_name(environ: Mapping[str, str]) -> str | None:
@@ -27,6 +27,20 @@ def rank_name(environ: Mapping[str, str]) -> str | None:
         if value.isdigit() and len(value) < 10:
             return f"{word} {int(value)}"
     return None
+
+
+def is_rank_name(name: str | None) -> bool:
+    """Whether a process's name (rank_name's, or "pid N command") says it is a rank."""
+    return (name or "").startswith(RANK_WORDS)
+
+
+def rank_key(name: str | None) -> tuple[bool, str, int]:
+    """Sorts processes' names: ranks first, by number ("rank 2" before "rank 10"), then the
+    rest by name."""
+    text = name or ""
+    word, _, number = text.rpartition(" ")
+    ranked = is_rank_name(text)
+    return (not ranked, word, int(number)) if number.isdigit() else (not ranked, text, 0)
 
 
 def is_event_pipe(fd: int, inode: int | None) -> bool:
@@ -51,7 +65,7 @@ def ancestors_pipe(fd: int, inode: int | None) -> int | None:
     for _ in range(MAX_ANCESTORS):
         if pid <= 1:
             return None
-        if _environ_value(pid, RUN_VARIABLE) == run and _holds(pid, fd, inode):
+        if environ_of(pid).get(RUN_VARIABLE) == run and _holds(pid, fd, inode):
             try:
                 return os.open(f"/proc/{pid}/fd/{fd}", os.O_WRONLY | os.O_CLOEXEC)
             except OSError:
@@ -65,10 +79,6 @@ def _holds(pid: int, fd: int, inode: int) -> bool:
         return os.readlink(f"/proc/{pid}/fd/{fd}") == f"pipe:[{inode}]"
     except OSError:
         return False
-
-
-def _environ_value(pid: int, name: str) -> str | None:
-    return environ_of(pid).get(name)
 
 
 def _parent(pid: int) -> int:

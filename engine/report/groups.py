@@ -9,9 +9,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..analysis.groups import largest_changes
-from ..analysis.summary import rank_key, stage_rows, table_order, table_rows
+from ..analysis.summary import stage_rows, table_order, table_rows
+from ..probes.ranks import rank_key
 from ..store import Run
-from ..units import fmt
+from ..units import fmt, mib
 from .fit import Column, FittedTable
 from .tables import add_row, plain
 
@@ -91,7 +92,7 @@ def processes_table(run: Run) -> FittedTable | None:
     if not isinstance(processes, list) or len(processes) < 2:
         return None
     stage_peaks: dict[str, float] = {}
-    for row in table_rows(run.stages):
+    for row in stage_rows(run.stages):
         if row.get("worker") and row.get("peak_mb") is not None:
             stage_peaks[row["worker"]] = max(stage_peaks.get(row["worker"], 0.0), row["peak_mb"])
     table = FittedTable([Column("Process"), Column("PID", "right"),
@@ -100,9 +101,10 @@ def processes_table(run: Run) -> FittedTable | None:
     ranked = sorted(processes, key=lambda p: rank_key(str(p.get("name", ""))))
     for process in ranked:
         name = str(process.get("name", "?"))
-        add_row(table, name, str(process.get("pid", "?")), fmt(process["peak"] / 2**20, ",.1f"),
+        add_row(table, name, str(process.get("pid", "?")), fmt(mib(process["peak"]), ",.1f"),
                 fmt(stage_peaks.get(name), ",.1f"))
     return table
+
 
 MAX_PROCESS_COLUMNS = 6  # the largest; a table wider than a terminal helps nobody
 
@@ -134,5 +136,5 @@ def process_stages_table(run: Run) -> FittedTable | None:
 def _peak_cell(process: dict[str, Any] | None) -> str:
     if process is None:
         return "-"
-    return fmt(int(process.get("peak") or 0) / 2**20, ",.1f") + \
+    return fmt(mib(int(process.get("peak") or 0)), ",.1f") + \
         ("" if process.get("exact", True) else "*")

@@ -38,6 +38,7 @@ class EventChannel:
         self._fd = fd
         self._lock = threading.Lock()
         self.broken = False
+        self.worker = rank_name(os.environ)  # "rank 1": this process is one of several
 
     @classmethod
     def from_env(cls) -> EventChannel | None:
@@ -54,7 +55,7 @@ class EventChannel:
         return None if reopened is None else cls(reopened)
 
     def send(self, event: dict[str, Any]) -> None:
-        worker = rank_name(os.environ)
+        worker = self.worker
         if worker is not None:  # one of several ranks: its stages are its own (docs/metrics.md)
             event = {**event, "worker": worker, "pid": os.getpid()}
         data = _encoded(event)
