@@ -194,3 +194,26 @@ def test_other_processes_peaks_are_read_and_reset_at_the_programs_own_stages(
     rest = next(s for s in run["stages"] if s["name"] == "rest")
     assert all(p["peak"] / MIB < 30 for p in rest["processes"])  # freed, and the reset held
     assert "Peak of each process by stage" in result.stderr
+
+
+def test_the_table_by_stage_keeps_the_largest_processes(tmp_path: Path) -> None:
+    import json
+    import sqlite3
+
+    from memtop.engine.report.groups import MAX_PROCESS_COLUMNS, process_stages_table
+    from memtop.engine.store import read_run
+
+    from conftest import write_run
+
+    path = tmp_path / "pool.db"
+    write_run(path)
+    many = [{"pid": 100 + i, "name": f"pid {100 + i} w", "peak": (i + 1) * MIB, "exact": True}
+            for i in range(MAX_PROCESS_COLUMNS + 3)]
+    with sqlite3.connect(path) as db:
+        seq, data = db.execute("SELECT seq, data FROM stages ORDER BY seq LIMIT 1").fetchone()
+        db.execute("UPDATE stages SET data = ? WHERE seq = ?",
+                   (json.dumps({**json.loads(data), "processes": many}), seq))
+    table = process_stages_table(read_run(str(path)))
+    headers = [column.header for column in table.columns][1:]
+    largest = {p["name"] for p in many[-MAX_PROCESS_COLUMNS:]}
+    assert set(headers) == largest  # not the first six by name

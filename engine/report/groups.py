@@ -123,7 +123,8 @@ def process_stages_table(run: Run) -> FittedTable | None:
         for process in stage["processes"]:
             name = str(process.get("name", "?"))
             peaks[name] = max(peaks.get(name, 0), int(process.get("peak") or 0))
-    names = sorted(peaks, key=lambda n: rank_key(n))[:MAX_PROCESS_COLUMNS]
+    largest = sorted(peaks, key=lambda n: -peaks[n])[:MAX_PROCESS_COLUMNS]
+    names = sorted(largest, key=rank_key)  # shown ranks first, in order
     table = FittedTable([Column("Stage"), *(Column(name, "right") for name in names)],
                         title="Peak of each process by stage (MiB; * not per stage: its reset "
                               "was refused)")
