@@ -1,6 +1,7 @@
 """Two stages, each allocating through its own function: load_weights keeps 100 MiB,
 build_cache 300 MiB. `memtop run --allocations` must name each as its stage's top site. Each
-stage lasts 30 ms past its allocation: memtop places stage edges to memray's 10 ms snapshots."""
+allocation sits 200 ms from its stage's edges: memtop places stage edges to memray's 10 ms
+snapshots, whose thread a loaded machine (CI, 2 cores) can delay by tens of ms."""
 
 import time
 
@@ -20,9 +21,11 @@ def build_cache() -> bytearray:
 
 
 with memtop.stage("load"):
+    time.sleep(0.2)
     weights = load_weights()
     weights[::4096] = b"w" * len(weights[::4096])
-    time.sleep(0.03)
+    time.sleep(0.2)
 with memtop.stage("cache"):
+    time.sleep(0.2)
     cache = build_cache()
-    time.sleep(0.03)
+    time.sleep(0.2)
