@@ -1,10 +1,13 @@
 """glibc holding freed memory, or a real leak, in memtop.iteration() steps inside one stage.
 
 argv[1] "retain": each iteration mallocs a working set 10 MiB larger than the last (16 KiB
-chunks), then one small survivor above it at the top of the heap, then frees the working set:
-the free space below the survivor cannot go back to the kernel without malloc_trim, so RSS grows
-~10 MiB an iteration while memory in use does not. "leak": each iteration mallocs 10 MiB and
-keeps it. Through libc directly: Python's own allocator would hide the pattern."""
+chunks) and frees all of it but its last chunk: the working set outgrows what malloc holds free,
+so that chunk comes from the top of the heap, and the free space below it cannot go back to the
+kernel without malloc_trim: RSS grows ~10 MiB an iteration while memory in use does not. (A
+small survivor malloc'd after the set is not enough: glibc may carve it from a free remainder
+lower down, and then the freed set is at the top and goes back.) "leak": each iteration
+mallocs 10 MiB and keeps it. Through libc directly: Python's own allocator would hide the
+pattern."""
 
 import ctypes
 import sys
@@ -26,8 +29,8 @@ with memtop.stage("work"):
         chunks = [libc.malloc(CHUNK) for _ in range(size // CHUNK)]
         for chunk in chunks:
             libc.memset(chunk, 1, CHUNK)  # resident
-        survivors.append(libc.malloc(64))
         if sys.argv[1] == "retain":
+            survivors.append(chunks.pop())
             for chunk in chunks:
                 libc.free(chunk)
         else:
