@@ -8,6 +8,7 @@ import sys
 
 from terminal import in_terminal
 
+from memtop.engine.probes.ranks import command_name
 from memtop.engine.store import list_run_files, read_run
 
 from conftest import HELPERS, run_memtop
@@ -55,3 +56,13 @@ def test_output_past_the_cap_is_passed_on_and_the_cut_is_said(runs_dir):
     assert kept.split("\n[memtop")[0].count("x") == 10 * 1024
     assert "the output was cut here" in kept
     assert any(e["kind"] == "output_cut" for e in read_run(path).events)
+
+
+def test_a_run_is_named_by_its_script_or_module_as_its_processes_are(runs_dir):
+    result = run_memtop("run", "--no-tui", "--runs-dir", str(runs_dir), "--",
+                        sys.executable, "-m", "platform")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert read_run(list_run_files(str(runs_dir))[0]).meta["model"] == "platform"
+    assert command_name([sys.executable, str(HELPERS / "talks.py"), "-v"]) == "talks.py"
+    assert command_name(["/usr/bin/torchrun", "--nproc_per_node=2", "x.py"]) == "torchrun"
+    assert command_name(["python3", "-u", "x.py"]) == "python3"  # an option first: the program

@@ -105,21 +105,27 @@ def environ_of(pid: int) -> dict[str, str]:
     return found
 
 
+def command_name(argv: list[str]) -> str:
+    """What a command runs, as a person would name it: `python train.py` is train.py,
+    `python -m torch.distributed.run` is torch.distributed.run, anything else its program."""
+    first = os.path.basename(argv[0])
+    if first.startswith("python") and len(argv) > 2 and argv[1] == "-m":
+        return argv[2]
+    if first.startswith("python") and len(argv) > 1 and not argv[1].startswith("-"):
+        return os.path.basename(argv[1])
+    return first
+
+
 def process_name(pid: int) -> str | None:
-    """What the process runs: its script for `python script.py`, else its program's name
-    (/proc/PID/comm where the command line is not readable: a thread may rename comm)."""
+    """The process's command_name (/proc/PID/comm where the command line is not readable: a
+    thread may rename comm)."""
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as stream:
             argv = [a.decode(errors="replace") for a in stream.read().split(b"\0") if a]
     except OSError:
         argv = []
     if argv:
-        first = os.path.basename(argv[0])
-        if first.startswith("python") and len(argv) > 2 and argv[1] == "-m":
-            return argv[2]
-        if first.startswith("python") and len(argv) > 1 and not argv[1].startswith("-"):
-            return os.path.basename(argv[1])
-        return first
+        return command_name(argv)
     try:
         with open(f"/proc/{pid}/comm", "rb") as stream:
             return stream.read().strip().decode(errors="replace") or None

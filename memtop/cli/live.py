@@ -118,16 +118,9 @@ def _cluster_client(args: argparse.Namespace) -> object:
     return connect_cluster(args.cluster, parse_resources(args.resources), args.node)
 
 
-def _command_name(command: list[str]) -> str:
-    """`python train.py` is called train.py; anything else by its program."""
-    first = os.path.basename(command[0])
-    if first.startswith("python") and len(command) > 1 and not command[1].startswith("-"):
-        return os.path.basename(command[1])
-    return first
-
-
 def cmd_run(args: argparse.Namespace) -> int:
     from memtop.engine.analysis.output_stages import compile_pattern
+    from memtop.engine.probes.ranks import command_name
     from memtop.engine.spec import RunSpec
     from memtop.engine.units import parse_size
 
@@ -145,7 +138,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             compile_pattern(pattern)
         except ValueError as exc:
             raise UserError(str(exc)) from None
-    spec = RunSpec(backend="", model=args.name or _command_name(command), command=command,
+    spec = RunSpec(backend="", model=args.name or command_name(command), command=command,
                    interval_ms=args.interval_ms, runs_dir=args.runs_dir, label=args.label,
                    alarms=thresholds(args), max_output=parse_size(args.max_output),
                    stage_pattern=pattern, trim=args.trim,

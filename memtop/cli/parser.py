@@ -182,7 +182,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--runs-dir", default=argparse.SUPPRESS, help=RUNS_DIR_HELP)
 
     run = commands.add_parser("run", help="run any command as a session: memtop run -- CMD ARGS…")
-    run.add_argument("--name", help="what to call the run (default: the program)")
+    run.add_argument("--name", help="what to call the run (default: the script, the module of "
+                     "`python -m`, else the program)")
     run.add_argument("--max-output", metavar="SIZE", default="512MiB",
                      help="the program's output kept in the run file (default 512MiB; all of it "
                           "is passed on)")
