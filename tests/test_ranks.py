@@ -217,3 +217,39 @@ def test_the_table_by_stage_keeps_the_largest_processes(tmp_path: Path) -> None:
     headers = [column.header for column in table.columns][1:]
     largest = {p["name"] for p in many[-MAX_PROCESS_COLUMNS:]}
     assert set(headers) == largest  # not the first six by name
+
+
+RANK_BESIDE_ROOT = """
+import os, pathlib, subprocess, sys, time
+import memtop
+
+here = pathlib.Path(sys.argv[1])
+if len(sys.argv) > 2:  # the rank: a block whose peak is gone before the root's stage ends
+    with memtop.stage("hold"):
+        time.sleep(1.5)  # the engine's once-a-second reading of the tree has found this process
+        block = bytearray(100 << 20)
+        del block
+        (here / "freed").touch()
+        while not (here / "marked").exists():
+            time.sleep(0.01)
+    sys.exit(0)
+rank = subprocess.Popen([sys.executable, __file__, str(here), "rank"],
+                        env={**os.environ, "RANK": "1"})
+with memtop.stage("wait"):
+    while not (here / "freed").exists():
+        time.sleep(0.01)
+time.sleep(1.0)  # the engine has handled `wait` (and read the other processes' peaks)
+(here / "marked").touch()
+rank.wait()
+"""
+
+
+def test_a_ranks_open_block_keeps_its_peak_across_the_roots_own_stages(
+        runs_dir: Path, tmp_path: Path) -> None:
+    program = tmp_path / "root.py"
+    program.write_text(RANK_BESIDE_ROOT)
+    result = run_memtop("run", "--no-tui", "--runs-dir", str(runs_dir), "--", sys.executable,
+                        str(program), str(tmp_path), timeout=60)
+    assert result.returncode == 0, result.stderr[-2000:]
+    run = show_json(runs_dir)
+    assert _hold_growth(run, "rank 1") > 95  # the root's stage did not reset the rank's VmHWM

@@ -2,8 +2,7 @@
 
 Threads (sampler, GPU sampler, output readers) only append to `self._inbox`, the event reader to
 its queue; all else (run file, statistics, messages out) happens in `pump`, called by the engine's
-main loop: the SQLite connection and the socket have one user each.
-"""
+main loop: the SQLite connection and the socket have one user each."""
 
 from __future__ import annotations
 
@@ -193,6 +192,7 @@ class LiveRun:
             self._stats.boundary(float(event.get(key, "-inf")))  # where stage windows end
         if kind == "begin":
             self._peaks.open_block(event["id"], float(event["t_end"]))
+            self.workers.on_begin(event)
             block = {"id": event["id"], "name": event["name"], "t": event["t_end"]}
             # Kept as an event, so that replay and follow show the block open while it was.
             self.writer.add_event(event["t_end"], "begin", "info", "block opened", block)

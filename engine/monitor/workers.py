@@ -43,6 +43,12 @@ class WorkerWatch:
         send(messages.workers(self._run_id, t, lines))
         return self._alarms.on_workers(t, lines)
 
+    def on_begin(self, event: dict[str, Any]) -> None:
+        """A rank that opens a block marks stages of its own from now: the program's stages
+        must not reset its VmHWM while the block is open (its peak would be cut)."""
+        if event.get("worker") and isinstance(event.get("pid"), int):
+            self._marking.add(event["pid"])
+
     def on_stage(self, event: dict[str, Any], tree: Iterable[int], root: int) -> bool:
         """Whether a stage is a rank's own (its exact peak counts in that process's peak: the
         rank's cuts reset its VmHWM, so a reading between them may not see it). A stage of the
