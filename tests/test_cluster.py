@@ -66,6 +66,9 @@ def test_a_bench_on_two_nodes_runs_one_backend_on_each_and_brings_both_files_bac
     # The node kept its own copy; the comparison names each run's node.
     assert {p.name for p in files} <= {p.name for p in cluster.node_runs.glob("*.db")}
     assert result.stdout.count("@") >= 2 and "torch @" in result.stdout
+    where = result.stdout.split("Where loading and the first inference went")[1]
+    loaded = [line for line in where.splitlines() if "model_loaded" in line]
+    assert len(loaded) == 2 and all(" @" in line for line in loaded)  # so do the other tables
 
 
 def _collect(client, count: int, timeout: float = 90) -> dict[str, list[dict]]:

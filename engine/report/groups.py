@@ -14,6 +14,7 @@ from ..probes.ranks import rank_key
 from ..store import Run
 from ..units import fmt, mib
 from .fit import Column, FittedTable
+from .run_names import row_names
 from .tables import add_row, plain
 
 SEED_STAGES = ("model_loaded", "first_inference")
@@ -54,15 +55,14 @@ def where_table(runs: Sequence[Run], stages: Sequence[str] = SEED_STAGES) -> Fit
     table = FittedTable(_columns([Column("Run"), Column("Stage")]),
                         title="Where loading and the first inference went (MiB)")
     shown_any = False
-    for run in runs:
+    for run, run_name in zip(runs, row_names(runs), strict=True):
         rows = {row["name"]: row for row in table_rows(run.stages)}
         for name in stages:
             row = rows.get(name)
             if row is None or row["groups_change_mb"] is None:
                 continue
             shown_any = True
-            add_row(table, run.meta.get("backend") or run.run_id, name, *_kinds(row),
-                    where_text(row))
+            add_row(table, run_name, name, *_kinds(row), where_text(row))
     return table if shown_any else None
 
 

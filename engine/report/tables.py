@@ -12,7 +12,6 @@ from rich.text import Text
 
 from ..analysis.diff import compare_stages, compare_summary
 from ..analysis.summary import table_rows
-from ..spec import node_label
 from ..store.listing import Listed
 from ..store.reader import Run
 from ..text import shown
@@ -44,6 +43,7 @@ from .comparison import (
     comparison_row,
 )
 from .fit import Column, FittedTable
+from .run_names import row_names
 
 HEALTH_STYLE = {"good": "green", "acceptable": "yellow", "high": "dark_orange",
                 "critical": "bold red"}
@@ -192,36 +192,12 @@ def _comparison_column(header: str, key: str) -> Column:
                   whole=key not in WRAPPING_KEYS, drop=DROP_ORDER.get(key, 0))
 
 
-def _variant(run: Run) -> str:
-    """What sets a run apart from its backend's others in one table: batch size, training."""
-    spec = run.spec
-    parts = []
-    if spec.get("batch_size", 1) != 1:
-        parts.append(f"b{spec['batch_size']}")
-    if spec.get("mode") == "training":
-        parts.append("train")
-    if spec.get("dtype", "float32") != "float32":
-        parts.append(spec["dtype"])
-    return (" " + " ".join(parts)) if parts else ""
-
-
-def _row_name(run: Run, with_model: bool) -> str:
-    """A run's name in the comparison: backend and variant, its model where models differ, its
-    node where a cluster ran it."""
-    name = f"{run.meta.get('backend', '?')}{_variant(run)}"
-    if with_model:
-        name += f" {run.meta.get('model', '?')}"
-    node = node_label(run.meta)
-    return name + (f" @{node}" if node else "")
-
-
 def comparison_table(runs: Sequence[Run], title: str = "memtop bench") -> FittedTable:
     """A row per run with the seeds' columns, kernel and sampled peaks side by side; the best
     value of each figure in bold."""
-    models = {run.meta.get("model") for run in runs}
-    rows = [comparison_row(_row_name(run, len(models) > 1), run.meta.get("weights"),
-                           run.summary(), run.sampled_max(),
-                           run.meta.get("foreign_frameworks") or []) for run in runs]
+    rows = [comparison_row(name, run.meta.get("weights"), run.summary(), run.sampled_max(),
+                           run.meta.get("foreign_frameworks") or [])
+            for run, name in zip(runs, row_names(runs), strict=True)]
     return comparison_rows_table(rows, [run.meta.get("status") for run in runs], title)
 
 
