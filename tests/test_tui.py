@@ -160,8 +160,26 @@ async def test_detail_opens_on_enter_and_esc_goes_back():
         await pilot.pause()
         table = app.screen.query_one("#stages")
         assert [str(table.get_row_at(i)[0]) for i in range(table.row_count)] == list(STAGES)
+        assert app.screen.title == "memtop · tensorflow · gpt2_medium_en"
         await pilot.press("escape")
         assert isinstance(app.screen, DashboardScreen)
+
+
+async def test_at_80_columns_the_detail_shows_each_stages_exact_peak_and_a_programs_name(
+        tmp_path):
+    write_run(tmp_path / "r1.db", meta={"backend": "", "model": "train.py",
+                                        "command": ["python", "train.py"]})
+    app = replay_app([read_run(str(tmp_path / "r1.db"))])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen.title == "memtop · run: train.py"  # not "memtop ·  · train.py"
+        table = app.screen.query_one("#stages")
+        headers = [str(column.label) for column in table.ordered_columns]
+        shown_width = sum(column.get_render_width(table) for column in table.ordered_columns[:2])
+        assert headers[1] == "Peak kernel" and shown_width < 80
+        assert str(table.get_row_at(1)[1]) == "160.0"  # model_loaded's peak (write_run)
 
 
 async def test_home_lists_runs_and_diffs_two_marked(tmp_path):

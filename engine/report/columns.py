@@ -19,6 +19,11 @@ STAGE_COLUMNS = (("Stage", "name", ""), ("RAM (MiB)", "rss_mb", ",.1f"),
                  ("Swap change", "swap_change_mb", "+,.1f"),
                  ("Peak kernel", "kernel_peak_mb", ",.1f"),
                  ("Peak sampled", "sampled_peak_mb", ",.1f"), ("Duration (s)", "duration_s", ".2f"))
+# The detail screen's order: a stage's exact peak beside its name, since 80 columns show only
+# the first six (show, exports and CSV keep STAGE_COLUMNS' order: scripts read them).
+DETAIL_STAGE_COLUMNS = tuple(sorted(STAGE_COLUMNS, key=lambda column: (
+    "name", "kernel_peak_mb", "rss_mb", "rss_change_mb", "anon_change_mb", "file_change_mb",
+    "sampled_peak_mb", "swap_mb", "swap_change_mb", "duration_s").index(column[1])))
 # What a comparison of runs shows by stage, a table each: (title, key in
 # analysis.diff.compare_stages, number format). Columns: Stage, then each run (A, B, ...) and,
 # after every run but the baseline, its difference from the baseline (Δ).

@@ -18,7 +18,7 @@ from memtop.engine.client import RunState, TimeWindow, window_maxima
 from memtop.engine.errors import UserError
 from memtop.engine.report.allocations import allocations_json
 from memtop.engine.report.columns import (
-    STAGE_COLUMNS,
+    DETAIL_STAGE_COLUMNS,
     cell,
     shared_pages_note,
     summary_lines,
@@ -40,7 +40,7 @@ SERIES = (("RSS MiB", "samples", 1), ("anon MiB", "proc", 4), ("file MiB", "proc
 
 
 def stage_table_rows(stages: list[dict[str, Any]]) -> list[tuple[Text, ...]]:
-    return [tuple(data(cell(row, key, spec)) for _, key, spec in STAGE_COLUMNS)
+    return [tuple(data(cell(row, key, spec)) for _, key, spec in DETAIL_STAGE_COLUMNS)
             for row in table_rows(stages)]
 
 
@@ -147,8 +147,10 @@ class DetailScreen(Screen):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        self.title = shown(f"memtop · {self.state.backend} · {self.state.model}", 200)
-        self.query_one(DataTable).add_columns(*(header for header, _, _ in STAGE_COLUMNS))
+        state = self.state  # a bench run: its backend (and node) and model; a program: its name
+        self.title = shown(f"memtop · {state.title_name}"
+                           + (f" · {state.model}" if state.kind == "bench" else ""), 200)
+        self.query_one(DataTable).add_columns(*(header for header, _, _ in DETAIL_STAGE_COLUMNS))
         self.redraw()
         self.set_interval(REDRAW_EVERY_S, self.redraw)
 
