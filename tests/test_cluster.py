@@ -5,6 +5,7 @@ on each node, their files copied back; a third node is added and stopped mid-run
 from __future__ import annotations
 
 import os
+import socket
 import sys
 import time
 from pathlib import Path
@@ -30,8 +31,11 @@ def cluster(tmp_path_factory):
     node_runs = tmp_path_factory.mktemp("node-runs")
     before = os.environ.get("MEMTOP_NODE_RUNS_DIR")
     os.environ["MEMTOP_NODE_RUNS_DIR"] = str(node_runs)
+    client_port = _free_port()
     ray_cluster = Cluster(initialize_head=True, head_node_args={
-        "num_cpus": 1, "resources": {"alpha": 1}, "include_dashboard": False})
+        "num_cpus": 1, "resources": {"alpha": 1}, "include_dashboard": False,
+        "ray_client_server_port": client_port})
+    ray_cluster.client_address = f"ray://{ray_cluster.address.split(':')[0]}:{client_port}"
     ray_cluster.add_node(num_cpus=1, resources={"beta": 1})
     ray_cluster.wait_for_nodes()
     ray_cluster.node_runs = node_runs
@@ -41,6 +45,12 @@ def cluster(tmp_path_factory):
         os.environ.pop("MEMTOP_NODE_RUNS_DIR", None)
     else:
         os.environ["MEMTOP_NODE_RUNS_DIR"] = before
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def _node_ids(cluster) -> set[str]:
@@ -207,3 +217,28 @@ async def test_the_dashboard_shows_both_cluster_runs_live_with_their_node(
     assert sorted(Path(p).name for p in source.paths) == sorted(p.name for p in
                                                                runs_dir.glob("*.db"))
     assert len(source.ends) == 2 and all(Path(m["path"]).is_file() for m in source.ends)
+
+
+def test_through_ray_client_runs_stream_live_and_their_files_come_back(
+        cluster, runs_dir: Path) -> None:
+    """ray://: Ray Client carries no streaming generator; the frames come through a queue."""
+    from memtop.engine.cluster import connect_cluster
+
+    client = connect_cluster(cluster.client_address, {"beta": 1}, None)
+    try:
+        client.submit([RunSpec(backend="", model="short", command=SHORT,
+                               runs_dir=str(runs_dir))])
+        seen = _collect(client, 1)
+        done = seen["finished"][0]
+        client.submit([RunSpec(backend="", model="long", command=SLEEPER,
+                               runs_dir=str(runs_dir))])
+        deadline = time.monotonic() + 60
+        while (message := client.receive(0.2)) is None or message["type"] != "samples":
+            assert time.monotonic() < deadline, "the run did not start"
+        client.stop()
+        stopped = _collect(client, 1)["finished"][0]
+    finally:
+        client.close()
+    assert len(seen["samples"]) >= 2  # live, as it ran
+    assert done["status"] == "done" and show_json(runs_dir, done["path"])["summary"]["peak_mb"] > 30
+    assert stopped["status"] == "killed" and Path(stopped["path"]).is_file()

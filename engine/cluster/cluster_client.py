@@ -10,13 +10,14 @@ lost. Only what crosses the network: messages and finished run files.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import queue
 import socket
 import threading
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +25,7 @@ from .. import messages
 from ..errors import UserError
 from ..messages import Message
 from ..spec import RunSpec
+from .frames import task_frames
 from .landing import Landing
 from .on_node import CAPTURE, MESSAGES, RUN_FILE, memtop_version, run_file_on_node, run_on_node
 from .placement import Node, NodeSlots, nodes_of, qualifying
@@ -52,7 +54,7 @@ def connect_cluster(address: str, resources: dict[str, float],
     except UserError:
         ray.shutdown()
         raise
-    return ClusterClient(nodes, resources)
+    return ClusterClient(nodes, resources, via_client=address.startswith("ray://"))
 
 
 def _reachable(address: str) -> None:
@@ -76,7 +78,7 @@ class Flight:
 
     spec: RunSpec
     node: Node
-    task: Any = None  # Ray's ObjectRefGenerator
+    task: Any = None  # Ray's ObjectRefGenerator (an ObjectRef through Ray Client)
     run_id: str | None = None
     t_last: float | None = None
     files: Landing = field(default_factory=Landing)  # its run file, copied here
@@ -90,11 +92,13 @@ class ClusterClient:
     pid: int | None = None
     info: Message | None = None
 
-    def __init__(self, nodes: list[Node], resources: dict[str, float]) -> None:
+    def __init__(self, nodes: list[Node], resources: dict[str, float],
+                 via_client: bool = False) -> None:
         import ray
 
         self._ray = ray
         self._resources = resources
+        self._via_client = via_client  # Ray Client: frames through a queue (frames.py)
         self.slots = NodeSlots(nodes)
         self.exited = self.detached = False
         self._inbox: queue.Queue[Message] = queue.Queue()
@@ -181,10 +185,9 @@ class ClusterClient:
             with self._lock:
                 if self._stopping:
                     raise _Stopped
-                flight.task = ray.remote(run_on_node).options(**self._options(flight.node)) \
-                    .remote(flight.spec.to_dict(), flight.node.origin(), self._version)
-            for ref in flight.task:
-                end = self._frame(flight, ray.get(ref)) or end
+            args = (flight.spec.to_dict(), flight.node.origin(), self._version)
+            for frame in self._frames(flight, run_on_node, args):
+                end = self._frame(flight, frame) or end
         except _Stopped:
             end = messages.cancelled(flight.spec.to_dict())
         except ray.exceptions.TaskCancelledError:
@@ -196,7 +199,8 @@ class ClusterClient:
             end = self._lost(flight, exc, alive)
         except Exception as exc:  # the driver's own trouble (a full disk): said, never a hang
             if flight.task is not None:
-                ray.cancel(flight.task)
+                with contextlib.suppress(Exception):  # the cause is said below
+                    ray.cancel(flight.task)
             end = messages.finished(flight.spec.id, flight.run_id, None, {
                 "status": "failed", "cause": f"memtop on the driver: {type(exc).__name__}: "
                 f"{exc}", "t_end": flight.t_last})
@@ -215,6 +219,18 @@ class ClusterClient:
             self._inbox.put(end or self._lost(flight, None, alive))
         self._dispatch()
         self._maybe_idle()
+
+    def _frames(self, flight: Flight, function: Any, args: tuple,
+                fetch: bool = False) -> Iterator[bytes]:
+        def started(task: Any) -> None:
+            with self._lock:  # stop() cancels the tasks it finds: this one, if it came late
+                flight.task = task
+                late = self._stopping and not fetch
+            if late:
+                self._ray.cancel(task)
+
+        return task_frames(self._ray, function, args, self._options(flight.node),
+                           self._via_client, started)
 
     def _frame(self, flight: Flight, frame: bytes) -> Message | None:
         """One frame: messages handed on (the `finished` one returned), file chunks written."""
@@ -243,9 +259,9 @@ class ClusterClient:
         if flight.files.path is not None:
             flight.files.restart()
             try:
-                fetch = self._ray.remote(run_file_on_node).options(**self._options(flight.node))
-                for ref in fetch.remote(os.path.basename(flight.files.path)):
-                    self._frame(flight, self._ray.get(ref))
+                name = os.path.basename(flight.files.path)
+                for frame in self._frames(flight, run_file_on_node, (name,), fetch=True):
+                    self._frame(flight, frame)
                 flight.files.whole = True
             except self._ray.exceptions.RayError:
                 pass  # the run's messages came; only its file is missing
