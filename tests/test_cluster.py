@@ -242,3 +242,24 @@ def test_through_ray_client_runs_stream_live_and_their_files_come_back(
     assert len(seen["samples"]) >= 2  # live, as it ran
     assert done["status"] == "done" and show_json(runs_dir, done["path"])["summary"]["peak_mb"] > 30
     assert stopped["status"] == "killed" and Path(stopped["path"]).is_file()
+
+
+def test_through_ray_client_a_node_lost_mid_run_fails_its_run_with_the_cause(
+        cluster, runs_dir: Path) -> None:
+    from memtop.engine.cluster import connect_cluster
+
+    doomed = cluster.add_node(num_cpus=1, resources={"delta": 1})
+    cluster.wait_for_nodes()
+    client = connect_cluster(cluster.client_address, {"delta": 1}, None)
+    try:
+        client.submit([RunSpec(backend="", model="long", command=SLEEPER,
+                               runs_dir=str(runs_dir))])
+        deadline = time.monotonic() + 60
+        while (message := client.receive(0.2)) is None or message["type"] != "samples":
+            assert time.monotonic() < deadline, "the run did not start"
+        cluster.remove_node(doomed, allow_graceful=False)
+        end = _collect(client, 1)["finished"][0]
+    finally:
+        client.close()
+    assert end["status"] == "failed" and "was lost mid-run" in end["cause"], end
+    assert not list(runs_dir.glob("*.part"))
