@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from memtop.engine import messages
 from memtop.engine.analysis.alarms import AlarmWatch
 from memtop.engine.analysis.summary import stage_rows, table_rows
+from memtop.engine.client import RunBoard
 from memtop.engine.probes.ranks import rank_name
 from memtop.tui.render import process_lines
 
@@ -253,3 +255,17 @@ def test_a_ranks_open_block_keeps_its_peak_across_the_roots_own_stages(
     assert result.returncode == 0, result.stderr[-2000:]
     run = show_json(runs_dir)
     assert _hold_growth(run, "rank 1") > 95  # the root's stage did not reset the rank's VmHWM
+
+
+def test_a_cards_process_lines_lose_their_rss_when_the_run_ends() -> None:
+    board = RunBoard()
+    board.apply(messages.queued({"id": "s1", "backend": "", "model": "torchrun",
+                                 "command": ["torchrun"]}))
+    board.apply(messages.started("s1", "r1", "/x.db", 1, 0.0, {}))
+    rows = [{"pid": 2, "name": "rank 0", "rss": 300 * MIB, "peak": 370 * MIB},
+            {"pid": 3, "name": "rank 1", "rss": 310 * MIB, "peak": 470 * MIB}]
+    board.apply(messages.workers("r1", 1.0, rows))
+    (run,) = board.runs
+    assert "310 MiB  peak 470 MiB" in process_lines(run.processes, 3)[1]
+    board.apply(messages.finished("s1", "r1", "/x.db", {"status": "done"}))
+    assert process_lines(run.processes, 3)[1].split() == ["rank", "1", "peak", "470", "MiB"]

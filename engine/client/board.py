@@ -70,9 +70,13 @@ class RunState:
 
     @property
     def processes(self) -> list[dict[str, Any]]:
-        """The tree's processes one by one (live), else their peaks as stored at the end."""
+        """The tree's processes one by one (live), else their peaks as stored at the end; once
+        the run has ended only peaks (its processes have ended too: an RSS would be stale)."""
         stored = self.meta.get("workers")
-        return self.workers or (stored if isinstance(stored, list) else [])
+        rows = self.workers or (stored if isinstance(stored, list) else [])
+        if self.status == "running":
+            return rows
+        return [{key: value for key, value in row.items() if key != "rss"} for row in rows]
 
     @property
     def weights(self) -> str | None:
