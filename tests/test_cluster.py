@@ -93,6 +93,13 @@ def _collect(client, count: int, timeout: float = 90) -> dict[str, list[dict]]:
     return seen
 
 
+def _until_sampled(client, timeout: float = 60) -> None:
+    """Waits for the first samples of a run (it has started, on its node)."""
+    deadline = time.monotonic() + timeout
+    while (message := client.receive(0.2)) is None or message["type"] != "samples":
+        assert time.monotonic() < deadline, "the run did not start"
+
+
 def _pid_gone(pid: int, timeout: float = 15) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -155,9 +162,7 @@ def test_stopping_a_cluster_run_kills_it_on_its_node_and_still_brings_its_file(
     try:
         spec = RunSpec(backend="", model="long", command=SLEEPER, runs_dir=str(runs_dir))
         client.submit([spec])
-        deadline = time.monotonic() + 60
-        while (message := client.receive(0.2)) is None or message["type"] != "samples":
-            assert time.monotonic() < deadline, "the run did not start"
+        _until_sampled(client)
         client.stop()
         end = _collect(client, 1)["finished"][0]
     finally:
@@ -232,9 +237,7 @@ def test_through_ray_client_runs_stream_live_and_their_files_come_back(
         done = seen["finished"][0]
         client.submit([RunSpec(backend="", model="long", command=SLEEPER,
                                runs_dir=str(runs_dir))])
-        deadline = time.monotonic() + 60
-        while (message := client.receive(0.2)) is None or message["type"] != "samples":
-            assert time.monotonic() < deadline, "the run did not start"
+        _until_sampled(client)
         client.stop()
         stopped = _collect(client, 1)["finished"][0]
     finally:
@@ -254,9 +257,7 @@ def test_through_ray_client_a_node_lost_mid_run_fails_its_run_with_the_cause(
     try:
         client.submit([RunSpec(backend="", model="long", command=SLEEPER,
                                runs_dir=str(runs_dir))])
-        deadline = time.monotonic() + 60
-        while (message := client.receive(0.2)) is None or message["type"] != "samples":
-            assert time.monotonic() < deadline, "the run did not start"
+        _until_sampled(client)
         cluster.remove_node(doomed, allow_graceful=False)
         end = _collect(client, 1)["finished"][0]
     finally:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -158,6 +159,16 @@ def test_process_lines_put_ranks_first_and_say_what_does_not_fit() -> None:
     assert process_lines(stored, 3) == ["rank 0  peak 5 MiB", "rank 1  peak 6 MiB"]
 
 
+def _run_program(source: str, runs_dir: Path, tmp_path: Path) -> tuple[Any, dict]:
+    """`memtop run` of a program written here (its folder as its argument): output and run."""
+    program = tmp_path / "program.py"
+    program.write_text(source)
+    result = run_memtop("run", "--no-tui", "--runs-dir", str(runs_dir), "--", sys.executable,
+                        str(program), str(tmp_path), timeout=60)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result, show_json(runs_dir)
+
+
 WORKERS_PROGRAM = """
 import subprocess, sys, time
 import memtop
@@ -181,12 +192,7 @@ for process in workers:
 
 def test_other_processes_peaks_are_read_and_reset_at_the_programs_own_stages(
         runs_dir: Path, tmp_path: Path) -> None:
-    program = tmp_path / "pool.py"
-    program.write_text(WORKERS_PROGRAM)
-    result = run_memtop("run", "--no-tui", "--runs-dir", str(runs_dir), "--", sys.executable,
-                        str(program), timeout=60)
-    assert result.returncode == 0, result.stderr[-2000:]
-    run = show_json(runs_dir)
+    result, run = _run_program(WORKERS_PROGRAM, runs_dir, tmp_path)
     work = next(s for s in run["stages"] if s["name"] == "work")
     peaks = sorted(p["peak"] / MIB for p in work["processes"])
     assert len(peaks) == 2 and all(p["exact"] for p in work["processes"])
@@ -248,12 +254,7 @@ rank.wait()
 
 def test_a_ranks_open_block_keeps_its_peak_across_the_roots_own_stages(
         runs_dir: Path, tmp_path: Path) -> None:
-    program = tmp_path / "root.py"
-    program.write_text(RANK_BESIDE_ROOT)
-    result = run_memtop("run", "--no-tui", "--runs-dir", str(runs_dir), "--", sys.executable,
-                        str(program), str(tmp_path), timeout=60)
-    assert result.returncode == 0, result.stderr[-2000:]
-    run = show_json(runs_dir)
+    _, run = _run_program(RANK_BESIDE_ROOT, runs_dir, tmp_path)
     assert _hold_growth(run, "rank 1") > 95  # the root's stage did not reset the rank's VmHWM
 
 
