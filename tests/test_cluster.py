@@ -79,6 +79,9 @@ def test_a_bench_on_two_nodes_runs_one_backend_on_each_and_brings_both_files_bac
     where = result.stdout.split("Where loading and the first inference went")[1]
     loaded = [line for line in where.splitlines() if "model_loaded" in line]
     assert len(loaded) == 2 and all(" @" in line for line in loaded)  # so do the other tables
+    diff = run_memtop("diff", "--format", "table", *map(str, files))
+    node_row = next(line for line in diff.stdout.splitlines() if line.startswith("│ node"))
+    assert all(node_id[:6] in node_row for node_id in nodes)  # diff says where each ran
 
 
 def _collect(client, count: int, timeout: float = 90) -> dict[str, list[dict]]:

@@ -7,6 +7,7 @@ import bisect
 from collections.abc import Sequence
 from typing import Any
 
+from ..spec import node_label
 from .summary import stage_rows, table_rows
 
 METRICS = ("rss_mb", "peak_mb", "swap_mb", "duration_s",  # per stage, per run
@@ -80,6 +81,7 @@ def run_settings(meta: dict[str, Any]) -> dict[str, Any]:
     spec = meta.get("spec") or {}
     settings = {key: spec.get(key, meta.get(key)) for key in SETTING_KEYS}
     settings["weights"] = meta.get("weights", settings["weights"])
+    settings["node"] = node_label(meta) or None  # where a cluster ran it: H100 node vs A100
     for key, value in sorted((meta.get("allocator_settings") or {}).items()):
         settings[f"env {key}"] = value
     for key, value in sorted((spec.get("env") or {}).items()):

@@ -10,7 +10,7 @@ from typing import Any
 
 from rich.text import Text
 
-from ..analysis.diff import compare_stages, compare_summary
+from ..analysis.diff import compare_settings, compare_stages, compare_summary
 from ..analysis.summary import table_rows
 from ..store.listing import Listed
 from ..store.reader import Run
@@ -94,8 +94,8 @@ def diff_tables(runs: Sequence[Run], baseline: int = 0) -> list[FittedTable]:
                              Text(f"(Δ = each run - {letter(baseline)})")])
     tables = []
     rows = compare_stages([run.stages for run in runs], baseline)
-    for number, (heading, key, spec) in enumerate(COMPARE_METRICS):
-        table = FittedTable(columns, title=Text.assemble(title, "\n", heading) if number == 0
+    for heading, key, spec in COMPARE_METRICS:
+        table = FittedTable(columns, title=Text.assemble(title, "\n", heading) if not tables
                             else Text(heading))
         for row in rows:
             add_row(table, row["name"], *_signed(compare_cells(row[key], row[f"d_{key}"], spec,
@@ -106,7 +106,15 @@ def diff_tables(runs: Sequence[Run], baseline: int = 0) -> list[FittedTable]:
         add_row(summary, SUMMARY_LABELS.get(row["key"], row["key"]),
                 *_signed(compare_cells(row["values"], row["deltas"], summary_spec(row["key"]),
                                        baseline), headers))
-    return [*tables, summary]
+    tables.append(summary)
+    settings = compare_settings([run.meta for run in runs])
+    if settings:  # what differs besides the figures: where each ran, its settings
+        table = FittedTable([Column("Setting"), *(Column(letter(i)) for i in range(len(runs)))],
+                            title="Settings that differ")
+        for row in settings:
+            add_row(table, row["key"], *("-" if v is None else v for v in row["values"]))
+        tables.append(table)
+    return tables
 
 
 def _signed(cells: list[str], headers: list[str]) -> list[Text]:
