@@ -9,6 +9,8 @@ import jsonschema
 import pytest
 
 from memtop.engine.report.columns import STAGE_COLUMNS
+from memtop.engine.report.comparison import comparison_row
+from memtop.engine.report.tables import comparison_rows_table
 from memtop.engine.spec import STAGES
 from memtop.engine.store import read_run
 
@@ -209,3 +211,12 @@ def test_perfetto_export_of_each_seconds_extremes_keeps_the_peak(tmp_path):
     seconds, meta = rss_counters("--resolution", "1s")
     assert meta["readings"] == "each second's peaks"
     assert len(seconds) <= 2 * 600 + 20 and max(seconds) == max(every) == 900
+
+
+def test_a_run_that_ended_early_is_never_the_best_and_has_no_health_class():
+    rows = [comparison_row(name, "random", {"peak_mb": peak, "health": "good"}, None, [])
+            for name, peak in (("torch", 1200.0), ("jax", 1000.0), ("openvino", 600.0))]
+    table = comparison_rows_table(rows, ["done", "done", "killed"])
+    peak, health = table.keys.index("peak_mb"), table.keys.index("health")
+    assert [row[peak].style for row in table.rows] == ["", "bold", ""]  # not the killed 600
+    assert [row[health].plain for row in table.rows] == ["good", "good", "-"]

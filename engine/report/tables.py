@@ -50,6 +50,7 @@ HEALTH_STYLE = {"good": "green", "acceptable": "yellow", "high": "dark_orange",
 STATUS_STYLE = {"done": "green", "running": "cyan", "queued": "dim", "failed": "red",
                 "killed": "bold red", "cancelled": "dim", "detached": "cyan",
                 "interrupted": "bold red", "damaged": "bold red"}
+ENDED_EARLY = ("failed", "killed", "cancelled", "interrupted", "damaged")
 
 
 def plain(value: object, style: str = "") -> Text:
@@ -218,15 +219,17 @@ def comparison_rows_table(rows: Sequence[dict[str, Any]], statuses: Sequence[Any
     columns = comparison_columns(rows)
     table = FittedTable([_comparison_column(header, key) for header, key, _, _ in columns],
                         title=title, keys=[key for _, key, _, _ in columns])
-    best = best_columns(rows)
-    for row, status in zip(rows, statuses, strict=True):
+    # A run that ended early has partial figures: never the best, no health class.
+    cut = [status in ENDED_EARLY for status in statuses]
+    best = best_columns([row for row, early in zip(rows, cut, strict=True) if not early])
+    for row, status, early in zip(rows, statuses, cut, strict=True):
         cells: list[Text] = []
         for (_, key, _, _), text in zip(columns, comparison_cells(row, columns), strict=True):
             if key == "health":
-                cells.append(_health(row.get("health")))
+                cells.append(_health(None if early else row.get("health")))
             elif key == "name" and status != "done":
                 cells.append(Text.assemble(plain(text), " ", status_text(f"({status})")))
-            elif key in best and row[key] == best[key]:
+            elif key in best and not early and row[key] == best[key]:
                 cells.append(plain(text + ("*" if ascii else ""), best_style))
             else:
                 cells.append(plain(text))
