@@ -10,6 +10,7 @@ import pytest
 
 from memtop.engine.report.columns import STAGE_COLUMNS
 from memtop.engine.report.comparison import comparison_row
+from memtop.engine.report.run_names import row_names
 from memtop.engine.report.tables import comparison_rows_table
 from memtop.engine.spec import STAGES
 from memtop.engine.store import read_run
@@ -220,3 +221,12 @@ def test_a_run_that_ended_early_is_never_the_best_and_has_no_health_class():
     peak, health = table.keys.index("peak_mb"), table.keys.index("health")
     assert [row[peak].style for row in table.rows] == ["", "bold", ""]  # not the killed 600
     assert [row[health].plain for row in table.rows] == ["good", "good", "-"]
+
+
+def test_runs_side_by_side_are_named_by_what_sets_them_apart_live_or_printed():
+    metas = [{"backend": "torch", "model": "gpt2_tiny", "spec": {"batch_size": 8}},
+             {"backend": "torch", "model": "gpt2_tiny", "spec": {"dtype": "bfloat16"},
+              "cluster": {"node_host": "gpu-a", "ray_node_id": "1ecca5ff"}},
+             {}]  # live: not started yet, so named by the dashboard's own title
+    assert row_names(metas, ["r1", "r2", "torch"]) == ["torch b8", "torch bfloat16 @gpu-a:1ecca5",
+                                                       "torch"]

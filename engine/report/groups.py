@@ -55,7 +55,8 @@ def where_table(runs: Sequence[Run], stages: Sequence[str] = SEED_STAGES) -> Fit
     table = FittedTable(_columns([Column("Run"), Column("Stage")]),
                         title="Where loading and the first inference went (MiB)")
     shown_any = False
-    for run, run_name in zip(runs, row_names(runs), strict=True):
+    names = row_names([run.meta for run in runs], [run.run_id for run in runs])
+    for run, run_name in zip(runs, names, strict=True):
         rows = {row["name"]: row for row in table_rows(run.stages)}
         for name in stages:
             row = rows.get(name)

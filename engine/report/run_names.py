@@ -1,17 +1,16 @@
-"""What runs are called when tables put them side by side (comparison, where memory went):
-enough to tell them apart and no more."""
+"""What runs are called when tables put them side by side (the comparison, printed or live on
+the dashboard; where memory went): enough to tell them apart and no more."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from ..spec import node_label
-from ..store import Run
 
 
-def _variant(run: Run) -> str:
+def _variant(spec: Mapping[str, Any]) -> str:
     """What sets a run apart from its backend's others in one table: batch size, training."""
-    spec = run.spec
     parts = []
     if spec.get("batch_size", 1) != 1:
         parts.append(f"b{spec['batch_size']}")
@@ -22,18 +21,19 @@ def _variant(run: Run) -> str:
     return (" " + " ".join(parts)) if parts else ""
 
 
-def row_names(runs: Sequence[Run]) -> list[str]:
-    """Each run's name in tables of runs side by side: backend and variant, its model where
-    models differ, its node where a cluster ran it (a program's run: its id)."""
-    with_model = len({run.meta.get("model") for run in runs}) > 1
+def row_names(metas: Sequence[Mapping[str, Any]], others: Sequence[str]) -> list[str]:
+    """Each run's name from its metadata (a run file's, or a live run's once started): backend
+    and variant, its model where models differ, its node where a cluster ran it; `others` name
+    the runs without a backend (a program's run, a run not started yet)."""
+    models = {meta.get("model") for meta in metas if meta.get("backend")}
     names = []
-    for run in runs:
-        if not run.meta.get("backend"):
-            names.append(run.run_id)
+    for meta, other in zip(metas, others, strict=True):
+        if not meta.get("backend"):
+            names.append(other)
             continue
-        name = f"{run.meta['backend']}{_variant(run)}"
-        if with_model:
-            name += f" {run.meta.get('model', '?')}"
-        node = node_label(run.meta)
+        name = f"{meta['backend']}{_variant(meta.get('spec') or {})}"
+        if len(models) > 1:
+            name += f" {meta.get('model', '?')}"
+        node = node_label(meta)
         names.append(name + (f" @{node}" if node else ""))
     return names

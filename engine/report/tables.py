@@ -204,9 +204,10 @@ def _comparison_column(header: str, key: str) -> Column:
 def comparison_table(runs: Sequence[Run], title: str = "memtop bench") -> FittedTable:
     """A row per run with the seeds' columns, kernel and sampled peaks side by side; the best
     value of each figure in bold."""
+    names = row_names([run.meta for run in runs], [run.run_id for run in runs])
     rows = [comparison_row(name, run.meta.get("weights"), run.summary(), run.sampled_max(),
                            run.meta.get("foreign_frameworks") or [])
-            for run, name in zip(runs, row_names(runs), strict=True)]
+            for run, name in zip(runs, names, strict=True)]
     return comparison_rows_table(rows, [run.meta.get("status") for run in runs], title)
 
 

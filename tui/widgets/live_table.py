@@ -21,6 +21,7 @@ from textual.widget import Widget
 from memtop.engine.client import RunState
 from memtop.engine.report.comparison import comparison_row
 from memtop.engine.report.fit import FittedTable
+from memtop.engine.report.run_names import row_names
 from memtop.engine.report.tables import comparison_rows_table
 
 REDRAW_EVERY_S = 1.0
@@ -59,8 +60,9 @@ class LiveTable(Widget):
                                     now - self._drawn_at < REDRAW_EVERY_S):
             return
         self._drawn, self._drawn_at = drawn, now
-        rows = [comparison_row(r.title_name, r.weights, r.summary, r.sampled_max or None,
-                               r.foreign) for r in runs]
+        names = row_names([r.meta for r in runs], [r.title_name for r in runs])  # as printed
+        rows = [comparison_row(name, r.weights, r.summary, r.sampled_max or None, r.foreign)
+                for r, name in zip(runs, names, strict=True)]
         self.table = comparison_rows_table(
             rows, [r.status for r in runs],
             best_style=self.get_component_rich_style("live-table--best"), ascii=self.ascii)
