@@ -41,10 +41,27 @@ def _whole(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _maybe(valid: Any) -> Any:
+    return lambda value: value is None or valid(value)
+
+
 def _groups(value: Any) -> bool:
     """Resident bytes by mapping group (probes/smaps.py): bounded, names short text."""
     return isinstance(value, dict) and len(value) <= 64 and all(
         isinstance(k, str) and 0 < len(k) <= 300 and _size(v) for k, v in value.items())
+
+
+MAX_DEPTH = 64  # blocks nested deeper than this are placed at this depth
+MAX_NAME = 200  # a stage's name is cut here when it is placed (its path repeats it)
+
+
+def is_place(path: Any, trail: Any) -> bool:
+    """A stage's place in the tree (analysis/stage_tree.py): the names from the top down to
+    its own, and each one's occurrence among its same-named siblings."""
+    return isinstance(path, list) and isinstance(trail, list) and \
+        0 < len(path) == len(trail) <= MAX_DEPTH and \
+        all(isinstance(p, str) and 0 < len(p) <= MAX_NAME for p in path) and \
+        all(_whole(n) and n > 0 for n in trail)
 
 
 # glibc's heap at a cut (probes/glibc_heap.py), and what --trim gave back.
@@ -54,9 +71,11 @@ _WORKER = {"worker": lambda v: _text(v) and len(v) <= 40, "pid": _size}
 _CUT = {"t": _number, "t_end": _number, "rss": _size, "swap": _size, "peak": _size}
 # kind -> (required fields, optional fields); any other field is kept as the stage's extra data.
 RULES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
-    "begin": ({"id": _whole, "name": _text, "t": _number, "t_end": _number}, _WORKER),
+    "begin": ({"id": _whole, "name": _text, "t": _number, "t_end": _number},
+              {"parent": _maybe(_whole), **_WORKER}),
     "stage": ({"name": _text, **_CUT},
               {"peak_exact": _flag, "wall": _number, "block": _whole, "t_start": _number,
+               "parent": _maybe(_whole),
                "rss_start": _size, "swap_start": _size,
                **{f"{kind}{end}": _size for kind in ("anon", "file", "shmem")
                   for end in ("", "_start")},
@@ -87,6 +106,8 @@ def check_event(event: Any) -> dict[str, Any]:
             raise BadEvent(f"{kind} with a bad '{field}'")
     if kind in ("stage", "iteration", "begin") and event["t_end"] < event["t"]:
         raise BadEvent(f"{kind} ending before it began")
+    if kind == "stage" and event.get("t_start", event["t"]) > event["t"]:
+        raise BadEvent("stage ending before it began")
     return event
 
 
@@ -94,10 +115,6 @@ def is_block(data: Any) -> bool:
     """Whether a stored `begin` event's data is what the engine writes: {id, name, t}."""
     return isinstance(data, dict) and _whole(data.get("id")) and _text(data.get("name")) and \
         _number(data.get("t"))
-
-
-def _maybe(valid: Any) -> Any:
-    return lambda value: value is None or valid(value)
 
 
 def _strings(value: Any) -> bool:
@@ -134,6 +151,12 @@ _STAGE_NUMBERS = {"sampled_peak": _maybe(_size), "latency": _maybe(_number),
                   "samples": _maybe(_size)}
 
 
+def is_marker(data: Any) -> bool:
+    """Whether a stored `marker` event's data is what the engine writes: {name, t, rss, swap}."""
+    return isinstance(data, dict) and _text(data.get("name")) and _number(data.get("t")) and \
+        _size(data.get("rss")) and _size(data.get("swap"))
+
+
 def check_run_contents(meta: Any, stages: Any) -> None:
     """BadEvent if a run file's metadata or stages are not what memtop writes."""
     if not isinstance(meta, dict):
@@ -151,3 +174,7 @@ def check_run_contents(meta: Any, stages: Any) -> None:
         for field, valid in _STAGE_NUMBERS.items():
             if field in stage and not valid(stage[field]):
                 raise BadEvent(f"stage {number}: a bad '{field}'")
+        if ("path" in stage or "trail" in stage) and not (
+                is_place(stage.get("path"), stage.get("trail"))
+                and stage["path"][-1] == stage["name"][:MAX_NAME]):
+            raise BadEvent(f"stage {number}: a bad place in the tree ('path', 'trail')")

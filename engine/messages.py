@@ -46,6 +46,8 @@ ENGINE_MESSAGES: dict[str, tuple[tuple[str, ...], str]] = {
     "begin": (("run", "block"), "a memtop.stage() block opened: its id, name and t"),
     "stage": (("run", "stage"), "a stage ended: its figures (see docs/metrics.md)"),
     "iteration": (("run", "iteration"), "one leak-test iteration: RSS after a collection"),
+    "marker": (("run", "marker"), "an instant marked from outside the program (`m`, a line "
+               "of output): name, t, rss, swap; never a stage"),
     "meta": (("run", "meta"), "facts learnt while it runs: versions, weights, frameworks"),
     "output": (("run", "t", "stream", "data"), "what the program wrote: stream 1 (stdout) or 2 "
                "(stderr), bytes as they came"),
@@ -67,7 +69,7 @@ CLIENT_MESSAGES: dict[str, tuple[tuple[str, ...], str]] = {
     "submit": (("runs", "parallel", "stdin"), "run these specs, `parallel` at a time; with "
                "`stdin`, the client's stdin follows as a passed descriptor"),
     "stop": ((), "stop every run and drop the queue; the engine exits when they are closed"),
-    "mark": (("run", "name"), "a stage boundary set from outside (a key in the TUI)"),
+    "mark": (("run", "name"), "a marker set from outside (a key in the TUI): see `marker`"),
     "attach": ((), "send `engine` now, then every message from here on (a client that came "
                "through the engine's socket)"),
     "detach": ((), "this client goes and leaves the runs running: its leaving stops nothing"),
@@ -142,6 +144,10 @@ def stage(run: str, figures: dict[str, Any]) -> Message:
 
 def iteration(run: str, figures: dict[str, Any]) -> Message:
     return {"type": "iteration", "run": run, "iteration": figures}
+
+
+def marker(run: str, instant: dict[str, Any]) -> Message:
+    return {"type": "marker", "run": run, "marker": instant}
 
 
 def meta(run: str, values: dict[str, Any]) -> Message:

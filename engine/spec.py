@@ -7,7 +7,10 @@ that neither has to import the other.
 from __future__ import annotations
 
 import dataclasses
+import os
 import secrets
+import shlex
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -107,6 +110,17 @@ class RunSpec:
 def run_title(backend: str, model: str, kind: str) -> str:
     """What a run is called in lists: its backend, or for other programs its kind and name."""
     return backend if kind == "bench" else f"{kind}: {model}"
+
+
+def command_text(meta: Mapping[str, Any], limit: int = 80) -> str:
+    """A program's run as its command line (`python train.py --epochs 3`: the program by its
+    file name), cut to `limit`; an attached process by its pid."""
+    command = meta.get("command")
+    if not isinstance(command, list) or not command:
+        return f"pid {meta.get('pid')}" if meta.get("pid") else "?"
+    words = [os.path.basename(str(command[0])), *map(str, command[1:])]
+    text = shlex.join(words)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def node_label(meta: dict[str, Any]) -> str:

@@ -7,7 +7,9 @@ heavy is imported: the recorder loads on first use, and only under memtop.
 
 from __future__ import annotations
 
+import atexit
 import os
+import sys
 from contextlib import ContextDecorator
 from typing import Any
 
@@ -27,7 +29,16 @@ def _get_recorder() -> Any:
             channel = EventChannel.from_env()
             if channel is not None:
                 _recorder = StageRecorder(channel, collect=False)
+                atexit.register(_close_open_blocks)
     return _recorder
+
+
+def _close_open_blocks() -> None:
+    """At exit, blocks still open (an exception went through them, or the program left a
+    `stage().__enter__()` unclosed) end here, marked failed with the exception that ended the
+    program, where there was one."""
+    uncaught = getattr(sys, "last_type", None)
+    _recorder.close_all(uncaught.__name__ if uncaught is not None else "did not end")
 
 
 def active() -> bool:
@@ -43,13 +54,15 @@ class stage(ContextDecorator):  # lower case: it reads like the function it repl
     `record_stage` does.
     """
 
-    def __init__(self, name: str, collect: bool = False) -> None:
+    def __init__(self, name: str, collect: bool = False, **extra: Any) -> None:
         self.name = name
         self.collect = collect
+        self.extra = extra  # numbers or text stored with the stage (the epoch's number)
         self._block: Any = None
 
     def _recreate_cm(self) -> stage:
-        return stage(self.name, self.collect)  # a fresh one per decorated call: thread-safe
+        # A fresh one per decorated call: thread-safe.
+        return stage(self.name, self.collect, **self.extra)
 
     def __enter__(self) -> stage:
         recorder = _get_recorder()
@@ -59,14 +72,15 @@ class stage(ContextDecorator):  # lower case: it reads like the function it repl
 
     def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
         if self._block is not None:
-            extra = {"error": kind.__name__} if kind is not None else {}
+            extra = {**self.extra, **({"error": kind.__name__} if kind is not None else {})}
             _get_recorder().end(self._block, collect=self.collect, **extra)
             self._block = None
 
 
 def mark(name: str, collect: bool = False, **extra: Any) -> None:
-    """An instant marker: the stage `name` is the interval since the previous marker or block
-    edge (the seeds' `record_stage`). Extra keyword values (numbers, text) are stored with it."""
+    """A mark: the stage `name` is the interval since the last edge at its level, the previous
+    mark or the nearest block edge inside the innermost open block (the seeds' `record_stage`);
+    it never crosses a block's edge. Extra keyword values (numbers, text) are stored with it."""
     recorder = _get_recorder()
     if recorder is not None:
         recorder.boundary(name, collect=collect, **extra)

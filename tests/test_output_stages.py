@@ -51,10 +51,10 @@ def test_a_seed_script_gets_its_stages_with_exact_peaks(runs_dir):
     assert kept["rss_mb"] - spiked["rss_mb"] == pytest.approx(128, abs=16)
 
 
-def test_a_program_s_own_markers_take_over_the_peak_from_output_stages(runs_dir):
-    # Both at once: the program's memtop.stage() resets the peak itself, so from its first marker
-    # on, a stage from output takes the sampled peak (the engine's resets would spoil the
-    # program's exact ones).
+def test_once_a_program_marks_its_own_stages_output_lines_are_markers(runs_dir):
+    # Both at once: the program's memtop.stage() is its own tree of stages, so from its first
+    # stage on, a line of output is a marker (an instant with its RSS), never a stage that could
+    # cut the program's (docs/metrics.md: markers from outside).
     program = ("import time, memtop\n"
                "print('[STAGE] before: 1 MB', flush=True); time.sleep(0.3)\n"
                "with memtop.stage('own'):\n    b = bytearray(32 * 2**20); time.sleep(0.1)\n"
@@ -62,7 +62,11 @@ def test_a_program_s_own_markers_take_over_the_peak_from_output_stages(runs_dir)
     result = run_memtop("run", "--no-tui", "--stages-from-output", "seed", "--runs-dir",
                         str(runs_dir), "--", sys.executable, "-c", program)
     assert result.returncode == 0, result.stderr
-    stages = {s["name"]: s for s in show_json(runs_dir)["stages"]}
-    assert list(stages) == ["before", "own", "after"]
+    run = show_json(runs_dir)
+    stages = {s["name"]: s for s in run["stages"]}
+    assert list(stages) == ["before", "own"]
     assert stages["before"]["peak_exact"] and stages["own"]["peak_exact"]
-    assert stages["after"]["peak_exact"] is False
+    assert stages["own"]["t_start"] >= stages["before"]["t"]
+    [after] = run["markers"]
+    assert after["name"] == "after" and after["t"] > stages["own"]["t"]
+    assert after["rss_mb"] >= 32

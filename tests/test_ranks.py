@@ -13,7 +13,7 @@ import pytest
 
 from memtop.engine import messages
 from memtop.engine.analysis.alarms import AlarmWatch
-from memtop.engine.analysis.summary import stage_rows, table_rows
+from memtop.engine.analysis.stage_rows import stage_rows, table_rows
 from memtop.engine.client import RunBoard
 from memtop.engine.probes.ranks import rank_name
 from memtop.tui.render import process_lines

@@ -3,7 +3,7 @@
 import json
 import os
 
-from memtop.engine.session import stagepoint
+from memtop.engine.session import event_channel, stagepoint
 from memtop.engine.session.stagepoint import EventChannel, StageRecorder
 
 MIB = 1024 * 1024
@@ -52,9 +52,9 @@ def test_a_closed_channel_does_not_stop_the_measured_program():
 
 
 def test_no_channel_outside_memtop(monkeypatch):
-    monkeypatch.delenv(stagepoint.EVENT_FD_ENV, raising=False)
+    monkeypatch.delenv(event_channel.EVENT_FD_ENV, raising=False)
     assert EventChannel.from_env() is None
-    monkeypatch.setenv(stagepoint.EVENT_FD_ENV, "987654")  # not an open descriptor
+    monkeypatch.setenv(event_channel.EVENT_FD_ENV, "987654")  # not an open descriptor
     assert EventChannel.from_env() is None
 
 
@@ -66,11 +66,11 @@ def test_a_descriptor_of_the_same_number_that_is_not_the_pipe_gets_no_events(mon
     ours, theirs = socket.socketpair()
     read_fd, write_fd = os.pipe()
     try:
-        monkeypatch.setenv(stagepoint.EVENT_FD_ENV, str(ours.fileno()))
+        monkeypatch.setenv(event_channel.EVENT_FD_ENV, str(ours.fileno()))
         monkeypatch.setenv("MEMTOP_EVENT_PIPE", str(os.fstat(write_fd).st_ino))
         monkeypatch.delenv("MEMTOP_RUN", raising=False)
         assert EventChannel.from_env() is None  # a socket, not the pipe
-        monkeypatch.setenv(stagepoint.EVENT_FD_ENV, str(write_fd))
+        monkeypatch.setenv(event_channel.EVENT_FD_ENV, str(write_fd))
         channel = EventChannel.from_env()
         assert channel is not None  # the pipe itself
         channel.send({"type": "done"})

@@ -2,7 +2,8 @@
 
 import pytest
 
-from memtop.engine.analysis.summary import health, stage_rows, summarize
+from memtop.engine.analysis.stage_rows import stage_rows
+from memtop.engine.analysis.summary import health, summarize
 
 from conftest import MIB
 
@@ -60,34 +61,3 @@ def test_stage_rows_changes_and_durations():
     assert rows[0]["rss_change_mb"] is None
     assert rows[1]["rss_change_mb"] == 1400 and rows[1]["duration_s"] == 5.0
     assert rows[4]["swap_change_mb"] == 40
-
-
-def test_stage_depths_match_their_definition_on_random_nestings():
-    """A stage's depth is the number of blocks that ended after it and began before it: the
-    fast computation (sorted starts) agrees with that definition, checked by brute force."""
-    import random
-
-    from memtop.engine.analysis.summary import stage_depths
-
-    def by_definition(stages):
-        starts = [s.get("t_start", s["t"]) for s in stages]
-        return [sum(1 for j in range(i + 1, len(stages))
-                    if "t_start" in stages[j] and stages[j]["t_start"] <= starts[i])
-                for i in range(len(stages))]
-
-    rng = random.Random(7)
-    for _ in range(300):
-        stages, open_blocks, t = [], [], 0.0
-        for _ in range(rng.randrange(1, 40)):
-            t += rng.random()
-            roll = rng.random()
-            if roll < 0.3:
-                open_blocks.append(t)
-            elif roll < 0.6 and open_blocks:
-                stages.append({"name": "block", "t": t, "t_start": open_blocks.pop()})
-            else:
-                stages.append({"name": "mark", "t": t})
-        while open_blocks:
-            t += 1
-            stages.append({"name": "block", "t": t, "t_start": open_blocks.pop()})
-        assert stage_depths(stages) == by_definition(stages)

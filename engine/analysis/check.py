@@ -8,7 +8,7 @@ from typing import Any, Protocol
 
 from ..errors import UserError
 from ..units import MIB, format_size
-from .summary import stage_peak
+from .stage_rows import stage_peak, stage_rows
 
 
 class RunRecord(Protocol):
@@ -60,16 +60,21 @@ def check_run(run: RunRecord, budgets: Budgets) -> tuple[list[Breach], list[str]
         checked.append("peak")
         if peak is None or peak * MIB > budgets.max_peak:
             breaches.append(Breach("peak", format_size(budgets.max_peak), _size(peak)))
-    stages = {s["name"]: s for s in run.stages}
+    rows = stage_rows(run.stages)
     for name, limit in budgets.max_stage_peak:
-        if name not in stages:
-            known = ", ".join(stages) or "none"
+        matched = [(row, stage) for row, stage in zip(rows, run.stages, strict=True)
+                   if name in (stage["name"], row["path"], row["key"])]
+        if not matched:
+            known = ", ".join(dict.fromkeys(row["path"] for row in rows)) or "none"
             raise UserError(f"no stage '{name}' in {run.run_id} (its stages: {known})")
-        checked.append(f"{name} peak")
-        value = stage_peak(stages[name])
-        if value is None or value > limit:
-            breaches.append(Breach(f"{name} peak", format_size(limit),
-                                   _size(None if value is None else value / MIB)))
+        # Every occurrence is checked; a breach names the one that broke it.
+        checked.append(f"{name} peak" if len(matched) == 1
+                       else f"{name} peak (all {len(matched)} occurrences)")
+        for row, stage in matched:
+            value = stage_peak(stage)
+            if value is None or value > limit:
+                breaches.append(Breach(f"{row['key']} peak", format_size(limit),
+                                       _size(None if value is None else value / MIB)))
     if budgets.max_swap is not None:
         checked.append("swap")
         swap = summary.get("swap_peak_mb") or 0.0
@@ -92,21 +97,28 @@ def check_run(run: RunRecord, budgets: Budgets) -> tuple[list[Breach], list[str]
 
 def _regressions(run: RunRecord, baseline: RunRecord, allowed: float,
                  checked: list[str]) -> list[Breach]:
-    """The run's peak and each stage peak both runs have, against the baseline's."""
+    """The run's peak and the peak of each stage both runs have, against the baseline's:
+    stages are matched by their place in the tree (`fit/epoch#2/evaluate`), so every
+    occurrence of a repeated stage is checked against the same occurrence."""
     found = []
     pairs: list[tuple[str, Any, Any]] = [
         ("peak", run.summary().get("peak_mb"), baseline.summary().get("peak_mb"))]
-    base_stages = {s["name"]: s for s in baseline.stages}
-    for stage in run.stages:
-        if stage["name"] in base_stages:
-            value, base = stage_peak(stage), stage_peak(base_stages[stage["name"]])
-            pairs.append((f"{stage['name']} peak", value and value / MIB, base and base / MIB))
+    base_rows = {row["key"]: row for row in stage_rows(baseline.stages)}
+    for row in stage_rows(run.stages):
+        if row["key"] in base_rows:
+            pairs.append((f"{row['key']} peak", row["peak_mb"],
+                          base_rows[row["key"]]["peak_mb"]))
+    compared = []
     for what, value, base in pairs:
         if value is None or base is None or base <= 0:
             continue
-        checked.append(f"{what} vs baseline")
+        compared.append(what)
         change = value / base - 1
         if change > allowed:
             found.append(Breach(f"{what} vs baseline", f"+{allowed:.1%} of {_size(base)}",
                                 f"{_size(value)} ({change:+.1%})"))
+    if compared:  # a long training run compares thousands of stages: counted, not listed
+        stages = len(compared) - (compared[0] == "peak")
+        checked.append(" and ".join(["peak"] * (compared[0] == "peak") +
+                                    [f"{stages} stage peaks"] * (stages > 0)) + " vs baseline")
     return found

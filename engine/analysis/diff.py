@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..spec import node_label
-from .summary import stage_rows, table_rows
+from .stage_fold import fold_rows
+from .stage_rows import table_rows
 
 METRICS = ("rss_mb", "peak_mb", "swap_mb", "duration_s",  # per stage, per run
            "anon_change_mb", "file_change_mb")
@@ -19,23 +20,55 @@ def _delta(base: Any, value: Any) -> float | None:
     return value - base if numeric else None
 
 
-def compare_stages(runs: Sequence[Sequence[dict[str, Any]]],
-                   baseline: int = 0) -> list[dict[str, Any]]:
-    """A row per stage (a rank's stages by rank: "rank 1 · hold"), in the first run's order,
-    then any stage only a later run has: each run's RSS at the stage's end, peak, swap and
-    duration (lists in run order; None where a run lacks the stage), and each run minus the
-    baseline run (`d_*`: None for the baseline itself and where either lacks the figure)."""
-    by_name = [{r["name"]: r for r in stage_rows(list(stages))} for stages in runs]
+def compare_stages(runs: Sequence[Sequence[dict[str, Any]]], baseline: int = 0,
+                   fold: bool = False) -> list[dict[str, Any]]:
+    """A row per stage, matched across runs by its place in the tree (`key`: path and
+    occurrence, `fit/epoch#2/evaluate`; a rank's stages by rank: "rank 1 · hold"), in the tree's
+    order, a stage only a later run has after its predecessor there: each run's RSS at the
+    stage's end, peak, swap and duration (lists in run order; None where a run lacks the
+    stage), and each run minus the baseline run (`d_*`: None for the baseline itself and where
+    either lacks the figure). With `fold`, repeated stages are one row per path (stage_fold.py),
+    each run's worst occurrence compared, with `count` per run."""
+    tables = [table_rows(list(stages)) for stages in runs]
+    if fold:
+        tables = [fold_rows(rows) for rows in tables]
+    by_key = [{r["key"]: r for r in rows} for rows in tables]
     out = []
-    names = dict.fromkeys(r["name"] for stages in runs for r in table_rows(list(stages)))
-    for name in names:
-        row: dict[str, Any] = {"name": name}
-        for key in METRICS:
-            values = [rows.get(name, {}).get(key) for rows in by_name]
-            row[key] = values
-            row[f"d_{key}"] = [None if i == baseline else _delta(values[baseline], v)
-                               for i, v in enumerate(values)]
+    for key in _merged_order([[r["key"] for r in rows] for rows in tables]):
+        first = next(rows[key] for rows in by_key if key in rows)
+        row: dict[str, Any] = {"name": first["name"], "key": key, "depth": first["depth"],
+                               "count": [rows[key].get("count", 1) if key in rows else None
+                                         for rows in by_key],
+                               "worst": [rows[key].get("worst") if key in rows else None
+                                         for rows in by_key]}
+        for metric in METRICS:
+            values = [rows.get(key, {}).get(metric) for rows in by_key]
+            row[metric] = values
+            row[f"d_{metric}"] = [None if i == baseline else _delta(values[baseline], v)
+                                  for i, v in enumerate(values)]
         out.append(row)
+    return out
+
+
+def _merged_order(orders: list[list[str]]) -> list[str]:
+    """Every key once: the first run's order, and each key only a later run has right after
+    the key before it in that run."""
+    first = list(dict.fromkeys(orders[0])) if orders else []
+    seen = set(first)
+    after: dict[str | None, list[str]] = {}  # keys a later run adds, by the key they follow
+    for order in orders[1:]:
+        previous = None
+        for key in order:
+            if key not in seen:
+                seen.add(key)
+                after.setdefault(previous, []).append(key)
+            previous = key
+    out: list[str] = []
+    stack = list(reversed([*after.pop(None, []), *first]))
+    while stack:
+        key = stack.pop()
+        out.append(key)
+        stack.extend(reversed(after.pop(key, [])))
     return out
 
 

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .stage_tree import stage_keys
 from .stats import Values, stage_windows
 
 RAW_TAIL_S = 30.0  # a boundary told later than this after its time cuts at the nearest edge
@@ -102,5 +103,6 @@ class RunningStats:
         whole = Values()
         whole.counts = self.whole
         return {"run": whole.describe(),
-                "stages": {stage["name"]: values.describe()
-                           for stage, values in zip(stages, stage_values, strict=True)}}
+                "stages": {key: values.describe()
+                           for key, values in zip(stage_keys(list(stages)), stage_values,
+                                                  strict=True)}}

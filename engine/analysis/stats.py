@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ..units import MIB
+from .stage_tree import stage_keys
 
 
 class Values:
@@ -74,4 +75,5 @@ def rss_statistics(samples: Iterable[tuple[float, int]], stages: Sequence[dict[s
         for i in active:
             values[i].counts[v] += 1
     return {"run": whole.describe(),
-            "stages": {stage["name"]: values[i].describe() for i, stage in enumerate(stages)}}
+            "stages": {key: values[i].describe()
+                       for i, key in enumerate(stage_keys(list(stages)))}}

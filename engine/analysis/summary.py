@@ -5,12 +5,11 @@ All inputs are bytes and seconds; outputs are MiB (the seeds' "MB" is 1024**2 by
 
 from __future__ import annotations
 
-import bisect
 from typing import Any
 
-from ..probes.ranks import rank_key
 from ..units import mib
-from .groups import groups_change
+from .stage_rows import stage_peak
+from .stage_tree import placed
 
 # Health by peak RSS (seed 001): good < 1 GiB, acceptable 1-3, high 3-5, critical > 5.
 HEALTH_LIMITS_MIB = ((1024, "good"), (3072, "acceptable"), (5120, "high"))
@@ -25,129 +24,6 @@ def health(peak_mib: float | None) -> str | None:
     return "critical"
 
 
-def stage_peak(stage: dict[str, Any]) -> int | None:
-    """The stage's peak: the kernel's where it is per stage, else the sampled maximum."""
-    if stage.get("peak_exact", True):
-        return stage.get("peak")
-    return stage.get("sampled_peak")
-
-
-def _change(stage: dict[str, Any], previous: dict[str, Any] | None, key: str) -> float | None:
-    """A block stage (memtop.stage) changes from its own start; a mark from the stage before."""
-    start = stage.get(f"{key}_start")
-    if start is None and previous is not None and previous.get(key) is not None:
-        # A stage trimmed at its end (--trim) hands the next one what was left after the trim.
-        start = previous[key] - (previous.get(f"{key}_trimmed") or 0)
-    value = stage.get(key)  # RSS by kind: not in runs recorded before it was
-    return None if start is None or value is None else mib(value - start)
-
-
-KINDS = ("anon", "file", "shmem")
-
-
-def _at_end(stage: dict[str, Any], _previous: Any, key: str) -> float | None:
-    return mib(stage.get(key))
-
-
-def stage_depths(stages: list[dict[str, Any]]) -> list[int]:
-    """How deep each stage sits in `memtop.stage()` blocks: 0 at the top. Stages are in the order
-    they ended, so the blocks around a stage come after it; a block contains what began (or, for
-    a mark, happened) after its own start."""
-    depths = [0] * len(stages)
-    later_blocks: list[float] = []  # starts of the blocks that ended after, kept sorted
-    for i in range(len(stages) - 1, -1, -1):  # O(n log n): a day of marks stays cheap
-        stage = stages[i]
-        depths[i] = bisect.bisect_right(later_blocks, stage.get("t_start", stage["t"]))
-        if "t_start" in stage:
-            bisect.insort(later_blocks, stage["t_start"])
-    return depths
-
-
-def tree_order(stages: list[dict[str, Any]], depths: list[int]) -> list[int]:
-    """Stage indices in reading order for tables: each block before the stages inside it (by
-    when they began), the rest as they ended. `depths`: stage_depths(stages)."""
-    starts: list[float] = []
-    previous = None
-    for stage in stages:
-        starts.append(stage["t_start"] if "t_start" in stage
-                      else stage["t"] if previous is None else previous["t"])
-        previous = stage
-    return sorted(range(len(stages)), key=lambda i: (starts[i], depths[i], i))
-
-
-def by_worker(stages: list[dict[str, Any]]) -> dict[str | None, list[int]]:
-    """Stage indices by the rank that sent them (None: the program's own process), the
-    program's first, then the ranks in name order."""
-    groups: dict[str | None, list[int]] = {}
-    for i, stage in enumerate(stages):
-        groups.setdefault(stage.get("worker"), []).append(i)
-    return dict(sorted(groups.items(), key=lambda item: (item[0] is not None,
-                                                         rank_key(item[0]))))
-
-
-def stage_rows(stages: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Per stage: RSS and swap at its end, change from the stage before, peaks, duration, and
-    depth (how many blocks it is in). Each rank's stages (a multi-process job) are their own
-    sequence, named "rank 1 · NAME", so that every table and diff shows them by rank."""
-    groups = by_worker(stages)
-    if list(groups) == [None]:
-        return _sequence_rows(stages)
-    rows: list[dict[str, Any] | None] = [None] * len(stages)
-    for worker, indices in groups.items():
-        for i, row in zip(indices, _sequence_rows([stages[i] for i in indices]), strict=True):
-            if worker is not None:
-                row["name"] = f"{worker} · {row['name']}"
-            rows[i] = {**row, "worker": worker}
-    return [row for row in rows if row is not None]
-
-
-def _sequence_rows(stages: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    rows = []
-    previous: dict[str, Any] | None = None
-    for stage, depth in zip(stages, stage_depths(stages), strict=True):
-        rows.append({
-            "name": stage["name"],
-            "depth": depth,
-            "rss_mb": mib(stage["rss"]),
-            "swap_mb": mib(stage["swap"]),
-            "rss_change_mb": _change(stage, previous, "rss"),
-            "swap_change_mb": _change(stage, previous, "swap"),
-            # RSS by kind (status: RssAnon, RssFile, RssShmem) at the end, and its change.
-            **{f"{kind}_{what}": figure(stage, previous, kind)
-               for kind in KINDS for what, figure in (("mb", _at_end), ("change_mb", _change))},
-            "groups_change_mb": groups_change(stage, previous),
-            # glibc's heap at the stage's end: in use, and held free (not live data); --trim:
-            # the RSS malloc_trim(0) gave back after it.
-            "heap_in_use_mb": mib(stage.get("heap_in_use")),
-            "heap_free_mb": mib(stage.get("heap_free")),
-            "trimmed_mb": mib(stage.get("rss_trimmed")),
-            "peak_mb": mib(stage_peak(stage)),
-            "peak_exact": bool(stage.get("peak_exact", True)),
-            "kernel_peak_mb": mib(stage.get("peak")),
-            "sampled_peak_mb": mib(stage.get("sampled_peak")),
-            "duration_s": stage["t"] - stage["t_start"] if "t_start" in stage
-            else None if previous is None else stage["t"] - previous["t"],
-        })
-        previous = stage
-    return rows
-
-
-def table_order(stages: list[dict[str, Any]]) -> list[int]:
-    """Stage indices as tables show them: each block before the stages inside it; the
-    program's own stages first, then each rank's."""
-    out = []
-    for indices in by_worker(stages).values():
-        part = [stages[i] for i in indices]
-        out.extend(indices[j] for j in tree_order(part, stage_depths(part)))
-    return out
-
-
-def table_rows(stages: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """`stage_rows` in `table_order`."""
-    rows = stage_rows(stages)
-    return [rows[i] for i in table_order(stages)]
-
-
 def summarize(stages: list[dict[str, Any]], swap_peak: int | None = None,
               sampled_max: int | None = None) -> dict[str, Any]:
     """The seeds' summary; a figure whose stages are missing (a failed run) is None.
@@ -157,7 +33,12 @@ def summarize(stages: list[dict[str, Any]], swap_peak: int | None = None,
     last stage: there the highest sampled RSS counts too. Ranks' stages (each one process's
     peak) are left to the table by rank: the sampled RSS of the whole tree stands for them."""
     stages = [s for s in stages if "worker" not in s]
-    by_name = {s["name"]: s for s in stages}
+    # The protocol's stages are marks at the top; a program's blocks and what is inside them
+    # name no figure of the seeds' table (a `final` inside an epoch is not the run's).
+    by_name: dict[str, dict[str, Any]] = {}
+    for stage, place in zip(stages, placed(stages), strict=True):
+        if place.depth == 0:
+            by_name.setdefault(stage["name"], stage)
 
     def rss(name: str) -> int | None:
         return by_name[name]["rss"] if name in by_name else None

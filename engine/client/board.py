@@ -19,6 +19,7 @@ from .history import MaxEnvelope
 HISTORY_BUCKETS = 1024  # per series: a few times the widest sparkline
 LOG_LINES = 10_000  # the program's last lines a view keeps (the run file keeps all of them)
 MAX_OPEN_BLOCKS = 64  # nesting deeper than this is not a stage table anyone reads
+MAX_MARKERS = 10_000
 
 
 @dataclass
@@ -47,6 +48,8 @@ class RunState:
     stages: list[dict[str, Any]] = field(default_factory=list)
     open_blocks: list[dict[str, Any]] = field(default_factory=list)  # memtop.stage() going on
     iterations: list[dict[str, Any]] = field(default_factory=list)
+    # Instants marked from outside (`m`, output lines): never stages (monitor/outside_marks).
+    markers: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=MAX_MARKERS))
     gpu_used: int | None = None  # bytes the session holds on GPUs (NVML); None: n/a
     gpu_history: MaxEnvelope = field(default_factory=lambda: MaxEnvelope(HISTORY_BUCKETS, 0.1))
     meta: dict[str, Any] = field(default_factory=dict)
@@ -260,6 +263,7 @@ _FOLD = {
     "begin": _begin,
     "stage": _stage,
     "iteration": lambda state, message: state.iterations.append(message["iteration"]),
+    "marker": lambda state, message: state.markers.append(message["marker"]),
     "gpu": _gpu,
     "meta": lambda state, message: state.meta.update(message["meta"]),
     "alarm": lambda state, message: state.alarms.append(message),

@@ -1,5 +1,12 @@
-"""Stage boundaries set from outside the measured program: a key in the TUI (`m`), or a line of
-its output (`memtop run --stages-from-output`)."""
+"""What memtop marks from outside the measured program: a key in the TUI (`m`), or a line of its
+output (`memtop run --stages-from-output`).
+
+From outside memtop never cuts the program's own stages (nor the protocol's): a mark there is a
+*marker*, an instant with the program's RSS, shown beside the stages and never one of them. Only
+where memtop alone sets a program's boundaries (an attached process, or stages from output
+until the program sends stages of its own) does a mark from outside end a stage: at the top of
+the tree, from the previous such cut to this one, with the kernel's exact peak of that interval.
+"""
 
 from __future__ import annotations
 
@@ -9,23 +16,39 @@ from typing import Any
 from ..probes.procfs import ProcessGone, read_status, reset_hwm
 
 
-def outside_mark(pid: int, name: str, reset: bool,
-                 exact_so_far: bool) -> tuple[dict[str, Any] | None, bool]:
-    """(the stage event for a boundary set now on process `pid`, or None if it has gone; whether
-    the next such stage's peak will be exact).
-
-    With `reset` (memtop alone sets this program's boundaries: an attached process, or stages
-    from output) the program's high-water mark is reset here, so each stage's kernel peak is
-    exact once the previous reset worked. Otherwise the program's own markers reset it, and a
-    reset here would spoil theirs: the stage then takes the sampled peak (`peak_exact` false)."""
+def marker(pid: int, name: str) -> dict[str, Any] | None:
+    """An instant on process `pid` now (None if it has gone): its name, time, RSS and swap."""
     try:
-        t = time.monotonic()
         status = read_status(pid)
     except ProcessGone:
-        return None, exact_so_far
-    reset_ok = reset and reset_hwm(pid)
-    event = {"type": "stage", "name": name, "t": t, "t_end": time.monotonic(),
-             "wall": time.time(), "rss": status.rss, "swap": status.swap,
-             "peak": max(status.hwm, status.rss), "peak_exact": reset and exact_so_far,
-             "manual": True, **status.kinds()}
-    return event, reset_ok
+        return None
+    return {"name": name, "t": time.monotonic(), "wall": time.time(), "rss": status.rss,
+            "swap": status.swap}
+
+
+class OutsideStages:
+    """Stages ended from outside on one process, each from the previous one's end."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self._exact = True  # whether the previous reset worked
+        self._edge: dict[str, Any] = {}  # where the next one starts (none before the first)
+
+    def cut(self, name: str) -> dict[str, Any] | None:
+        """The stage event that ends now (None if the process has gone). The program's
+        high-water mark is reset here, so each stage's kernel peak is exact once the previous
+        reset worked."""
+        try:
+            t = time.monotonic()
+            status = read_status(self.pid)
+        except ProcessGone:
+            return None
+        exact, self._exact = self._exact, reset_hwm(self.pid)
+        t_end = time.monotonic()
+        event = {"type": "stage", "name": name, "parent": None, **self._edge, "t": t,
+                 "t_end": t_end, "wall": time.time(), "rss": status.rss, "swap": status.swap,
+                 "peak": max(status.hwm, status.rss), "peak_exact": exact, "manual": True,
+                 **status.kinds()}
+        self._edge = {"t_start": t_end, "rss_start": status.rss, "swap_start": status.swap,
+                      **status.kinds("_start")}
+        return event

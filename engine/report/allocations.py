@@ -8,7 +8,7 @@ import os
 from typing import Any
 
 from ..analysis.allocations import stage_sites
-from ..analysis.summary import stage_peak
+from ..analysis.stage_rows import stage_peak
 from ..errors import UserError
 from ..spec import CAPTURE_SUFFIX
 from ..store import SUFFIX, Run

@@ -96,6 +96,16 @@ def cell(row: dict[str, Any], key: str, spec: str) -> str:
     return fmt(value, spec.lstrip("+"), signed=signed)
 
 
+def stage_name(row: dict[str, Any]) -> str:
+    """A compared stage's name (analysis.diff.compare_stages), indented by depth; a folded row
+    says each run's count where they differ ("epoch ×3 (×3, ×2)")."""
+    counts = [c for c in row.get("count") or [] if c is not None]
+    name = cell(row, "name", "")
+    if len(set(counts)) > 1:
+        name += " (" + ", ".join(f"×{c}" for c in row["count"] if c is not None) + ")"
+    return name
+
+
 def summary_spec(key: str) -> str:
     """The number format of a summary figure by its key: seconds and rates with two decimals."""
     return ".2f" if key.endswith(("_s", "speedup", "per_s")) else ",.1f"

@@ -12,10 +12,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..analysis.diff import compare_settings, compare_stages, compare_summary
-from ..analysis.summary import stage_rows, table_rows
+from ..analysis.stage_fold import fold_rows
+from ..analysis.stage_rows import stage_rows, table_rows
+from ..checks import is_marker
 from ..store.reader import Run
 from ..text import shown
-from ..units import fmt
+from ..units import fmt, mib
 from .columns import (
     COMPARE_METRICS,
     STAGE_COLUMNS,
@@ -25,9 +27,11 @@ from .columns import (
     compare_headers,
     compare_name,
     letter,
+    stage_name,
     summary_lines,
     summary_spec,
 )
+from .run_names import run_labels, run_title_of
 
 
 def _markdown_table(headers: Sequence[str], rows: Sequence[Sequence[str]],
@@ -62,13 +66,13 @@ def _title(run: Run) -> str:
     return " · ".join(_md(p) for p in parts)
 
 
-def show_markdown(runs: Sequence[Run]) -> str:
+def show_markdown(runs: Sequence[Run], unfold: bool = False) -> str:
     out = []
     for run in runs:
         out.append(f"### {_title(run)}\n\n{_md(run.run_id)} · {_md(run.meta.get('status'))}: "
                    f"{_md(run.meta.get('cause', ''))}\n")
-        rows = [[cell(r, key, spec) for _, key, spec in STAGE_COLUMNS]
-                for r in table_rows(run.stages)]
+        stage_list = table_rows(run.stages) if unfold else fold_rows(table_rows(run.stages))
+        rows = [[cell(r, key, spec) for _, key, spec in STAGE_COLUMNS] for r in stage_list]
         out.append(_markdown_table([h for h, _, _ in STAGE_COLUMNS], rows) + "\n")
         summary = run.summary()
         lines = [[label, fmt(summary.get(key), spec)]
@@ -82,45 +86,52 @@ def show_csv(runs: Sequence[Run]) -> str:
     buffer = io.StringIO()
     keys = [key for _, key, _ in STAGE_COLUMNS]
     writer = csv.writer(buffer)
-    writer.writerow(["run_id", "backend", "model", *keys, "peak_mb", "peak_exact"])
+    # The stage's place in the tree comes last: scripts read the first columns by position.
+    writer.writerow(["run_id", "backend", "model", *keys, "peak_mb", "peak_exact", *TREE_KEYS])
     for run in runs:
         for row in stage_rows(run.stages):
             writer.writerow([_csv(v) for v in (
                 run.run_id, run.meta.get("backend", ""), run.meta.get("model", ""),
-                *(row.get(k) for k in keys), row["peak_mb"], row["peak_exact"])])
+                *(row.get(k) for k in keys), row["peak_mb"], row["peak_exact"],
+                *(row.get(k) for k in TREE_KEYS))])
     return buffer.getvalue()
+
+
+TREE_KEYS = ("key", "path", "occurrence", "parent", "depth")
 
 
 def _raw(value: Any) -> Any:
     return "" if value is None else value
 
 
-def diff_json(runs: Sequence[Run], baseline: int = 0) -> dict[str, Any]:
+def diff_json(runs: Sequence[Run], baseline: int = 0, fold: bool = False) -> dict[str, Any]:
+    """Every occurrence of every stage (`fold`: a row per stage path, as the tables show)."""
     def who(run: Run) -> dict[str, Any]:
         meta = run.meta
-        return {"run_id": run.run_id, "path": run.path, "backend": meta.get("backend"),
+        return {"run_id": run.run_id, "path": run.path, "title": run_title_of(meta),
+                "started": meta.get("started_wall"), "backend": meta.get("backend"),
                 "model": meta.get("model"), "weights": meta.get("weights"),
                 "label": meta.get("label", ""), "status": meta.get("status")}
 
     return {"runs": [who(run) for run in runs], "baseline": baseline,
             "settings": compare_settings([run.meta for run in runs]),
-            "stages": compare_stages([run.stages for run in runs], baseline),
+            "stages": compare_stages([run.stages for run in runs], baseline, fold=fold),
             "summary": compare_summary([run.summary() for run in runs], baseline)}
 
 
-def diff_markdown(runs: Sequence[Run], baseline: int = 0) -> str:
-    data = diff_json(runs, baseline)
+def diff_markdown(runs: Sequence[Run], baseline: int = 0, unfold: bool = False) -> str:
+    data = diff_json(runs, baseline, fold=not unfold)
     headers = compare_headers([compare_name(r.meta.get("backend"), r.meta.get("model"))
                                for r in runs], baseline)
-    out = ["  \n".join(f"**{letter(i)}**: {_title(run)} ({_md(run.run_id)})"
-                       for i, run in enumerate(runs)) +
+    labels = run_labels([run.meta for run in runs], [run.run_id for run in runs])
+    out = ["  \n".join(f"**{letter(i)}**: {_md(label)}" for i, label in enumerate(labels)) +
            f"  \nΔ = each run - {letter(baseline)}\n"]
     settings = [[row["key"], *(str(v) for v in row["values"])] for row in data["settings"]]
     out.append((_markdown_table(["Setting", *(letter(i) for i in range(len(runs)))], settings,
                                 numeric_from=len(runs) + 1) + "\n")
                if settings else "Same settings.\n")
     for title, key, spec in COMPARE_METRICS:
-        rows = [[row["name"], *compare_cells(row[key], row[f"d_{key}"], spec, baseline)]
+        rows = [[stage_name(row), *compare_cells(row[key], row[f"d_{key}"], spec, baseline)]
                 for row in data["stages"]]
         out.append(f"{title}\n\n" + _markdown_table(["Stage", *headers], rows) + "\n")
     summary = [[SUMMARY_LABELS.get(row["key"], row["key"]),
@@ -135,12 +146,12 @@ def diff_csv(runs: Sequence[Run]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     keys = ("rss_mb", "swap_mb", "peak_mb", "duration_s")
-    writer.writerow(["side", "run_id", "backend", "model", "stage", *keys])
+    writer.writerow(["side", "run_id", "backend", "model", "stage", *keys, *TREE_KEYS])
     for i, run in enumerate(runs):
         for row in stage_rows(run.stages):
             writer.writerow([_csv(v) for v in (
                 letter(i), run.run_id, run.meta.get("backend", ""), run.meta.get("model", ""),
-                row["name"], *(row.get(k) for k in keys))])
+                row["name"], *(row.get(k) for k in keys), *(row.get(k) for k in TREE_KEYS))])
     return buffer.getvalue()
 
 
@@ -179,4 +190,14 @@ def run_json(run: Run) -> dict[str, Any]:
         "allocator_settings": meta.get("allocator_settings", {}),
         "statistics": run.statistics(), "leak": meta.get("leak"),
         "processes": meta.get("workers") or [],
+        "markers": markers_json(run),
     }
+
+
+def markers_json(run: Run) -> list[dict[str, Any]]:
+    """The instants marked from outside (`m`, output lines while the program marks its own
+    stages): never stages (docs/metrics.md)."""
+    return [{"name": data["name"], "t": data["t"], "at_s": data["t"] - run.start,
+             "rss_mb": mib(data["rss"]), "swap_mb": mib(data["swap"])}
+            for data in (e.get("data") for e in run.events if e["kind"] == "marker")
+            if is_marker(data)]

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..analysis.groups import largest_changes
-from ..analysis.summary import stage_rows, table_order, table_rows
+from ..analysis.stage_rows import stage_rows, table_order, table_rows
 from ..probes.ranks import rank_key
 from ..store import Run
 from ..units import fmt, mib

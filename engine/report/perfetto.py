@@ -2,9 +2,10 @@
 
 - counter tracks (`"ph": "C"`) for every sampled series: RSS, swap, the status readings and, where
   recorded, GPU memory;
-- the run and each stage as complete events (`"ph": "X"`, `ts` and `dur` in microseconds) on one
-  thread, stages nested inside the run;
-- alarms and the session's end as instant events (`"ph": "i"`);
+- the run and each stage as complete events (`"ph": "X"`, `ts` and `dur` in microseconds),
+  nested as the stages' tree is (docs/metrics.md), each with its key, path, occurrence and
+  parent; the program's stages on one thread, each rank's on one of its own;
+- alarms, markers (`m`) and the session's end as instant events (`"ph": "i"`);
 - process and thread names as metadata events (`"ph": "M"`).
 Timestamps are microseconds since the run started.
 
@@ -20,14 +21,15 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from ..analysis.stage_rows import stage_rows, table_order
 from ..analysis.stats import stage_windows
-from ..analysis.summary import stage_rows
 from ..store.reader import Run
 from ..units import MIB
 
 PID = 1
 TID_STAGES = 1
 TID_EVENTS = 2
+TID_RANKS = 3  # and up: a rank's stages each
 
 
 def _us(t: float, start: float) -> float:
@@ -86,7 +88,10 @@ def _named(run: Run) -> Iterator[str]:
     name = f"memtop {meta.get('backend') or meta.get('kind', 'run')} {meta.get('model', '')}"
     yield json.dumps({"ph": "M", "name": "process_name", "pid": PID, "tid": 0,
                       "args": {"name": name}})
-    for tid, thread in ((TID_STAGES, "stages"), (TID_EVENTS, "events")):
+    workers = dict.fromkeys(s["worker"] for s in run.stages if isinstance(s.get("worker"), str))
+    threads = [(TID_STAGES, "stages"), (TID_EVENTS, "events and markers"),
+               *((TID_RANKS + i, f"{worker} stages") for i, worker in enumerate(workers))]
+    for tid, thread in threads:
         yield ",\n" + json.dumps({"ph": "M", "name": "thread_name", "pid": PID, "tid": tid,
                                    "args": {"name": thread}})
 
@@ -101,12 +106,17 @@ def _spans(run: Run) -> Iterator[dict[str, Any]]:
            "tid": TID_STAGES, "ts": 0.0, "dur": max(_us(end, start), 0.0),
            "args": {"status": meta.get("status"), "cause": meta.get("cause")}}
     windows = stage_windows(run.stages, start)
-    for stage, row, (begin, stop) in zip(run.stages, stage_rows(run.stages), windows,
-                                         strict=True):
-        yield {"ph": "X", "name": stage["name"], "cat": "stage", "pid": PID,
-               "tid": TID_STAGES, "ts": _us(begin, start),
+    rows = stage_rows(run.stages)
+    # Slices nest as the stages' tree does; each rank's stages on a thread of their own.
+    tids = {worker: TID_RANKS + i for i, worker in enumerate(
+        dict.fromkeys(row["worker"] for row in rows if row["worker"] is not None))}
+    for i in table_order(run.stages):
+        row, (begin, stop) = rows[i], windows[i]
+        yield {"ph": "X", "name": row["name"], "cat": "stage", "pid": PID,
+               "tid": tids.get(row["worker"], TID_STAGES), "ts": _us(begin, start),
                "dur": max(_us(stop, start) - _us(begin, start), 0.0),
-               "args": {k: row[k] for k in ("rss_mb", "rss_change_mb", "peak_mb",
+               "args": {k: row[k] for k in ("key", "path", "occurrence", "parent", "depth",
+                                            "rss_mb", "rss_change_mb", "peak_mb",
                                             "sampled_peak_mb", "swap_mb", "peak_exact")}}
     for event in run.events:
         scope = "p" if event["kind"] == "end" else "t"

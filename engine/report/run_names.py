@@ -3,10 +3,11 @@ the dashboard; where memory went): enough to tell them apart and no more."""
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..spec import node_label
+from ..spec import command_text, node_label
 
 
 def _variant(spec: Mapping[str, Any]) -> str:
@@ -37,3 +38,28 @@ def row_names(metas: Sequence[Mapping[str, Any]], others: Sequence[str]) -> list
         node = node_label(meta)
         names.append(name + (f" @{node}" if node else ""))
     return names
+
+
+def run_title_of(meta: Mapping[str, Any]) -> str:
+    """What a run is: a program's command (`python train.py --epochs 3`), else its backend,
+    model and weights."""
+    if meta.get("kind") in ("run", "attach"):
+        return command_text(meta)
+    parts = [str(meta.get("backend") or "?"), str(meta.get("model") or "?")]
+    if meta.get("weights"):
+        parts.append(f"{meta['weights']} weights")
+    if meta.get("label"):
+        parts.append(str(meta["label"]))
+    return " · ".join(parts)
+
+
+def run_labels(metas: Sequence[Mapping[str, Any]], run_ids: Sequence[str]) -> list[str]:
+    """Each run as side-by-side views name it: its title, its id and when it started, so that
+    two runs of one script are told apart."""
+    labels = []
+    for meta, run_id in zip(metas, run_ids, strict=True):
+        started = meta.get("started_wall")
+        when = datetime.datetime.fromtimestamp(started).strftime(" · started %Y-%m-%d %H:%M:%S") \
+            if isinstance(started, int | float) else ""
+        labels.append(f"{run_title_of(meta)} · {run_id}{when}")
+    return labels

@@ -11,7 +11,8 @@ from typing import Any
 from rich.text import Text
 
 from ..analysis.diff import compare_settings, compare_stages, compare_summary
-from ..analysis.summary import table_rows
+from ..analysis.stage_fold import fold_rows, repeated
+from ..analysis.stage_rows import table_rows
 from ..store.listing import Listed
 from ..store.reader import Run
 from ..text import shown
@@ -29,6 +30,7 @@ from .columns import (
     delta_sign,
     letter,
     shared_pages_note,
+    stage_name,
     summary_lines,
     summary_spec,
     task_text,
@@ -43,7 +45,7 @@ from .comparison import (
     comparison_row,
 )
 from .fit import Column, FittedTable
-from .run_names import row_names
+from .run_names import row_names, run_labels
 
 HEALTH_STYLE = {"good": "green", "acceptable": "yellow", "high": "dark_orange",
                 "critical": "bold red"}
@@ -76,30 +78,63 @@ def _columns(spec: Sequence[tuple[str, str, str]], drop: dict[str, int]) -> list
             for header, key, _ in spec]
 
 
-def stage_table(run: Run) -> FittedTable:
-    table = FittedTable(_columns(STAGE_COLUMNS, STAGE_DROP),
-                        title=plain(f"{run.run_id}: memory by stage"))
-    for row in table_rows(run.stages):
+def stage_table(run: Run, unfold: bool = False) -> FittedTable:
+    """The stage table; repeated stages one row each (the worst occurrence's figures) unless
+    `unfold`."""
+    rows = table_rows(run.stages)
+    folded = not unfold and any(row["count"] > 1 for row in fold_rows(rows))
+    title = f"{run.run_id}: memory by stage" + \
+        (" (repeated stages folded: the worst of each; --unfold lists every one)"
+         if folded else "")
+    table = FittedTable(_columns(STAGE_COLUMNS, STAGE_DROP), title=plain(title))
+    for row in fold_rows(rows) if folded else rows:
         add_row(table, *(cell(row, key, spec) for _, key, spec in STAGE_COLUMNS))
     return table
 
 
-def diff_tables(runs: Sequence[Run], baseline: int = 0) -> list[FittedTable]:
+def repeated_table(run: Run) -> FittedTable | None:
+    """Each repeated stage: how many times, the spread of its peaks and RSS changes, and its
+    worst occurrence; None where nothing repeats."""
+    rows = repeated(table_rows(run.stages))
+    if not rows:
+        return None
+    table = FittedTable([Column("Stage"), *(Column(h, "right", drop=d) for h, d in (
+        ("Count", 0), ("Peak min", 3), ("Peak median", 0), ("Peak max", 0), ("Change min", 4),
+        ("Change median", 2), ("Change max", 1))), Column("Worst", drop=5)],
+        title="Repeated stages (MiB): each path's occurrences")
+    for row in rows:
+        add_row(table, row["path"], f"{row['count']:,}",
+                *(fmt(row[k], f) for k, f in (
+                    ("peak_min_mb", ",.1f"), ("peak_median_mb", ",.1f"), ("peak_max_mb", ",.1f"),
+                    ("rss_change_min_mb", "+,.1f"), ("rss_change_median_mb", "+,.1f"),
+                    ("rss_change_max_mb", "+,.1f"))), row["worst"])
+    return table
+
+
+def diff_tables(runs: Sequence[Run], baseline: int = 0,
+                unfold: bool = False) -> list[FittedTable]:
     """The runs side by side, one table per figure (peak, RAM, duration) and the summary: each
-    run's value, and after each but the baseline its Δ (red: more than the baseline)."""
+    run's value, and after each but the baseline its Δ (red: more than the baseline). Stages
+    are matched by their place in the tree; repeated ones fold into a row per path (each run's
+    worst occurrence) unless `unfold`."""
     headers = compare_headers([compare_name(r.meta.get("backend"), r.meta.get("model"))
                                for r in runs], baseline)
     columns = [Column("Stage"), *(Column(h, "right", drop=1 if h.startswith("Δ") else 0)
                                   for h in headers)]
-    title = Text("\n").join([*(plain(f"{letter(i)}: {run.run_id}") for i, run in enumerate(runs)),
+    title = Text("\n").join([*(plain(f"{letter(i)}: {who}") for i, who
+                               in enumerate(run_labels([run.meta for run in runs],
+                                                       [run.run_id for run in runs]))),
                              Text(f"(Δ = each run - {letter(baseline)})")])
     tables = []
-    rows = compare_stages([run.stages for run in runs], baseline)
+    rows = compare_stages([run.stages for run in runs], baseline, fold=not unfold)
+    if any(max(c or 0 for c in row["count"]) > 1 for row in rows):
+        title = Text.assemble(title, "\n(repeated stages folded: each run's worst occurrence; "
+                              "--unfold lists every one)")
     for heading, key, spec in COMPARE_METRICS:
         table = FittedTable(columns, title=Text.assemble(title, "\n", heading) if not tables
                             else Text(heading))
         for row in rows:
-            add_row(table, row["name"], *_signed(compare_cells(row[key], row[f"d_{key}"], spec,
+            add_row(table, stage_name(row), *_signed(compare_cells(row[key], row[f"d_{key}"], spec,
                                                                 baseline), headers))
         tables.append(table)
     summary = FittedTable([Column("Summary"), *columns[1:]])

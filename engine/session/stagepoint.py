@@ -1,23 +1,24 @@
 """Stage boundaries measured inside the measured process, sent to the engine as JSON lines.
 
 Every *cut* reads the kernel's high-water mark (`VmHWM`: the exact peak RSS since the last reset)
-and resets it by writing 5 to /proc/self/clear_refs. Two kinds of stage use cuts:
-- a **mark** (`boundary`): the stage is the interval since the previous cut, like the seeds'
-  `record_stage`; the protocol's six stages are marks;
-- a **block** (`begin` ... `end`, behind `memtop.stage()`): the stage is the block itself. Blocks
-  nest: every cut folds the peak it read into each open block, so an outer block's peak stays
-  exact across the resets of inner ones.
-Where the reset is refused, later peaks are not per stage: the event says so (`peak_exact:
-false`) and the engine falls back to the sampled maximum. Optionally each cut first runs
-`gc.collect()`, as `record_stage` does. Standard library only: this runs in every session and
-behind `memtop.stage`.
+and resets it by writing 5 to /proc/self/clear_refs. Stages form a tree (docs/metrics.md):
+- a **block** (`begin` ... `end`, behind `memtop.stage()`) is the stage between its two edges;
+  its parent is the innermost block open when it began;
+- a **mark** (`boundary`: the protocol's six stages, `memtop.mark()`) is the interval since the
+  last edge *at its own level*: the previous mark there, the end of the sibling block before it,
+  or the begin of its enclosing block, whichever is latest. A mark never crosses a block edge.
+Every cut folds the peak it read into each level still open, so a block's peak, and a mark's
+peak since its level's last edge, stay exact across the resets of cuts inside them. Where the
+reset is refused, later peaks are not per stage: the event says so (`peak_exact: false`) and the
+engine falls back to the sampled maximum. Optionally each cut first runs `gc.collect()`, as
+the seeds' `record_stage` does. Standard library only: this runs in every session and behind
+`memtop.stage`.
 """
 
 from __future__ import annotations
 
 import gc
 import itertools
-import json
 import os
 import threading
 import time
@@ -26,74 +27,31 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..probes.procfs import StatusMemory, read_status, reset_hwm
-from ..probes.ranks import ancestors_pipe, is_event_pipe, rank_name
-from ..spec import EVENT_FD_ENV, EVENT_PIPE_ENV
+from ..probes.ranks import rank_name
 from .cut_extras import CutExtras
+from .event_channel import EventChannel
 
-
-class EventChannel:
-    """Writes one JSON object per line to a descriptor the engine reads."""
-
-    def __init__(self, fd: int) -> None:
-        self._fd = fd
-        self._lock = threading.Lock()
-        self.broken = False
-        self.worker = rank_name(os.environ)  # "rank 1": this process is one of several
-
-    @classmethod
-    def from_env(cls) -> EventChannel | None:
-        """The pipe the engine gave the session; in a worker whose launcher closed it (torchrun),
-        the same pipe reopened through the nearest ancestor of the run that holds it."""
-        value, pipe = os.environ.get(EVENT_FD_ENV), os.environ.get(EVENT_PIPE_ENV, "")
-        try:
-            fd, inode = int(value or ""), int(pipe) if pipe else None
-        except ValueError:
-            return None
-        if is_event_pipe(fd, inode):
-            return cls(fd)
-        reopened = ancestors_pipe(fd, inode)
-        return None if reopened is None else cls(reopened)
-
-    def send(self, event: dict[str, Any]) -> None:
-        worker = self.worker
-        if worker is not None:  # one of several ranks: its stages are its own (docs/metrics.md)
-            event = {**event, "worker": worker, "pid": os.getpid()}
-        data = _encoded(event)
-        if worker is not None and len(data) > PIPE_BUF:
-            # Ranks share the pipe: only writes up to PIPE_BUF are never interleaved with
-            # another's, so a rank's event goes without its mapping groups.
-            data = _encoded({k: v for k, v in event.items() if not k.startswith("groups")})
-        with self._lock:
-            if self.broken:
-                return
-            try:
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(self._fd, view):]
-            except OSError:  # the engine is gone: measuring goes on, reporting stops
-                self.broken = True
-
-
-PIPE_BUF = 4096  # Linux: a pipe write this long or shorter is never split
-
-
-def _encoded(event: dict[str, Any]) -> bytes:
-    return (json.dumps(event, separators=(",", ":"), default=str) + "\n").encode()
+__all__ = ["Block", "EventChannel", "StageRecorder"]
 
 
 @dataclass
 class Block:
-    """An open `memtop.stage()` block."""
+    """An open `memtop.stage()` block, or (id None) the process's top level: what its own stage
+    will say, and where the next mark inside it starts."""
 
-    id: int
+    id: int | None
     name: str
-    t_start: float  # when its reset happened
-    rss_start: int
-    swap_start: int
-    peak: int
-    exact: bool
-    kinds_start: dict[str, int]  # RSS by kind at its start (anon_start, file_start, ...)
+    parent: int | None
+    thread: int
+    start: dict[str, Any]  # t_start, rss_start, swap_start, anon_start, ... ({} at the top)
     groups_start: dict[str, int] | None  # where its memory lived at its start (probes/smaps)
+    peak: int = 0  # the highest peak read inside it
+    exact: bool = True
+    # Its last edge (its begin, a child block's end, a mark): where its next mark starts.
+    edge: dict[str, Any] = field(default_factory=dict)
+    edge_groups: dict[str, int] | None = None
+    since: int = 0  # the highest peak read since that edge
+    since_exact: bool = True
 
 
 @dataclass(frozen=True)
@@ -109,6 +67,13 @@ class _Cut:
     heap: dict[str, Any] = field(default_factory=dict)  # glibc's heap; --trim: what came back
     starts: StatusMemory | None = None  # what the next stage starts from (after a trim)
 
+    @property
+    def edge(self) -> dict[str, Any]:
+        """A stage that starts at this cut starts from these figures."""
+        start = self.starts or self.status
+        return {"t_start": self.t_end, "rss_start": start.rss, "swap_start": start.swap,
+                **start.kinds("_start")}
+
 
 class StageRecorder:
     """Measures cuts in this process and sends `begin` and `stage` events."""
@@ -121,6 +86,8 @@ class StageRecorder:
         self.probe = probe  # extra figures at each cut (a framework's GPU allocator)
         self.extras = extras or CutExtras()
         self._last_reset_ok = True  # the first peak runs from process start: exact
+        # Its first mark runs from process start: no edge, so no start is known.
+        self._top = Block(None, "", None, 0, {}, None)
         self._open: list[Block] = []
         # Ranks share the run's block ids: each numbers its own above its pid's range.
         first = (os.getpid() << 20) + 1 if rank_name(os.environ) is not None else 1
@@ -136,9 +103,9 @@ class StageRecorder:
         status = read_status("self")
         peak = max(status.hwm, status.rss)
         exact = self._last_reset_ok
-        for block in self._open:
-            block.peak = max(block.peak, peak)
-            block.exact = block.exact and exact
+        for level in (self._top, *self._open):
+            level.peak, level.exact = max(level.peak, peak), level.exact and exact
+            level.since, level.since_exact = max(level.since, peak), level.since_exact and exact
         fields, starts = self.extras.before_reset(status, trim_now=stage)
         self._last_reset_ok = reset_hwm()
         extra = self.probe() if self.probe is not None else None
@@ -146,21 +113,35 @@ class StageRecorder:
         found, cost = self.extras.groups(t) if stage else (None, None)
         return _Cut(t, time.monotonic(), status, peak, exact, extra, found, cost, fields, starts)
 
+    def _innermost(self) -> Block:
+        return self._open[-1] if self._open else self._top
+
+    @staticmethod
+    def _new_edge(level: Block, cut: _Cut) -> None:
+        """`cut` is the last edge inside `level` now: its next mark starts here."""
+        level.edge, level.edge_groups = cut.edge, cut.groups
+        level.since, level.since_exact = 0, True
+
     def boundary(self, name: str, collect: bool | None = None, **extra: Any) -> dict[str, Any]:
-        """A mark: the stage `name` is the interval since the previous cut."""
+        """A mark: the stage `name` is the interval since its level's last edge."""
         with self._lock:
             cut = self._cut(collect)
-        event = {"type": "stage", "name": name, "t": cut.t, "t_end": cut.t_end,
-                 "wall": time.time(), "rss": cut.status.rss, "swap": cut.status.swap,
-                 "peak": cut.peak, "peak_exact": cut.exact, **cut.status.kinds(), **_probed(cut),
-                 **extra}
+            level = self._innermost()
+            start, groups_start = level.edge, level.edge_groups
+            peak, exact = level.since, level.since_exact
+            self._new_edge(level, cut)
+        # The program's extra values never replace what memtop measured.
+        event = {**extra, "type": "stage", "name": name, "parent": level.id, **start,
+                 "t": cut.t, "t_end": cut.t_end, "wall": time.time(), "rss": cut.status.rss,
+                 "swap": cut.status.swap, "peak": peak, "peak_exact": exact,
+                 **cut.status.kinds(), **_probed(cut, groups_start)}
         self.send(event)
         return event
 
     def iteration(self, index: int, collect: bool | None = None,
                   **extra: Any) -> dict[str, Any]:
         """One repetition of a workload (leak detection): a cut sent as an `iteration` event,
-        so that it folds into open blocks without becoming a stage of its own."""
+        so that it folds into open levels without becoming a stage or an edge of its own."""
         with self._lock:
             cut = self._cut(collect, stage=False)
         event = {"type": "iteration", "i": index, "t": cut.t, "t_end": cut.t_end,
@@ -173,40 +154,69 @@ class StageRecorder:
         with self._lock:
             cut = self._cut(collect)
             start = cut.starts or cut.status
-            block = Block(next(self._ids), name, cut.t_end, start.rss, start.swap, start.rss,
-                          self._last_reset_ok, start.kinds("_start"), cut.groups)
+            block = Block(next(self._ids), name, self._innermost().id, threading.get_ident(),
+                          cut.edge, cut.groups, peak=start.rss, exact=self._last_reset_ok)
+            self._new_edge(block, cut)
             self._open.append(block)
-        self.send({"type": "begin", "id": block.id, "name": name, "t": cut.t,
-                   "t_end": cut.t_end})
+        self.send({"type": "begin", "id": block.id, "name": name, "parent": block.parent,
+                   "t": cut.t, "t_end": cut.t_end})
         return block
 
-    def end(self, block: Block, collect: bool | None = None, **extra: Any) -> dict[str, Any]:
-        """Closes a block: the stage is the block, its peak exact even across inner blocks."""
+    def end(self, block: Block, collect: bool | None = None,
+            **extra: Any) -> dict[str, Any] | None:
+        """Closes a block: the stage is the block, its peak exact even across inner blocks.
+        Blocks this thread opened inside it and left open (an exception went through them)
+        close with it, first, marked failed. None if it was closed already."""
         with self._lock:
             cut = self._cut(collect)  # folds this cut's peak into the block too
-            if block in self._open:
-                self._open.remove(block)
-        event = {"type": "stage", "name": block.name, "block": block.id, "t": cut.t,
-                 "t_end": cut.t_end, "t_start": block.t_start, "rss_start": block.rss_start,
-                 "swap_start": block.swap_start, "wall": time.time(), "rss": cut.status.rss,
-                 "swap": cut.status.swap, "peak": block.peak, "peak_exact": block.exact,
-                 **cut.status.kinds(), **block.kinds_start, **_probed(cut), **extra}
-        if block.groups_start is None:  # its change is from its own start, or not known
-            event.pop("groups", None)
-            event.pop("groups_us", None)
-        elif "groups" in event:
-            event["groups_start"] = block.groups_start
-        self.send(event)
-        return event
+            if block not in self._open:
+                return None
+            at = self._open.index(block)
+            inner = [b for b in self._open[at + 1:] if b.thread == block.thread]
+            error = extra.get("error") or "did not end"
+            events = [self._close(b, cut, {"error": error}) for b in reversed(inner)]
+            events.append(self._close(block, cut, extra))
+        for event in events:
+            self.send(event)
+        return events[-1]
+
+    def close_all(self, error: str) -> None:
+        """Closes every open block, innermost first, marked failed (the process is ending)."""
+        with self._lock:
+            if not self._open:
+                return
+            cut = self._cut(False)
+            events = [self._close(b, cut, {"error": error}) for b in reversed(self._open)]
+        for event in events:
+            self.send(event)
+
+    def _close(self, block: Block, cut: _Cut, extra: dict[str, Any]) -> dict[str, Any]:
+        """The stage event of `block`, which ends at `cut`; its parent's last edge is now here.
+        The caller holds the lock."""
+        self._open.remove(block)
+        for other in self._open:  # another thread's block opened inside it: one level up
+            if other.parent == block.id:
+                other.parent = block.parent
+        parent = next((b for b in self._open if b.id == block.parent), self._top)
+        self._new_edge(parent, cut)
+        return {**extra, "type": "stage", "name": block.name, "block": block.id,
+                "parent": block.parent, **block.start, "t": cut.t, "t_end": cut.t_end,
+                "wall": time.time(), "rss": cut.status.rss, "swap": cut.status.swap,
+                "peak": block.peak, "peak_exact": block.exact, **cut.status.kinds(),
+                **_probed(cut, block.groups_start)}
 
     def send(self, event: dict[str, Any]) -> None:
         if self.channel is not None:
             self.channel.send(event)
 
 
-def _probed(cut: _Cut) -> dict[str, Any]:
+def _probed(cut: _Cut, groups_start: dict[str, int] | None) -> dict[str, Any]:
+    """What a cut adds to the stage it ends; its mapping groups' change is from the stage's own
+    start (`groups_start`), so it is known only where both were read."""
     found: dict[str, Any] = {"allocator": cut.probed} if cut.probed else {}
     found.update(cut.heap)
     if cut.groups is not None:
         found.update(groups=cut.groups, groups_us=cut.groups_us)
+        if groups_start is not None:
+            found["groups_start"] = groups_start
     return found

@@ -14,7 +14,7 @@ from typing import Any
 
 from .. import messages
 from ..analysis.alarms import AlarmWatch, Thresholds
-from ..checks import is_block
+from ..checks import is_block, is_marker
 from ..messages import ALARM_KINDS, Message
 from .reader import Run
 from .schema import READINGS
@@ -36,10 +36,12 @@ def opening_messages(run: Run, queued: bool = True) -> list[Message]:
 
 def event_message(run_id: str, event: dict[str, Any]) -> Message | None:
     """The message a stored event was sent as: an iteration, session facts, a block that
-    opened, or an alarm."""
+    opened, a marker, or an alarm."""
     kind, data = event["kind"], event.get("data")
     if kind == "begin":
         return messages.begin(run_id, data) if is_block(data) else None
+    if kind == "marker":
+        return messages.marker(run_id, data) if is_marker(data) else None
     if kind == "iteration" and data:
         return messages.iteration(run_id, data)
     if kind == "meta" and data:

@@ -133,6 +133,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="print the program's output as the run file kept it, instead")
     show.add_argument("--allocations", action="store_true",
                       help="each stage's top allocation sites (a run made with --allocations)")
+    show.add_argument("--unfold", action="store_true",
+                      help="a row for every occurrence of a repeated stage (default: one row "
+                           "per stage path, its worst occurrence; JSON and CSV list every one)")
     show.add_argument("--runs-dir", default=argparse.SUPPRESS, help=RUNS_DIR_HELP)
 
     ls = commands.add_parser("ls", help="list recorded runs, newest first")
@@ -152,6 +155,9 @@ def build_parser() -> argparse.ArgumentParser:
                            "the baseline every other is compared with")
     diff.add_argument("--format", choices=FORMATS,
                       help="print instead of opening the diff screen")
+    diff.add_argument("--unfold", action="store_true",
+                      help="a row for every occurrence of a repeated stage (default: one row "
+                           "per stage path, its worst occurrence; JSON and CSV list every one)")
     diff.add_argument("--runs-dir", default=argparse.SUPPRESS, help=RUNS_DIR_HELP)
 
     export = commands.add_parser("export", help="a run for other tools: a Perfetto/Chrome "

@@ -67,6 +67,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     from memtop.engine.report.sizing import fit_run_table
     from memtop.engine.report.tables import (
         leak_table,
+        repeated_table,
         stage_table,
         statistics_table,
         summary_table,
@@ -80,7 +81,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     elif args.format == "json":
         _write(json.dumps(formats.show_json(runs), indent=2), None)
     elif args.format == "markdown":
-        _write(formats.show_markdown(runs), None)
+        _write(formats.show_markdown(runs, unfold=args.unfold), None)
     elif args.format == "csv":
         _write(formats.show_csv(runs), None)
     else:
@@ -89,9 +90,9 @@ def cmd_show(args: argparse.Namespace) -> int:
             if run.meta.get("kind") == "fit":
                 out.print(fit_run_table(run.meta.get("fit") or {}))
                 continue
-            out.print(stage_table(run))
-            for table in (processes_table(run), process_stages_table(run), groups_table(run),
-                          heap_table(run)):
+            out.print(stage_table(run, unfold=args.unfold))
+            for table in (repeated_table(run), processes_table(run), process_stages_table(run),
+                          groups_table(run), heap_table(run)):
                 if table is not None:
                     out.print(table)
             out.print(summary_table(run))
@@ -142,12 +143,12 @@ def print_diff(args: argparse.Namespace, paths: list[str]) -> int:
     if args.format == "json":
         _write(json.dumps(formats.diff_json(runs), indent=2), None)
     elif args.format == "markdown":
-        _write(formats.diff_markdown(runs), None)
+        _write(formats.diff_markdown(runs, unfold=args.unfold), None)
     elif args.format == "csv":
         _write(formats.diff_csv(runs), None)
     else:
         out = console()
-        for table in diff_tables(runs):
+        for table in diff_tables(runs, unfold=args.unfold):
             out.print(table)
         if (where := where_table(runs)) is not None:  # where each run's memory went
             out.print(where)

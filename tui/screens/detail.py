@@ -13,7 +13,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 from textual_plotext import PlotextPlot
 
-from memtop.engine.analysis.summary import table_rows
+from memtop.engine.analysis.stage_rows import table_rows
 from memtop.engine.client import RunState, TimeWindow, window_maxima
 from memtop.engine.errors import UserError
 from memtop.engine.report.allocations import allocations_json

@@ -8,7 +8,8 @@ from rich.console import Group
 from rich.text import Text
 from textual.widget import Widget
 
-from memtop.engine.analysis.summary import health, stage_depths
+from memtop.engine.analysis.stage_tree import placed
+from memtop.engine.analysis.summary import health
 from memtop.engine.client import RunState, resample_max
 from memtop.engine.spec import node_label
 from memtop.engine.text import shown
@@ -109,10 +110,10 @@ class RunCard(Widget, can_focus=True):
         end = (state.t_last or 0.0) if state.status == "running" else 0.0
         if len(state.stages) != self._levels_of:  # stages only ever grow: sorted once each
             self._levels_of = len(state.stages)
-            depths = stage_depths(state.stages)
+            depths = [place.depth for place in placed(state.stages)]
             self._top_level = [s for s, d in zip(state.stages, depths, strict=True) if d == 0]
             self._inner = [s for s, d in zip(state.stages, depths, strict=True)
-                           if d == 1 and "t_start" in s]
+                           if d == 1 and "block" in s]
         nested = nested_band_row(self._inner, start, max(end, state.t_last or start), axis)
         # Rows: the figures, the sparkline (all the height left), the timeline, and the blocks
         # inside blocks where there is room.

@@ -1,0 +1,66 @@
+"""Repeated stages folded into one row per name (docs/metrics.md, "Folding"): a training loop of
+1,000 epochs reads as `epoch ×1000`, not as 1,000 rows.
+
+Rows fold by `path` (`fit/epoch/evaluate`: every epoch's validation together). A folded row
+holds the figures of its worst occurrence (the highest peak), so that every column of it is one
+real stage's, and says how many there were and the spread of their peaks and RSS changes.
+"""
+
+from __future__ import annotations
+
+import statistics
+from typing import Any
+
+
+def _spread(values: list[float | None]) -> tuple[float | None, float | None, float | None]:
+    known = [v for v in values if v is not None]
+    if not known:
+        return None, None, None
+    return min(known), statistics.median(known), max(known)
+
+
+def fold_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`rows` (analysis.stage_rows.table_rows: in the tree's order) with each path that occurs
+    more than once as one row, where its first occurrence was, and every stage inside a folded
+    one folded too. A folded row is its worst occurrence's row with `name` "epoch ×3", `key`
+    its path, `count`, `peak_min_mb`/`peak_median_mb`/`peak_max_mb`, the same for
+    `rss_change_*`, and `worst` (the worst occurrence's key). Other rows get `count` 1."""
+    members: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        members.setdefault(row["path"], []).append(row)
+    folded_paths: set[str] = set()
+    for row in rows:  # tree order: a parent's path is decided before its children's
+        parent_path = row["path"].rpartition("/")[0]
+        if len(members[row["path"]]) > 1 or parent_path in folded_paths:
+            folded_paths.add(row["path"])
+    out = []
+    done: set[str] = set()
+    for row in rows:
+        path = row["path"]
+        if path not in folded_paths:
+            out.append({**row, "count": 1})
+        elif path not in done:
+            done.add(path)
+            out.append(folded(members[path]))
+    return out
+
+
+def folded(group: list[dict[str, Any]]) -> dict[str, Any]:
+    """One row for the occurrences of one path (see fold_rows)."""
+    worst = max(group, key=lambda r: -1.0 if r.get("peak_mb") is None else r["peak_mb"])
+    leaf = worst["path"].rpartition("/")[2]
+    if worst.get("worker") is not None:  # "rank 1 · fit/epoch": the leaf is "epoch"
+        leaf = leaf.rpartition(" · ")[2]
+    peaks = _spread([r.get("peak_mb") for r in group])
+    changes = _spread([r.get("rss_change_mb") for r in group])
+    prefix = "" if worst.get("worker") is None else f"{worst['worker']} · "
+    return {**worst, "name": f"{prefix}{leaf} ×{len(group)}", "key": worst["path"],
+            "count": len(group), "worst": worst["key"],
+            "peak_min_mb": peaks[0], "peak_median_mb": peaks[1], "peak_max_mb": peaks[2],
+            "rss_change_min_mb": changes[0], "rss_change_median_mb": changes[1],
+            "rss_change_max_mb": changes[2]}
+
+
+def repeated(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The folded rows of `fold_rows(rows)` alone: what a table of repeated stages lists."""
+    return [row for row in fold_rows(rows) if row["count"] > 1]
