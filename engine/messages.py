@@ -84,8 +84,9 @@ PACE_MAX_S = 5.0
 # From a session to the engine: JSON lines on the descriptor named by MEMTOP_EVENT_FD, written by
 # session.stagepoint (standard library only, so it cannot use this module).
 SESSION_EVENTS: dict[str, str] = {
-    "begin": "a memtop.stage() block opened (id, name, t, t_end)",
-    "stage": "a stage ended: t, t_end, rss, swap, peak, peak_exact and what the stage adds",
+    "begin": "a memtop.stage() block opened (id, name, parent, t, t_end)",
+    "stage": "a stage ended: parent, t_start, t, t_end, rss, swap, peak, peak_exact and what "
+             "the stage adds",
     "iteration": "one leak-test iteration (i, rss, peak, ...)",
     "meta": "facts about the session (meta)",
     "error": "the session failed (user, message, traceback)",

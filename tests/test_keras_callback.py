@@ -2,6 +2,8 @@
 batches) under `memtop run`, on torch and on JAX: the tree of stages, exact peaks of a known
 allocation inside one occurrence, a failed fit, and runs compared occurrence by occurrence."""
 
+import itertools
+import json
 import sys
 
 import pytest
@@ -51,6 +53,25 @@ def test_fit_is_a_tree_of_epochs_batches_and_validation(tmp_path, backend):
     for other in ("fit/epoch/evaluate", "fit/epoch#3/evaluate"):
         quiet = stages[other]
         assert quiet["peak_mb"] - (quiet["rss_mb"] - quiet["rss_change_mb"]) < 32, other
+    assert_trace_nests(run["path"], tmp_path / "trace.json", len(stages))
+
+
+def assert_trace_nests(run_path: str, out, count: int) -> None:
+    """The Perfetto export: a slice per stage, each inside its parent's, siblings apart."""
+    result = run_memtop("export", run_path, "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    slices = [e for e in json.loads(out.read_text())["traceEvents"]
+              if e["ph"] == "X" and e.get("cat") == "stage"]
+    assert len(slices) == count
+    by_key = {e["args"]["key"]: e for e in slices}
+    for e in slices:
+        parent = by_key.get(e["args"]["parent"]) if e["args"]["parent"] else None
+        if parent is not None:
+            assert parent["ts"] <= e["ts"] and e["ts"] + e["dur"] <= parent["ts"] + parent["dur"]
+        siblings = sorted((s for s in slices if s["args"]["parent"] == e["args"]["parent"]),
+                          key=lambda s: s["ts"])
+        for a, b in itertools.pairwise(siblings):
+            assert a["ts"] + a["dur"] <= b["ts"], (a["args"]["key"], b["args"]["key"])
 
 
 @needs_backend("torch")
@@ -63,6 +84,21 @@ def test_a_fit_that_raises_closes_its_blocks_failed(tmp_path):
     assert stages["fit"]["error"] == "RuntimeError"
     assert stages["fit/epoch"].get("error") is None
     assert "fit/epoch#3" not in stages
+
+
+@needs_backend("torch")
+@pytest.mark.backend
+def test_initial_epoch_steps_per_epoch_and_early_stopping(tmp_path):
+    result, run = train(tmp_path, "torch", SHORT="1")
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    stages = {s["key"]: s for s in run["stages"]}
+    epochs = [s for s in run["stages"] if s["path"] == "fit/epoch"]
+    # Keras's epochs 2 and 3 (initial_epoch=1), the second cut short after one batch.
+    assert [e["values"]["epoch"] for e in epochs] == [2, 3]
+    assert "fit/epoch#3" not in stages
+    assert "fit/epoch/batch" in stages and "fit/epoch#2/batch" not in stages  # 3 steps; 1
+    assert stages["fit/epoch#2/evaluate"]["parent"] == "fit/epoch#2"
+    assert all(s.get("error") is None for s in run["stages"])
 
 
 @needs_backend("torch")

@@ -174,7 +174,7 @@ async def test_at_80_columns_the_detail_shows_each_stages_exact_peak_and_a_progr
         await pilot.pause()
         await pilot.press("enter")
         await pilot.pause()
-        assert app.screen.title == "memtop · run: train.py"  # not "memtop ·  · train.py"
+        assert app.screen.title == "memtop · python train.py"  # its command (issue #25)
         table = app.screen.query_one("#stages")
         headers = [str(column.label) for column in table.ordered_columns]
         shown_width = sum(column.get_render_width(table) for column in table.ordered_columns[:2])

@@ -140,6 +140,25 @@ def timeline(bands: Sequence[tuple[str, int]], styles: Sequence[Style | str],
     return text
 
 
+def with_markers(line: Text, times: Sequence[float], start: float, end: float,
+                 ascii: bool = False) -> Text:
+    """A timeline with a marker (`m`: an instant, never a stage) drawn at each time's cell over
+    [start, end] (▼; ASCII: v), its band's style kept."""
+    width = line.cell_len
+    if width <= 0 or end <= start or not times:
+        return line
+    out = line.copy()
+    glyph = "v" if ascii else "▼"
+    plain = list(out.plain)
+    for t in times:
+        if start <= t <= end:
+            plain[min(width - 1, int((t - start) / (end - start) * width))] = glyph
+    spans = out.spans
+    out = Text("".join(plain), no_wrap=True, overflow="crop")
+    out.spans = spans
+    return out
+
+
 def process_lines(processes: Sequence[dict[str, Any]], rows: int) -> list[str]:
     """A line per process of a tree of several (ranks first, in order; then the largest), at
     most `rows`: the last says how many more there are. RSS where live, else the peak only."""

@@ -38,7 +38,7 @@ class Source(ABC):
         return False
 
     def mark(self, run_id: str, name: str) -> bool:
-        """A manual stage marker on a live run; False where the source cannot mark."""
+        """A marker (an instant, never a stage) on a live run; False where the source cannot."""
         return False
 
     def close(self) -> None:  # noqa: B027  (most sources start nothing)

@@ -18,6 +18,7 @@ from typing import Any
 
 from ..errors import UserError
 from ..units import MIB
+from .stage_tree import stage_keys
 
 TOP_SITES = 5
 SMALLEST_MIB = 0.05
@@ -62,11 +63,12 @@ def _native(record: Any) -> str | None:
 
 
 def _stage_windows(stages: Sequence[dict[str, Any]]) -> list[tuple[str, float, float]]:
-    """(name, start, end) in wall-clock ms: a block from its start, a mark from the end of the
-    stage before it (the first from the capture's start). A stage event's `wall` was read at
-    its `t_end`; its other times are monotonic, so each converts through that pair."""
+    """(key, start, end) in wall-clock ms: a stage from its start, a mark of an older file from
+    the end of the stage before it (the first from the capture's start). A stage event's `wall`
+    was read at its `t_end`; its other times are monotonic, so each converts through that
+    pair. Stages are named by their key (`fit/epoch#2/evaluate`): one name each."""
     windows, previous = [], None
-    for stage in stages:
+    for stage, key in zip(stages, stage_keys(list(stages)), strict=True):
         wall = stage.get("wall")
         if not isinstance(wall, int | float):
             continue
@@ -75,7 +77,7 @@ def _stage_windows(stages: Sequence[dict[str, Any]]) -> list[tuple[str, float, f
             return wall - (stage.get("t_end", stage["t"]) - moment)
 
         start = at(stage["t_start"]) if "t_start" in stage else previous
-        windows.append((stage["name"], (start or 0.0) * 1000, at(stage["t"]) * 1000))
+        windows.append((key, (start or 0.0) * 1000, at(stage["t"]) * 1000))
         previous = wall
     return windows
 

@@ -74,10 +74,13 @@ def _merged_order(orders: list[list[str]]) -> list[str]:
 
 def compare_summary(summaries: Sequence[dict[str, Any]],
                     baseline: int = 0) -> list[dict[str, Any]]:
-    """A row per summary figure: each run's value and its difference from the baseline's."""
+    """A row per summary figure some run has (a program's run has none of the protocol's):
+    each run's value and its difference from the baseline's."""
     out = []
     for key in dict.fromkeys(k for summary in summaries for k in summary):
         values = [s.get(key) for s in summaries]
+        if all(value is None for value in values):
+            continue
         out.append({"key": key, "values": values,
                     "deltas": [None if i == baseline else _delta(values[baseline], v)
                                for i, v in enumerate(values)]})

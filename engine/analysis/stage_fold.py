@@ -19,38 +19,56 @@ def _spread(values: list[float | None]) -> tuple[float | None, float | None, flo
     return min(known), statistics.median(known), max(known)
 
 
-def fold_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def fold_rows(rows: list[dict[str, Any]],
+              unfolded: frozenset[str] | set[str] = frozenset()) -> list[dict[str, Any]]:
     """`rows` (analysis.stage_rows.table_rows: in the tree's order) with each path that occurs
     more than once as one row, where its first occurrence was, and every stage inside a folded
     one folded too. A folded row is its worst occurrence's row with `name` "epoch ×3", `key`
-    its path, `count`, `peak_min_mb`/`peak_median_mb`/`peak_max_mb`, the same for
-    `rss_change_*`, and `worst` (the worst occurrence's key). Other rows get `count` 1."""
+    its group, `count`, `peak_min_mb`/`peak_median_mb`/`peak_max_mb`, the same for
+    `rss_change_*`, and `worst` (the worst occurrence's key). Every row gets `count` and
+    `group` (what it folds by: its path, or under an unfolded one that occurrence's key).
+
+    `unfolded`: groups shown one row per occurrence (the detail screen's `enter`); what is
+    inside each of those folds within that occurrence (`fit/epoch#2/batch ×3`)."""
+    by_key = {row["key"]: row for row in rows}
+    groups: dict[str, str] = {}  # key -> group
+    for row in rows:  # tree order: a parent before what is inside it
+        parent = by_key.get(row["parent"]) if row.get("parent") else None
+        if parent is None or parent["key"] not in groups:
+            groups[row["key"]] = row["path"]
+            continue
+        anchor = parent["key"] if groups[parent["key"]] in unfolded else groups[parent["key"]]
+        groups[row["key"]] = f"{anchor}/{_leaf(row)}"
     members: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
-        members.setdefault(row["path"], []).append(row)
-    folded_paths: set[str] = set()
-    for row in rows:  # tree order: a parent's path is decided before its children's
-        parent_path = row["path"].rpartition("/")[0]
-        if len(members[row["path"]]) > 1 or parent_path in folded_paths:
-            folded_paths.add(row["path"])
+        members.setdefault(groups[row["key"]], []).append(row)
+    folded_groups: set[str] = set()
+    for row in rows:
+        group = groups[row["key"]]
+        parent_group = groups.get(row.get("parent") or "")
+        if group not in unfolded and (len(members[group]) > 1 or parent_group in folded_groups):
+            folded_groups.add(group)
     out = []
     done: set[str] = set()
     for row in rows:
-        path = row["path"]
-        if path not in folded_paths:
-            out.append({**row, "count": 1})
-        elif path not in done:
-            done.add(path)
-            out.append(folded(members[path]))
+        group = groups[row["key"]]
+        if group not in folded_groups:
+            out.append({**row, "count": 1, "group": group})
+        elif group not in done:
+            done.add(group)
+            out.append({**folded(members[group]), "key": group, "group": group})
     return out
+
+
+def _leaf(row: dict[str, Any]) -> str:
+    """A row's own name, without its path or rank ("rank 1 · fit/epoch": "epoch")."""
+    return row["path"].rpartition("/")[2].rpartition(" · ")[2]
 
 
 def folded(group: list[dict[str, Any]]) -> dict[str, Any]:
     """One row for the occurrences of one path (see fold_rows)."""
     worst = max(group, key=lambda r: -1.0 if r.get("peak_mb") is None else r["peak_mb"])
-    leaf = worst["path"].rpartition("/")[2]
-    if worst.get("worker") is not None:  # "rank 1 · fit/epoch": the leaf is "epoch"
-        leaf = leaf.rpartition(" · ")[2]
+    leaf = _leaf(worst)
     peaks = _spread([r.get("peak_mb") for r in group])
     changes = _spread([r.get("rss_change_mb") for r in group])
     prefix = "" if worst.get("worker") is None else f"{worst['worker']} · "

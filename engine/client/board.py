@@ -13,7 +13,8 @@ from typing import Any
 from ..analysis.leaks import analyze
 from ..analysis.summary import current_summary
 from ..messages import Message
-from ..spec import PROTOCOL_ACTIVITY, kind_of, node_label, run_title
+from ..report.comparison import program_figures
+from ..spec import PROTOCOL_ACTIVITY, command_text, kind_of, node_label, run_title
 from .history import MaxEnvelope
 
 HISTORY_BUCKETS = 1024  # per series: a few times the widest sparkline
@@ -34,6 +35,8 @@ class RunState:
     t_start: float | None = None
     t_last: float | None = None
     rss: int | None = None
+    rss_first: int | None = None  # its first reading (a program's RSS change runs from it)
+    returncode: int | None = None
     sampled_max: int = 0
     hwm: int | None = None
     swap: int = 0
@@ -68,8 +71,19 @@ class RunState:
 
     @property
     def title_name(self) -> str:
+        """A bench run's backend; a program's run its command (`python train.py --epochs 3`)."""
         node = node_label(self.meta)
-        return run_title(self.backend, self.model, self.kind) + (f" @{node}" if node else "")
+        title = command_text(self.meta, 50) if self.kind != "bench" and \
+            self.meta.get("command") else run_title(self.backend, self.model, self.kind)
+        return title + (f" @{node}" if node else "")
+
+    @property
+    def program(self) -> dict[str, Any] | None:
+        """A program's own figures for the comparison (None for a bench)."""
+        if self.kind == "bench":
+            return None
+        return program_figures(self.t_start, self.t_last, self.rss_first, self.rss,
+                               len(self.stages), self.returncode, self.status)
 
     @property
     def processes(self) -> list[dict[str, Any]]:
@@ -194,6 +208,8 @@ class RunBoard:
 
 
 def _samples(state: RunState, message: Message) -> None:
+    if state.rss_first is None and message["rss"]:
+        state.rss_first = message["rss"][0]
     state.rss = message["rss"][-1]
     state.sampled_max = max(state.sampled_max, *message["rss"])
     state.t_last = message["t"][-1]
@@ -247,6 +263,7 @@ def _output(state: RunState, message: Message) -> None:
 def _finished(state: RunState, message: Message) -> None:
     state.status, state.cause = message["status"], message["cause"]
     state.user_error = message.get("user_error", False)
+    state.returncode = message.get("returncode")
     state.stored_summary = message.get("summary")
     state.t_last = message.get("t_end", state.t_last)
     if state.status in ("killed", "failed"):

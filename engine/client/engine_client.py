@@ -98,7 +98,8 @@ class EngineClient:
         self._send(messages.pace(every_s))
 
     def mark(self, run_id: str, name: str) -> None:
-        """A manual stage marker on a live run."""
+        """A marker on a live run: an instant with its RSS (a stage only on an attached
+        process: monitor/outside_marks.py)."""
         self._send(messages.mark(run_id, name))
 
     def _send(self, message: Message) -> None:

@@ -34,14 +34,13 @@ from .gpu_sampler import GpuSampler, start_gpu_sampler
 from .launch import initial_meta, leftovers, make_run_id, session_limit, start_session
 from .outcome import run_ending, sampler_alarm, stored_end, with_leftovers
 from .output import OutputKeeper
-from .outside_marks import OutsideStages, marker
+from .outside_marks import OutsideMarks
 from .peaks import SampledPeak
 from .sampler import Sampler
 from .workers import WorkerWatch
 
 KILL_GRACE_S = 3.0
 MAX_BAD_EVENTS_KEPT = 100  # a program flooding the descriptor does not flood the run file
-MAX_MARKERS = 10_000  # markers from outside (a key, output lines) a run keeps
 EVENTS_AFTER_EXIT_S = 2.0
 
 
@@ -62,7 +61,6 @@ class LiveRun:
         self.stop_requested_at: float | None = None
         self._exited_at: float | None = None
         self.places = StagePlaces()  # each stage's place in the run's tree of stages
-        self.markers = 0
         self.bad_events = 0
         self.sampler_error: str | None = None
         self._storage_alarmed = False
@@ -94,7 +92,7 @@ class LiveRun:
                 if stdin is not None:
                     os.close(stdin)  # the session has its own copy
         self.meta["pid"] = self.process.pid
-        self._outside = OutsideStages(self.process.pid)
+        self._outside = OutsideMarks(self.process.pid, self.run_id, self.writer, self.send)
         self.writer.set_meta({"pid": self.process.pid, **said})
         self.writer.commit()  # a follower tells a live run from an interrupted one by its pid
         self.sampler = Sampler(self.process.pid, spec.interval_ms / 1000, self._inbox)
@@ -198,10 +196,8 @@ class LiveRun:
             self._peaks.open_block(event["id"], float(event["t_end"]))
             self.workers.on_begin(event)
             self.places.begin(event)
-            block = {key: event[key] for key in ("id", "name", "parent", "path", "trail")}
-            block["t"] = event["t_end"]
-            if "worker" in event:
-                block["worker"] = event["worker"]
+            block = {key: event[key] for key in ("id", "name", "parent", "path", "trail", "worker")
+                     if key in event} | {"t": event["t_end"]}
             # Kept as an event, so that replay and follow show the block open while it was.
             self.writer.add_event(event["t_end"], "begin", "info", "block opened", block)
             self.send(messages.begin(self.run_id, block))
@@ -247,17 +243,9 @@ class LiveRun:
         """A mark from outside (a key in the TUI, a line of output): a stage at the top where
         memtop alone sets this program's boundaries, else a marker that never touches the
         program's stages (outside_marks.py)."""
-        if self._marks_from_outside:
-            event = self._outside.cut(name)
-            if event is not None:
-                self._on_event(event)
-            return
-        found = marker(self.process.pid, name[:200])
-        if found is None or self.markers >= MAX_MARKERS:
-            return
-        self.markers += 1
-        self.writer.add_event(found["t"], "marker", "info", found["name"], found)
-        self.send(messages.marker(self.run_id, found))
+        event = self._outside.mark(name, as_stage=self._marks_from_outside)
+        if event is not None:
+            self._on_event(event)
 
     def request_stop(self) -> None:
         if self.stop_requested_at is None and self.process.poll() is None:

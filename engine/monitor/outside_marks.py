@@ -11,9 +11,14 @@ the tree, from the previous such cut to this one, with the kernel's exact peak o
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
+from .. import messages
+from ..messages import Message
 from ..probes.procfs import ProcessGone, read_status, reset_hwm
+
+MAX_MARKERS = 10_000  # markers a run keeps (a program's output may match many lines)
 
 
 def marker(pid: int, name: str) -> dict[str, Any] | None:
@@ -52,3 +57,25 @@ class OutsideStages:
         self._edge = {"t_start": t_end, "rss_start": status.rss, "swap_start": status.swap,
                       **status.kinds("_start")}
         return event
+
+
+class OutsideMarks:
+    """Marks from outside on one run: a stage where memtop alone sets its boundaries, else a
+    marker, stored as an event and sent to the clients."""
+
+    def __init__(self, pid: int, run_id: str, writer: Any, send: Callable[[Message], None]
+                 ) -> None:
+        self.pid, self.run_id, self.writer, self.send = pid, run_id, writer, send
+        self._stages = OutsideStages(pid)
+        self.markers = 0
+
+    def mark(self, name: str, as_stage: bool) -> dict[str, Any] | None:
+        """The stage event to apply (`as_stage`), else None once the marker is recorded."""
+        if as_stage:
+            return self._stages.cut(name)
+        found = marker(self.pid, name[:200])
+        if found is not None and self.markers < MAX_MARKERS:
+            self.markers += 1
+            self.writer.add_event(found["t"], "marker", "info", found["name"], found)
+            self.send(messages.marker(self.run_id, found))
+        return None

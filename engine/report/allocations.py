@@ -9,6 +9,7 @@ from typing import Any
 
 from ..analysis.allocations import stage_sites
 from ..analysis.stage_rows import stage_peak
+from ..analysis.stage_tree import stage_keys
 from ..errors import UserError
 from ..spec import CAPTURE_SUFFIX
 from ..store import SUFFIX, Run
@@ -27,7 +28,8 @@ def capture_of(run: Run) -> str:
 
 
 def allocations_json(run: Run) -> list[dict[str, Any]]:
-    peaks = {s["name"]: stage_peak(s) for s in run.stages}
+    peaks = {key: stage_peak(s) for s, key in zip(run.stages, stage_keys(run.stages),
+                                                  strict=True)}
     return [{**found, "kernel_peak_mb": None if peaks.get(found["stage"]) is None
              else peaks[found["stage"]] / MIB}
             for found in stage_sites(capture_of(run), run.stages)]

@@ -14,7 +14,7 @@ from typing import Any
 from ..analysis.diff import compare_settings, compare_stages, compare_summary
 from ..analysis.stage_fold import fold_rows
 from ..analysis.stage_rows import stage_rows, table_rows
-from ..checks import is_marker
+from ..checks import RULES, is_marker
 from ..store.reader import Run
 from ..text import shown
 from ..units import fmt, mib
@@ -98,6 +98,9 @@ def show_csv(runs: Sequence[Run]) -> str:
 
 
 TREE_KEYS = ("key", "path", "occurrence", "parent", "depth")
+# A stored stage's fields that memtop writes itself (checks.RULES and what the engine adds).
+MEMTOP_STAGE_FIELDS = {*RULES["stage"][0], *RULES["stage"][1], "type", "manual", "path",
+                       "trail", "sampled_peak", "error", "allocator", "processes"}
 
 
 def _raw(value: Any) -> Any:
@@ -167,7 +170,8 @@ def run_json(run: Run) -> dict[str, Any]:
                "latency_s": s.get("latency"),
                "tokens_generated": s.get("tokens_generated"), "samples": s.get("samples"),
                "batch_size": s.get("batch_size"),
-               "allocator": s.get("allocator"), "processes": s.get("processes")}
+               "allocator": s.get("allocator"), "processes": s.get("processes"),
+              "values": stage_values(s)}
               for row, s in zip(stage_rows(run.stages), run.stages, strict=True)]
     return {
         "run_id": run.run_id, "path": run.path, "backend": meta.get("backend"),
@@ -192,6 +196,14 @@ def run_json(run: Run) -> dict[str, Any]:
         "processes": meta.get("workers") or [],
         "markers": markers_json(run),
     }
+
+
+def stage_values(stage: dict[str, Any]) -> dict[str, Any]:
+    """What the program (or the protocol) stored with a stage besides memtop's own figures:
+    `memtop.stage(name, epoch=3)`, `mark(name, loss=0.2)`, a protocol stage's latency."""
+    return {key: value for key, value in stage.items()
+            if key not in MEMTOP_STAGE_FIELDS and not key.startswith(("groups", "heap_"))
+            and isinstance(value, int | float | str) and not isinstance(value, bool)}
 
 
 def markers_json(run: Run) -> list[dict[str, Any]]:

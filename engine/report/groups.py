@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..analysis.groups import largest_changes
+from ..analysis.stage_fold import fold_rows
 from ..analysis.stage_rows import stage_rows, table_order, table_rows
 from ..probes.ranks import rank_key
 from ..store import Run
@@ -37,10 +38,10 @@ def _columns(first: list[Column]) -> list[Column]:
                                                     whole=False)]
 
 
-def groups_table(run: Run) -> FittedTable | None:
-    """Each stage whose mapping groups changed by a MiB or more; None if none did (or the run
-    was recorded without them)."""
-    rows = [row for row in table_rows(run.stages) if largest_changes(row["groups_change_mb"])]
+def groups_table(run: Run, unfold: bool = False) -> FittedTable | None:
+    """Each stage whose mapping groups changed by a MiB or more (a repeated stage: its worst
+    occurrence, unless `unfold`); None if none did (or the run was recorded without them)."""
+    rows = [row for row in _rows(run, unfold) if largest_changes(row["groups_change_mb"])]
     if not rows:
         return None
     table = FittedTable(_columns([Column("Stage")]),
@@ -57,7 +58,7 @@ def where_table(runs: Sequence[Run], stages: Sequence[str] = SEED_STAGES) -> Fit
     shown_any = False
     names = row_names([run.meta for run in runs], [run.run_id for run in runs])
     for run, run_name in zip(runs, names, strict=True):
-        rows = {row["name"]: row for row in table_rows(run.stages)}
+        rows = {row["key"]: row for row in table_rows(run.stages)}
         for name in stages:
             row = rows.get(name)
             if row is None or row["groups_change_mb"] is None:
@@ -67,10 +68,16 @@ def where_table(runs: Sequence[Run], stages: Sequence[str] = SEED_STAGES) -> Fit
     return table if shown_any else None
 
 
-def heap_table(run: Run) -> FittedTable | None:
+def _rows(run: Run, unfold: bool) -> list[dict[str, Any]]:
+    rows = table_rows(run.stages)
+    return rows if unfold else fold_rows(rows)
+
+
+def heap_table(run: Run, unfold: bool = False) -> FittedTable | None:
     """glibc's heap at each stage's end: in use, held free (freed by the program, kept by
-    malloc), and with --trim what malloc_trim(0) gave back; None without heap figures."""
-    rows = [row for row in table_rows(run.stages) if row["heap_in_use_mb"] is not None]
+    malloc), and with --trim what malloc_trim(0) gave back; None without heap figures. A
+    repeated stage: its worst occurrence, unless `unfold`."""
+    rows = [row for row in _rows(run, unfold) if row["heap_in_use_mb"] is not None]
     if not rows:
         return None
     trimmed = any(row["trimmed_mb"] is not None for row in rows)

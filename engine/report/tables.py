@@ -43,6 +43,7 @@ from .comparison import (
     comparison_cells,
     comparison_columns,
     comparison_row,
+    program_figures,
 )
 from .fit import Column, FittedTable
 from .run_names import row_names, run_labels
@@ -221,6 +222,11 @@ def summary_table(run: Run) -> FittedTable:
         foreign = meta.get("foreign_frameworks") or []
         add_row(table, "Foreign frameworks", ", ".join(map(str, foreign)) if foreign else "none")
     else:
+        program = run_program_figures(run) or {}
+        add_row(table, "Wall time (s)", fmt(program.get("wall_s"), ",.1f"))
+        add_row(table, "RSS change (MiB)", fmt(program.get("rss_change_mb"), "+,.1f"))
+        add_row(table, "Stages", f"{program.get('stages', 0):,}")
+        add_row(table, "Exit code", program.get("exit", "-"))
         command = " ".join(map(str, meta.get("command") or []))
         add_row(table, "Command", command or f"pid {meta.get('pid')}")
     return table
@@ -241,9 +247,20 @@ def comparison_table(runs: Sequence[Run], title: str = "memtop bench") -> Fitted
     value of each figure in bold."""
     names = row_names([run.meta for run in runs], [run.run_id for run in runs])
     rows = [comparison_row(name, run.meta.get("weights"), run.summary(), run.sampled_max(),
-                           run.meta.get("foreign_frameworks") or [])
+                           run.meta.get("foreign_frameworks") or [], run_program_figures(run))
             for run, name in zip(runs, names, strict=True)]
     return comparison_rows_table(rows, [run.meta.get("status") for run in runs], title)
+
+
+def run_program_figures(run: Run) -> dict[str, Any] | None:
+    """A program's run: its own figures for the comparison (None for a bench)."""
+    meta = run.meta
+    if meta.get("kind", "bench") == "bench":
+        return None
+    first, last = run.end_rows("samples")
+    return program_figures(run.start, meta.get("t_end") or run.last_sample_time(),
+                           first and first[1], last and last[1], len(run.stages),
+                           meta.get("returncode"), meta.get("status"))
 
 
 def comparison_rows_table(rows: Sequence[dict[str, Any]], statuses: Sequence[Any],
@@ -300,7 +317,8 @@ def batch_table(runs: Sequence[Run]) -> FittedTable:
 def runs_list_table(runs: Iterable[Listed]) -> FittedTable:
     """The run list (store.listing), readable runs first, then those that are not. Narrow
     terminals lose what the run id already says (its start, backend and model), never the id."""
-    table = FittedTable([Column("Run id"), Column("Started", drop=4), Column("Backend", drop=2),
+    table = FittedTable([Column("Run id"), Column("Started", drop=4),
+                         Column("Backend / command", drop=2),
                          Column("Model", drop=3), Column("Weights", drop=5),
                          Column("Status", whole=False), Column("Peak (MiB)", "right")],
                         title="runs, newest first")
@@ -313,8 +331,11 @@ def runs_list_table(runs: Iterable[Listed]) -> FittedTable:
         started = fields.get("started_wall")
         when = datetime.datetime.fromtimestamp(started).strftime("%Y-%m-%d %H:%M:%S") \
             if started else "-"
-        add_row(table, fields["run_id"], when, fields["backend"] or "?", fields["model"] or "?",
-                fields["weights"] or "?", status_text(fields["status"]),
+        program = fields["kind"] in ("run", "attach")  # a command: no backend, model, weights
+        add_row(table, fields["run_id"], when,
+                fields["title"] if program else fields["backend"] or "?",
+                "-" if program else fields["model"] or "?",
+                "-" if program else fields["weights"] or "?", status_text(fields["status"]),
                 fmt(fields.get("peak_mb"), ",.0f"))
     for listed in broken:
         add_row(table, listed.path, "-", "-", "-", "-",

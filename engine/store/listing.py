@@ -22,14 +22,15 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UserError
+from ..spec import command_text
 from .reader import read_run
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: `title`
 # What a listing shows of a run: (field, the types a cached value may have).
 FIELDS: dict[str, tuple[type, ...]] = {
     "run_id": (str,), "started_wall": (int, float, type(None)), "kind": (str,),
     "backend": (str,), "model": (str,), "weights": (str,), "status": (str,),
-    "peak_mb": (int, float, type(None))}
+    "peak_mb": (int, float, type(None)), "title": (str,)}
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,9 @@ def _fields_of(path: str) -> Listed:
                   "kind": str(meta.get("kind", "bench")), "backend": str(meta.get("backend", "")),
                   "model": str(meta.get("model", "")), "weights": str(meta.get("weights", "")),
                   "status": str(meta.get("status", "?")),
-                  "peak_mb": run.summary().get("peak_mb")}
+                  "peak_mb": run.summary().get("peak_mb"),
+                  # A program's run is its command: `python train.py --epochs 3`.
+                  "title": command_text(meta) if meta.get("kind") in ("run", "attach") else ""}
     except UserError as exc:
         return Listed(path, None, str(exc).split(": ", 1)[-1])
     finally:

@@ -124,6 +124,19 @@ class SeriesReader:
                             else "SELECT count(*) FROM samples")
         return int(found[0][0] or 0) if found else 0
 
+    def end_rows(self, table: str) -> tuple[tuple | None, tuple | None]:
+        """A series' first and last rows, from two blocks at most (older files: read whole)."""
+        if not self.in_blocks:
+            rows = self._readings(table)
+            return (rows[0], rows[-1]) if rows else (None, None)
+        ends = []
+        for order in ("t0", "t1 DESC"):
+            found = self._query(f"SELECT rowid FROM blocks WHERE series = ? ORDER BY {order} "
+                                "LIMIT 1", (table,))
+            rows = self.block(table, found[0][0]) if found else []
+            ends.append(rows[0] if order == "t0" and rows else rows[-1] if rows else None)
+        return ends[0], ends[1]
+
     def last_sample_time(self) -> float | None:
         if self.in_blocks:
             return self.series_end("samples")

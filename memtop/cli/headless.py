@@ -22,6 +22,7 @@ from memtop.engine.report.tables import (
     batch_table,
     comparison_table,
     plain,
+    repeated_table,
     stage_table,
     status_text,
     summary_table,
@@ -118,7 +119,7 @@ def print_stage_tables(paths: Sequence[str]) -> None:
 def print_run(run: Run, out: Console) -> None:
     """A program's run: its stages (by rank where it had ranks), its processes, its summary."""
     out.print(stage_table(run))
-    for table in (processes_table(run), process_stages_table(run)):
+    for table in (repeated_table(run), processes_table(run), process_stages_table(run)):
         if table is not None:
             out.print(table)
     out.print(summary_table(run))

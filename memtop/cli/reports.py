@@ -92,7 +92,7 @@ def cmd_show(args: argparse.Namespace) -> int:
                 continue
             out.print(stage_table(run, unfold=args.unfold))
             for table in (repeated_table(run), processes_table(run), process_stages_table(run),
-                          groups_table(run), heap_table(run)):
+                          groups_table(run, args.unfold), heap_table(run, args.unfold)):
                 if table is not None:
                     out.print(table)
             out.print(summary_table(run))
@@ -182,6 +182,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from memtop.engine.analysis.check import Budgets, check_run
     from memtop.engine.analysis.check_fit import check_fit, is_fit
     from memtop.engine.report.fit import Column, FittedTable
+    from memtop.engine.report.run_names import run_labels
     from memtop.engine.report.tables import add_row, plain
     from memtop.engine.units import parse_percent, parse_rate, parse_size
 
@@ -210,6 +211,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     run = read_run(resolve_run(args.run, args.runs_dir))
     breaches, checked = (check_fit if is_fit(run) else check_run)(run, budgets)
     out = console()
+    if budgets.baseline is not None:  # two runs side by side: each by title, id and start
+        labels = run_labels([run.meta, budgets.baseline.meta],
+                            [run.run_id, budgets.baseline.run_id])
+        out.print(plain(f"run:      {labels[0]}\nbaseline: {labels[1]}"))
     if not breaches:
         out.print(Text.assemble(("within budget", "green"),
                                 plain(f": {run.run_id} ({', '.join(checked)})")))

@@ -21,6 +21,7 @@ from memtop.engine.analysis.diff import (
     compare_summary,
     stage_axis,
 )
+from memtop.engine.analysis.stage_tree import placed
 from memtop.engine.client import RunState
 from memtop.engine.report.columns import (
     COMPARE_METRICS,
@@ -30,8 +31,10 @@ from memtop.engine.report.columns import (
     compare_name,
     delta_sign,
     letter,
+    stage_name,
     summary_spec,
 )
+from memtop.engine.report.run_names import run_labels
 from memtop.engine.text import shown
 from memtop.engine.units import MIB
 
@@ -42,10 +45,16 @@ TABLES = ("peak_mb", "rss_mb")  # by stage on screen (duration: in the text form
 
 
 def run_label(state: RunState) -> str:
-    label = state.meta.get("label") or ""
-    weights = state.weights or state.meta.get("weights") or "?"
-    return shown(f"{state.backend or state.model} · {state.model} · {weights}" +
-                 (f" · {label}" if label else ""))
+    """Its title, id and start (report/run_names.run_labels: as `memtop diff` names it)."""
+    return shown(run_labels([{"kind": state.kind, "backend": state.backend,
+                              "model": state.model, **state.meta}],
+                            [state.run_id or state.spec_id or "?"])[0])
+
+
+def top_stages(stages: Sequence[dict]) -> list[dict]:
+    """The program's own stages at the top of the tree: what the chart's axis aligns."""
+    return [stage for stage, place in zip(stages, placed(list(stages)), strict=True)
+            if place.depth == 0 and "worker" not in stage]
 
 
 def chart_series(states: Sequence[RunState]) -> tuple[list[tuple[str, list[float], list[float]]],
@@ -57,11 +66,12 @@ def chart_series(states: Sequence[RunState]) -> tuple[list[tuple[str, list[float
     for i, state in enumerate(states):
         history = state.rss_history
         if len(history):
-            x = stage_axis(history.times, state.stages, state.t_start or history.times[0])
+            x = stage_axis(history.times, top_stages(state.stages),
+                           state.t_start or history.times[0])
             series.append((f"{letter(i)} {state.backend or state.model}", x,
                            [v / MIB for v in history.values]))
-    most = max(states, key=lambda s: len(s.stages))
-    names = [shown(s["name"], 20) for s in most.stages]
+    most = max((top_stages(s.stages) for s in states), key=len)
+    names = [shown(s["name"], 20) for s in most]
     end = max([len(names), *(max(x) for _, x, _ in series if x)])
     ticks = [float(k) for k in range(0, int(end) + 1)]
     labels = ["start", *names]  # a boundary's tick is named by the stage that ends there
@@ -72,6 +82,7 @@ def chart_series(states: Sequence[RunState]) -> tuple[list[tuple[str, list[float
 class CompareScreen(Screen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("b", "next_baseline", "Baseline"),
+        Binding("u", "toggle_fold", "Unfold"),
         Binding("escape", "back", "Back"),
     ]
     COMPONENT_CLASSES: ClassVar[set[str]] = {"compare--up", "compare--down"}
@@ -85,6 +96,7 @@ class CompareScreen(Screen):
         super().__init__()
         self.states = list(states)
         self.baseline = baseline
+        self.folded = True  # repeated stages: a row per path, each run's worst (`u`)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -112,6 +124,12 @@ class CompareScreen(Screen):
         else:
             self.app.exit()
 
+    def action_toggle_fold(self) -> None:
+        self.folded = not self.folded
+        self._fill()
+        self.notify("repeated stages folded: each run's worst occurrence" if self.folded
+                    else "every occurrence of repeated stages", timeout=2)
+
     def action_next_baseline(self) -> None:
         self.baseline = (self.baseline + 1) % len(self.states)
         self._fill()
@@ -138,7 +156,7 @@ class CompareScreen(Screen):
             lines.append(f"   {shown(row['key'])}: {values}")
         self.query_one("#meta", Static).update(Text("\n".join(lines)))
         headers = compare_headers([compare_name(s.backend, s.model) for s in self.states], base)
-        rows = compare_stages([s.stages for s in self.states], base)
+        rows = compare_stages([s.stages for s in self.states], base, fold=self.folded)
         for _, key, spec in COMPARE_METRICS:
             if key not in TABLES:
                 continue
@@ -146,12 +164,12 @@ class CompareScreen(Screen):
             table.clear(columns=True)
             table.add_columns("Stage", *headers)
             for row in rows:
-                table.add_row(data(row["name"]), *self._cells(
+                table.add_row(data(stage_name(row)), *self._cells(
                     compare_cells(row[key], row[f"d_{key}"], spec, base), headers))
         summary = self.query_one("#compare-summary", DataTable)
         summary.clear(columns=True)
         summary.add_columns("", *headers)
-        for row in compare_summary([s.summary for s in self.states], base):
+        for row in compare_summary([s.summary for s in self.states], base):  # known figures
             summary.add_row(data(SUMMARY_LABELS.get(row["key"], row["key"])), *self._cells(
                 compare_cells(row["values"], row["deltas"], summary_spec(row["key"]), base),
                 headers))

@@ -13,12 +13,14 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 from textual_plotext import PlotextPlot
 
+from memtop.engine.analysis.stage_fold import fold_rows
 from memtop.engine.analysis.stage_rows import table_rows
 from memtop.engine.client import RunState, TimeWindow, window_maxima
 from memtop.engine.errors import UserError
 from memtop.engine.report.allocations import allocations_json
 from memtop.engine.report.columns import (
     DETAIL_STAGE_COLUMNS,
+    OTHER_PROGRAM_LINES,
     cell,
     shared_pages_note,
     summary_lines,
@@ -39,9 +41,16 @@ SERIES = (("RSS MiB", "samples", 1), ("anon MiB", "proc", 4), ("file MiB", "proc
           ("swap MiB", "proc", 3))
 
 
-def stage_table_rows(stages: list[dict[str, Any]]) -> list[tuple[Text, ...]]:
+def detail_rows(stages: list[dict[str, Any]],
+                unfolded: frozenset[str] | set[str] = frozenset()) -> list[dict[str, Any]]:
+    """The stage table's rows: repeated stages folded (their worst occurrence), but for the
+    groups the user unfolded (`enter`)."""
+    return fold_rows(table_rows(stages), unfolded)
+
+
+def stage_table_rows(rows: list[dict[str, Any]]) -> list[tuple[Text, ...]]:
     return [tuple(data(cell(row, key, spec)) for _, key, spec in DETAIL_STAGE_COLUMNS)
-            for row in table_rows(stages)]
+            for row in rows]
 
 
 def where_line(row: dict[str, Any]) -> str:
@@ -62,9 +71,18 @@ def where_line(row: dict[str, Any]) -> str:
 
 
 def summary_text(state: RunState) -> str:
+    """The seeds' figures for a bench; for a program's run only what applies to a program:
+    its peak, swap, wall time, RSS change, stages and exit code."""
     summary = state.summary
     lines = [f"{label:<26}{fmt(summary.get(key), spec):>12}"
-             for key, label, spec in summary_lines(summary)]
+             for key, label, spec in summary_lines(summary)
+             if state.kind == "bench" or key in OTHER_PROGRAM_LINES]
+    program = state.program
+    if program is not None:
+        lines += [f"{'Wall time (s)':<26}{fmt(program['wall_s'], ',.1f'):>12}",
+                  f"{'RSS change (MiB)':<26}{fmt(program['rss_change_mb'], '+,.1f'):>12}",
+                  f"{'Stages':<26}{program['stages']:>12,}",
+                  f"{'Exit code':<26}{shown(program['exit']):>12}"]
     lines.append(f"{'Health':<26}{shown(summary.get('health') or '-'):>12}")
     leak = state.leak
     if leak:
@@ -131,6 +149,8 @@ class DetailScreen(Screen):
         self._run: Run | None = None
         self._no_file = False  # the run file could not be read: the chart keeps to its history
         self._rows: list[dict[str, Any]] = []  # the stage table's rows, in its order
+        self._unfolded: set[str] = set()  # repeated stages shown one row each (`enter`)
+        self.chart_markers: list[dict[str, Any]] = []  # the markers (`m`) the chart shows
         self._sites: dict[str, dict[str, Any]] | None = None  # `a`: allocation sites by stage
 
     def compose(self) -> ComposeResult:
@@ -208,8 +228,8 @@ class DetailScreen(Screen):
         row = table.cursor_row
         table.clear()
         first = not self._rows
-        self._rows = table_rows(state.stages)
-        table.add_rows(stage_table_rows(state.stages))
+        self._rows = detail_rows(state.stages, self._unfolded)
+        table.add_rows(stage_table_rows(self._rows))
         if first and self._rows:  # at first the stage that grew most: where did it go?
             row = max(range(len(self._rows)),
                       key=lambda i: abs(self._rows[i].get("rss_change_mb") or 0.0))
@@ -222,12 +242,27 @@ class DetailScreen(Screen):
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self._show_where(event.cursor_row)
 
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """`enter` on a repeated stage: one row per occurrence, or folded again."""
+        row = self._rows[event.cursor_row] if 0 <= event.cursor_row < len(self._rows) else None
+        if row is None:
+            return
+        group = row.get("group", "")
+        if group in self._unfolded:
+            self._unfolded.discard(group)
+        elif row.get("count", 1) > 1:
+            self._unfolded.add(group)
+        else:
+            return
+        self._drawn = -1
+        self.redraw()
+
     def _show_where(self, index: int) -> None:
         """The highlighted stage: its change by kind and the mapping groups that changed most;
         after `a`, the functions that allocated it."""
         row = self._rows[index] if 0 <= index < len(self._rows) else None
         text = where_line(row) if row else ""
-        found = (self._sites or {}).get(row["name"]) if row else None
+        found = (self._sites or {}).get(row["key"]) if row else None
         if found:
             text += "\nallocated here: " + " · ".join(
                 f"{site['function']} {site['mib']:,.1f}" for site in found["sites"]) + \
@@ -270,6 +305,11 @@ class DetailScreen(Screen):
         for stage in state.stages:
             if window.start <= stage["t"] <= window.end:
                 plt.vline(stage["t"] - start)
+        marks = self.chart_markers = [m for m in state.markers
+                                      if window.start <= m["t"] <= window.end]
+        if marks:  # instants marked from outside (`m`): at their RSS, never stage lines
+            plt.scatter([m["t"] - start for m in marks], [m["rss"] / MIB for m in marks],
+                        label="markers (m)", marker="x")
         plt.title(f"MiB, {window.label(start)} · lines: stage ends")  # keys: in the footer
         plt.xlabel("seconds")
         plot.refresh()

@@ -1,4 +1,5 @@
-"""The event log: every alarm and run end, and any problem found at start (a broken theme)."""
+"""The event log: every alarm and run end, every marker set from outside (`m`), and any problem
+found at start (a broken theme), in time order."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Header
 
 from memtop.engine.client import RunBoard
+from memtop.engine.units import fmt_mib
 
 from ..render import data
 from ..widgets.footer import KeyFooter
@@ -33,10 +35,16 @@ class EventsScreen(Screen):
         table.add_columns("at", "run", "level", "what")
         for line in self.startup:
             table.add_row("start", "-", "error", data(line))
-        for alarm in self.alarms:
-            state = next((r for r in self.board.runs if r.run_id == alarm.get("run")), None)
-            at = alarm["t"] - state.t_start if state and state.t_start is not None else 0.0
+        states = {state.run_id: state for state in self.board.runs if state.run_id}
+        entries = [(alarm["t"], states.get(alarm.get("run")), alarm["level"], alarm["message"])
+                   for alarm in self.alarms]
+        for state in states.values():
+            entries.extend((m["t"], state, "marker",
+                            f"{m['name']}: RSS {fmt_mib(m['rss'])} MiB, swap "
+                            f"{fmt_mib(m['swap'])} MiB") for m in state.markers)
+        for t, state, level, message in sorted(entries, key=lambda entry: entry[0]):
+            at = t - state.t_start if state and state.t_start is not None else 0.0
             table.add_row(f"{at:7.1f}s", data(state.title_name if state else "?", 40),
-                          data(alarm["level"], 10), data(alarm["message"]))
-        if not self.startup and not self.alarms:
+                          data(level, 10), data(message))
+        if not self.startup and not entries:
             table.add_row("-", "-", "-", "no events")

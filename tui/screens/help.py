@@ -19,14 +19,16 @@ memtop keys
               (watch again: memtop attach-engine; list: memtop ps)
   ?           this help         t  next theme      ctrl+p  commands
   tab, ↑/↓    move between cards   enter  the run's detail
-  e           event log (alarms, run ends, start-up problems)
+  e           event log (alarms, run ends, markers, start-up problems)
   l           the run's output (/ find, n next, end follow)
   d           compare runs by stage (dashboard: all; home: the marked)
   b           (compare) the next run as the baseline
+  u           (compare) every occurrence of repeated stages, or folded
+  enter       (detail, stage table) unfold a repeated stage, or fold it
   z           (dashboard) one scale for all cards, or each its own
   c           (dashboard) the live comparison table, shown or hidden
   s           stop the live runs (queued ones are cancelled)
-  m           a stage marker on the run (live runs only)
+  m           a marker on the run: an instant, never a stage (live runs)
   esc         back
 
 replay: space pause · + / - speed · ← / → seek 5 s · home / end

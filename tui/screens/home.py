@@ -61,9 +61,11 @@ def run_row(listed: Listed, marked: bool) -> RunRow:
                            str(listed.problem)[-30:]))
     started = fields.get("started_wall")
     when = datetime.datetime.fromtimestamp(started).strftime("%m-%d %H:%M") if started else "-"
+    program = fields["kind"] in ("run", "attach")  # a command: named by it, no model
     return RunRow(listed.path, ("*" if marked else " ", fields["run_id"], when, fields["kind"],
-                                fields["backend"] or "-", fields["model"] or "?",
-                                fields["weights"] or "?", fields["status"],
+                                fields["title"] if program else fields["backend"] or "-",
+                                "-" if program else fields["model"] or "?",
+                                "-" if program else fields["weights"] or "?", fields["status"],
                                 fmt(fields.get("peak_mb"), ",.0f")))
 
 

@@ -61,8 +61,8 @@ class LiveTable(Widget):
             return
         self._drawn, self._drawn_at = drawn, now
         names = row_names([r.meta for r in runs], [r.title_name for r in runs])  # as printed
-        rows = [comparison_row(name, r.weights, r.summary, r.sampled_max or None, r.foreign)
-                for r, name in zip(runs, names, strict=True)]
+        rows = [comparison_row(name, r.weights, r.summary, r.sampled_max or None, r.foreign,
+                               r.program) for r, name in zip(runs, names, strict=True)]
         self.table = comparison_rows_table(
             rows, [r.status for r in runs],
             best_style=self.get_component_rich_style("live-table--best"), ascii=self.ascii)

@@ -22,6 +22,7 @@ from ..render import (
     sparkline_rows,
     timeline,
     timeline_bands,
+    with_markers,
 )
 
 SHORT_NAMES = {"tensorflow": "tf", "torch": "torch", "jax": "jax", "openvino": "ov"}
@@ -131,10 +132,18 @@ class RunCard(Widget, can_focus=True):
         label = self.get_component_rich_style("runcard--label")
         lines = [self._figures(), *(Text(line, label, no_wrap=True, overflow="ellipsis")
                                     for line in processes),
-                 spark, timeline(bands, styles, self.ascii)]
+                 spark, self._with_markers(timeline(bands, styles, self.ascii), start, end)]
         if nested:
             lines.append(timeline(nested, styles, self.ascii))
         return Group(*lines)
+
+    def _with_markers(self, line: Text, start: float, end: float) -> Text:
+        """The timeline with the run's markers (`m`) on it, on the bands' own time axis."""
+        state = self.state
+        if not state.markers:
+            return line
+        last = max([end, *(s["t"] for s in self._top_level[-1:])])
+        return with_markers(line, [m["t"] for m in state.markers], start, last, self.ascii)
 
     def _figures(self) -> Text:
         state = self.state
