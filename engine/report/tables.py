@@ -122,18 +122,10 @@ def diff_tables(runs: Sequence[Run], baseline: int = 0,
                                for r in runs], baseline)
     columns = [Column("Stage"), *(Column(h, "right", drop=1 if h.startswith("Δ") else 0)
                                   for h in headers)]
-    title = Text("\n").join([*(plain(f"{letter(i)}: {who}") for i, who
-                               in enumerate(run_labels([run.meta for run in runs],
-                                                       [run.run_id for run in runs]))),
-                             Text(f"(Δ = each run - {letter(baseline)})")])
     tables = []
     rows = compare_stages([run.stages for run in runs], baseline, fold=not unfold)
-    if any(max(c or 0 for c in row["count"]) > 1 for row in rows):
-        title = Text.assemble(title, "\n(repeated stages folded: each run's worst occurrence; "
-                              "--unfold lists every one)")
     for heading, key, spec in COMPARE_METRICS:
-        table = FittedTable(columns, title=Text.assemble(title, "\n", heading) if not tables
-                            else Text(heading))
+        table = FittedTable(columns, title=Text(heading))
         for row in rows:
             add_row(table, stage_name(row), *_signed(compare_cells(row[key], row[f"d_{key}"], spec,
                                                                 baseline), headers))
@@ -152,6 +144,19 @@ def diff_tables(runs: Sequence[Run], baseline: int = 0,
             add_row(table, row["key"], *("-" if v is None else v for v in row["values"]))
         tables.append(table)
     return tables
+
+
+def diff_heading(runs: Sequence[Run], baseline: int = 0, unfold: bool = False) -> Text:
+    """What `diff_tables` compare, printed above them at the terminal's width: each run by its
+    title, id and start (two runs of one script told apart), and how repeats are shown."""
+    labels = run_labels([run.meta for run in runs], [run.run_id for run in runs])
+    lines = [plain(f"{letter(i)}: {label}") for i, label in enumerate(labels)]
+    lines.append(Text(f"(Δ = each run - {letter(baseline)})"))
+    if not unfold and any(len(fold_rows(table_rows(run.stages))) < len(run.stages)
+                          for run in runs):
+        lines.append(Text("(repeated stages folded: each run's worst occurrence; --unfold "
+                          "lists every one)"))
+    return Text("\n").join(lines)
 
 
 def _signed(cells: list[str], headers: list[str]) -> list[Text]:

@@ -178,10 +178,13 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("run", help="a run file, a run id, or 'latest'")
     check.add_argument("--max-peak", metavar="SIZE", help="e.g. 4GiB (binary) or 4GB (decimal)")
     check.add_argument("--max-stage-peak", metavar="STAGE=SIZE", action="append",
-                       help="e.g. first_inference=3GiB; repeat for more stages")
+                       help="e.g. first_inference=3GiB; STAGE is a name (every occurrence: "
+                            "evaluate), a path (fit/epoch/evaluate) or one occurrence "
+                            "(fit/epoch#2/evaluate); repeat for more stages")
     check.add_argument("--max-swap", metavar="SIZE", help="e.g. 0")
     check.add_argument("--max-leak", metavar="SIZE/iter", help="e.g. 1MiB/iter")
-    check.add_argument("--baseline", metavar="RUN", help="a run to compare peaks with")
+    check.add_argument("--baseline", metavar="RUN", help="a run to compare peaks with, stage "
+                       "by stage (each occurrence with the same one)")
     check.add_argument("--max-regression", metavar="PCT", help="e.g. 5%%")
     check.add_argument("--min-fit", type=values.length, metavar="N",
                        help="a fit: every backend's largest batch (or sequence) at least N")

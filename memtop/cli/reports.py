@@ -137,7 +137,7 @@ def cmd_ls(args: argparse.Namespace) -> int:
 def print_diff(args: argparse.Namespace, paths: list[str]) -> int:
     from memtop.engine.report import formats
     from memtop.engine.report.groups import where_table
-    from memtop.engine.report.tables import diff_tables
+    from memtop.engine.report.tables import diff_heading, diff_tables
 
     runs = [read_run(p) for p in paths]
     if args.format == "json":
@@ -148,6 +148,7 @@ def print_diff(args: argparse.Namespace, paths: list[str]) -> int:
         _write(formats.diff_csv(runs), None)
     else:
         out = console()
+        out.print(diff_heading(runs, unfold=args.unfold))
         for table in diff_tables(runs, unfold=args.unfold):
             out.print(table)
         if (where := where_table(runs)) is not None:  # where each run's memory went
@@ -214,7 +215,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     if budgets.baseline is not None:  # two runs side by side: each by title, id and start
         labels = run_labels([run.meta, budgets.baseline.meta],
                             [run.run_id, budgets.baseline.run_id])
-        out.print(plain(f"run:      {labels[0]}\nbaseline: {labels[1]}"))
+        out.print(plain(f"run:      {labels[0]}"))
+        out.print(plain(f"baseline: {labels[1]}"))
     if not breaches:
         out.print(Text.assemble(("within budget", "green"),
                                 plain(f": {run.run_id} ({', '.join(checked)})")))

@@ -138,6 +138,8 @@ class DetailScreen(Screen):
         Binding("right", "pan(1)", "Later", priority=True),
         Binding("0", "whole", "Whole run"),
         Binding("a", "allocations", "Allocations"),  # a run made with --allocations
+        # The highlighted stage, wherever the focus is (the stage table's own enter: the same).
+        Binding("enter", "toggle_fold", "Unfold"),
     ]
 
     def __init__(self, state: RunState, ascii: bool = False) -> None:
@@ -198,6 +200,9 @@ class DetailScreen(Screen):
             return bool(self.state.meta.get("allocations")) and self._sites is None
         if action in ("pan", "whole"):
             return not self.window.whole  # else the keys go on to the stage table
+        if action == "toggle_fold":  # only where something repeats
+            return any(row.get("count", 1) > 1 or row.get("group") in self._unfolded
+                       for row in self._rows)
         return True
 
     def _move(self, window: TimeWindow) -> None:
@@ -228,8 +233,11 @@ class DetailScreen(Screen):
         row = table.cursor_row
         table.clear()
         first = not self._rows
+        repeats = any(row.get("count", 1) > 1 for row in self._rows)
         self._rows = detail_rows(state.stages, self._unfolded)
         table.add_rows(stage_table_rows(self._rows))
+        if repeats != any(row.get("count", 1) > 1 for row in self._rows):
+            self.refresh_bindings()  # `enter` Unfold in the footer where something repeats
         if first and self._rows:  # at first the stage that grew most: where did it go?
             row = max(range(len(self._rows)),
                       key=lambda i: abs(self._rows[i].get("rss_change_mb") or 0.0))
@@ -243,8 +251,14 @@ class DetailScreen(Screen):
         self._show_where(event.cursor_row)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self._toggle_fold(event.cursor_row)
+
+    def action_toggle_fold(self) -> None:
+        self._toggle_fold(self.query_one(DataTable).cursor_row)
+
+    def _toggle_fold(self, index: int) -> None:
         """`enter` on a repeated stage: one row per occurrence, or folded again."""
-        row = self._rows[event.cursor_row] if 0 <= event.cursor_row < len(self._rows) else None
+        row = self._rows[index] if 0 <= index < len(self._rows) else None
         if row is None:
             return
         group = row.get("group", "")

@@ -73,8 +73,8 @@ class RunCard(Widget, can_focus=True):
             weights = state.weights or state.meta.get("weights") or "?"
             title = f"{state.backend} · {state.model} · {weights} weights"
         else:
-            pid = state.meta.get("pid")
-            title = f"{state.kind} · {state.model}" + (f" · pid {pid}" if pid else "")
+            pid = state.meta.get("pid")  # a program's run: its command (RunState.title_name)
+            title = state.title_name.split(" @")[0] + (f" · pid {pid}" if pid else "")
         if node := node_label(state.meta):  # a cluster ran it: which node
             title += f" @ {node}"
         if title != self._title:  # setting a border title costs a repaint: only on a change
