@@ -22,6 +22,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
+from ..probes.attach import AttachedProcess
 from ..probes.memory_limit import MemoryLimit, create_limit
 from ..probes.processes import processes_marked
 from ..probes.procfs import boot_id
@@ -125,6 +126,25 @@ def session_limit(spec: RunSpec) -> tuple[MemoryLimit | None, dict[str, Any]]:
     limit, why_not = create_limit(spec.memory_limit)
     said = {"bytes": spec.memory_limit, "method": limit.method if limit else None}
     return limit, {"memory_limit": said if limit else {**said, "why_not": why_not}}
+
+
+def start_process(spec: RunSpec, run_id: str, inbox: deque, finished: threading.Event,
+                  stdin: int | None, limit: MemoryLimit | None
+                  ) -> tuple[subprocess.Popen | AttachedProcess, EventReader | None]:
+    """The run's process: the one `attach` names (no events), or a session started as
+    `start_session` does; `stdin` is closed here (the session has its own copy) and `limit`
+    removed if the start fails."""
+    if spec.attach_pid:
+        return AttachedProcess(spec.attach_pid), None
+    try:
+        return start_session(spec, run_id, inbox, finished, stdin, limit)
+    except BaseException:
+        if limit is not None:
+            limit.remove()
+        raise
+    finally:
+        if stdin is not None:
+            os.close(stdin)
 
 
 def start_session(spec: RunSpec, run_id: str, inbox: deque, finished: threading.Event,

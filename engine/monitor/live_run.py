@@ -31,7 +31,7 @@ from ..store.schema import SUFFIX
 from ..store.writer import RunWriter
 from .event_reader import EventReader
 from .gpu_sampler import GpuSampler, start_gpu_sampler
-from .launch import initial_meta, leftovers, make_run_id, session_limit, start_session
+from .launch import initial_meta, leftovers, make_run_id, session_limit, start_process
 from .outcome import run_ending, sampler_alarm, stored_end, with_leftovers
 from .output import OutputKeeper
 from .outside_marks import OutsideMarks
@@ -66,7 +66,7 @@ class LiveRun:
         self._storage_alarmed = False
         self.max_swap = 0
         self._inbox: deque = deque()
-        self._events: EventReader | None = None  # none for a process memtop did not start
+        self._events: EventReader | None  # none for a process memtop did not start
         self._peaks = SampledPeak()
         self._stats = RunningStats(self.t_start)  # the end's statistics, without reading back
         self._alarms = AlarmWatch(Thresholds(**spec.alarms))
@@ -78,19 +78,8 @@ class LiveRun:
         self.limit, said = session_limit(spec)  # `memtop fit`'s trials: a memory cgroup
         self.meta.update(said)
         self.process: subprocess.Popen | AttachedProcess
-        if spec.attach_pid:
-            self.process = AttachedProcess(spec.attach_pid)
-        else:
-            try:
-                self.process, self._events = start_session(spec, self.run_id, self._inbox,
-                                                           self._finished, stdin, self.limit)
-            except BaseException:
-                if self.limit is not None:
-                    self.limit.remove()
-                raise
-            finally:
-                if stdin is not None:
-                    os.close(stdin)  # the session has its own copy
+        self.process, self._events = start_process(spec, self.run_id, self._inbox,
+                                                   self._finished, stdin, self.limit)
         self.meta["pid"] = self.process.pid
         self._outside = OutsideMarks(self.process.pid, self.run_id, self.writer, self.send)
         self.writer.set_meta({"pid": self.process.pid, **said})
