@@ -113,12 +113,14 @@ def run_title(backend: str, model: str, kind: str) -> str:
 
 
 def command_text(meta: Mapping[str, Any], limit: int = 80) -> str:
-    """A program's run as its command line (`python train.py --epochs 3`: the program by its
-    file name), cut to `limit`; an attached process by its pid."""
+    """A program's run as its command line (`python train.py --epochs 3`: absolute paths by
+    their file name), cut to `limit`; an attached process by its pid. The whole command is in
+    the run's details."""
     command = meta.get("command")
     if not isinstance(command, list) or not command:
         return f"pid {meta.get('pid')}" if meta.get("pid") else "?"
-    words = [os.path.basename(str(command[0])), *map(str, command[1:])]
+    # Paths by their file name: `python /home/me/exp/train.py` reads `python train.py`.
+    words = [os.path.basename(w) if w.startswith("/") else w for w in map(str, command)]
     text = shlex.join(words)
     return text if len(text) <= limit else text[:limit - 1] + "…"
 

@@ -93,8 +93,9 @@ async def test_the_card_shows_a_line_per_rank_live_and_the_drift_alarm(runs_dir:
             await wait_until(pilot, lambda: any(a["kind"] == "rank_drift"
                                                 for a in card.state.alarms), timeout=60)
             banner = app.screen.query_one("#banner")  # says which run: a program has no backend
-            await wait_until(pilot, lambda: "run: ddp_tiny: ranks drift apart: rank 1 holds"
-                             in str(banner.render()))
+            # The run is named by its command (issue #25): a program has no backend.
+            await wait_until(pilot, lambda: "torch.distributed.run" in str(banner.render())
+                             and "ranks drift apart: rank 1 holds" in str(banner.render()))
             await wait_until(pilot, lambda: card.state.status == "done", timeout=60)
     finally:
         app.close_sources()

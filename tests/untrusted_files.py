@@ -76,7 +76,8 @@ def with_schema_object(target: Path, kind: str) -> Path:
 
 
 BAD_VALUES = ("string size", "missing rss", "list as spec", "NaN start", "text in samples",
-              "text summary", "negative peak", "stages as a map")
+              "text summary", "negative peak", "stages as a map", "ends before it starts",
+              "a place not its own")
 
 
 def with_bad_values(target: Path, kind: str) -> Path:
@@ -93,6 +94,10 @@ def with_bad_values(target: Path, kind: str) -> Path:
             stage["peak"] = -5
         elif kind == "stages as a map":
             stage = {"not": "a stage"}
+        elif kind == "ends before it starts":  # a negative duration is damage, never shown
+            stage["t_start"] = stage["t"] + 5
+        elif kind == "a place not its own":  # its path must end in its own name
+            stage.update(path=["elsewhere"], trail=[0])
         elif kind == "list as spec":
             set_meta(db, {"spec": []})
         elif kind == "NaN start":

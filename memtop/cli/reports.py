@@ -212,7 +212,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     run = read_run(resolve_run(args.run, args.runs_dir))
     breaches, checked = (check_fit if is_fit(run) else check_run)(run, budgets)
     out = console()
-    if budgets.baseline is not None:  # two runs side by side: each by title, id and start
+    if budgets.baseline is not None and not is_fit(run):  # each by title, id and start
         labels = run_labels([run.meta, budgets.baseline.meta],
                             [run.run_id, budgets.baseline.run_id])
         out.print(plain(f"run:      {labels[0]}"))
