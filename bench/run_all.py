@@ -20,7 +20,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 BENCHES = ["sampler_cost", "sampling_rate", "peak_fidelity", "perturbation", "replay_scale",
            "tui_cpu", "footprint", "attach_soak", "export_scale", "ls_scale", "attach_latency",
-           "long_runs", "own_cost"]
+           "long_runs", "own_cost", "stage_tree_cost"]
 
 
 def main() -> None:

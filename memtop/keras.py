@@ -45,15 +45,15 @@ class MemtopCallback(keras.callbacks.Callback):
         it: a Keras call that raised never got its end)."""
         while any(key == what for key, _ in self._open):
             key, block = self._open.pop()
-            block.__exit__(None, None, None) if key == what else \
-                block.__exit__(RuntimeError, None, None)
             if key == what:
+                block.__exit__(None, None, None)
                 return
+            block.abandon()  # left open inside it
 
     def _close_stale(self) -> None:
         """A `fit` that raised never reached on_train_end: its blocks end now, failed."""
         while self._open:
-            self._open.pop()[1].__exit__(RuntimeError, None, None)
+            self._open.pop()[1].abandon()
 
     def on_train_begin(self, logs: dict | None = None) -> None:
         self._close_stale()

@@ -71,9 +71,15 @@ class stage(ContextDecorator):  # lower case: it reads like the function it repl
         return self
 
     def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        self._end({"error": kind.__name__} if kind is not None else {})
+
+    def abandon(self, reason: str = "did not end") -> None:
+        """Ends the block as failed, for what never reached its end (a call that raised)."""
+        self._end({"error": reason})
+
+    def _end(self, extra: dict[str, Any]) -> None:
         if self._block is not None:
-            extra = {**self.extra, **({"error": kind.__name__} if kind is not None else {})}
-            _get_recorder().end(self._block, collect=self.collect, **extra)
+            _get_recorder().end(self._block, collect=self.collect, **{**self.extra, **extra})
             self._block = None
 
 

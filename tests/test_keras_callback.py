@@ -88,6 +88,17 @@ def test_a_fit_that_raises_closes_its_blocks_failed(tmp_path):
 
 @needs_backend("torch")
 @pytest.mark.backend
+def test_a_fit_that_raised_and_was_caught_ends_at_the_next_fit(tmp_path):
+    result, run = train(tmp_path, "torch", RAISE_AT_EPOCH="2", CATCH="1")
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    stages = {s["key"]: s for s in run["stages"]}
+    assert stages["fit"]["error"] == "did not end" == stages["fit/epoch#2"]["error"]
+    assert stages["fit#2"].get("error") is None and stages["fit#2/epoch"]["parent"] == "fit#2"
+    assert stages["fit"]["t"] <= stages["fit#2"]["t_start"]
+
+
+@needs_backend("torch")
+@pytest.mark.backend
 def test_initial_epoch_steps_per_epoch_and_early_stopping(tmp_path):
     result, run = train(tmp_path, "torch", SHORT="1")
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]

@@ -194,9 +194,8 @@ class StageRecorder:
         """The stage event of `block`, which ends at `cut`; its parent's last edge is now here.
         The caller holds the lock."""
         self._open.remove(block)
-        for other in self._open:  # another thread's block opened inside it: one level up
-            if other.parent == block.id:
-                other.parent = block.parent
+        # Its parent's next mark starts here (another thread's block keeps the parent it began
+        # in, even if that one ended first: docs/metrics.md, threads).
         parent = next((b for b in self._open if b.id == block.parent), self._top)
         self._new_edge(parent, cut)
         return {**extra, "type": "stage", "name": block.name, "block": block.id,

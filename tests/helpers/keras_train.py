@@ -5,6 +5,7 @@ test_keras_callback.py runs it under `memtop run` on torch and JAX).
 SPIKE_MIB (default 0): validation in epoch SPIKE_EPOCH (default 2) holds a block of that many
 MiB for one batch and frees it: a known allocation inside one occurrence of `evaluate`.
 RAISE_AT_EPOCH: a callback raises inside that epoch (fit fails; the script exits 1).
+CATCH=1 (with RAISE_AT_EPOCH): the script catches the error and fits again for one epoch.
 SHORT=1: fit from initial_epoch=1 for epochs=4 with steps_per_epoch=3, and a callback stops
 training after the first batch of Keras's epoch 3 (early stopping cuts that epoch short).
 """
@@ -20,6 +21,7 @@ SPIKE_MIB = int(os.environ.get("SPIKE_MIB", "0"))
 SPIKE_EPOCH = int(os.environ.get("SPIKE_EPOCH", "2"))
 RAISE_AT_EPOCH = int(os.environ.get("RAISE_AT_EPOCH", "0"))
 SHORT = os.environ.get("SHORT") == "1"
+CATCH = os.environ.get("CATCH") == "1"
 
 
 class Spike(keras.callbacks.Callback):
@@ -53,6 +55,12 @@ callbacks = [MemtopCallback(every_n_batches=2), Spike()]
 if SHORT:
     model.fit(x[:64], y[:64], validation_data=(x[64:], y[64:]), initial_epoch=1, epochs=4,
               steps_per_epoch=3, batch_size=16, verbose=0, callbacks=callbacks)
+elif CATCH:
+    try:
+        model.fit(x[:64], y[:64], epochs=3, batch_size=16, verbose=0, callbacks=callbacks)
+    except RuntimeError:
+        RAISE_AT_EPOCH = 0
+    model.fit(x[:64], y[:64], epochs=1, batch_size=16, verbose=0, callbacks=callbacks)
 else:
     model.fit(x[:64], y[:64], validation_data=(x[64:], y[64:]), epochs=3, batch_size=16,
               verbose=0, callbacks=callbacks)
