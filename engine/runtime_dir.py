@@ -32,7 +32,10 @@ def runtime_dir(create: bool = True) -> str:
     if len(folder) + 24 > MAX_SOCKET_PATH:  # too long for a socket: as tmux does
         folder = f"/tmp/memtop-{os.getuid()}"
     if create:
-        os.makedirs(folder, mode=0o700, exist_ok=True)
+        try:
+            os.makedirs(folder, mode=0o700, exist_ok=True)
+        except OSError as exc:
+            raise UserError(f"cannot make the engines' folder {folder}: {exc.strerror}") from None
     _check_private(folder)
     return folder
 
@@ -68,6 +71,8 @@ def _engine_files(suffix: str) -> list[EngineAddress]:
         names = os.listdir(folder)
     except FileNotFoundError:
         return []
+    except OSError as exc:  # unreadable: say which folder, never a traceback
+        raise UserError(f"cannot read the engines' folder {folder}: {exc.strerror}") from None
     found = []
     for name in names:
         stem = name.removeprefix("engine-").removesuffix(suffix)

@@ -15,16 +15,24 @@ from __future__ import annotations
 import re
 
 SHOWN_LIMIT = 300  # characters shown of one string; more would not fit a screen anyway
-# C0 controls (tab and newline are folded to spaces first), DEL, C1 controls, and the Unicode
-# formatting characters that reorder or hide text (bidi embeddings, overrides, isolates, marks).
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+# C0 controls (tab and newline are folded to spaces first), DEL, C1 controls, the line and
+# paragraph separators, and every Unicode format character (category Cf: bidi embeddings,
+# overrides and isolates, zero-width characters, the soft hyphen, tag characters, interlinear
+# annotation), which reorder, hide or smuggle text. tests/test_text.py checks this list against
+# the running Python's Unicode database.
+_FORMAT = ("\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890-\u0891\u08e2\u180e\u200b-\u200f"
+           "\u202a-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd"
+           "\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001"
+           "\U000e0020-\U000e007f")
+_UNSAFE = re.compile(f"[\x00-\x1f\x7f-\x9f\u2028\u2029{_FORMAT}]")
 _FOLD = str.maketrans({"\n": " ", "\r": " ", "\t": " "})
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
 
 
 def _visible(match: re.Match[str]) -> str:
     code = ord(match.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 \
+        else f"\\U{code:08x}"
 
 
 def shown(value: object, limit: int = SHOWN_LIMIT, lines: bool = False) -> str:

@@ -41,6 +41,9 @@ def fmt_mib(value: float | None, signed: bool = False) -> str:
     return fmt(mib(value), ",.0f", signed=signed)
 
 
+MAX_SIZE = 2**63 - 1  # what run files, messages (msgpack) and cgroups hold: 8 EiB
+
+
 def parse_size(text: str) -> int:
     """'512MiB' -> 536870912, '4GB' -> 4000000000, '1.5G' -> 1610612736, '0' -> 0."""
     match = _SIZE.match(text)
@@ -51,8 +54,8 @@ def parse_size(text: str) -> int:
     # '4GB' and '4kB' are decimal; '4GiB' and a bare '4G' are binary.
     base = 1000 if letter and byte and not binary else 1024
     value = float(number) * base ** power
-    if not math.isfinite(value):
-        raise UserError(f"not a size: '{text}'")
+    if not math.isfinite(value) or value > MAX_SIZE:
+        raise UserError(f"not a size memtop can use: '{text}' (at most 8EiB)")
     return round(value)
 
 

@@ -3,7 +3,10 @@
 live at its peak. Real programs, real memray captures."""
 
 import json
+import os
+import subprocess
 import sys
+import time
 
 import pytest
 
@@ -87,3 +90,67 @@ async def test_the_detail_screen_names_the_sites_on_a(runs_dir):
 
         await wait_until(pilot, lambda: "allocated here" in where(), timeout=30)
         assert "allocated here: build_cache 300." in where()  # the stage that grew most
+
+
+# ---- the capture is untrusted input (#26, 1) ------------------------------------------------
+
+@pytest.fixture(scope="module")
+def captured(tmp_path_factory):
+    """A real run with its real capture, to damage copies of."""
+    runs_dir = tmp_path_factory.mktemp("captured")
+    result = run_memtop("run", "--allocations", "--no-tui", "--runs-dir", str(runs_dir), "--",
+                        sys.executable, str(HELPERS / "two_allocators.py"))
+    assert result.returncode == 0, result.stderr[-2000:]
+    [run] = list(runs_dir.glob("*.db"))
+    return run
+
+
+def with_capture(tmp_path, run, make) -> str:
+    """A copy of `run` whose capture beside it is what `make(path)` makes."""
+    import shutil
+
+    copy = tmp_path / run.name
+    shutil.copy(run, copy)
+    make(copy.with_suffix(".memray"))
+    return str(copy)
+
+
+def assert_damaged_in_one_line(path: str) -> None:
+    result = subprocess.run([sys.executable, "-m", "memtop", "show", path, "--allocations"],
+                            capture_output=True, timeout=200)
+    assert result.returncode in (0, 2), result.stderr[-500:]  # never a signal's death
+    assert b"Traceback" not in result.stderr and b"\x1b" not in result.stdout + result.stderr
+    if result.returncode == 2:
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+        assert b"allocation capture" in result.stderr
+
+
+def test_a_capture_that_is_a_fifo_or_a_link_out_of_its_folder_is_refused_at_once(
+        tmp_path, captured):
+    for make, words in ((os.mkfifo, b"not a regular file"),
+                        (lambda p: os.symlink("/dev/zero", p), b"link out of its folder")):
+        folder = tmp_path / words.decode().replace(" ", "_")
+        folder.mkdir()
+        path = with_capture(folder, captured, make)
+        start = time.monotonic()
+        result = subprocess.run([sys.executable, "-m", "memtop", "show", path, "--allocations"],
+                                capture_output=True, timeout=60)
+        assert time.monotonic() - start < 30
+        assert result.returncode == 2 and words in result.stderr, result.stderr
+
+
+def test_damaged_captures_are_one_line_never_a_crash(tmp_path, captured):
+    import random
+
+    original = captured.with_suffix(".memray").read_bytes()
+    for seed in range(12):
+        rng = random.Random(seed)
+        data = bytearray(original)
+        for _ in range(rng.choice((1, 8, 64))):
+            data[rng.randrange(16, len(data))] ^= 1 << rng.randrange(8)
+        if seed % 4 == 3:
+            data = data[: len(data) // (seed + 1)]  # cut short too
+        folder = tmp_path / f"flip{seed}"
+        folder.mkdir()
+        assert_damaged_in_one_line(with_capture(folder, captured,
+                                                lambda p, d=bytes(data): p.write_bytes(d)))

@@ -112,7 +112,11 @@ def test_a_seq2seq_preset_generates_on_every_installed_backend(presets, runs_dir
         assert run["status"] == "done", run["cause"]
         assert (run["task"], run["weights"]) == ("seq2seq_lm", "preset")
         assert [s["name"] for s in run["stages"]] == list(STAGES)
-        assert run["summary"]["tokens_per_s"] > 0 and run["summary"]["samples_per_s"] is None
+        # keras-hub samples BART's tokens (top-k): one inference of a random tiny model can add
+        # none (seen once in four CI runs); two that both add none would be a real failure.
+        summary = run["summary"]
+        assert summary["tokens_per_s"] is not None and summary["samples_per_s"] is None
+        assert summary["tokens_first"] + summary["tokens_second"] > 0, run["backend"]
 
 
 def test_a_text_to_image_preset_makes_images_where_the_backend_can(presets, runs_dir, tmp_path):

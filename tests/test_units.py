@@ -15,7 +15,8 @@ def test_sizes(text, value):
     assert parse_size(text) == value
 
 
-@pytest.mark.parametrize("text", ["", "4 GBs", "-1G", "1.2.3G", "G", "4XB", "nan", "1e3G"])
+@pytest.mark.parametrize("text", ["", "4 GBs", "-1G", "1.2.3G", "G", "4XB", "nan", "1e3G",
+                                  "99999999999999999999PiB", "9EiB"])
 def test_bad_sizes_are_one_clear_line(text):
     with pytest.raises(UserError, match="not a size"):
         parse_size(text)
@@ -28,3 +29,12 @@ def test_rates_and_percentages():
         parse_rate("1MiB/s")
     with pytest.raises(UserError):
         parse_percent("lots")
+
+
+def test_a_budget_too_large_to_store_is_one_line_not_a_traceback(tmp_path):
+    from conftest import run_memtop
+
+    result = run_memtop("fit", "--backend", "torch", "--model", "gpt2_tiny", "--budget",
+                        "99999999999999999999PiB", "--no-tui", "--runs-dir", str(tmp_path))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines() == [result.stderr.strip()]

@@ -7,12 +7,11 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from ..analysis.allocations import stage_sites
 from ..analysis.stage_rows import stage_peak
 from ..analysis.stage_tree import stage_keys
 from ..errors import UserError
 from ..spec import CAPTURE_SUFFIX
-from ..store import SUFFIX, Run
+from ..store import SUFFIX, Run, read_sites
 from ..units import MIB, fmt
 from .fit import Column, FittedTable
 from .tables import add_row, plain
@@ -32,7 +31,7 @@ def allocations_json(run: Run) -> list[dict[str, Any]]:
                                                   strict=True)}
     return [{**found, "kernel_peak_mb": None if peaks.get(found["stage"]) is None
              else peaks[found["stage"]] / MIB}
-            for found in stage_sites(capture_of(run), run.stages)]
+            for found in read_sites(capture_of(run), run.stages)]
 
 
 def allocations_table(run: Run) -> FittedTable:

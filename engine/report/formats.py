@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -43,16 +44,32 @@ def _markdown_table(headers: Sequence[str], rows: Sequence[Sequence[str]],
     return "\n".join([line(headers), line(rule), *(line(r) for r in rows)])
 
 
+_URL = re.compile(r"(?i)\b(https?|ftp|file|mailto)(:)|\b(www)(\.)")
+
+
 def _md(value: object) -> str:
-    """Data inside Markdown: shown (engine/text.py), with what Markdown would act on escaped."""
-    text = shown(value)
-    for special in "\\`[]<>|":  # links, HTML, code, table cells (not _ and *: in words)
+    """Data inside Markdown (GitHub's too: docs/ci.md writes it to a job summary): shown
+    (engine/text.py), with what Markdown would act on made plain text: links, HTML and its
+    character references, code, emphasis, strikethrough, table cells, @mentions and the bare
+    URLs GitHub turns into links. Underscores stay (stage names: in words they do nothing)."""
+    text = shown(value).replace("\\", "\\\\").replace("&", "&amp;")
+    for special in "`[]<>|*~":
         text = text.replace(special, "\\" + special)
-    return text
+    text = text.replace("@", "&#64;")
+    return _URL.sub(lambda m: f"{m.group(1) or m.group(3)}\\{m.group(2) or m.group(4)}", text)
+
+
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP: CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _csv(value: Any) -> Any:
-    return shown(value) if isinstance(value, str) else _raw(value)
+    """A CSV cell: data shown (engine/text.py), and a text that a spreadsheet would run as a
+    formula (`=HYPERLINK(…)`) kept as text by a leading apostrophe."""
+    if not isinstance(value, str):
+        return _raw(value)
+    text = shown(value)  # tabs and line ends are spaces by now; some sheets skip spaces
+    return "'" + text if text.lstrip().startswith(_FORMULA_START) else text
 
 
 def _title(run: Run) -> str:

@@ -8,10 +8,12 @@ screen, and turned back into the engine's messages for replay and follow.
 - `blocks`, `windows`: readings in compressed blocks, and windows of time read from them;
 - `files`: finding run files (`resolve_run`, `list_run_files`);
 - `stream`: `RunStream`, a finished file as messages by time window (replay);
-- `follow`: `BenchFollower`, the files of a benchmark being written, as messages.
+- `follow`: `BenchFollower`, the files of a benchmark being written, as messages;
+- `capture`: a run's memray capture, read in a child process under limits (`read_sites`).
 Never imports Rich or anything of the UI. Clients import from this package, not its modules.
 """
 
+from .capture import read_sites
 from .files import list_run_files, new_run_id, prepare_runs_dir, resolve_run
 from .follow import BenchFollower, RunFollower
 from .listing import Listed, listed_runs
@@ -22,4 +24,4 @@ from .writer import RunWriter
 
 __all__ = ["SCHEMA_VERSION", "SUFFIX", "BenchFollower", "Listed", "Run", "RunFollower",
            "RunStream", "RunWriter", "list_run_files", "listed_runs", "new_run_id",
-           "prepare_runs_dir", "read_run", "resolve_run"]
+           "prepare_runs_dir", "read_run", "read_sites", "resolve_run"]

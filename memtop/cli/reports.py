@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
 from memtop.engine.errors import UserError
 from memtop.engine.store import Run, read_run, resolve_run
 from memtop.engine.text import safe_filename, shown
 
 from .output import console
+from .written import OutputFile
 
 PLAIN_FROM_ROWS = 500  # `ls` of more runs than this prints plain columns (10,000: well < 1 s)
 
@@ -22,24 +24,22 @@ def _runs(refs: list[str], runs_dir: str) -> list[Run]:
     return [read_run(resolve_run(ref, runs_dir)) for ref in refs]
 
 
-def _write(text: str | Iterable[str], path: str | None) -> None:
+def _write(text: str | Iterable[str], path: str | None, named: bool = True,
+           reading: Sequence[str] = ()) -> str:
     """Text out, whole or a piece at a time; control characters from run files are made
-    visible on every way out."""
+    visible on every way out. To a file (`path`): whole or not at all (written.py), never over
+    a run in `reading`; what to add to "wrote PATH" (the link it went through)."""
     chunks = [text if text.endswith("\n") else text + "\n"] if isinstance(text, str) else text
+    output = None if path in (None, "-") else OutputFile(path, named, reading)
     try:
-        out = sys.stdout if path in (None, "-") else open(path, "w", encoding="utf-8")  # noqa: SIM115
-    except OSError as exc:
-        raise UserError(f"cannot write {shown(path)}: {exc.strerror}") from None
-    try:
-        for chunk in chunks:
-            out.write(shown(chunk, len(chunk) + 1, lines=True))
+        with output if output is not None else contextlib.nullcontext(sys.stdout) as out:
+            for chunk in chunks:
+                out.write(shown(chunk, len(chunk) + 1, lines=True))
     except OSError as exc:
         if isinstance(exc, BrokenPipeError):
             raise
         raise UserError(f"cannot write {shown(path)}: {exc.strerror}") from None
-    finally:
-        if out is not sys.stdout:
-            out.close()
+    return output.note if output is not None else ""
 
 
 def _show_allocations(runs: list, format: str) -> int:
@@ -169,11 +169,11 @@ def cmd_export(args: argparse.Namespace) -> int:
         text = samples_csv_chunks(run, coarse)
         default = f"{safe_filename(run.run_id)}.samples.csv"
     output = args.output or default
-    _write(text, output)
+    note = _write(text, output, named=args.output is not None, reading=[run.path])
     if output != "-":
         kept = "each second's peaks (--resolution raw: every reading)" if coarse else \
             "every reading"
-        print(f"wrote {shown(output)}: {kept}", file=sys.stderr)
+        print(f"wrote {shown(output)}{note}: {kept}", file=sys.stderr)
     return 0
 
 
@@ -240,4 +240,4 @@ def write_json_summary(path: str, run_paths: list[str]) -> None:
             runs.append(run_json(read_run(run_path)))
         except UserError as exc:
             runs.append({"path": run_path, "error": str(exc)})
-    _write(json.dumps({"runs": runs}, indent=2), path)
+    _write(json.dumps({"runs": runs}, indent=2), path, reading=run_paths)

@@ -6,6 +6,7 @@ memtop must read it as the more specific task), and a Stable Diffusion 3 text-to
 import sys
 from pathlib import Path
 
+import keras
 import keras_hub
 from keras_hub.src.models.clip.clip_preprocessor import CLIPPreprocessor
 from keras_hub.src.models.clip.clip_text_encoder import CLIPTextEncoder
@@ -16,6 +17,8 @@ from memtop.engine.session.gpt2_random import byte_level_vocabulary
 from memtop.engine.session.model_sources import build_architecture
 
 where = Path(sys.argv[1])
+# The same weights every time (generation still samples: tests/test_models_by_task.py).
+keras.utils.set_random_seed(0)
 classifier = build_architecture("bert_tiny", "float32")
 classifier.save_to_preset(str(where / "classifier"))
 classifier.backbone.save_to_preset(str(where / "backbone"))
