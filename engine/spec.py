@@ -134,6 +134,11 @@ def node_label(meta: dict[str, Any]) -> str:
     return f"{where.get('node_host') or '?'}:{str(where.get('ray_node_id') or '')[:6]}"
 
 
+def is_program(meta: Mapping[str, Any]) -> bool:
+    """A run of a command or an attached process (not a benchmark): named by its command."""
+    return meta.get("kind") in ("run", "attach")
+
+
 def kind_of(spec: dict[str, Any]) -> str:
     """bench (a model protocol), run (a command) or attach (a process memtop did not start)."""
     return "attach" if spec.get("attach_pid") else "run" if spec.get("command") else "bench"

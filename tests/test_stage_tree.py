@@ -207,3 +207,13 @@ def test_random_nestings_keep_every_stage_inside_its_parent():
         for i, row in enumerate(order):  # each stage comes after its parent in tables
             if row["parent"] is not None:
                 assert [r["key"] for r in order[:i]].count(row["parent"]) == 1
+
+
+def test_a_folded_row_keeps_a_name_that_holds_a_slash_whole():
+    rec = Recorded()
+    outer = rec.recorder.begin("train/epoch_1 · old style")  # names once made paths themselves
+    for _ in range(2):
+        rec.recorder.boundary("a/b [/x]")
+    rec.recorder.end(outer)
+    rows = fold_rows(table_rows(rec.drain()))
+    assert [r["name"] for r in rows] == ["train/epoch_1 · old style", "a/b [/x] ×2"]

@@ -147,15 +147,13 @@ def with_markers(line: Text, times: Sequence[float], start: float, end: float,
     width = line.cell_len
     if width <= 0 or end <= start or not times:
         return line
-    out = line.copy()
     glyph = "v" if ascii else "▼"
-    plain = list(out.plain)
+    cells = list(line.plain)
     for t in times:
         if start <= t <= end:
-            plain[min(width - 1, int((t - start) / (end - start) * width))] = glyph
-    spans = out.spans
-    out = Text("".join(plain), no_wrap=True, overflow="crop")
-    out.spans = spans
+            cells[min(width - 1, int((t - start) / (end - start) * width))] = glyph
+    out = Text("".join(cells), no_wrap=True, overflow="crop")
+    out.spans = list(line.spans)  # one character for one: every band keeps its style
     return out
 
 

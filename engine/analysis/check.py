@@ -108,17 +108,17 @@ def _regressions(run: RunRecord, baseline: RunRecord, allowed: float,
         if row["key"] in base_rows:
             pairs.append((f"{row['key']} peak", row["peak_mb"],
                           base_rows[row["key"]]["peak_mb"]))
-    compared = []
-    for what, value, base in pairs:
-        if value is None or base is None or base <= 0:
-            continue
-        compared.append(what)
+    compared = [(what, value, base) for what, value, base in pairs
+                if value is not None and base is not None and base > 0]
+    for what, value, base in compared:
         change = value / base - 1
         if change > allowed:
             found.append(Breach(f"{what} vs baseline", f"+{allowed:.1%} of {_size(base)}",
                                 f"{_size(value)} ({change:+.1%})"))
-    if compared:  # a long training run compares thousands of stages: counted, not listed
-        stages = len(compared) - (compared[0] == "peak")
-        checked.append(" and ".join(["peak"] * (compared[0] == "peak") +
-                                    [f"{stages} stage peaks"] * (stages > 0)) + " vs baseline")
+    # A long training run compares thousands of stages: counted, not listed.
+    said = ["peak"] if compared and compared[0][0] == "peak" else []
+    stages = len(compared) - len(said)
+    said += [f"{stages} stage peaks"] if stages else []
+    if said:
+        checked.append(" and ".join(said) + " vs baseline")
     return found

@@ -11,6 +11,8 @@ from __future__ import annotations
 import statistics
 from typing import Any
 
+from .stage_tree import rank_prefixed
+
 
 def _spread(values: list[float | None]) -> tuple[float | None, float | None, float | None]:
     known = [v for v in values if v is not None]
@@ -38,7 +40,7 @@ def fold_rows(rows: list[dict[str, Any]],
             groups[row["key"]] = row["path"]
             continue
         anchor = parent["key"] if groups[parent["key"]] in unfolded else groups[parent["key"]]
-        groups[row["key"]] = f"{anchor}/{_leaf(row)}"
+        groups[row["key"]] = f"{anchor}/{row['leaf']}"
     members: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
         members.setdefault(groups[row["key"]], []).append(row)
@@ -60,19 +62,13 @@ def fold_rows(rows: list[dict[str, Any]],
     return out
 
 
-def _leaf(row: dict[str, Any]) -> str:
-    """A row's own name, without its path or rank ("rank 1 · fit/epoch": "epoch")."""
-    return row["path"].rpartition("/")[2].rpartition(" · ")[2]
-
-
 def folded(group: list[dict[str, Any]]) -> dict[str, Any]:
     """One row for the occurrences of one path (see fold_rows)."""
     worst = max(group, key=lambda r: -1.0 if r.get("peak_mb") is None else r["peak_mb"])
-    leaf = _leaf(worst)
     peaks = _spread([r.get("peak_mb") for r in group])
     changes = _spread([r.get("rss_change_mb") for r in group])
-    prefix = "" if worst.get("worker") is None else f"{worst['worker']} · "
-    return {**worst, "name": f"{prefix}{leaf} ×{len(group)}", "key": worst["path"],
+    return {**worst, "name": rank_prefixed(worst.get("worker"), f"{worst['leaf']} ×{len(group)}"),
+            "key": worst["path"],
             "count": len(group), "worst": worst["key"],
             "peak_min_mb": peaks[0], "peak_median_mb": peaks[1], "peak_max_mb": peaks[2],
             "rss_change_min_mb": changes[0], "rss_change_median_mb": changes[1],

@@ -8,7 +8,14 @@ from typing import Any
 from ..probes.ranks import rank_key
 from ..units import mib
 from .groups import groups_change
-from .stage_tree import Place, placed, repeated_siblings, start_of, tree_order
+from .stage_tree import (
+    Place,
+    placed,
+    rank_prefixed,
+    repeated_siblings,
+    start_of,
+    tree_order,
+)
 
 KINDS = ("anon", "file", "shmem")
 
@@ -66,17 +73,17 @@ def stage_rows(stages: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _row(stage: dict[str, Any], previous: dict[str, Any] | None, place: Place,
          worker: str | None, repeated: bool) -> dict[str, Any]:
-    prefix = "" if worker is None else f"{worker} · "
     start = start_of(stage, previous)
     duration = None if start is None or stage["t"] < start else stage["t"] - start
     parent = place.parent
     return {
-        "name": prefix + place.label(repeated),
+        "name": rank_prefixed(worker, place.label(repeated)),
         "depth": place.depth,
-        "path": prefix + place.group,
+        "leaf": place.path[-1],  # its own name: a name may hold "/" or " · " (path can't say)
+        "path": rank_prefixed(worker, place.group),
         "occurrence": place.occurrence,
-        "key": prefix + place.key,
-        "parent": None if parent is None else prefix + parent.key,
+        "key": rank_prefixed(worker, place.key),
+        "parent": None if parent is None else rank_prefixed(worker, parent.key),
         "worker": worker,
         "rss_mb": mib(stage["rss"]),
         "swap_mb": mib(stage["swap"]),

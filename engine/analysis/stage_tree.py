@@ -137,10 +137,29 @@ def repeated_siblings(places: list[Place], workers: list[Any]) -> set[tuple[Any,
             if counts[(worker, place.child_key(1))] > 1}
 
 
+def rank_prefixed(worker: str | None, text: str) -> str:
+    """A rank's stage named as every table names it: "rank 1 · hold"; the program's own as is."""
+    return text if worker is None else f"{worker} · {text}"
+
+
 def stage_keys(stages: list[dict[str, Any]]) -> list[str]:
     """Each stage's key, a rank's prefixed with it ("rank 1 · hold"): one name per stage."""
-    return [("" if stage.get("worker") is None else f"{stage['worker']} · ") + place.key
+    return [rank_prefixed(stage.get("worker"), place.key)
             for stage, place in zip(stages, placed(stages), strict=True)]
+
+
+def has_repeats(stages: list[dict[str, Any]]) -> bool:
+    """Whether a stage path occurs more than once (per rank): whether folding changes a table."""
+    paths = {(stage.get("worker"), place.group)
+             for stage, place in zip(stages, placed(stages), strict=True)}
+    return len(paths) < len(stages)
+
+
+def top_level(stages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The program's own stages at the top of the tree (the protocol's six are there): what
+    the seeds' summary reads and the compare chart aligns."""
+    return [stage for stage, place in zip(stages, placed(stages), strict=True)
+            if place.depth == 0 and "worker" not in stage]
 
 
 def start_of(stage: dict[str, Any], previous: dict[str, Any] | None) -> float | None:

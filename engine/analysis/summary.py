@@ -9,7 +9,7 @@ from typing import Any
 
 from ..units import mib
 from .stage_rows import stage_peak
-from .stage_tree import placed
+from .stage_tree import top_level
 
 # Health by peak RSS (seed 001): good < 1 GiB, acceptable 1-3, high 3-5, critical > 5.
 HEALTH_LIMITS_MIB = ((1024, "good"), (3072, "acceptable"), (5120, "high"))
@@ -36,9 +36,8 @@ def summarize(stages: list[dict[str, Any]], swap_peak: int | None = None,
     # The protocol's stages are marks at the top; a program's blocks and what is inside them
     # name no figure of the seeds' table (a `final` inside an epoch is not the run's).
     by_name: dict[str, dict[str, Any]] = {}
-    for stage, place in zip(stages, placed(stages), strict=True):
-        if place.depth == 0:
-            by_name.setdefault(stage["name"], stage)
+    for stage in top_level(stages):
+        by_name.setdefault(stage["name"], stage)
 
     def rss(name: str) -> int | None:
         return by_name[name]["rss"] if name in by_name else None

@@ -54,8 +54,7 @@ class OutsideStages:
                  "t_end": t_end, "wall": time.time(), "rss": status.rss, "swap": status.swap,
                  "peak": max(status.hwm, status.rss), "peak_exact": exact, "manual": True,
                  **status.kinds()}
-        self._edge = {"t_start": t_end, "rss_start": status.rss, "swap_start": status.swap,
-                      **status.kinds("_start")}
+        self._edge = status.start_of_stage(t_end)
         return event
 
 

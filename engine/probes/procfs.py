@@ -66,6 +66,11 @@ class StatusMemory:
         return {f"anon{suffix}": self.anon, f"file{suffix}": self.file,
                 f"shmem{suffix}": self.shmem}
 
+    def start_of_stage(self, t: float) -> dict[str, float]:
+        """What a stage that starts at `t` from these figures carries: its `*_start` fields."""
+        return {"t_start": t, "rss_start": self.rss, "swap_start": self.swap,
+                **self.kinds("_start")}
+
 
 _STATUS_KEYS = {b"VmRSS:": "rss", b"VmHWM:": "hwm", b"VmSwap:": "swap",
                 b"RssAnon:": "anon", b"RssFile:": "file", b"RssShmem:": "shmem"}

@@ -60,6 +60,16 @@ SUMMARY_LABELS = {**{key: label for key, label, _ in SUMMARY_LINES},
                   "health": "Health"}
 # The summary lines that mean something for any program (the rest need the protocol's stages).
 OTHER_PROGRAM_LINES = ("peak_mb", "swap_peak_mb")
+# What a program's run adds (report/comparison.program_figures): (key, label, number format).
+PROGRAM_LINES = (("wall_s", "Wall time (s)", ",.1f"),
+                 ("rss_change_mb", "RSS change (MiB)", "+,.1f"), ("stages", "Stages", ","),
+                 ("exit", "Exit code", ""))
+
+
+def program_lines(program: dict[str, Any]) -> list[tuple[str, str]]:
+    """(label, cell) of each PROGRAM_LINES figure of a program's run."""
+    return [(label, fmt(program.get(key), spec) if spec else str(program.get(key, "-")))
+            for key, label, spec in PROGRAM_LINES]
 # (header, key in analysis.stats.describe)
 STAT_KEYS = (("Mean", "mean_mb"), ("Max", "max_mb"), ("Min", "min_mb"), ("Std", "std_mb"),
              ("Median", "median_mb"))

@@ -72,22 +72,11 @@ def _csv(value: Any) -> Any:
     return "'" + text if text.lstrip().startswith(_FORMULA_START) else text
 
 
-def _title(run: Run) -> str:
-    meta = run.meta
-    who = meta.get("backend") or meta.get("kind", "run")
-    parts = [who, meta.get("model", "?")]
-    if meta.get("kind", "bench") == "bench":
-        parts.append(f"{meta.get('weights', '?')} weights")
-    if meta.get("label"):
-        parts.append(meta["label"])
-    return " · ".join(_md(p) for p in parts)
-
-
 def show_markdown(runs: Sequence[Run], unfold: bool = False) -> str:
     out = []
     for run in runs:
-        out.append(f"### {_title(run)}\n\n{_md(run.run_id)} · {_md(run.meta.get('status'))}: "
-                   f"{_md(run.meta.get('cause', ''))}\n")
+        out.append(f"### {_md(run_title_of(run.meta))}\n\n{_md(run.run_id)} · "
+                   f"{_md(run.meta.get('status'))}: {_md(run.meta.get('cause', ''))}\n")
         stage_list = table_rows(run.stages) if unfold else fold_rows(table_rows(run.stages))
         rows = [[cell(r, key, spec) for _, key, spec in STAGE_COLUMNS] for r in stage_list]
         out.append(_markdown_table([h for h, _, _ in STAGE_COLUMNS], rows) + "\n")

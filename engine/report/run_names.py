@@ -7,7 +7,7 @@ import datetime
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..spec import command_text, node_label
+from ..spec import command_text, is_program, node_label
 
 
 def _variant(spec: Mapping[str, Any]) -> str:
@@ -43,7 +43,7 @@ def row_names(metas: Sequence[Mapping[str, Any]], others: Sequence[str]) -> list
 def run_title_of(meta: Mapping[str, Any]) -> str:
     """What a run is: a program's command (`python train.py --epochs 3`), else its backend,
     model and weights."""
-    if meta.get("kind") in ("run", "attach"):
+    if is_program(meta):
         return command_text(meta)
     parts = [str(meta.get("backend") or "?"), str(meta.get("model") or "?")]
     if meta.get("weights"):

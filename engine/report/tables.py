@@ -13,6 +13,8 @@ from rich.text import Text
 from ..analysis.diff import compare_settings, compare_stages, compare_summary
 from ..analysis.stage_fold import fold_rows, repeated
 from ..analysis.stage_rows import table_rows
+from ..analysis.stage_tree import has_repeats
+from ..spec import is_program
 from ..store.listing import Listed
 from ..store.reader import Run
 from ..text import shown
@@ -29,6 +31,7 @@ from .columns import (
     compare_name,
     delta_sign,
     letter,
+    program_lines,
     shared_pages_note,
     stage_name,
     summary_lines,
@@ -83,7 +86,7 @@ def stage_table(run: Run, unfold: bool = False) -> FittedTable:
     """The stage table; repeated stages one row each (the worst occurrence's figures) unless
     `unfold`."""
     rows = table_rows(run.stages)
-    folded = not unfold and any(row["count"] > 1 for row in fold_rows(rows))
+    folded = not unfold and has_repeats(run.stages)
     title = f"{run.run_id}: memory by stage" + \
         (" (repeated stages folded: the worst of each; --unfold lists every one)"
          if folded else "")
@@ -152,8 +155,7 @@ def diff_heading(runs: Sequence[Run], baseline: int = 0, unfold: bool = False) -
     labels = run_labels([run.meta for run in runs], [run.run_id for run in runs])
     lines = [plain(f"{letter(i)}: {label}") for i, label in enumerate(labels)]
     lines.append(Text(f"(Δ = each run - {letter(baseline)})"))
-    if not unfold and any(len(fold_rows(table_rows(run.stages))) < len(run.stages)
-                          for run in runs):
+    if not unfold and any(has_repeats(run.stages) for run in runs):
         lines.append(Text("(repeated stages folded: each run's worst occurrence; --unfold "
                           "lists every one)"))
     return Text("\n").join(lines)
@@ -227,11 +229,8 @@ def summary_table(run: Run) -> FittedTable:
         foreign = meta.get("foreign_frameworks") or []
         add_row(table, "Foreign frameworks", ", ".join(map(str, foreign)) if foreign else "none")
     else:
-        program = run_program_figures(run) or {}
-        add_row(table, "Wall time (s)", fmt(program.get("wall_s"), ",.1f"))
-        add_row(table, "RSS change (MiB)", fmt(program.get("rss_change_mb"), "+,.1f"))
-        add_row(table, "Stages", f"{program.get('stages', 0):,}")
-        add_row(table, "Exit code", program.get("exit", "-"))
+        for label, value in program_lines(run_program_figures(run) or {}):
+            add_row(table, label, value)
         command = " ".join(map(str, meta.get("command") or []))
         add_row(table, "Command", command or f"pid {meta.get('pid')}")
     return table
@@ -260,7 +259,7 @@ def comparison_table(runs: Sequence[Run], title: str = "memtop bench") -> Fitted
 def run_program_figures(run: Run) -> dict[str, Any] | None:
     """A program's run: its own figures for the comparison (None for a bench)."""
     meta = run.meta
-    if meta.get("kind", "bench") == "bench":
+    if not is_program(meta):
         return None
     first, last = run.end_rows("samples")
     return program_figures(run.start, meta.get("t_end") or run.last_sample_time(),
@@ -336,7 +335,7 @@ def runs_list_table(runs: Iterable[Listed]) -> FittedTable:
         started = fields.get("started_wall")
         when = datetime.datetime.fromtimestamp(started).strftime("%Y-%m-%d %H:%M:%S") \
             if started else "-"
-        program = fields["kind"] in ("run", "attach")  # a command: no backend, model, weights
+        program = is_program(fields)  # a command: no backend, model, weights
         add_row(table, fields["run_id"], when,
                 fields["title"] if program else fields["backend"] or "?",
                 "-" if program else fields["model"] or "?",

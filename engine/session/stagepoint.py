@@ -70,9 +70,7 @@ class _Cut:
     @property
     def edge(self) -> dict[str, Any]:
         """A stage that starts at this cut starts from these figures."""
-        start = self.starts or self.status
-        return {"t_start": self.t_end, "rss_start": start.rss, "swap_start": start.swap,
-                **start.kinds("_start")}
+        return (self.starts or self.status).start_of_stage(self.t_end)
 
 
 class StageRecorder:

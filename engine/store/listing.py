@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UserError
-from ..spec import command_text
+from ..spec import command_text, is_program
 from .reader import read_run
 
 CACHE_VERSION = 2  # 2: `title`
@@ -74,7 +74,7 @@ def _fields_of(path: str) -> Listed:
                   "status": str(meta.get("status", "?")),
                   "peak_mb": run.summary().get("peak_mb"),
                   # A program's run is its command: `python train.py --epochs 3`.
-                  "title": command_text(meta) if meta.get("kind") in ("run", "attach") else ""}
+                  "title": command_text(meta) if is_program(meta) else ""}
     except UserError as exc:
         return Listed(path, None, str(exc).split(": ", 1)[-1])
     finally:

@@ -129,13 +129,13 @@ class SeriesReader:
         if not self.in_blocks:
             rows = self._readings(table)
             return (rows[0], rows[-1]) if rows else (None, None)
-        ends = []
-        for order in ("t0", "t1 DESC"):
+        def block_at(order: str) -> list[tuple]:
             found = self._query(f"SELECT rowid FROM blocks WHERE series = ? ORDER BY {order} "
                                 "LIMIT 1", (table,))
-            rows = self.block(table, found[0][0]) if found else []
-            ends.append(rows[0] if order == "t0" and rows else rows[-1] if rows else None)
-        return ends[0], ends[1]
+            return self.block(table, found[0][0]) if found else []
+
+        first, last = block_at("t0"), block_at("t1 DESC")
+        return (first[0] if first else None), (last[-1] if last else None)
 
     def last_sample_time(self) -> float | None:
         if self.in_blocks:

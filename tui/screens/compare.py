@@ -21,7 +21,7 @@ from memtop.engine.analysis.diff import (
     compare_summary,
     stage_axis,
 )
-from memtop.engine.analysis.stage_tree import placed
+from memtop.engine.analysis.stage_tree import top_level
 from memtop.engine.client import RunState
 from memtop.engine.report.columns import (
     COMPARE_METRICS,
@@ -51,12 +51,6 @@ def run_label(state: RunState) -> str:
                             [state.run_id or state.spec_id or "?"])[0])
 
 
-def top_stages(stages: Sequence[dict]) -> list[dict]:
-    """The program's own stages at the top of the tree: what the chart's axis aligns."""
-    return [stage for stage, place in zip(stages, placed(list(stages)), strict=True)
-            if place.depth == 0 and "worker" not in stage]
-
-
 def chart_series(states: Sequence[RunState]) -> tuple[list[tuple[str, list[float], list[float]]],
                                                       list[float], list[str]]:
     """What the chart draws: per run (legend label, x on the stage axis, RSS MiB), and the ticks
@@ -66,11 +60,11 @@ def chart_series(states: Sequence[RunState]) -> tuple[list[tuple[str, list[float
     for i, state in enumerate(states):
         history = state.rss_history
         if len(history):
-            x = stage_axis(history.times, top_stages(state.stages),
+            x = stage_axis(history.times, top_level(state.stages),
                            state.t_start or history.times[0])
             series.append((f"{letter(i)} {state.backend or state.model}", x,
                            [v / MIB for v in history.values]))
-    most = max((top_stages(s.stages) for s in states), key=len)
+    most = max((top_level(s.stages) for s in states), key=len)
     names = [shown(s["name"], 20) for s in most]
     end = max([len(names), *(max(x) for _, x, _ in series if x)])
     ticks = [float(k) for k in range(0, int(end) + 1)]

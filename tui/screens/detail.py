@@ -22,6 +22,7 @@ from memtop.engine.report.columns import (
     DETAIL_STAGE_COLUMNS,
     OTHER_PROGRAM_LINES,
     cell,
+    program_lines,
     shared_pages_note,
     summary_lines,
     task_text,
@@ -77,12 +78,8 @@ def summary_text(state: RunState) -> str:
     lines = [f"{label:<26}{fmt(summary.get(key), spec):>12}"
              for key, label, spec in summary_lines(summary)
              if state.kind == "bench" or key in OTHER_PROGRAM_LINES]
-    program = state.program
-    if program is not None:
-        lines += [f"{'Wall time (s)':<26}{fmt(program['wall_s'], ',.1f'):>12}",
-                  f"{'RSS change (MiB)':<26}{fmt(program['rss_change_mb'], '+,.1f'):>12}",
-                  f"{'Stages':<26}{program['stages']:>12,}",
-                  f"{'Exit code':<26}{shown(program['exit']):>12}"]
+    if state.program is not None:
+        lines += [f"{label:<26}{shown(value):>12}" for label, value in program_lines(state.program)]
     lines.append(f"{'Health':<26}{shown(summary.get('health') or '-'):>12}")
     leak = state.leak
     if leak:

@@ -30,6 +30,7 @@ from memtop.engine.backends import installed_backends
 from memtop.engine.client import engine_line, running_engines
 from memtop.engine.errors import UserError
 from memtop.engine.probes.processes import list_processes
+from memtop.engine.spec import is_program
 from memtop.engine.store import Listed, list_run_files, listed_runs
 from memtop.engine.units import fmt
 
@@ -61,7 +62,7 @@ def run_row(listed: Listed, marked: bool) -> RunRow:
                            str(listed.problem)[-30:]))
     started = fields.get("started_wall")
     when = datetime.datetime.fromtimestamp(started).strftime("%m-%d %H:%M") if started else "-"
-    program = fields["kind"] in ("run", "attach")  # a command: named by it, no model
+    program = is_program(fields)  # a command: named by it, no model
     return RunRow(listed.path, ("*" if marked else " ", fields["run_id"], when, fields["kind"],
                                 fields["title"] if program else fields["backend"] or "-",
                                 "-" if program else fields["model"] or "?",
