@@ -244,6 +244,20 @@ def test_a_full_disk_keeps_the_program_running_and_records_the_true_cause(tmp_pa
                                                          for suffix in ("", "-wal", "-shm")}
 
 
+@pytest.mark.parametrize("size", ["64k", "200k"])
+def test_without_room_to_record_its_end_a_run_does_not_start(tmp_path, size):
+    # 64k: not even the file's tables fit; 200k: the file fits, the reserve that records how the
+    # run ends does not. Either way the run must not start and read later as a crash.
+    with small_disk(tmp_path / "small", size) as runs_dir:
+        result = run_memtop("run", "--no-tui", "--runs-dir", str(runs_dir), "--",
+                            sys.executable, "-c", "print('ran')")
+        assert result.returncode == 1
+        assert "ran" not in result.stdout and "Traceback" not in result.stderr
+        said = " ".join(result.stderr.split())
+        assert "never started" in said and f"no room for a run file in {runs_dir}" in said
+        assert list(runs_dir.iterdir()) == []  # nothing half made left behind
+
+
 def test_a_run_file_moved_away_mid_run_keeps_the_programs_exit_code(runs_dir, tmp_path):
     cli = subprocess.Popen([sys.executable, "-m", "memtop", "run", "--no-tui", "--runs-dir",
                             str(runs_dir), "--", sys.executable, "-c",

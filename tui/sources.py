@@ -69,7 +69,8 @@ class LiveSource(Source):
             self.title = f"engine {client.pid} (attached)"
         self.paths: list[str] = []  # run files, as the engine starts them
         self.ends: list[Message] = []  # the `finished` messages: how each run ended
-        self.unstarted: list[tuple[str, str]] = []  # (name, status) of runs that never started
+        # (name, status, why) of runs that never started
+        self.unstarted: list[tuple[str, str, str | None]] = []
         self.detached = False
         self._titles: dict[str, str] = {}  # spec id -> run title
         self._going: set[str] = set()  # spec ids queued or running
@@ -113,7 +114,8 @@ class LiveSource(Source):
             elif message["type"] == "cancelled" or (message["type"] == "finished" and
                                                     message.get("run") is None):
                 self.unstarted.append((self._titles.get(message["id"], "?"),
-                                       message.get("status") or "cancelled"))
+                                       message.get("status") or "cancelled",
+                                       message.get("cause")))
             out.append(message)
         return out
 

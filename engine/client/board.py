@@ -154,6 +154,10 @@ class RunBoard:
         self._by_id: dict[str, RunState] = {}
         self.fatal: str | None = None
 
+    def unstarted(self) -> list[tuple[str, str, str | None]]:
+        """(name, status, why) of each run that never started: it has no run file."""
+        return [(r.title_name, r.status, r.cause) for r in self.runs if not r.path]
+
     def _queued(self, spec_id: str | None) -> RunState | None:
         """The queued run with this spec id; without one (older files), the first queued."""
         queued = [r for r in self.runs if r.status == "queued"]

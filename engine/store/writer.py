@@ -34,6 +34,10 @@ MERGE_SPAN_S = 60.0
 MAX_BLOCK_ROWS = 100_000  # 200 samples a second: 8 minutes; 6 MiB at most, decoded
 
 
+class NoRoom(OSError):
+    """The run file, or the room to end it, could not be made: the run does not start."""
+
+
 class RunWriter:
     """Appends to one run file. Not thread-safe: the engine's main loop owns it."""
 
@@ -42,7 +46,22 @@ class RunWriter:
         os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
         if os.path.exists(path):
             raise FileExistsError(path)
+        self._reserve: str | None = None
         self._db = sqlite3.connect(path, isolation_level="DEFERRED", check_same_thread=False)
+        try:
+            self._create(meta)
+            # The room to record how the run ends is taken before it starts, or it does not
+            # start: a run that could not say how it ended would read as a crash.
+            self._reserve = self._hold_reserve()
+        except (OSError, sqlite3.Error) as exc:
+            self._discard()
+            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise NoRoom(f"no room for a run file in {os.path.dirname(path) or '.'} "
+                         f"({RESERVE_BYTES // 1024} KiB are kept free to record how a run "
+                         f"ends): {why}") from None
+        self._last_commit = time.monotonic()
+
+    def _create(self, meta: dict[str, Any]) -> None:
         # Merged blocks free the pages of the small ones: given back to the file at its end.
         self._db.execute("PRAGMA auto_vacuum=INCREMENTAL")
         self._db.execute("PRAGMA journal_mode=WAL")
@@ -57,19 +76,31 @@ class RunWriter:
         if self.failed is not None:
             raise sqlite3.OperationalError(self.failed)
         self._db.commit()
-        self._last_commit = time.monotonic()
-        self._reserve = self._hold_reserve()
 
-    def _hold_reserve(self) -> str | None:
-        reserve = os.path.join(os.path.dirname(self.path) or ".",
-                               "." + os.path.basename(self.path) + ".reserve")
-        try:
-            with open(reserve, "wb") as f:
-                f.write(bytes(RESERVE_BYTES))
-        except OSError:
+    def _discard(self) -> None:
+        """A run file that could not be made whole is not left behind half made."""
+        with contextlib.suppress(sqlite3.Error):
+            self._db.close()
+        for leftover in (self.path, self.path + "-wal", self.path + "-shm", self._reserve_path()):
             with contextlib.suppress(OSError):
-                os.unlink(reserve)
-            return None
+                os.unlink(leftover)
+
+    def _reserve_path(self) -> str:
+        return os.path.join(os.path.dirname(self.path) or ".",
+                            "." + os.path.basename(self.path) + ".reserve")
+
+    def _hold_reserve(self) -> str:
+        """RESERVE_BYTES on disk (written and synced: a file system that promises room it does
+        not have fails here, not at the run's end)."""
+        reserve = self._reserve_path()
+        fd = os.open(reserve, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            view = memoryview(bytes(RESERVE_BYTES))
+            while view:
+                view = view[os.write(fd, view):]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
         return reserve
 
     def _release_reserve(self) -> None:

@@ -126,12 +126,14 @@ def print_run(run: Run, out: Console) -> None:
     out.print(plain(f"run file: {run.path}"))
 
 
-def print_unstarted(runs: Sequence[tuple[str, str]]) -> None:
-    """Runs stopped before they started (cancelled, or failed to start): said after the table,
-    not dropped from it, since they have no run file to be a row of."""
-    out = console()
-    for name, status in runs:
-        out.print(plain(f"{name}: {status} (never started)"))
+def print_unstarted(runs: Sequence[tuple[str, str, str | None]],
+                    out: Console | None = None) -> None:
+    """Runs stopped before they started (cancelled, or failed to start) with why: said after
+    the table, not dropped from it, since they have no run file to be a row of."""
+    out = out or console()
+    for name, status, cause in runs:
+        why = f": {shown(cause, 500)}" if cause else ""
+        out.print(plain(f"{name}: {status} (never started){why}"))
 
 
 def print_results(specs: Sequence[RunSpec], paths: Sequence[str]) -> None:
@@ -210,6 +212,5 @@ def run_headless(specs: Sequence[RunSpec], parallel: int = 1, paths: list[str] |
         paths.extend(written)
     if tables:
         print_results(specs, written)
-    print_unstarted([(state.title_name, state.status) for state in board.runs
-                     if not state.path])
+    print_unstarted(board.unstarted())
     return 130 if interrupted else result_code(specs, ends)

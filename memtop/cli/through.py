@@ -15,7 +15,7 @@ from memtop.engine.spec import RunSpec
 from memtop.engine.store import read_run
 from memtop.engine.text import shown
 
-from .headless import HungUp, on_signals, print_run, result_code, say_allocations
+from .headless import HungUp, on_signals, print_run, print_unstarted, result_code, say_allocations
 from .output import console
 
 OUT = {1: 1, 2: 2}  # the program's stream -> memtop's descriptor
@@ -55,6 +55,7 @@ def run_through(spec: RunSpec, paths: list[str], keep_on_hangup: bool = False) -
     err = console(stderr=True)
     if board.fatal:
         err.print(plain(f"memtop: engine error: {shown(board.fatal, 4000)}"))
+    print_unstarted(board.unstarted(), err)
     for state in board.runs:
         if not state.path:
             continue
