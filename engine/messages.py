@@ -55,6 +55,11 @@ ENGINE_MESSAGES: dict[str, tuple[tuple[str, ...], str]] = {
     "finished": (("id", "run", "path", *END_FIELDS), "the run ended; `run` is None if it "
                  "never started"),
     "idle": ((), "the queue is empty and no run is going"),
+    "gap": (("run", "t0", "t1"), "this client fell behind (it did not read): the run's readings "
+            "and output from t0 to t1 were not sent; they are in its run file, where the engine "
+            "client reads them before going on"),
+    "refused": (("request", "message"), "a client's message was not valid (its kind, a field, "
+                "its framing): nothing was done; after broken framing the connection is closed"),
     "fatal": (("message",), "the engine failed; its runs were stopped and closed"),
     "exited": ((), "the engine is gone: the last message of every stream"),
     "batch": (("messages",), "the messages of one turn of the engine's loop, sent in one write "
@@ -80,6 +85,9 @@ CLIENT_MESSAGES: dict[str, tuple[tuple[str, ...], str]] = {
 }
 # Readings: what a paced client may be sent late, gathered.
 READING_KINDS = frozenset({"samples", "proc", "system", "gpu"})
+# What a client that falls behind is not sent (a `gap` says so): the run file has all of it
+# but `workers`, which is live only and sent again each second.
+SKIPPABLE_KINDS = READING_KINDS | {"output", "workers"}
 PACE_MAX_S = 5.0
 # From a session to the engine: JSON lines on the descriptor named by MEMTOP_EVENT_FD, written by
 # session.stagepoint (standard library only, so it cannot use this module).
@@ -173,6 +181,14 @@ def finished(spec_id: str | None, run: str | None, path: str | None,
 
 def idle() -> Message:
     return {"type": "idle"}
+
+
+def gap(run: str, t0: float, t1: float) -> Message:
+    return {"type": "gap", "run": run, "t0": t0, "t1": t1}
+
+
+def refused(request: str, message: str) -> Message:
+    return {"type": "refused", "request": request, "message": message}
 
 
 def fatal(message: str) -> Message:

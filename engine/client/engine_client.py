@@ -48,6 +48,7 @@ class EngineClient:
         self.exited = False
         self.detached = False
         self._awaiting_info = False
+        self._paths: dict[str, str] = {}  # run id -> run file: where a `gap` is filled from
         if conn is not None:
             self.conn, self.owner = conn, False
             return
@@ -71,6 +72,7 @@ class EngineClient:
         client._send(messages.attach())
         info = client.wait_for_info()
         for run in info["runs"]:
+            client._paths[run["run"]] = run["path"]
             client._pending.extend(_history(run["path"]))
         client._pending.extend(messages.queued(spec) for spec in info["queued"])
         return client
@@ -130,6 +132,12 @@ class EngineClient:
                 self.info = message
                 if self._awaiting_info:
                     return None
+                continue
+            if message["type"] == "started":
+                self._paths[message["run"]] = message["path"]
+            if message["type"] == "gap":  # what it fell behind on, from the run file
+                self._batched.extendleft(reversed(_missed(self._paths.get(message["run"]),
+                                                          message)))
                 continue
             if message["type"] == "exited":
                 self.exited = True
@@ -208,6 +216,24 @@ def connect(address: EngineAddress, timeout: float = ANSWER_S) -> Connection:
         raise UserError(f"cannot reach engine {address.pid}: {exc.strerror or exc}") from None
     sock.settimeout(None)
     return Connection(sock.detach())
+
+
+def _missed(path: str | None, gap: Message) -> list[Message]:
+    """The readings and output of a `gap`, read from the run file (committed before the engine
+    sent the gap)."""
+    if not path:
+        return []
+    try:
+        run = read_run(path)
+    except UserError:
+        return []
+    try:
+        stream = RunStream(run)
+        after, upto = gap["t0"] - stream.start, gap["t1"] - stream.start
+        return [m for m in stream.between(max(0.0, after - 1e-6), upto)
+                if m["type"] in messages.SKIPPABLE_KINDS]
+    finally:
+        run.close()
 
 
 def _history(path: str | None) -> list[Message]:

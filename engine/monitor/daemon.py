@@ -13,18 +13,18 @@ import signal
 import socket
 import sys
 import traceback
-from multiprocessing.connection import Connection
 
 from .. import messages
 from ..errors import UserError
 from ..runtime_dir import log_path, socket_path
 from .listener import Listener
 from .loop import Engine
+from .peer import Peer
 
 
 def main(first_fd: int) -> None:
     log = _log_to_file()
-    first = Connection(socket.socket(fileno=first_fd).detach())
+    first = Peer(socket.socket(fileno=first_fd))
     listener = None
     try:
         listener = Listener(socket_path(os.getpid()))

@@ -11,7 +11,6 @@ import contextlib
 import os
 import socket
 import struct
-from multiprocessing.connection import Connection
 
 _UCRED = struct.Struct("3i")  # pid, uid, gid
 
@@ -36,9 +35,8 @@ class Listener:
     def fileno(self) -> int:
         return self.sock.fileno()
 
-    def accept(self) -> Connection | None:
-        """The next caller of this user as a connection; None if there is none, or it was
-        refused."""
+    def accept(self) -> socket.socket | None:
+        """The next caller of this user; None if there is none, or it was refused."""
         try:
             caller, _ = self.sock.accept()
         except (BlockingIOError, InterruptedError):
@@ -47,8 +45,7 @@ class Listener:
             self.refused += 1
             caller.close()
             return None
-        caller.setblocking(True)
-        return Connection(caller.detach())
+        return caller
 
     def close(self) -> None:
         self.sock.close()

@@ -11,35 +11,44 @@ engine/messages.py (msgpack bytes, never pickle).
 from __future__ import annotations
 
 import os
+import select
+import sys
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection, wait
-from multiprocessing.reduction import recv_handle
 from typing import Any
 
 from .. import messages
 from ..messages import Message
 from ..spec import RunSpec, new_id, run_title
+from ..text import shown
 from .listener import Listener
 from .live_run import LiveRun
+from .peer import PARTIAL_S, Peer, PeerBroken, Request
+from .requests import problem_of
 
 PUMP_EVERY_S = 0.1  # the live view is a tenth of a second behind; each wake-up costs
 IDLE_EXIT_S = 5.0  # no run and no client this long: the engine's work is done
+# A client with this much not yet taken is behind: sent no readings or output until it catches
+# up; with this much of the rest (stages, ends) it is let go (the runs go on, recorded).
+BEHIND_BYTES = 1 << 20
+DROP_BYTES = 64 << 20
 
 
 @dataclass(eq=False)
 class Client:
-    conn: Connection
+    peer: Peer
     owner: bool = False  # its going stops the runs (it started them and did not detach)
     live: bool = False  # it is sent every message
     every_s: float = 0.0  # readings at most this often (`pace`); 0: every turn
     held: list[Message] = field(default_factory=list)  # readings kept for the next send
     sent_at: float = 0.0
+    # Falling behind: what it was not sent, by run (first and last time), told by a `gap`.
+    skipped: dict[str, list[float]] = field(default_factory=dict)
 
 
 class Engine:
-    def __init__(self, first: Connection, listener: Listener | None = None) -> None:
+    def __init__(self, first: Peer, listener: Listener | None = None) -> None:
         self.clients = [Client(first, owner=True, live=True)]
         self.listener = listener
         self.started_wall = time.time()
@@ -63,31 +72,71 @@ class Engine:
         if not self._outbox:
             return
         out, self._outbox = self._outbox, []
-        data = messages.encode(out[0] if len(out) == 1 else messages.batch(out))
         now = time.monotonic()
         urgent = any(m["type"] not in messages.READING_KINDS for m in out)
         for client in [c for c in self.clients if c.live]:
             if not client.every_s:
-                self._send_to(client, data)
+                self._deliver(client, out)
                 continue
             client.held.extend(out)  # readings wait; anything else takes them along at once
             if urgent or now - client.sent_at >= client.every_s:
-                self._send_to(client, messages.encode(messages.batch(client.held)))
+                self._deliver(client, client.held)
                 client.held, client.sent_at = [], now
 
+    def _deliver(self, client: Client, out: list[Message]) -> None:
+        """`out` to one client, without ever waiting for it: one that has not taken what it was
+        sent (a stopped terminal, a slow link) is sent no readings or output until it has, then
+        told what it missed (`gap`), which its engine client reads from the run file."""
+        peer = client.peer
+        if peer.pending > BEHIND_BYTES or client.skipped:
+            out = self._skip(client, out)
+            if client.skipped and not peer.pending:
+                self._tell_gaps(client)
+        if peer.pending > DROP_BYTES:
+            print(f"memtop engine: a client {peer.pending >> 20} MiB behind was let go",
+                  file=sys.stderr)
+            self._drop(client, stops_runs=False)
+            return
+        if out:
+            self._send_to(client, messages.encode(out[0] if len(out) == 1 else
+                                                  messages.batch(out)))
+
+    def _skip(self, client: Client, out: list[Message]) -> list[Message]:
+        kept = []
+        for message in out:
+            if message["type"] not in messages.SKIPPABLE_KINDS:
+                kept.append(message)
+                continue
+            times = message["t"] if isinstance(message["t"], list) else [message["t"]]
+            if times:
+                span = client.skipped.setdefault(message["run"], [times[0], times[-1]])
+                span[0], span[1] = min(span[0], times[0]), max(span[1], times[-1])
+        return kept
+
+    def _tell_gaps(self, client: Client) -> None:
+        for run in self.active:  # what it missed is to be read from the run files: in them now
+            if run.run_id in client.skipped:
+                run.writer.commit()
+        for run_id, (t0, t1) in client.skipped.items():
+            self._send_to(client, messages.encode(messages.gap(run_id, t0, t1)))
+        client.skipped = {}
+
     def _send_to(self, client: Client, data: bytes) -> None:
-        try:
-            client.conn.send_bytes(data)
-        except (OSError, EOFError, ValueError):
-            # It went (keep recording: the run files must still be complete). What it said
-            # before going (`detach`) is still to be read: its end is handled there, at EOF.
+        # Queued, never waited for; a client that went is handled at its end of file (what it
+        # said before going, `detach`, is still to be read). The run files stay complete.
+        client.peer.send(data)
+        if client.peer.eof:
             client.live = False
 
-    def _drop(self, client: Client) -> None:
+    def _refuse(self, client: Client, request: str, problem: str) -> None:
+        self._send_to(client, messages.encode(messages.refused(request, shown(problem, 500))))
+
+    def _drop(self, client: Client, stops_runs: bool = True) -> None:
         if client in self.clients:
             self.clients.remove(client)
-            client.conn.close()
-            if client.owner:
+            client.peer.flush()  # a last refusal, if the kernel takes it
+            client.peer.close()
+            if client.owner and stops_runs:
                 self.stop()  # it started the runs and went without leaving them running
 
     def _note(self, message: Message) -> None:
@@ -142,18 +191,26 @@ class Engine:
 
     # ---- from the clients ------------------------------------------------------------------
 
-    def handle(self, client: Client, message: Message) -> None:
-        kind = message["type"]
+    def handle(self, client: Client, request: Request) -> None:
+        message = request.message
+        if message is None:
+            self._refuse(client, "?", request.problem or "not a memtop message")
+            return
+        kind = message.get("type")
+        problem = problem_of(message)
+        if problem is not None:
+            if request.stdin is not None:
+                os.close(request.stdin)
+            self._refuse(client, str(kind)[:40], problem)
+            return
         if kind == "submit":
-            # The client's stdin follows a submit that says so, as a descriptor on the socket.
-            stdin = recv_handle(client.conn) if message.get("stdin") else None
-            self.submit(list(message.get("runs") or []), message.get("parallel", 1), stdin)
+            self.submit(message["runs"], message.get("parallel", 1), request.stdin)
         elif kind == "stop":
             self.stop()
         elif kind == "mark":
             for run in self.active:
-                if run.run_id == message.get("run"):
-                    run.external_mark(str(message.get("name") or "mark"))
+                if run.run_id == message["run"]:
+                    run.external_mark(message["name"] or "mark")
         elif kind == "detach":
             client.owner = False
         elif kind == "attach":
@@ -169,35 +226,48 @@ class Engine:
         elif kind == "info":
             self._send_to(client, messages.encode(self.info()))
         elif kind == "pace":
-            every = message.get("every_s")
-            client.every_s = min(float(every), messages.PACE_MAX_S) \
-                if isinstance(every, int | float) and every > 0 else 0.0
+            client.every_s = float(message["every_s"])
 
     def _receive(self) -> None:
-        waitables: list[Any] = [c.conn for c in self.clients]
+        """A tenth of a second's wait for any client's request (or room to write to one that
+        was behind); then what each sent, handled."""
+        poller = select.poll()
+        for client in self.clients:
+            poller.register(client.peer, select.POLLIN | (select.POLLOUT
+                                                          if client.peer.wants_write else 0))
         if self.listener is not None:
-            waitables.append(self.listener.sock)
+            poller.register(self.listener.sock, select.POLLIN)
         try:
-            ready = wait(waitables, PUMP_EVERY_S)
+            ready = {fd for fd, _ in poller.poll(PUMP_EVERY_S * 1000)}
         except OSError:
-            ready = []
-        for item in ready:
-            if self.listener is not None and item is self.listener.sock:
-                conn = self.listener.accept()
-                if conn is not None:
-                    self.clients.append(Client(conn))
+            ready = set()
+        if self.listener is not None and self.listener.sock.fileno() in ready:
+            sock = self.listener.accept()
+            if sock is not None:
+                self.clients.append(Client(Peer(sock)))
+        now = time.monotonic()
+        for client in list(self.clients):
+            peer = client.peer
+            if peer.fileno() not in ready:
+                if peer.stale(now):
+                    self._refuse(client, "?", f"a message begun and not finished within "
+                                 f"{PARTIAL_S:g} s")
+                    self._drop(client)
                 continue
-            client = next((c for c in self.clients if c.conn is item), None)
-            if client is None:
-                continue
+            peer.flush()
             try:
-                message = messages.decode(client.conn.recv_bytes())
-            except ValueError:
-                continue  # not one of memtop's messages: ignored
-            except (EOFError, OSError):
+                requests = peer.receive(now)
+            except PeerBroken as exc:
+                self._refuse(client, "?", str(exc))
                 self._drop(client)
                 continue
-            self.handle(client, message)
+            for request in requests:
+                try:
+                    self.handle(client, request)
+                except Exception as exc:  # a request that passed its checks and still failed
+                    self._refuse(client, "?", f"{type(exc).__name__}: {exc}")
+            if peer.eof:
+                self._drop(client)
 
     def _start_next(self) -> None:
         while not self.stopping and self.queue and len(self.active) < self.parallel:
@@ -243,7 +313,7 @@ class Engine:
         self.send(messages.exited())
         self.flush()
         for client in list(self.clients):
-            client.conn.close()
+            client.peer.close()
         self.clients.clear()
         if self.listener is not None:
             self.listener.close()
