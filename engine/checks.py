@@ -1,18 +1,19 @@
 """What memtop checks before it acts on data from outside: a session's events, and what a run
-file holds. Both come from someone else: the event descriptor is inherited by the measured
+file holds of them. Both come from someone else: the event descriptor is inherited by the measured
 program and every child it starts, and a run file may have been crafted.
 
 - `check_event`: each JSON line of a session, against its kind's fields and types (finite
   numbers, sizes that are whole and not negative). The engine keeps one that fails as a
   `bad_event` and drops it; the run goes on.
-- `check_run_contents`: a run file's metadata and stages, when it is read. One that fails is
-  "damaged", with the reason; the other files of a folder are not affected.
+- a run file's whole schema is store/run_schema.py's (its stages by `check_event`'s rules).
 """
 
 from __future__ import annotations
 
 import math
 from typing import Any
+
+MAX_SIZE = 2**63 - 1  # bytes: what SQLite and msgpack hold
 
 
 class BadEvent(ValueError):
@@ -26,7 +27,7 @@ def _number(value: Any) -> bool:
 
 
 def _size(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_SIZE
 
 
 def _text(value: Any) -> bool:
@@ -117,64 +118,7 @@ def is_block(data: Any) -> bool:
         _number(data.get("t"))
 
 
-def _strings(value: Any) -> bool:
-    return isinstance(value, list) and all(isinstance(v, str) for v in value)
-
-
-# What a run file's metadata may hold, where present (other keys are kept, and shown as text).
-META_RULES: dict[str, Any] = {
-    "run_id": _text, "backend": _maybe(lambda v: isinstance(v, str)),
-    "model": _maybe(lambda v: isinstance(v, str)), "kind": _maybe(_text),
-    "status": _maybe(_text), "cause": _maybe(lambda v: isinstance(v, str)),
-    "weights": _maybe(lambda v: isinstance(v, str)), "label": _maybe(lambda v: isinstance(v, str)),
-    "t_start": _maybe(_number), "t_end": _maybe(_number), "started_wall": _maybe(_number),
-    "ended_wall": _maybe(_number), "interval_ms": _maybe(_number), "pid": _maybe(_whole),
-    "engine_pid": _maybe(_whole), "returncode": _maybe(_whole),
-    "spec": _maybe(lambda v: isinstance(v, dict)), "bench": _maybe(lambda v: isinstance(v, dict)),
-    "command": _maybe(_strings), "foreign_frameworks": _maybe(_strings),
-    "devices": _maybe(_strings), "versions": _maybe(lambda v: isinstance(v, dict)),
-    "summary": _maybe(lambda v: isinstance(v, dict) and all(
-        _number(x) or x is None or isinstance(x, str) for x in v.values())),
-    "stats": _maybe(lambda v: isinstance(v, dict)), "leak": _maybe(lambda v: isinstance(v, dict)),
-    "task": _maybe(_text), "fit": _maybe(lambda v: isinstance(v, dict)),
-    "memory_limit": _maybe(lambda v: isinstance(v, dict)),
-    "workers": _maybe(lambda v: isinstance(v, list) and all(
-        isinstance(w, dict) and _size(w.get("peak")) and isinstance(w.get("name"), str)
-        for w in v)),
-    "cluster": _maybe(lambda v: isinstance(v, dict) and all(
-        isinstance(x, str) for x in v.values())),
-    "inputs": _maybe(lambda v: isinstance(v, dict) and all(
-        isinstance(s, list) and all(_whole(d) for d in s) for s in v.values())),
-}
-_STAGE_NUMBERS = {"sampled_peak": _maybe(_size), "latency": _maybe(_number),
-                  "tokens_generated": _maybe(_size), "steps": _maybe(_size),
-                  "samples": _maybe(_size)}
-
-
 def is_marker(data: Any) -> bool:
     """Whether a stored `marker` event's data is what the engine writes: {name, t, rss, swap}."""
     return isinstance(data, dict) and _text(data.get("name")) and _number(data.get("t")) and \
         _size(data.get("rss")) and _size(data.get("swap"))
-
-
-def check_run_contents(meta: Any, stages: Any) -> None:
-    """BadEvent if a run file's metadata or stages are not what memtop writes."""
-    if not isinstance(meta, dict):
-        raise BadEvent("metadata is not a map")
-    for field, valid in META_RULES.items():
-        if field in meta and not valid(meta[field]):
-            raise BadEvent(f"metadata '{field}' is not what memtop writes")
-    if not isinstance(stages, list):
-        raise BadEvent("stages are not a list")
-    for number, stage in enumerate(stages, 1):
-        try:
-            check_event({**stage, "type": "stage"} if isinstance(stage, dict) else stage)
-        except BadEvent as exc:
-            raise BadEvent(f"stage {number}: {str(exc).removeprefix('stage ')}") from None
-        for field, valid in _STAGE_NUMBERS.items():
-            if field in stage and not valid(stage[field]):
-                raise BadEvent(f"stage {number}: a bad '{field}'")
-        if ("path" in stage or "trail" in stage) and not (
-                is_place(stage.get("path"), stage.get("trail"))
-                and stage["path"][-1] == stage["name"][:MAX_NAME]):
-            raise BadEvent(f"stage {number}: a bad place in the tree ('path', 'trail')")

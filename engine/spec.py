@@ -7,9 +7,12 @@ that neither has to import the other.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import secrets
 import shlex
+import types
+import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -105,6 +108,57 @@ class RunSpec:
     def from_dict(cls, data: dict[str, Any]) -> RunSpec:
         names = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in names})
+
+
+# A spec's numbers, bounded as the command line bounds them (memtop/cli/values.py).
+_SPEC_RANGES = {"interval_ms": (0.5, 60_000.0), "max_length": (1, 1 << 20),
+                "batch_size": (1, 1 << 20), "sequence_length": (1, 1 << 24),
+                "memory_limit": (0, 1 << 62), "leak_iterations": (0, 1 << 20),
+                "training_steps": (0, 1 << 24), "max_output": (0, 1 << 62),
+                "attach_pid": (1, 1 << 22)}
+_SPEC_HINTS = typing.get_type_hints(RunSpec)
+
+
+def spec_problem(data: Any) -> str | None:
+    """Why `data` is not a RunSpec as a map, or None: every field of its type and in range."""
+    if not isinstance(data, dict):
+        return "not a map"
+    if not isinstance(data.get("backend"), str):
+        return "no backend"
+    for field in dataclasses.fields(RunSpec):
+        if field.name not in data:
+            continue
+        value = data[field.name]
+        if not _spec_type(value, _SPEC_HINTS[field.name]):
+            hint = _SPEC_HINTS[field.name]
+            return f"'{field.name}' is not a {getattr(hint, '__name__', None) or hint}"
+        low, high = _SPEC_RANGES.get(field.name, (None, None))
+        if low is not None and value is not None and not low <= value <= high:
+            return f"'{field.name}' is outside {low}..{high}"
+    return None
+
+
+def _spec_type(value: Any, hint: Any) -> bool:
+    """`value` is of the spec field type `hint` (the few types a RunSpec uses)."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        return any(_spec_type(value, arg) for arg in args)
+    if hint is type(None):
+        return value is None
+    if hint is bool:
+        return isinstance(value, bool)
+    if hint is int:
+        return type(value) is int
+    if hint is float:
+        return type(value) in (int, float) and math.isfinite(value)
+    if hint is str:  # as long as the message allows (a `python -c` program can be long)
+        return isinstance(value, str) and "\0" not in value
+    if origin is list:
+        return isinstance(value, list) and all(_spec_type(item, args[0]) for item in value)
+    if origin is dict:
+        return isinstance(value, dict) and len(value) <= 256 and all(
+            _spec_type(k, args[0]) and _spec_type(v, args[1]) for k, v in value.items())
+    return False
 
 
 def run_title(backend: str, model: str, kind: str) -> str:

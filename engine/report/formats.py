@@ -185,7 +185,7 @@ def run_json(run: Run) -> dict[str, Any]:
         "weights_note": meta.get("weights_note"), "status": meta.get("status"),
         "cause": meta.get("cause"), "label": meta.get("label", ""),
         "foreign_frameworks": meta.get("foreign_frameworks", []),
-        "isolated": bool(meta.get("spec", {}).get("isolate")),
+        "isolated": bool(run.spec.get("isolate")),
         "started": meta.get("started_wall"), "versions": meta.get("versions", {}),
         "devices": meta.get("devices", []), "host": meta.get("host") or meta.get("engine_host"),
         "cluster": meta.get("cluster"), "cpu": meta.get("cpu"),

@@ -191,8 +191,8 @@ def _two_columns(title: object) -> FittedTable:
 
 
 def leak_table(leak: dict[str, Any]) -> FittedTable:
-    table = _two_columns(plain(f"Leak check over {leak['iterations']} iterations: "
-                               f"{leak['verdict']}"))
+    table = _two_columns(plain(f"Leak check over {leak.get('iterations', '?')} iterations: "
+                               f"{leak.get('verdict') or 'no verdict'}"))
     add_row(table, "Slope (MiB/iteration)", fmt(leak.get("slope_mb_per_iter"), "+.4f"))
     add_row(table, "r²", fmt(leak.get("r2"), ".3f"))
     for key, label in (("heap_in_use_slope_mb_per_iter", "glibc heap in use (MiB/iteration)"),

@@ -29,7 +29,11 @@ from typing import Any
 
 import msgpack
 
-MAX_BLOCK_BYTES = 64 * 1024 * 1024
+from .schema import MAX_BLOCK_ROWS
+
+# What the largest block a writer makes inflates to (MAX_BLOCK_ROWS of 8 columns of 8 bytes, and
+# its nulls), with room: a block that inflates further is damaged, not read.
+MAX_BLOCK_BYTES = 16 * 1024 * 1024
 _TICKS = 1e6  # a time's unit in a block: microseconds
 _XZ_MAGIC = b"\xfd7zXZ\x00"
 _PLAIN_MAGIC = b"\x81"  # a msgpack map of one key; zlib starts 0x78, xz 0xfd
@@ -132,7 +136,8 @@ def decode(blob: Any, real: Sequence[bool]) -> list[tuple]:
         raise BadBlock(f"a block that does not decode ({type(exc).__name__})") from None
     try:
         n, stored, nulls, exact = block["n"], block["cols"], block["nulls"], block["exact"]
-        if not (isinstance(n, int) and len(stored) == len(real) == len(nulls)
+        if not (isinstance(n, int) and 0 <= n <= MAX_BLOCK_ROWS
+                and len(stored) == len(real) == len(nulls)
                 and all(isinstance(c, bytes) and len(c) == 8 * n for c in stored)):
             raise BadBlock("a block whose columns do not match")
         columns: list[list[Any]] = []

@@ -21,11 +21,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..analysis.summary import current_summary
 from ..errors import UserError
 from ..spec import command_text, is_program
 from .reader import read_run
 
-CACHE_VERSION = 2  # 2: `title`
+CACHE_VERSION = 3  # 2: `title`; 3: a peak never from the readings
 # What a listing shows of a run: (field, the types a cached value may have).
 FIELDS: dict[str, tuple[type, ...]] = {
     "run_id": (str,), "started_wall": (int, float, type(None)), "kind": (str,),
@@ -72,7 +73,10 @@ def _fields_of(path: str) -> Listed:
                   "kind": str(meta.get("kind", "bench")), "backend": str(meta.get("backend", "")),
                   "model": str(meta.get("model", "")), "weights": str(meta.get("weights", "")),
                   "status": str(meta.get("status", "?")),
-                  "peak_mb": run.summary().get("peak_mb"),
+                  # Never from the readings: a listing opens no block (a file without a
+                  # stored summary, running or cut short, shows its stages' peak).
+                  "peak_mb": (meta.get("summary") or
+                              current_summary(run.stages, None, None)).get("peak_mb"),
                   # A program's run is its command: `python train.py --epochs 3`.
                   "title": command_text(meta) if is_program(meta) else ""}
     except UserError as exc:

@@ -11,10 +11,17 @@ import stat
 import time
 from typing import Any
 
-from ..checks import BadEvent, check_run_contents
 from ..errors import UserError
 from ..text import shown
-from .schema import BAD_BLOCKS_SQL, OPTIONAL_TABLES, READINGS, TABLES, bad_rows_sql
+from .run_schema import Damaged, check_run_contents
+from .schema import (
+    BAD_BLOCKS_SQL,
+    BAD_OTHER_ROWS_SQL,
+    OPTIONAL_TABLES,
+    READINGS,
+    TABLES,
+    bad_rows_sql,
+)
 
 _MAGIC = b"SQLite format 3\x00"
 QUERY_BUDGET_S = 20.0  # one statement on a run file; a healthy one-hour file needs well under 1 s
@@ -70,10 +77,10 @@ def check_schema(path: str, db: sqlite3.Connection) -> None:
 
 def check_contents(path: str, db: sqlite3.Connection, meta: dict[str, Any],
                     stages: list[Any]) -> None:
-    """What the file holds is what memtop writes (engine/checks.py), before anything uses it."""
+    """What the file holds is what memtop writes (run_schema.py), before anything uses it."""
     try:
         check_run_contents(meta, stages)
-    except BadEvent as exc:
+    except Damaged as exc:
         raise UserError(f"{path}: damaged run file ({exc})") from None
     tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     for table in READINGS:
@@ -81,6 +88,9 @@ def check_contents(path: str, db: sqlite3.Connection, meta: dict[str, Any],
             raise UserError(f"{path}: damaged run file (bad values in its {table} table)")
     if "blocks" in tables and db.execute(BAD_BLOCKS_SQL).fetchone()[0]:
         raise UserError(f"{path}: damaged run file (bad values in its blocks table)")
+    for table, sql in BAD_OTHER_ROWS_SQL.items():
+        if table in tables and db.execute(sql).fetchone()[0]:
+            raise UserError(f"{path}: damaged run file (bad values in its {table} table)")
 
 
 def open_read_only(path: str) -> sqlite3.Connection:

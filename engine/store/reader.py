@@ -9,7 +9,6 @@ every view shows (`summary`, `statistics`) computed one way.
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 import zlib
@@ -21,11 +20,13 @@ from ..analysis.stats import rss_statistics
 from ..analysis.summary import current_summary
 from ..errors import UserError
 from .opening import check_contents, check_header, check_schema, open_read_only
+from .run_schema import Damaged, loads
 from .schema import SCHEMA_VERSION, SUFFIX
 from .series import SeriesReader
 from .status import mark_damaged_log, mark_interrupted
 
 MAX_OUTPUT_CHUNK = 64 * 1024 * 1024  # the engine stores at most a pump's worth (100 ms) a row
+MAX_OUTPUT_KEPT = 1 << 30  # output a run file may hold (--max-output; 512 MiB by default)
 
 
 @dataclass
@@ -62,16 +63,48 @@ class Run(SeriesReader):
 
     def output_after(self, rowid: int = 0) -> Iterator[tuple[int, float, int, bytes]]:
         """(rowid, t, stream, bytes) of the program's output past `rowid`, in order, a row at a
-        time; empty for files from before output was kept."""
+        time; empty for files from before output was kept. More than the run could have kept
+        (its --max-output) is a damaged file, found by a first pass that counts before any of it
+        is handed out (a decompression bomb costs a count, not a terminal full of zeros)."""
         if not self.has_table("output"):
             return
+        query = "SELECT rowid, t, stream, data FROM output WHERE rowid > ? ORDER BY rowid"
+        budget = self._output_budget()
         try:
-            for n, t, stream, blob in self._db.execute(
-                    "SELECT rowid, t, stream, data FROM output WHERE rowid > ? ORDER BY rowid",
-                    (rowid,)):
+            for _, _, _, blob in self._db.execute(query, (rowid,)):
+                budget -= _inflated_size(self.path, blob, budget)
+                if budget < 0:
+                    raise UserError(f"{self.path}: damaged run file (more output than the run "
+                                    "kept)")
+            for n, t, stream, blob in self._db.execute(query, (rowid,)):
                 yield n, t, stream, _inflate(self.path, blob)
         except sqlite3.DatabaseError as exc:
             raise UserError(f"{self.path}: damaged run file ({exc})") from None
+
+    def output_tail(self, budget: int) -> tuple[list[tuple[float, int, bytes]], bool]:
+        """The program's last `budget` bytes of output as (t, stream, bytes) in order, read from
+        the end (what a view can show: a bomb costs it `budget`), and whether there was more."""
+        if not self.has_table("output"):
+            return [], False
+        tail: list[tuple[float, int, bytes]] = []
+        try:
+            rows = self._db.execute("SELECT t, stream, data FROM output ORDER BY rowid DESC")
+            for t, stream, blob in rows:
+                if budget <= 0:
+                    return tail[::-1], True
+                data = _inflate(self.path, blob)
+                cut = data[-budget:]
+                budget -= len(data)
+                tail.append((t, stream, cut))
+        except sqlite3.DatabaseError as exc:
+            raise UserError(f"{self.path}: damaged run file ({exc})") from None
+        return tail[::-1], budget < 0
+
+    def _output_budget(self) -> int:
+        kept = self.spec.get("max_output")
+        kept = kept if isinstance(kept, int) and 0 <= kept <= MAX_OUTPUT_KEPT else \
+            MAX_OUTPUT_KEPT
+        return kept + MAX_OUTPUT_CHUNK  # the chunk that crossed the line is kept whole
 
     def stages_after(self, seq: int) -> list[tuple[int, dict[str, Any]]]:
         rows = self._query("SELECT seq, data FROM stages WHERE seq > ? ORDER BY seq", (seq,))
@@ -144,10 +177,28 @@ def _inflate(path: str, blob: Any) -> bytes:
     return data
 
 
+def _inflated_size(path: str, blob: Any, limit: int) -> int:
+    """How many bytes a chunk of output inflates to, counted a MiB at a time and no further
+    than `limit` + 1 (nothing is kept)."""
+    if not isinstance(blob, bytes):
+        raise UserError(f"{path}: damaged run file (output that is not bytes)")
+    inflater = zlib.decompressobj()
+    size, rest = 0, blob
+    try:
+        while rest and size <= limit:
+            size += len(inflater.decompress(rest, 1 << 20))
+            rest = inflater.unconsumed_tail
+        if size <= limit:
+            size += len(inflater.flush())
+    except zlib.error as exc:
+        raise UserError(f"{path}: damaged run file (output: {exc})") from None
+    return size
+
+
 def _json(path: str, text: str | None) -> Any:
     try:
-        return json.loads(text) if text else None
-    except (ValueError, TypeError) as exc:
+        return loads(text) if text else None
+    except Damaged as exc:
         raise UserError(f"{path}: damaged run file ({exc})") from None
 
 
@@ -169,8 +220,8 @@ def read_run(path: str) -> Run:
                             f"this memtop reads up to {SCHEMA_VERSION}): upgrade memtop")
         if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
             raise UserError(f"{path}: damaged run file (integrity check failed)")
-        meta = {k: json.loads(v) for k, v in db.execute("SELECT key, value FROM meta")}
-        stages = [json.loads(d) for (d,) in db.execute("SELECT data FROM stages ORDER BY seq")]
+        meta = {k: _json(path, v) for k, v in db.execute("SELECT key, value FROM meta")}
+        stages = [_json(path, d) for (d,) in db.execute("SELECT data FROM stages ORDER BY seq")]
         events = [_event(path, row) for row in
                   db.execute("SELECT t, kind, level, message, data FROM events ORDER BY t")]
         if "run_id" not in meta:
@@ -181,7 +232,7 @@ def read_run(path: str) -> Run:
             db.close()
         if isinstance(exc, sqlite3.DatabaseError):
             raise UserError(f"{path}: not a readable memtop run file ({exc})") from None
-        if isinstance(exc, ValueError | TypeError):  # JSON in a damaged row
+        if isinstance(exc, ValueError | TypeError):  # a row of the wrong type
             raise UserError(f"{path}: damaged run file ({exc})") from None
         raise
     mark_interrupted(meta)

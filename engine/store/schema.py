@@ -70,12 +70,33 @@ def bad_rows_sql(table: str) -> str:
     return f"SELECT count(*) FROM {table} WHERE " + " OR ".join(checks)
 
 
+# A block holds at most this many rows (200 samples a second: 8 minutes; 6 MiB decoded), and at
+# most MAX_ROWS_PER_S a second of the time it spans (sampling is at most 2,000 a second): a file
+# whose blocks claim more is damaged before one is inflated (a decompression bomb).
+MAX_BLOCK_ROWS = 100_000
+MAX_ROWS_PER_S = 4_000
+
 BAD_BLOCKS_SQL = (
     "SELECT count(*) FROM blocks WHERE typeof(series) != 'text' OR series NOT IN ("
     + ", ".join(f"'{table}'" for table in READINGS) + ") OR typeof(t0) NOT IN ('real', "
     "'integer') OR typeof(t1) NOT IN ('real', 'integer') OR abs(t0) > 1e300 OR abs(t1) > 1e300 "
     "OR typeof(n) != 'integer' OR n < 0 OR typeof(data) != 'blob' OR typeof(summary) != 'blob' "
-    "OR typeof(extremes) != 'blob'")
+    f"OR typeof(extremes) != 'blob' OR n > {MAX_BLOCK_ROWS} "
+    f"OR n > (t1 - t0) * {MAX_ROWS_PER_S} + 16 OR t1 < t0")
+
+
+_TIME_OK = "typeof({0}) IN ('real', 'integer') AND abs({0}) <= 1e12"
+# The other tables' rows as memtop writes them (SQLite keeps any type in any column).
+BAD_OTHER_ROWS_SQL = {
+    "events": "SELECT count(*) FROM events WHERE NOT (" + _TIME_OK.format("t") + " AND "
+              "typeof(kind) = 'text' AND typeof(level) = 'text' AND typeof(message) = 'text' "
+              "AND (data IS NULL OR typeof(data) = 'text'))",
+    "output": "SELECT count(*) FROM output WHERE NOT (" + _TIME_OK.format("t") + " AND "
+              "typeof(stream) = 'integer' AND typeof(data) = 'blob')",
+    "stages": "SELECT count(*) FROM stages WHERE NOT (" + _TIME_OK.format("t") + " AND "
+              + _TIME_OK.format("t_end") + " AND typeof(name) = 'text' AND "
+              "typeof(data) = 'text')",
+}
 
 
 def insert_sql(table: str) -> str:

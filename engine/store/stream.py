@@ -17,10 +17,15 @@ from ..analysis.alarms import AlarmWatch, Thresholds
 from ..checks import is_block, is_marker
 from ..messages import ALARM_KINDS, Message
 from .reader import Run
+from .run_schema import is_iteration, meta_problem
 from .schema import READINGS
 from .windows import SeriesWindows
 
 READING_MESSAGES = {"proc": messages.proc, "system": messages.system, "gpu": messages.gpu}
+# A view keeps the program's last lines (client/board.LOG_LINES): a replay is handed the last
+# this many bytes of output, read from the end, whatever the file holds.
+REPLAY_OUTPUT_BYTES = 16 * 1024 * 1024
+EARLIER = b"[memtop: earlier output is not replayed: `memtop show --log RUN` prints it all]\n"
 
 
 def opening_messages(run: Run, queued: bool = True) -> list[Message]:
@@ -43,9 +48,9 @@ def event_message(run_id: str, event: dict[str, Any]) -> Message | None:
     if kind == "marker":
         return messages.marker(run_id, data) if is_marker(data) else None
     if kind == "iteration" and data:
-        return messages.iteration(run_id, data)
+        return messages.iteration(run_id, data) if is_iteration(data) else None
     if kind == "meta" and data:
-        return messages.meta(run_id, data)
+        return messages.meta(run_id, data) if meta_problem(data) is None else None
     if kind in ALARM_KINDS:
         return messages.alarm(run_id, event["t"], kind, event["level"], event["message"])
     return None
@@ -87,8 +92,11 @@ class RunStream:
             build = READING_MESSAGES[table]
             others.extend((row[0], build(run.run_id, row)) for row in getattr(run, table)())
         others.extend((stage["t_end"], messages.stage(run.run_id, stage)) for stage in run.stages)
+        tail, cut = run.output_tail(REPLAY_OUTPUT_BYTES)
+        if cut and tail:
+            others.append((tail[0][0], messages.output(run.run_id, tail[0][0], 2, EARLIER)))
         others.extend((t, messages.output(run.run_id, t, stream, data))
-                      for _, t, stream, data in run.output_after(0))
+                      for t, stream, data in tail)
         for event in run.events:
             message = event_message(run.run_id, event)
             if message is not None and (thresholds is None or message["type"] != "alarm"):

@@ -21,7 +21,7 @@ import zlib
 from typing import Any
 
 from .blocks import insert_block
-from .schema import DDL, READINGS, REAL_COLUMNS, SCHEMA_VERSION
+from .schema import DDL, MAX_BLOCK_ROWS, READINGS, REAL_COLUMNS, SCHEMA_VERSION
 
 # With the engine's 100 ms pump, a crash loses at most COMMIT_EVERY_S + 0.1 = 0.6 s of data: each
 # commit costs an insert a series and a WAL write, the largest share of the engine's own work.
@@ -31,7 +31,6 @@ COMMIT_EVERY_S = 0.5
 RESERVE_BYTES = 256 * 1024
 END_TEXT_CHARS = 4096  # each text of the end, when it is written into the reserve
 MERGE_SPAN_S = 60.0
-MAX_BLOCK_ROWS = 100_000  # 200 samples a second: 8 minutes; 6 MiB at most, decoded
 
 
 class NoRoom(OSError):
