@@ -138,7 +138,8 @@ class FitPlan:
             sizes.update(batch_size=1, sequence_length=size, max_length=size)
         return RunSpec(backend=backend, model=r.model, weights=r.weights, dtype=r.dtype,
                        task=r.task, mode=r.mode, isolate=r.isolate, runs_dir=r.runs_dir,
-                       label=r.label or f"fit {r.axis} {size}", memory_limit=r.budget, **sizes)
+                       label=trial_label(r.label, r.axis, size), memory_limit=r.budget,
+                       **sizes)
 
     def record(self, run: Any) -> Trial | None:
         """The pending trial judged from its run file (`store.read_run`); None if the search
@@ -188,3 +189,9 @@ class FitPlan:
         writer = RunWriter(path, meta)
         writer.finish(meta, (time.monotonic(), "end", "info", f"fit {meta['status']}", None))
         return path
+
+
+def trial_label(label: str, axis: str, size: int) -> str:
+    """A trial is named by its size (`batch 8`), after the user's label if there is one: its
+    card and its row say which trial it is."""
+    return f"{label} · {axis} {size}" if label else f"{axis} {size}"

@@ -73,7 +73,8 @@ ENGINE_MESSAGES: dict[str, tuple[tuple[str, ...], str]] = {
 CLIENT_MESSAGES: dict[str, tuple[tuple[str, ...], str]] = {
     "submit": (("runs", "parallel", "stdin"), "run these specs, `parallel` at a time; with "
                "`stdin`, the client's stdin follows as a passed descriptor"),
-    "stop": ((), "stop every run and drop the queue; the engine exits when they are closed"),
+    "stop": (("why",), "stop every run and drop the queue; the engine exits when they are "
+             "closed. `why` (STOP_REASONS) becomes each run's cause"),
     "mark": (("run", "name"), "a marker set from outside (a key in the TUI): see `marker`"),
     "attach": ((), "send `engine` now, then every message from here on (a client that came "
                "through the engine's socket)"),
@@ -83,6 +84,13 @@ CLIENT_MESSAGES: dict[str, tuple[tuple[str, ...], str]] = {
              "every `every_s` seconds (up to 5), everything else as it comes: a client that "
              "shows no chart need not wake ten times a second"),
 }
+# Why runs were stopped -> the cause their files keep. Only a stop the user asked for is no
+# error; a terminal that closed or a memtop that was terminated is said as such.
+USER_STOP = "stopped by the user"
+STOP_REASONS = {"user": USER_STOP,
+                "hangup": "stopped: the terminal closed (SIGHUP)",
+                "terminated": "stopped: memtop was terminated (SIGTERM)",
+                "client gone": "stopped: the memtop that started it went away"}
 # Readings: what a paced client may be sent late, gathered.
 READING_KINDS = frozenset({"samples", "proc", "system", "gpu"})
 # What a client that falls behind is not sent (a `gap` says so): the run file has all of it
@@ -211,8 +219,8 @@ def submit(specs: Iterable[dict[str, Any]], parallel: int, stdin: bool = False) 
     return {"type": "submit", "runs": list(specs), "parallel": parallel, "stdin": stdin}
 
 
-def stop() -> Message:
-    return {"type": "stop"}
+def stop(why: str = "user") -> Message:
+    return {"type": "stop", "why": why}
 
 
 def mark(run: str, name: str) -> Message:

@@ -2,12 +2,13 @@
 
 Labels: every screen, table and document says MiB (1024**2 bytes), the unit memtop computes in;
 the seeds' tables call the same unit "MB". JSON keeps its documented field names (`peak_mb`,
-described as MiB in docs/schemas). `format_size` and `check` use binary units by name (MiB, GiB).
+described as MiB in docs/schemas). `format_size` (check's budgets, fit's titles) says MiB too.
 
 Parsing, as people write sizes on a command line: decimal units are powers of 1000 (kB, MB, GB,
 TB); binary units are powers of 1024 (KiB, MiB, GiB, TiB). A bare letter (K, M, G, T) is binary,
-as in `free -h`, Docker and Kubernetes. A bare number is bytes. Case does not matter for the
-letter; `b`/`B` after it is optional.
+as in `free -h`, Docker and Kubernetes. A bare number is refused (but 0): `--max-peak 3000` is
+what a reader of MiB screens types, so it gets `did you mean 3000MiB?`; bytes are `100B`. Case
+does not matter for the letter; `b`/`B` after it is optional.
 """
 
 from __future__ import annotations
@@ -45,11 +46,16 @@ MAX_SIZE = 2**63 - 1  # what run files, messages (msgpack) and cgroups hold: 8 E
 
 
 def parse_size(text: str) -> int:
-    """'512MiB' -> 536870912, '4GB' -> 4000000000, '1.5G' -> 1610612736, '0' -> 0."""
+    """'512MiB' -> 536870912, '4GB' -> 4000000000, '1.5G' -> 1610612736, '0' -> 0, '100B' ->
+    100. A number without a unit is refused: every screen says MiB, so `3000` is what people
+    type for 3000 MiB, and reading it as bytes would be a silent 1,000,000-fold mistake."""
     match = _SIZE.match(text)
     if not match:
         raise UserError(f"not a size: '{text}' (write e.g. 512MiB, 4GB, 1.5G or 0)")
     number, letter, binary, byte = match.groups()
+    if not (letter or byte) and float(number) != 0:
+        raise UserError(f"a size needs its unit: '{text.strip()}' "
+                        f"(did you mean {text.strip()}MiB?)")
     power = _POWERS[letter.lower()]
     # '4GB' and '4kB' are decimal; '4GiB' and a bare '4G' are binary.
     base = 1000 if letter and byte and not binary else 1024
@@ -79,10 +85,10 @@ def parse_percent(text: str) -> float:
 
 
 def format_size(value: float) -> str:
-    for unit, power in (("GiB", 3), ("MiB", 2), ("KiB", 1)):
-        if abs(value) >= 1024 ** power:
-            return f"{value / 1024 ** power:,.2f} {unit}"
-    return f"{value:,.0f} B"
+    """A size as every screen says it, in MiB (`2,861.0 MiB`; three decimals below 1 MiB, so
+    that a leak budget of 64KiB/iter reads `0.062 MiB`)."""
+    spec = ",.1f" if abs(value) >= MIB else ",.3f"
+    return f"{value / MIB:{spec}} MiB"
 
 
 def fmt_duration(seconds: float) -> str:

@@ -9,6 +9,7 @@ import sys
 import time
 
 import pytest
+from terminal import in_terminal
 
 from conftest import HELPERS, run_memtop, show_json
 
@@ -154,3 +155,16 @@ def test_damaged_captures_are_one_line_never_a_crash(tmp_path, captured):
         folder.mkdir()
         assert_damaged_in_one_line(with_capture(folder, captured,
                                                 lambda p, d=bytes(data): p.write_bytes(d)))
+
+
+def test_escapes_in_a_capture_s_segment_path_never_reach_the_terminal(runs_dir, tmp_path):
+    result = run_memtop("run", "--allocations", "--no-tui", "--runs-dir", str(runs_dir), "--",
+                        sys.executable, str(HELPERS / "evil_library_path.py"), str(tmp_path))
+    assert result.returncode == 0, result.stderr[-2000:]
+    [capture] = list(runs_dir.glob("*.memray"))
+    assert b"\x1b]0;PWNED\x07" in capture.read_bytes()  # the path is in the capture
+    [run] = list(runs_dir.glob("*.db"))
+    returncode, out = in_terminal([sys.executable, "-m", "memtop", "show", str(run),
+                                   "--allocations"], timeout=200)
+    assert returncode in (0, 2) and b"Traceback" not in out
+    assert b"\x1b]" not in out and b"\x07" not in out and b"\x1b[2J" not in out, out[-2000:]

@@ -133,6 +133,7 @@ BAD_REQUESTS = [
     ({"type": "submit", "runs": [{"backend": "", "command": "ls"}]}, "'command'"),
     ({"type": "mark", "run": None, "name": "x"}, "mark"),
     ({"type": "pace", "every_s": float("nan")}, "pace"),
+    ({"type": "stop", "why": "bored"}, "'why' must be one of"),
     ({"type": "shutdown"}, "not a memtop message"),
     ({"type": "queued", "id": "x", "spec": {}}, "not something a client asks"),
     ({"kind": "info"}, "not a memtop message"),

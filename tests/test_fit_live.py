@@ -43,6 +43,9 @@ async def test_the_dashboard_runs_the_search_and_stacks_its_trials(runs_dir):
         assert all(r.rstrip().endswith("✓") and "█" in r for r in rows)
         assert "largest batch 4" in str(app.screen.query_one(FitCard).border_subtitle)
         assert len(app.screen.query(RunCard)) == 3  # every trial has its own card too
+        # ... named by its size, not three cards of one title (#27, 7)
+        titles = [str(card.border_title) for card in app.screen.query(RunCard)]
+        assert titles == [f"{BACKEND} · batch {size}" for size in (1, 2, 4)], titles
         await pilot.press("q")
     fit = read_run(source.fit_path)
     assert fit.meta["kind"] == "fit" and fit.meta["status"] == "done"
@@ -59,7 +62,7 @@ async def test_stopping_mid_search_ends_it_and_keeps_the_trials_that_ran(runs_di
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_until(pilot, lambda: len(plan.backends[0].trials) >= 1, timeout=120)
         await pilot.press("s")
-        await wait_until(pilot, lambda: plan.finished)
+        await wait_until(pilot, lambda: plan.finished, timeout=60)  # a trial's end, under load
         await pilot.press("q")
     assert wait_gone(source.engine_pid)
     ran = len(plan.backends[0].trials)

@@ -45,6 +45,6 @@ async def test_the_log_pane_replays_the_output_in_time_and_finds_a_line(runs_dir
         assert "\x1b" not in log.lines[300] and "\\x1b]52" in log.lines[300]  # shown as data
         await pilot.press("slash", *"line 42", "enter")
         await pilot.pause()
-        assert any("line 43: match of 1" in n.message for n in app._notifications)
+        assert any("line 43: match 1 of 1" in n.message for n in app._notifications)
         await pilot.press("escape")
         assert not isinstance(app.screen, LogScreen)

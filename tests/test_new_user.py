@@ -3,6 +3,8 @@ order they claim. Each test failed before its fix."""
 
 from __future__ import annotations
 
+import pytest
+
 from memtop.tui.app import MemtopApp
 from memtop.tui.widgets.run_card import RunCard
 
@@ -17,11 +19,17 @@ def test_a_misspelt_command_gets_a_suggestion_and_one_prefix():
                                      "did you mean 'bench'?")
 
 
-def test_a_runs_folder_that_does_not_exist_is_an_error(tmp_path):
+def test_a_runs_folder_that_does_not_exist_or_is_empty_says_where_memtop_looked(tmp_path):
     for args in (["ls"], ["show", "latest"]):
-        result = run_memtop(*args, "--runs-dir", str(tmp_path / "nowhere"))
+        result = run_memtop(*args, cwd=tmp_path)  # ./runs, as a new user types it
         assert result.returncode == 2
-        assert "runs folder" in result.stderr and "does not exist" in result.stderr
+        assert result.stderr.strip() == (f"memtop: error: no runs folder at {tmp_path}/runs "
+                                         "(another folder: --runs-dir DIR)")
+    (tmp_path / "runs").mkdir()
+    said = {"ls": run_memtop("ls", cwd=tmp_path).stdout,
+            "show": run_memtop("show", "latest", cwd=tmp_path).stderr}
+    for text in said.values():
+        assert f"no run files in {tmp_path}/runs (another folder: --runs-dir DIR)" in text
 
 
 def test_ls_lists_runs_by_start_time_not_by_when_their_file_last_changed(tmp_path):
@@ -87,6 +95,25 @@ async def test_a_screenshot_lands_in_the_working_folder(tmp_path, monkeypatch):
         await wait_until(pilot, lambda: any("Saved screenshot" in n.message
                                             for n in app._notifications))
         assert list(tmp_path.glob("*.svg"))  # in the working folder, not ~/Downloads
+
+
+@pytest.mark.parametrize("where", ["home", "diff"])
+async def test_the_palette_s_screenshot_lands_in_the_working_folder_on_every_screen(
+        tmp_path, monkeypatch, where):
+    monkeypatch.chdir(tmp_path)
+    app = MemtopApp(start=where, runs_dir=str(tmp_path),
+                    diff_paths=[run_path("torch"), run_path("jax")] if where == "diff" else ())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Screenshot")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: any("screenshot" in n.message.lower()
+                                            for n in app._notifications))
+        said = " ".join(n.message for n in app._notifications)
+        assert "Failed" not in said and list(tmp_path.glob("*.svg")), said
 
 
 async def test_the_detail_of_a_program_run_shows_its_command_not_model_fields(tmp_path):

@@ -4,6 +4,7 @@ from rich.style import Style
 
 from memtop.engine.units import MIB, fmt_duration
 from memtop.tui.render import (
+    band_label,
     nested_band_row,
     sparkline,
     stage_label,
@@ -70,12 +71,21 @@ def test_blocks_inside_blocks_are_placed_by_time_on_a_second_row():
 
 def test_timeline_draws_each_band_clipped_on_alternating_styles():
     text = timeline([("initial", 5), ("model loaded +200", 8)], [A, B])
-    assert text.plain == " init model l"
+    assert text.plain == " ini… model… "  # cut names say so; a number goes whole
     assert [(span.start, span.end, span.style) for span in text.spans] == [(0, 5, A), (5, 13, B)]
 
 
 def test_the_ascii_timeline_marks_band_edges():
-    assert timeline([("initial", 5), ("load", 8)], [], ascii=True).plain == "|init|load---"
+    assert timeline([("initial", 5), ("load", 8)], [], ascii=True).plain == "|ini…|load---"
+
+
+def test_a_band_shows_a_number_whole_or_not_at_all():
+    # Seen at 80x24 (#27, 4): `model loaded +1,` for +1,515, and bands named `b` and `f`.
+    assert band_label("model loaded +1,515", 19) == "model loaded +1,515"
+    assert band_label("model loaded +1,515", 16) == "model loaded"
+    assert band_label("model loaded +1,515", 8) == "model…"
+    assert band_label("first +241", 4) == "fir…"
+    assert band_label("before +241", 2) == "" and band_label("b", 1) == "b"
 
 
 def test_durations_read_like_a_stopwatch():

@@ -69,5 +69,9 @@ def test_a_signal_mid_run_stops_everything(signum, runs_dir):
         time.sleep(0.1)
     assert tagged_processes(tag) == []
     run = read_run(path)
-    assert run.meta["status"] == "killed" and run.meta["cause"] == "stopped by the user"
+    # ctrl-c is the user's stop; a closed terminal and a `kill` are said as what they were.
+    cause = {signal.SIGINT: "stopped by the user",
+             signal.SIGTERM: "stopped: memtop was terminated (SIGTERM)",
+             signal.SIGHUP: "stopped: the terminal closed (SIGHUP)"}[signum]
+    assert run.meta["status"] == "killed" and run.meta["cause"] == cause
     assert run.samples() and run.stages

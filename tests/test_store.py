@@ -81,10 +81,10 @@ def test_resolve_run_by_path_id_prefix_and_latest(tmp_path):
         resolve_run("2026", runs)
     with pytest.raises(UserError, match="run not found"):
         resolve_run("nope", runs)
-    with pytest.raises(UserError, match="does not exist"):
+    with pytest.raises(UserError, match="no runs folder at"):
         resolve_run("latest", str(tmp_path / "nowhere"))
     (tmp_path / "empty").mkdir()
-    with pytest.raises(UserError, match="no runs"):
+    with pytest.raises(UserError, match="no run files in"):
         resolve_run("latest", str(tmp_path / "empty"))
 
 

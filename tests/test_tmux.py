@@ -124,3 +124,7 @@ def test_stopping_mid_run_stops_everything_and_keeps_the_run(runs_dir, how):
         tmux.hang_up()
     run = read_run(list_run_files(str(runs_dir))[0])
     assert run.meta["status"] == "killed" and run.stages and run.samples()
+    # The TUI says how it was stopped: a dropped terminal is no user's stop (#27, 6).
+    assert run.meta["cause"] == {"hang-up": "stopped: the terminal closed (SIGHUP)",
+                                 "ctrl-c": "stopped by the user",
+                                 "sigterm": "stopped: memtop was terminated (SIGTERM)"}[how]

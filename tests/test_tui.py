@@ -5,7 +5,7 @@ import pytest
 from memtop.engine.spec import STAGES
 from memtop.engine.store import read_run
 from memtop.tui.app import MemtopApp
-from memtop.tui.render import BLOCKS, timeline_bands
+from memtop.tui.render import BLOCKS, band_label, timeline_bands
 from memtop.tui.screens.compare import CompareScreen
 from memtop.tui.screens.dashboard import DashboardScreen
 from memtop.tui.widgets.process_list import ProcessList
@@ -44,9 +44,9 @@ async def test_timeline_bands_are_in_stage_order():
             labels = [label.split(" ")[0] for label, _ in bands]
             assert labels == ["initial", "model", "before", "first", "second", "final"]
             assert sum(cells for _, cells in bands) == width
-            # Drawn in that order, each label clipped to its band's width.
+            # Drawn in that order, each label fitted to its band's width (whole numbers).
             drawn = card_lines(card)[2]
-            assert drawn == "".join((" " + label)[:cells].ljust(cells)
+            assert drawn == "".join((" " + band_label(label, cells - 1))[:cells].ljust(cells)
                                     for label, cells in bands)
             assert [s["name"] for s in state.stages] == list(STAGES)
             # The widest band is the longest stage.

@@ -68,6 +68,7 @@ class MemtopApp(App):
                  ascii: bool = False, keep_on_hangup: bool = False) -> None:
         super().__init__()
         self.keep_on_hangup = keep_on_hangup  # a lost terminal leaves the runs running
+        self.stop_reason = "user"  # why its runs stop when it goes: hangup, terminated (SIGTERM)
         self.start = start
         self.initial_source = source
         self.diff_paths = list(diff_paths)
@@ -101,7 +102,13 @@ class MemtopApp(App):
 
     def _hung_up(self) -> None:
         """SIGHUP: the terminal went away (a dropped SSH connection)."""
+        self.stop_reason = "hangup"
         self.leave_running_if_kept()
+        self._ended_from_outside()
+
+    def _terminated(self) -> None:
+        """SIGTERM: `kill` of memtop."""
+        self.stop_reason = "terminated"
         self._ended_from_outside()
 
     def leave_running_if_kept(self) -> None:
@@ -112,7 +119,7 @@ class MemtopApp(App):
 
     def on_mount(self) -> None:
         loop = asyncio.get_running_loop()
-        for signum, handler in ((signal.SIGTERM, self._ended_from_outside),
+        for signum, handler in ((signal.SIGTERM, self._terminated),
                                 (signal.SIGHUP, self._hung_up)):
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.add_signal_handler(signum, handler)
@@ -235,10 +242,11 @@ class MemtopApp(App):
 
     # ---- global actions --------------------------------------------------------------------
 
-    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
-        """ctrl+p → Screenshot: into the working folder (Textual's default, ~/Downloads, is
-        missing on most servers); Textual says where it went."""
-        self.deliver_screenshot(filename, path or os.getcwd())
+    def deliver_screenshot(self, filename: str | None = None, path: str | None = None,
+                           time_format: str | None = None) -> str | None:
+        """ctrl+p → Screenshot, on every screen: into the working folder (Textual's default,
+        ~/Downloads, is missing on most servers); Textual says where it went."""
+        return super().deliver_screenshot(filename, path or os.getcwd(), time_format)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
@@ -253,7 +261,7 @@ class MemtopApp(App):
     def close_sources(self) -> None:
         for source in self.sources:
             with contextlib.suppress(Exception):
-                source.close()
+                source.close(self.stop_reason)
         self.sources.clear()
 
     def detach_sources(self) -> bool:

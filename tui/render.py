@@ -124,18 +124,36 @@ def nested_band_row(inner: Sequence[dict[str, Any]], start: float, end: float,
     return row
 
 
+def band_label(label: str, room: int) -> str:
+    """A band's label in `room` cells: whole; else its name without its RSS change (a number is
+    shown whole or not at all); else the name cut with `…`; in under 3 cells, nothing (a letter
+    or two names nothing: the band's colour and the stage table say which stage it is)."""
+    if len(label) <= room:
+        return label
+    name, _, change = label.rpartition(" ")
+    if name and change[:1] in "+-" and len(name) <= room:
+        return name
+    name = name if name and change[:1] in "+-" else label
+    if room < 3:
+        return ""
+    cut = name[:room - 1]
+    return (cut[:cut.rfind(" ")] if " " in cut.strip() else cut).rstrip() + "…"  # at a word
+
+
 def timeline(bands: Sequence[tuple[str, int]], styles: Sequence[Style | str],
              ascii: bool = False) -> Text:
-    """Bands as one line: each its label clipped to its width, on alternating styles."""
+    """Bands as one line: each its label fitted to its width (`band_label`), on alternating
+    styles."""
     text = Text(no_wrap=True, overflow="crop")
     for i, (label, cells) in enumerate(bands):
         if not label:  # a gap (nested rows)
             text.append(" " * cells)
             continue
+        fitted = band_label(label, cells - 1)
         if ascii:
-            body = ("|" + label)[:cells].ljust(cells, "-" if i % 2 else "=")
+            body = ("|" + fitted)[:cells].ljust(cells, "-" if i % 2 else "=")
         else:
-            body = (" " + label)[:cells].ljust(cells)
+            body = (" " + fitted)[:cells].ljust(cells)
         text.append(body, style=styles[i % len(styles)] if styles else "")
     return text
 

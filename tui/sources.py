@@ -41,7 +41,7 @@ class Source(ABC):
         """A marker (an instant, never a stage) on a live run; False where the source cannot."""
         return False
 
-    def close(self) -> None:  # noqa: B027  (most sources start nothing)
+    def close(self, why: str = "user") -> None:  # noqa: B027  (most sources start nothing)
         """Ends whatever the source started (the engine and its sessions)."""
 
     def going(self) -> int:
@@ -142,10 +142,11 @@ class LiveSource(Source):
         self.detached = True
         return True
 
-    def close(self) -> None:
+    def close(self, why: str = "user") -> None:
+        """Stops the runs (unless detached); `why` becomes their cause (messages.STOP_REASONS)."""
         self._stop_receiving()
         if not self.detached:
-            self._client.close()
+            self._client.close(why=why)
 
     def _stop_receiving(self) -> None:
         """The reader thread out of the socket before the client closes or leaves it."""
@@ -230,7 +231,7 @@ class FollowSource(Source):
             out.append(self._inbox.popleft())
         return out
 
-    def close(self) -> None:
+    def close(self, why: str = "user") -> None:
         self._closing.set()
         self._thread.join(timeout=2.0)
         self._follower.close()

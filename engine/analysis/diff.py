@@ -125,6 +125,11 @@ def run_settings(meta: dict[str, Any]) -> dict[str, Any]:
     return settings
 
 
+def setting_text(value: Any) -> str:
+    """A setting as a comparison shows it: one a run did not have is `unset`, never `None`."""
+    return "unset" if value is None else str(value)
+
+
 def compare_settings(metas: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """The settings that differ among runs (the seeds' "with fix / without"): each run's."""
     settings = [run_settings(meta) for meta in metas]

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..analysis.leaks import analyze
 from ..analysis.summary import current_summary
-from ..messages import Message
+from ..messages import USER_STOP, Message
 from ..report.comparison import program_figures
 from ..spec import PROTOCOL_ACTIVITY, command_text, kind_of, node_label, run_title
 from .history import MaxEnvelope
@@ -30,6 +30,7 @@ class RunState:
     kind: str = "bench"  # bench, run (a command) or attach (a process memtop did not start)
     status: str = "queued"  # queued, running, done, failed, killed, cancelled, detached
     spec_id: str | None = None
+    trial: str = ""  # a `memtop fit` trial: its label, which names its size ("batch 8")
     run_id: str | None = None
     path: str | None = None
     t_start: float | None = None
@@ -173,7 +174,9 @@ class RunBoard:
             if spec_id is not None and any(r.spec_id == spec_id for r in self.runs):
                 return None  # announced already
             state = RunState(backend=spec.get("backend", ""), model=spec.get("model", ""),
-                             kind=kind_of(spec), spec_id=message.get("id"))
+                             kind=kind_of(spec), spec_id=message.get("id"),
+                             trial=str(spec.get("label") or "") if spec.get("memory_limit")
+                             else "")
             self.runs.append(state)
             return state
         if kind in ("idle", "exited"):
@@ -271,8 +274,9 @@ def _finished(state: RunState, message: Message) -> None:
     state.stored_summary = message.get("summary")
     state.t_last = message.get("t_end", state.t_last)
     if state.status in ("killed", "failed"):
+        asked = state.cause == USER_STOP  # a stop the user asked for is no error
         state.alarms.append({"type": "alarm", "run": state.run_id, "t": state.t_last,
-                             "kind": "end", "level": "error",
+                             "kind": "end", "level": "info" if asked else "error",
                              "message": f"{state.status}: {state.cause}"})
 
 

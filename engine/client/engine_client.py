@@ -9,6 +9,7 @@ Either way the socket carries msgpack bytes only (engine/messages.py).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -87,8 +88,9 @@ class EngineClient:
         if stdin is not None and not self.exited:
             send_handle(self.conn, stdin, self.pid or 0)
 
-    def stop(self) -> None:
-        self._send(messages.stop())
+    def stop(self, why: str = "user") -> None:
+        """Stops every run; `why` (messages.STOP_REASONS) becomes their cause."""
+        self._send(messages.stop(why))
 
     def ask_info(self, timeout: float = ANSWER_S) -> Message:
         """The engine's state now (`info`), for a client that only asks."""
@@ -141,6 +143,7 @@ class EngineClient:
                 continue
             if message["type"] == "exited":
                 self.exited = True
+                self._reap()
             return message
         return messages.exited()
 
@@ -175,19 +178,27 @@ class EngineClient:
 
     # ---- the end ---------------------------------------------------------------------------
 
+    def _reap(self, wait_s: float = 2.0) -> None:
+        """An engine this client started is collected as soon as it says it is gone: never
+        left `<defunct>` while memtop stays open after `s`."""
+        if self.process is None:
+            return
+        with contextlib.suppress(subprocess.TimeoutExpired):  # still closing: `close` waits
+            self.process.wait(wait_s)
+
     def detach(self) -> None:
         """Goes, leaving the engine and its runs running."""
         self._send(messages.detach())
         self.exited = self.detached = True
         self.conn.close()
 
-    def close(self, timeout: float = 15.0) -> None:
+    def close(self, timeout: float = 15.0, why: str = "user") -> None:
         """The owner stops the engine's runs and waits for them to be finalized; a watcher
         only goes; after `detach`, nothing is left to do."""
         if self.detached:
             return
         if self.owner and not self.conn.closed:
-            self.stop()
+            self.stop(why)
             deadline = time.monotonic() + timeout
             while not self.exited and time.monotonic() < deadline:
                 self.receive(0.1)

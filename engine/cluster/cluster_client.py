@@ -128,7 +128,7 @@ class ClusterClient:
             self.exited = True
         return message
 
-    def stop(self) -> None:
+    def stop(self, why: str = "user") -> None:
         """Queued runs are dropped, running ones cancelled (their files are still fetched)."""
         with self._lock:
             self._stopping = True
@@ -145,10 +145,10 @@ class ClusterClient:
     def detach(self) -> None:
         raise UserError("runs on a cluster end with their driver: nothing can be left running")
 
-    def close(self, timeout: float = 15.0) -> None:
+    def close(self, timeout: float = 15.0, why: str = "user") -> None:
         if self.exited and not self._threads:
             return
-        self.stop()
+        self.stop(why)
         for thread in self._threads:
             thread.join(timeout)
         self._ray.shutdown()

@@ -33,7 +33,8 @@ def main(first_fd: int) -> None:
     engine = Engine(first, listener)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # ctrl-c is the client's: it sends "stop"
     signal.signal(signal.SIGHUP, signal.SIG_IGN)  # not from a terminal: it has none
-    signal.signal(signal.SIGTERM, lambda *_: engine.stop())  # `kill PID`: runs end, files close
+    # `kill PID`: the runs end, their files close.
+    signal.signal(signal.SIGTERM, lambda *_: engine.stop("terminated"))
     try:
         engine.loop()
     except Exception:

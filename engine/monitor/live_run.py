@@ -59,6 +59,7 @@ class LiveRun:
         self.error: dict[str, Any] | None = None
         self.done = False
         self.stop_requested_at: float | None = None
+        self.stop_reason = "user"  # why it was stopped (messages.STOP_REASONS)
         self._exited_at: float | None = None
         self.places = StagePlaces()  # each stage's place in the run's tree of stages
         self.bad_events = 0
@@ -236,9 +237,10 @@ class LiveRun:
         if event is not None:
             self._on_event(event)
 
-    def request_stop(self) -> None:
+    def request_stop(self, why: str = "user") -> None:
         if self.stop_requested_at is None and self.process.poll() is None:
             self.stop_requested_at = time.monotonic()
+            self.stop_reason = why
             self.signal(signal.SIGTERM)
 
     def enforce_stop(self, now: float) -> None:

@@ -137,7 +137,7 @@ class Engine:
             client.peer.flush()  # a last refusal, if the kernel takes it
             client.peer.close()
             if client.owner and stops_runs:
-                self.stop()  # it started the runs and went without leaving them running
+                self.stop("client gone")  # it started the runs and went without leaving them
 
     def _note(self, message: Message) -> None:
         """Keeps what `engine` says of each run up to date."""
@@ -160,7 +160,9 @@ class Engine:
 
     # ---- the runs --------------------------------------------------------------------------
 
-    def stop(self) -> None:
+    def stop(self, why: str = "user") -> None:
+        """Every run stopped (`why` becomes its cause: messages.STOP_REASONS), the queue
+        dropped."""
         self.stopping = True
         for spec, _, stdin in self.queue:
             self.send(messages.cancelled(spec.to_dict()))
@@ -168,7 +170,7 @@ class Engine:
                 os.close(stdin)
         self.queue.clear()
         for run in self.active:
-            run.request_stop()
+            run.request_stop(why)
 
     def submit(self, runs: list[dict[str, Any]], parallel: int, stdin: int | None = None) -> None:
         """Queues a submission; its runs share a bench id and know each other's specs, so that
@@ -206,7 +208,7 @@ class Engine:
         if kind == "submit":
             self.submit(message["runs"], message.get("parallel", 1), request.stdin)
         elif kind == "stop":
-            self.stop()
+            self.stop(message.get("why", "user"))
         elif kind == "mark":
             for run in self.active:
                 if run.run_id == message["run"]:

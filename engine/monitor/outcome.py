@@ -6,6 +6,8 @@ import signal
 import time
 from typing import Any
 
+from ..messages import STOP_REASONS, USER_STOP
+
 
 def end(status: str, cause: str, level: str, user_error: bool = False) -> dict[str, Any]:
     return {"status": status, "cause": cause, "level": level, "user_error": user_error}
@@ -13,13 +15,15 @@ def end(status: str, cause: str, level: str, user_error: bool = False) -> dict[s
 
 def classify(*, returncode: int | None, stop_requested: bool, attached: bool,
              status_known: bool, error: dict[str, Any] | None, done: bool, kind: str,
-             oom_killed: bool) -> dict[str, Any]:
+             oom_killed: bool, stop_reason: str = "user") -> dict[str, Any]:
     """The end of a run from what is known once its session is gone."""
     rc = returncode
     if stop_requested:
         if attached:
             return end("detached", "detached by the user (the process goes on)", "info")
-        return end("killed", "stopped by the user", "warning")
+        # A stop the user asked for is no error; a closed terminal is said as such.
+        return end("killed", STOP_REASONS.get(stop_reason, USER_STOP),
+                   "info" if stop_reason == "user" else "warning")
     if attached and not status_known:
         return end("done", "exited (its parent collected the exit status first)", "info")
     if rc is not None and rc < 0:
@@ -93,7 +97,7 @@ def run_ending(run: Any) -> dict[str, Any]:
             stop_requested=run.stop_requested_at is not None, attached=run.attached,
             status_known=getattr(run.process, "status_known", True),
             error=run.error, done=run.done, kind=run.spec.kind,
-            oom_killed=run.sampler.oom_killed())
+            oom_killed=run.sampler.oom_killed(), stop_reason=run.stop_reason)
     except Exception as exc:  # never lose the run file over a classification
         return end("failed", f"could not tell how the run ended ({exc})", "error")
     return with_losses(result, run.sampler_error, run.writer.failed)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ..messages import CLIENT_MESSAGES, PACE_MAX_S, Message
+from ..messages import CLIENT_MESSAGES, PACE_MAX_S, STOP_REASONS, Message
 from ..spec import spec_problem
 
 MAX_RUNS = 256  # specs in one submit
@@ -29,6 +29,8 @@ def problem_of(message: Message) -> str | None:
     if kind == "mark" and not (_text(message.get("run")) and
                                _text(message.get("name"), empty=True)):
         return "mark: 'run' and 'name' must be short texts"
+    if kind == "stop" and message.get("why", "user") not in STOP_REASONS:
+        return f"stop: 'why' must be one of {', '.join(STOP_REASONS)}"
     if kind == "pace":
         every = message.get("every_s")
         if not _number(every) or not 0 <= every <= PACE_MAX_S:

@@ -29,6 +29,8 @@ PROGRAM_COLUMNS = (
     ("Swap MiB", "swap_peak_mb", ",.0f", "low"), ("Stages", "stages", ",", ""),
     ("Exit", "exit", "", ""), ("Health", "health", "", ""))
 TEXT_KEYS = ("name", "weights", "health", "foreign", "exit")
+# Frameworks as the cards' badge names them (⚑ tf,jax): short enough never to wrap a row.
+SHORT_NAMES = {"tensorflow": "tf", "torch": "torch", "jax": "jax", "openvino": "ov"}
 WRAPPING_KEYS = ("health", "foreign")  # words: they may wrap; names and figures never are cut
 # Where the terminal is narrow, the highest goes first: the figures people compare stay, the words
 # that repeat what colours say go (engine/report/fit.py).
@@ -42,7 +44,7 @@ def comparison_row(name: str, weights: str | None, summary: dict[str, Any],
     """One run's row: the summary's figures (MiB, seconds), its highest sampled RSS (bytes in);
     a program's run (`program`: program_figures) its own figures instead of the protocol's."""
     row = {**summary, "name": name, "weights": weights or "-", "sampled_mb": mib(sampled_max),
-           "foreign": ", ".join(map(str, foreign)) or "-"}
+           "foreign": ",".join(SHORT_NAMES.get(f, str(f)) for f in foreign) or "-"}
     if program is not None:
         row.update(program, program=True)
     return row

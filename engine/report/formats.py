@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from ..analysis.diff import compare_settings, compare_stages, compare_summary
+from ..analysis.diff import compare_settings, compare_stages, compare_summary, setting_text
 from ..analysis.stage_fold import fold_rows
 from ..analysis.stage_rows import stage_rows, table_rows
 from ..checks import RULES, is_marker
@@ -135,7 +135,7 @@ def diff_markdown(runs: Sequence[Run], baseline: int = 0, unfold: bool = False) 
     labels = run_labels([run.meta for run in runs], [run.run_id for run in runs])
     out = ["  \n".join(f"**{letter(i)}**: {_md(label)}" for i, label in enumerate(labels)) +
            f"  \nΔ = each run - {letter(baseline)}\n"]
-    settings = [[row["key"], *(str(v) for v in row["values"])] for row in data["settings"]]
+    settings = [[row["key"], *map(setting_text, row["values"])] for row in data["settings"]]
     out.append((_markdown_table(["Setting", *(letter(i) for i in range(len(runs)))], settings,
                                 numeric_from=len(runs) + 1) + "\n")
                if settings else "Same settings.\n")

@@ -10,7 +10,7 @@ from typing import Any
 
 from rich.text import Text
 
-from ..analysis.diff import compare_settings, compare_stages, compare_summary
+from ..analysis.diff import compare_settings, compare_stages, compare_summary, setting_text
 from ..analysis.stage_fold import fold_rows, repeated
 from ..analysis.stage_rows import table_rows
 from ..analysis.stage_tree import has_repeats
@@ -144,7 +144,7 @@ def diff_tables(runs: Sequence[Run], baseline: int = 0,
         table = FittedTable([Column("Setting"), *(Column(letter(i)) for i in range(len(runs)))],
                             title="Settings that differ")
         for row in settings:
-            add_row(table, row["key"], *("-" if v is None else v for v in row["values"]))
+            add_row(table, row["key"], *map(setting_text, row["values"]))
         tables.append(table)
     return tables
 
@@ -241,9 +241,9 @@ def _health(value: object) -> Text:
     return plain(value, style) if style else plain("-")
 
 
-def _comparison_column(header: str, key: str) -> Column:
+def _comparison_column(header: str, key: str, wrap: bool = True) -> Column:
     return Column(header, "left" if key in TEXT_KEYS else "right",
-                  whole=key not in WRAPPING_KEYS, drop=DROP_ORDER.get(key, 0))
+                  whole=not wrap or key not in WRAPPING_KEYS, drop=DROP_ORDER.get(key, 0))
 
 
 def comparison_table(runs: Sequence[Run], title: str = "memtop bench") -> FittedTable:
@@ -269,12 +269,13 @@ def run_program_figures(run: Run) -> dict[str, Any] | None:
 
 def comparison_rows_table(rows: Sequence[dict[str, Any]], statuses: Sequence[Any],
                           title: str | None = None, best_style: Any = "bold",
-                          ascii: bool = False) -> FittedTable:
+                          ascii: bool = False, wrap: bool = True) -> FittedTable:
     """The comparison table of rows made by `comparison_row` (from run files, or from the live
     runs of a dashboard): a run not done says so after its name; the best value of each figure
-    is in `best_style` (and, with `ascii`, marked with a *)."""
+    is in `best_style` (and, with `ascii`, marked with a *). Without `wrap` every row is one
+    line (a narrow screen drops columns instead): the dashboard's table never loses a row."""
     columns = comparison_columns(rows)
-    table = FittedTable([_comparison_column(header, key) for header, key, _, _ in columns],
+    table = FittedTable([_comparison_column(header, key, wrap) for header, key, _, _ in columns],
                         title=title, keys=[key for _, key, _, _ in columns])
     # A run that ended early has partial figures: never the best, no health class.
     cut = [status in ENDED_EARLY for status in statuses]

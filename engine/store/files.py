@@ -37,7 +37,8 @@ def list_run_files(runs_dir: str) -> list[str]:
                 if stat.S_ISREG(info.st_mode):
                     found.append((_started(entry.name, info.st_mtime), entry.path))
     except FileNotFoundError:
-        raise UserError(f"runs folder {runs_dir}: does not exist") from None
+        raise UserError(f"no runs folder at {os.path.abspath(runs_dir)} (another folder: "
+                        "--runs-dir DIR)") from None
     except NotADirectoryError:
         raise UserError(f"runs folder {runs_dir}: is a file, not a folder") from None
     except OSError as exc:
@@ -77,7 +78,8 @@ def resolve_run(ref: str, runs_dir: str) -> str:
     if ref == "latest":
         files = list_run_files(runs_dir)
         if not files:
-            raise UserError(f"no runs in {runs_dir}")
+            raise UserError(f"no run files in {os.path.abspath(runs_dir)} (another folder: "
+                            "--runs-dir DIR)")
         return files[0]
     if os.path.exists(ref) or os.sep in ref or ref.endswith(SUFFIX):
         return ref

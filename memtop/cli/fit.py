@@ -12,9 +12,11 @@ from typing import Any
 
 from memtop.engine.errors import UserError
 from memtop.engine.text import shown
-from memtop.engine.units import parse_size
+from memtop.engine.units import MIB, parse_size
 
 from .output import console
+
+MIN_BUDGET = 64 * MIB  # the interpreter alone, before any framework is imported
 
 INTERRUPTED = 130  # run_headless after ctrl-c
 
@@ -70,8 +72,9 @@ def request_of(args: argparse.Namespace) -> Any:
 
     backends = model_backends(args)
     budget = parse_size(args.budget)
-    if budget <= 0:
-        raise UserError("--budget must be a size above 0, like 8GiB")
+    if budget < MIN_BUDGET:  # a trial would be killed before its Python had started
+        raise UserError(f"--budget {args.budget.strip()}: below what any Python process needs "
+                        f"({MIN_BUDGET // MIB} MiB); write e.g. 8GiB")
     predict = tuple(parse_size(p) for p in args.predict.split(",")) if args.predict else ()
     return FitRequest(model=args.model, backends=tuple(backends), budget=budget, axis=args.axis,
                       mode=args.mode, predict=predict, max_size=args.max_size,

@@ -97,11 +97,26 @@ class HungUp(KeyboardInterrupt):
     """SIGHUP with --keep-on-hangup: memtop goes, its runs go on."""
 
 
+class Stopped(KeyboardInterrupt):
+    """SIGTERM, or SIGHUP without --keep-on-hangup: the runs stop, and their files say why
+    (`why`: messages.STOP_REASONS). ctrl-c is a plain KeyboardInterrupt: the user's stop."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__(why)
+        self.why = why
+
+
+def stop_reason(interrupt: KeyboardInterrupt) -> str:
+    return interrupt.why if isinstance(interrupt, Stopped) else "user"
+
+
 def on_signals(keep_on_hangup: bool) -> None:
     """SIGTERM and SIGHUP end a headless run as ctrl-c does: the runs are stopped and kept.
     With `keep_on_hangup`, SIGHUP (the terminal went away) leaves them running instead."""
     def interrupt(signum: int, _: object) -> None:
-        raise HungUp if signum == signal.SIGHUP and keep_on_hangup else KeyboardInterrupt
+        if signum == signal.SIGHUP and keep_on_hangup:
+            raise HungUp
+        raise Stopped("hangup" if signum == signal.SIGHUP else "terminated")
 
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, interrupt)
@@ -192,13 +207,13 @@ def run_headless(specs: Sequence[RunSpec], parallel: int = 1, paths: list[str] |
                 except HungUp:  # the terminal is gone: nothing more to print on it
                     if not getattr(client, "can_detach", True):  # a cluster's runs end too
                         interrupted = True
-                        client.stop()
+                        client.stop("hangup")
                         continue
                     client.detach()
                     return 0
-                except KeyboardInterrupt:  # ctrl-c, SIGTERM, SIGHUP: stop the runs, keep them
+                except KeyboardInterrupt as stop:  # ctrl-c, SIGTERM, SIGHUP: stop, keep them
                     interrupted = True
-                    client.stop()
+                    client.stop(stop_reason(stop))
         if not out.is_terminal:
             out.line()  # Live ends its last frame with a newline only on a terminal
     finally:

@@ -34,8 +34,8 @@ def tui_app_class() -> type:
 
 def run_app(args: argparse.Namespace, **kwargs: object) -> int:
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
-        raise UserError("the TUI needs a terminal: for text use memtop show, memtop diff "
-                        "--format, or --no-tui")
+        raise UserError("the TUI needs a terminal: for text use memtop ls, memtop show, "
+                        "memtop diff --format, or memtop bench/run/fit --no-tui")
     app = tui_app_class()(theme=args.theme, ascii=_ascii(args), runs_dir=args.runs_dir, **kwargs)
     try:
         app.run()

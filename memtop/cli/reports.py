@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 
@@ -122,7 +123,8 @@ def cmd_ls(args: argparse.Namespace) -> int:
 
     paths = list_run_files(args.runs_dir)
     if not paths:
-        print(f"no runs in {shown(args.runs_dir)}")
+        print(f"no run files in {shown(os.path.abspath(args.runs_dir))} (another folder: "
+              "--runs-dir DIR)")
         return 0
     table = runs_list_table(listed_runs(args.runs_dir, paths))
     out = console()
@@ -217,6 +219,10 @@ def cmd_check(args: argparse.Namespace) -> int:
                             [run.run_id, budgets.baseline.run_id])
         out.print(plain(f"run:      {labels[0]}"))
         out.print(plain(f"baseline: {labels[1]}"))
+    status = str(run.meta.get("status") or "running")
+    if status not in ("done", "detached"):  # within budget so far: say how far that is
+        out.print(plain(f"partial run ({status}: {run.meta.get('cause') or 'no end recorded'}):"
+                        " its figures cover only what ran", "yellow"))
     if not breaches:
         out.print(Text.assemble(("within budget", "green"),
                                 plain(f": {run.run_id} ({', '.join(checked)})")))

@@ -15,7 +15,15 @@ from memtop.engine.spec import RunSpec
 from memtop.engine.store import read_run
 from memtop.engine.text import shown
 
-from .headless import HungUp, on_signals, print_run, print_unstarted, result_code, say_allocations
+from .headless import (
+    HungUp,
+    on_signals,
+    print_run,
+    print_unstarted,
+    result_code,
+    say_allocations,
+    stop_reason,
+)
 from .output import console
 
 OUT = {1: 1, 2: 2}  # the program's stream -> memtop's descriptor
@@ -47,9 +55,9 @@ def run_through(spec: RunSpec, paths: list[str], keep_on_hangup: bool = False) -
             except HungUp:  # the terminal is gone: the program goes on, recorded
                 client.detach()
                 return 0
-            except KeyboardInterrupt:  # ctrl-c, SIGTERM, SIGHUP: stop the program, keep the run
+            except KeyboardInterrupt as stop:  # ctrl-c, SIGTERM, SIGHUP: stop it, keep the run
                 interrupted = True
-                client.stop()
+                client.stop(stop_reason(stop))
     finally:
         client.close()
     err = console(stderr=True)

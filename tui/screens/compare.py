@@ -19,6 +19,7 @@ from memtop.engine.analysis.diff import (
     compare_settings,
     compare_stages,
     compare_summary,
+    setting_text,
     stage_axis,
 )
 from memtop.engine.analysis.stage_tree import top_level
@@ -42,6 +43,7 @@ from ..render import data
 from ..widgets.footer import KeyFooter
 
 TABLES = ("peak_mb", "rss_mb")  # by stage on screen (duration: in the text formats)
+FOLLOW_EVERY_S = 1.0
 
 
 def run_label(state: RunState) -> str:
@@ -77,6 +79,8 @@ class CompareScreen(Screen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("b", "next_baseline", "Baseline"),
         Binding("u", "toggle_fold", "Unfold"),
+        # The tables hold ↓, PageDown and End for their rows: the chart has a key of its own.
+        Binding("c", "chart", "Chart"),
         Binding("escape", "back", "Back"),
     ]
     COMPONENT_CLASSES: ClassVar[set[str]] = {"compare--up", "compare--down"}
@@ -110,6 +114,29 @@ class CompareScreen(Screen):
         self._fill()
         self._draw_chart()
         self.query_one(f"#compare-{TABLES[0]}", DataTable).focus()  # ←/→ scroll at 80 columns
+        self._drawn = self._versions()
+        self.set_interval(FOLLOW_EVERY_S, self._follow)
+
+    def _versions(self) -> tuple[int, ...]:
+        return tuple(state.version for state in self.states)
+
+    def _follow(self) -> None:
+        """Opened mid-run, the tables and the chart follow the live runs (at most once a
+        second): a chart drawn once would stop its axis where the runs were."""
+        versions = self._versions()
+        if versions != self._drawn:
+            self._drawn = versions
+            self._fill()
+            self._draw_chart()
+
+    def action_chart(self) -> None:
+        """To the stage-aligned chart; again, back to the top."""
+        scroll = self.query_one(VerticalScroll)
+        chart = self.query_one(PlotextPlot)
+        if scroll.scroll_y + scroll.size.height >= chart.virtual_region.bottom:
+            scroll.scroll_home(animate=False)
+        else:
+            scroll.scroll_to_widget(chart, top=True, animate=False)
 
     def action_back(self) -> None:
         """Back to where it was opened from; opened alone (`memtop diff`), quit."""
@@ -146,7 +173,8 @@ class CompareScreen(Screen):
         lines = [f"{letter(i)}: {run_label(s)}" + ("  (baseline)" if i == base else "")
                  for i, s in enumerate(self.states)]
         for row in compare_settings([s.meta for s in self.states]):
-            values = "  ".join(f"{letter(i)} {shown(v, 30)}" for i, v in enumerate(row["values"]))
+            values = "  ".join(f"{letter(i)} {shown(setting_text(v), 30)}"
+                               for i, v in enumerate(row["values"]))
             lines.append(f"   {shown(row['key'])}: {values}")
         self.query_one("#meta", Static).update(Text("\n".join(lines)))
         headers = compare_headers([compare_name(s.backend, s.model) for s in self.states], base)
@@ -169,7 +197,9 @@ class CompareScreen(Screen):
                 headers))
 
     def _draw_chart(self) -> None:
-        plt = self.query_one(PlotextPlot).plt
+        plot = self.query_one(PlotextPlot)
+        plt = plot.plt
+        plt.clear_data()
         series, ticks, names = chart_series(self.states)
         for label, x, y in series:
             plt.plot(x, y, label=label, marker="braille")
@@ -177,3 +207,5 @@ class CompareScreen(Screen):
         plt.xlim(ticks[0], ticks[-1])
         plt.ylim(0, None)
         plt.title("RSS (MiB) by stage: each stage the same width for every run")
+        self.chart_end = ticks[-1]  # where its axis ends (tests: it follows the runs)
+        plot.refresh()

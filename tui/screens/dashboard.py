@@ -278,7 +278,10 @@ class DashboardScreen(Screen):
         self.notify(shown(f"{state.title_name}: mark {self._marks}"), timeout=2, markup=False)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Replay keys do nothing on a live dashboard."""
+        """Replay keys do nothing on a live dashboard; `esc` is offered only where there is a
+        screen to go back to (not on the dashboard memtop started with)."""
+        if action == "back":
+            return len(self.app.screen_stack) > 2
         return self.replay is not None or action not in REPLAY_ACTIONS
 
     def action_replay(self, control: str) -> None:

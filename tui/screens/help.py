@@ -26,12 +26,15 @@ memtop keys
   u           (compare) every occurrence of repeated stages, or folded
   enter       (detail, stage table) unfold a repeated stage, or fold it
   z           (dashboard) one scale for all cards, or each its own
-  c           (dashboard) the live comparison table, shown or hidden
+  c           (dashboard) the live comparison table, shown or hidden;
+              (compare) to the stage-aligned chart, and back to the top
   s           stop the live runs (queued ones are cancelled)
   m           a marker on the run: an instant, never a stage (live runs)
-  esc         back
+  esc         back (where the footer offers it)
 
 replay: space pause · + / - speed · ← / → seek 5 s · home / end
+detail: + / - zoom the chart · ← / → pan (zoomed) · 0 whole run
+        a allocation sites (a run made with --allocations)
 home:   1 runs · 2 processes · 3 new benchmark · 4 engines
         / filter processes · engines: enter watch one
         runs: enter replay · space mark · d diff marked · r reload

@@ -4,6 +4,7 @@ top), a form for a new benchmark, and the running engines (watch one), on four t
 from __future__ import annotations
 
 import datetime
+import os
 from typing import ClassVar
 
 from textual import work
@@ -54,20 +55,26 @@ PROCESSES_EVERY_S = 2.0
 RUNS_PER_MESSAGE = 20  # the list fills as it is read, a screenful at a time
 
 
+RUN_COLUMNS = (" ", "Started", "Status", "Peak MiB", "Backend / name", "Kind", "Model",
+               "Weights", "Run id")
+
+
 def run_row(listed: Listed, marked: bool) -> RunRow:
     """A run file as a line of the list (store.listing); one that cannot be read says why."""
     fields = listed.fields
     if fields is None:
-        return RunRow("", (" ", listed.path, "-", "-", "-", "-", "-", "unreadable",
-                           str(listed.problem)[-30:]))
+        return RunRow("", (" ", "-", "unreadable", "-", str(listed.problem)[-40:], "-", "-",
+                           "-", os.path.basename(listed.path)))
     started = fields.get("started_wall")
     when = datetime.datetime.fromtimestamp(started).strftime("%m-%d %H:%M") if started else "-"
     program = is_program(fields)  # a command: named by it, no model
-    return RunRow(listed.path, ("*" if marked else " ", fields["run_id"], when, fields["kind"],
+    # What a user scans for first (when, how it ended, its peak, what it was), then what they
+    # know already: at 80 columns the first five fit (the rest: → scrolls).
+    return RunRow(listed.path, ("*" if marked else " ", when, fields["status"],
+                                fmt(fields.get("peak_mb"), ",.0f"),
                                 fields["title"] if program else fields["backend"] or "-",
-                                "-" if program else fields["model"] or "?",
-                                "-" if program else fields["weights"] or "?", fields["status"],
-                                fmt(fields.get("peak_mb"), ",.0f")))
+                                fields["kind"], "-" if program else fields["model"] or "?",
+                                "-" if program else fields["weights"] or "?", fields["run_id"]))
 
 
 class HomeScreen(Screen):
@@ -133,8 +140,7 @@ class HomeScreen(Screen):
     def on_mount(self) -> None:
         self.title = "memtop"
         runs = self.query_one("#home-runs", DataTable)
-        runs.add_columns(" ", "Run id", "Started", "Kind", "Backend / name", "Model", "Weights",
-                         "Status", "Peak MiB")
+        runs.add_columns(*RUN_COLUMNS)
         self.action_reload()
         self.refresh_processes()
         self.set_interval(PROCESSES_EVERY_S, self.refresh_processes)

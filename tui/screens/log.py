@@ -90,8 +90,10 @@ class LogScreen(Screen):
         self._at = found
         log.auto_scroll = False
         log.scroll_to(y=max(found - 2, 0), animate=False)
-        total = sum(self._query in line for line in lines)
-        self.notify(shown(f"line {found + 1:,}: match of {total:,}"), timeout=2, markup=False)
+        matching = [i for i, line in enumerate(lines) if self._query in line]
+        index = matching.index(found) + 1
+        self.notify(shown(f"line {found + 1:,}: match {index:,} of {len(matching):,}"),
+                    timeout=2, markup=False)
 
     def action_follow(self) -> None:
         log = self.query_one(Log)

@@ -65,7 +65,8 @@ class LiveTable(Widget):
                                r.program) for r, name in zip(runs, names, strict=True)]
         self.table = comparison_rows_table(
             rows, [r.status for r in runs],
-            best_style=self.get_component_rich_style("live-table--best"), ascii=self.ascii)
+            best_style=self.get_component_rich_style("live-table--best"), ascii=self.ascii,
+            wrap=False)
         self._fit_height()
         self.refresh()
 

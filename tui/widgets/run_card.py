@@ -11,6 +11,7 @@ from textual.widget import Widget
 from memtop.engine.analysis.stage_tree import placed
 from memtop.engine.analysis.summary import health
 from memtop.engine.client import RunState, resample_max
+from memtop.engine.report.comparison import SHORT_NAMES
 from memtop.engine.spec import node_label
 from memtop.engine.text import shown
 from memtop.engine.units import MIB, fmt_duration, fmt_mib
@@ -25,7 +26,6 @@ from ..render import (
     with_markers,
 )
 
-SHORT_NAMES = {"tensorflow": "tf", "torch": "torch", "jax": "jax", "openvino": "ov"}
 HEALTH_CLASSES = ("health-good", "health-acceptable", "health-high", "health-critical")
 STATUS_CLASSES = ("status-queued", "status-running", "status-done", "status-failed",
                   "status-killed", "status-cancelled", "status-detached")
@@ -69,7 +69,9 @@ class RunCard(Widget, can_focus=True):
         if state.version == self._drawn_version:
             return
         self._drawn_version = state.version
-        if state.kind == "bench":
+        if state.trial:  # `memtop fit`: the trials differ by their size only
+            title = f"{state.backend} · {state.trial}"
+        elif state.kind == "bench":
             weights = state.weights or state.meta.get("weights") or "?"
             title = f"{state.backend} · {state.model} · {weights} weights"
         else:
@@ -171,7 +173,9 @@ class RunCard(Widget, can_focus=True):
             names, since = now
             figures.append("  now ", label)
             path = " > ".join(shown(name, 40) for name in names[-3:])
-            figures.append(f"{path} {fmt_duration((state.t_last or since) - since).strip()}")
+            # A replay's clock may stand just before the stage's own start: never "-0.0s".
+            going = max(0.0, (state.t_last or since) - since)
+            figures.append(f"{path} {fmt_duration(going).strip()}")
         elif state.stage:
             figures.append("  stage ", label)
             figures.append(shown(state.stage, 80))
