@@ -197,6 +197,8 @@ class DetailScreen(Screen):
             return bool(self.state.meta.get("allocations")) and self._sites is None
         if action in ("pan", "whole"):
             return not self.window.whole  # else the keys go on to the stage table
+        if action == "zoom" and parameters and parameters[0] == -1:
+            return not self.window.whole  # the whole run is as far out as it goes
         if action == "toggle_fold":  # only where something repeats
             return any(row.get("count", 1) > 1 or row.get("group") in self._unfolded
                        for row in self._rows)
