@@ -5,7 +5,11 @@ STAMP := $(VENV)/.memtop-installed
 # The runs the README's bench command makes; override: make bench BENCH_ARGS="--backend torch"
 BENCH_ARGS ?=
 
-.PHONY: setup bench test lint clean
+# The lane a developer runs between steps (tests/lanes.py): no other process, tmux, Ray or
+# backend session; about 1.5 minutes here. `make test` runs everything (CI).
+FAST := not backend and not processes and not tmux and not cluster
+
+.PHONY: setup bench test test-fast lint clean
 
 setup: $(STAMP)
 
@@ -23,6 +27,9 @@ lint: $(STAMP)
 
 test: lint
 	$(PY) -m pytest -q
+
+test-fast: lint
+	$(PY) -m pytest -q -m "$(FAST)"
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

@@ -29,6 +29,15 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["XDG_RUNTIME_DIR"] = tempfile.mkdtemp(prefix="memtop-test-run-")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Each test marked with what it needs (tests/lanes.py): `make test-fast` leaves those out."""
+    from lanes import needs_of
+
+    for item in items:
+        for need in needs_of(item):
+            item.add_marker(need)
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     import shutil
 

@@ -76,7 +76,7 @@ def test_timeline_draws_each_band_clipped_on_alternating_styles():
 
 
 def test_the_ascii_timeline_marks_band_edges():
-    assert timeline([("initial", 5), ("load", 8)], [], ascii=True).plain == "|ini…|load---"
+    assert timeline([("initial", 5), ("load", 8)], [], ascii=True).plain == "|ini.|load---"
 
 
 def test_a_band_shows_a_number_whole_or_not_at_all():

@@ -151,6 +151,7 @@ def timeline(bands: Sequence[tuple[str, int]], styles: Sequence[Style | str],
             continue
         fitted = band_label(label, cells - 1)
         if ascii:
+            fitted = fitted.replace("…", ".")  # ASCII is ASCII all through
             body = ("|" + fitted)[:cells].ljust(cells, "-" if i % 2 else "=")
         else:
             body = (" " + fitted)[:cells].ljust(cells)

@@ -1,0 +1,54 @@
+"""What each test needs, found from its code: the lanes of the suite (issue #28, 5).
+
+`make test-fast` runs the tests that need none of these (unit, Pilot and in-process CLI tests);
+`make test` runs everything. A test needs what its own code, the module helpers it calls and
+the fixtures it asks for use (one level deep each, which is how this suite is written):
+- `processes`: other processes: a memtop command, an engine, a session, a pseudo-terminal;
+- `tmux`: a real terminal multiplexer;
+- `cluster`: a Ray cluster;
+- `backend` (declared by the tests themselves): a real Keras backend session.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Callable
+from typing import Any
+
+NEEDS: dict[str, re.Pattern[str]] = {
+    "processes": re.compile(
+        r"\b(run_memtop|EngineClient|subprocess|Popen|in_terminal|run_in_terminal|"
+        r"detached_engine|run_session|LiveSource|FitSource|FollowSource|os\.fork|"
+        r"multiprocessing|run_through|run_headless|start_process|waiting_specs)\b"),
+    "tmux": re.compile(r"\b(Tmux|tmux)\b"),
+    "cluster": re.compile(r"\bray\b"),
+}
+LANES = (*NEEDS, "backend")
+
+
+def _source(function: Callable[..., Any]) -> str:
+    try:
+        return inspect.getsource(function)
+    except (OSError, TypeError):
+        return ""
+
+
+def needs_of(item: Any) -> set[str]:
+    """The needs of one collected test."""
+    function = getattr(item, "function", None)
+    if function is None:
+        return set()
+    module = inspect.getmodule(function)
+    sources = [_source(function)]
+    names = set(re.findall(r"\b([a-z_][a-z0-9_]*)\s*\(", sources[0]))
+    for name in names:  # the module's own helpers it calls
+        helper = getattr(module, name, None)
+        if inspect.isfunction(helper) and helper is not function:
+            sources.append(_source(helper))
+    fixtures = getattr(item, "_fixtureinfo", None)
+    for name in getattr(fixtures, "names_closure", ()):
+        for definition in (fixtures.name2fixturedefs.get(name) or ()):
+            sources.append(_source(definition.func))
+    text = "\n".join(sources)
+    return {need for need, pattern in NEEDS.items() if pattern.search(text)}
