@@ -47,7 +47,8 @@ def test_fit_finds_what_a_scan_of_every_batch_size_finds(runs_dir, tmp_path):
     assert both.returncode == 0
     # The two cells of the backend's row (a column's header holds a run id, which may end in
     # the same digit before its " (").
-    cells = [line for line in both.stdout.splitlines() if "MiB)" in line]
+    cells = [line for line in both.stdout.splitlines() if "MiB)" in line and
+             line.startswith("│")]  # rows, not the headers' budgets (MiB too)
     assert len(cells) == 1 and cells[0].count(f"{expected} (") == 2, both.stdout
     mixed = run_memtop("diff", fit["run_id"], trials[1]["run_id"], "--runs-dir", str(runs_dir))
     assert mixed.returncode == 2 and "a fit compares with fits only" in mixed.stderr
