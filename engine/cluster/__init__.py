@@ -12,7 +12,8 @@ Ray is imported only here, and only when a cluster is asked for (the `cluster` e
 
 from __future__ import annotations
 
-from .cluster_client import ClusterClient, connect_cluster
+from .cluster_client import ClusterClient
+from .connect import connect_cluster
 from .placement import parse_resources
 
 __all__ = ["ClusterClient", "connect_cluster", "parse_resources"]

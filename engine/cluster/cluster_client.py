@@ -11,11 +11,10 @@ lost. Only what crosses the network: messages and finished run files.
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import queue
-import socket
 import threading
+import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -28,48 +27,9 @@ from ..spec import RunSpec
 from .frames import task_frames
 from .landing import Landing
 from .on_node import CAPTURE, MESSAGES, RUN_FILE, memtop_version, run_file_on_node, run_on_node
-from .placement import Node, NodeSlots, nodes_of, qualifying
+from .placement import Node, NodeSlots, nodes_of
 
-INSTALL = "--cluster needs Ray: pip install 'memtop[cluster]'"
-CONNECT_S = 5.0  # how long the cluster's address may take to answer
-
-
-def connect_cluster(address: str, resources: dict[str, float],
-                    wanted: str | None) -> ClusterClient:
-    """Joins the Ray cluster at `address` (auto: RAY_ADDRESS or the local one) as a driver,
-    with the nodes that qualify; a one-line error where there is no Ray, cluster or node."""
-    try:
-        import ray
-    except ImportError:
-        raise UserError(INSTALL) from None
-    _reachable(address)
-    try:
-        ray.init(address=address, log_to_driver=False, logging_level=logging.ERROR)
-    except Exception as exc:  # Ray raises ConnectionError, RuntimeError, ValueError here
-        why = str(exc).split(". ")[0][:200]
-        raise UserError(f"no Ray cluster at {address}: {why} "
-                        "(start one with `ray start --head`, or set RAY_ADDRESS)") from None
-    try:
-        nodes = qualifying(nodes_of(ray.nodes()), resources, wanted)
-    except UserError:
-        ray.shutdown()
-        raise
-    return ClusterClient(nodes, resources, via_client=address.startswith("ray://"))
-
-
-def _reachable(address: str) -> None:
-    """A one-line error at once where HOST:PORT does not answer (Ray itself retries for
-    minutes); `auto` is Ray's to find (it fails at once where there is none)."""
-    if address == "auto":
-        return
-    host, colon, port = address.removeprefix("ray://").rpartition(":")
-    if not colon or not port.isdigit():
-        raise UserError(f"--cluster {address}: give auto, HOST:PORT or ray://HOST:PORT")
-    try:
-        socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_S).close()
-    except OSError as exc:
-        raise UserError(f"no Ray cluster at {address}: {exc.strerror or exc} "
-                        "(start one with `ray start --head`, or set RAY_ADDRESS)") from None
+NODE_SETTLE_S = 15.0  # how long a node whose actors failed may stay listed before it is lost
 
 
 @dataclass
@@ -195,7 +155,13 @@ class ClusterClient:
         except ray.exceptions.RayError as exc:
             # Ray says NodeDiedError at once; its node list may still hold the node a while.
             gone = (ray.exceptions.NodeDiedError, ray.exceptions.TaskUnschedulableError)
-            alive = not isinstance(exc, gone) and self._node_alive(flight.node)
+            # Through Ray Client the frames come from a queue actor on the run's node: when the
+            # node goes, that actor's error comes first, while the node list still shows it.
+            settling = tuple(getattr(ray.exceptions, name) for name in
+                             ("ActorUnavailableError", "ActorDiedError")
+                             if hasattr(ray.exceptions, name))
+            alive = not isinstance(exc, gone) and self._node_alive(
+                flight.node, NODE_SETTLE_S if isinstance(exc, settling) else 0.0)
             end = self._lost(flight, exc, alive)
         except Exception as exc:  # the driver's own trouble (a full disk): said, never a hang
             if flight.task is not None:
@@ -282,11 +248,18 @@ class ClusterClient:
         return messages.finished(flight.spec.id, flight.run_id, None,
                                  {"status": "failed", "cause": why, "t_end": flight.t_last})
 
-    def _node_alive(self, node: Node) -> bool:
-        try:
-            return any(n.node_id == node.node_id for n in nodes_of(self._ray.nodes()))
-        except Exception:  # the cluster itself is gone
-            return False
+    def _node_alive(self, node: Node, settle_s: float = 0.0) -> bool:
+        """Whether the cluster still lists `node` alive (asked again for `settle_s` while it
+        does: Ray's node list learns of a lost node seconds after its actors' errors)."""
+        deadline = time.monotonic() + settle_s
+        while True:
+            try:
+                alive = any(n.node_id == node.node_id for n in nodes_of(self._ray.nodes()))
+            except Exception:  # the cluster itself is gone
+                return False
+            if not alive or time.monotonic() >= deadline:
+                return alive
+            time.sleep(0.5)
 
     def _maybe_idle(self) -> None:
         with self._lock:
