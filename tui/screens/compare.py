@@ -133,7 +133,10 @@ class CompareScreen(Screen):
         """To the stage-aligned chart; again, back to the top."""
         scroll = self.query_one(VerticalScroll)
         chart = self.query_one(PlotextPlot)
-        if scroll.scroll_y + scroll.size.height >= chart.virtual_region.bottom:
+        in_view = scroll.scroll_y + scroll.size.height >= chart.virtual_region.bottom
+        if in_view and scroll.scroll_y == 0:  # a tall terminal: all of it is in view already
+            self.notify("the chart is in view, under the tables", timeout=2)
+        elif in_view:
             scroll.scroll_home(animate=False)
         else:
             scroll.scroll_to_widget(chart, top=True, animate=False)
