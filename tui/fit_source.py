@@ -77,6 +77,9 @@ class FitSource(LiveSource):
         """Nothing to leave running: quitting stops the search (what it found is stored)."""
         return 0
 
+    def more_to_come(self) -> bool:
+        return not self.plan.finished
+
     def detach(self) -> bool:
         """A fit cannot go on without this memtop: it chooses each next trial."""
         return False

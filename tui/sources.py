@@ -52,6 +52,11 @@ class Source(ABC):
         """Goes, leaving the runs running; False where the source runs none."""
         return False
 
+    def more_to_come(self) -> bool:
+        """Whether runs not yet on the board will follow (a fit's next trial): `s` stops them
+        even between two runs."""
+        return False
+
 
 class LiveSource(Source):
     """Runs of an engine: a fresh one given `specs`, or a running one's `client` (attached).

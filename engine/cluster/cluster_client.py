@@ -148,6 +148,9 @@ class ClusterClient:
             args = (flight.spec.to_dict(), flight.node.origin(), self._version)
             for frame in self._frames(flight, run_on_node, args):
                 end = self._frame(flight, frame) or end
+            if end is None:  # its frames stopped with no word: a lost node can end them so
+                alive = self._node_alive(flight.node, NODE_SETTLE_S)
+                end = self._lost(flight, None, alive)
         except _Stopped:
             end = messages.cancelled(flight.spec.to_dict())
         except ray.exceptions.TaskCancelledError:
@@ -237,10 +240,11 @@ class ClusterClient:
 
     def _lost(self, flight: Flight, exc: BaseException | None, alive: bool) -> Message:
         cause = getattr(exc, "cause", None)
-        if exc is None:
+        if not alive:
+            said = type(exc).__name__ if exc is not None else "its task's frames stopped"
+            why = f"node {flight.node.short} was lost mid-run ({said})"
+        elif exc is None:
             why = "its task ended without saying how"
-        elif not alive:
-            why = f"node {flight.node.short} was lost mid-run ({type(exc).__name__})"
         elif isinstance(cause, Exception):
             why = f"on node {flight.node.short}: {type(cause).__name__}: {cause}"
         else:

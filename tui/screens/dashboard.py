@@ -258,7 +258,7 @@ class DashboardScreen(Screen):
         if not self.source.live:
             self.notify("nothing to stop: this memtop is not running these runs (a replay or a "
                         "followed run)", severity="warning")
-        elif not going:
+        elif not going and not self.source.more_to_come():
             self.notify("no runs are going", severity="warning")
         elif self.source.stop_runs():
             self.notify("stopping the runs (queued ones are cancelled)…")
