@@ -17,8 +17,7 @@ import time
 
 from common import emit, median
 
-from memtop.engine.client import EngineClient
-from memtop.engine.runtime_dir import engine_addresses
+from memtop.engine.client import EngineClient, engine_addresses
 from memtop.engine.spec import RunSpec
 
 

@@ -40,7 +40,7 @@ if what == "show":
     run.summary(); run.statistics(); run.stages
 elif what in ("replay", "seek_end"):
     from memtop.engine.client import RunBoard
-    from memtop.tui.sources import ReplaySource
+    from memtop.engine.client import ReplaySource
     board = RunBoard()
     source = ReplaySource([run])
     if what == "seek_end":

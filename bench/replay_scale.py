@@ -49,7 +49,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
     seconds = 600 if args.quick else 3600
-    from memtop.tui.sources import ReplaySource
+    from memtop.engine.client import ReplaySource
 
     with tempfile.TemporaryDirectory() as folder:
         paths = [os.path.join(folder, f"hour-{i}.db") for i in (1, 2)]

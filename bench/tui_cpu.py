@@ -22,7 +22,7 @@ import time
 import uuid
 
 from memtop.engine import messages
-from memtop.tui.sources import Source
+from memtop.engine.client import Source
 
 PAGE = 4096
 

@@ -6,8 +6,13 @@
 - `store/`: run files, and the message streams read back from them (replay, follow);
 - `analysis/`: pure figures (summary, statistics, leaks, diff, budgets, alarm rules);
 - `report/`: tables and file formats for people and other tools;
-- `client/`: the CLI's and TUI's side (the engine client, the state folded from messages).
+- `sizing/`: `memtop fit`'s search and the line fitted to its trials (pure figures);
+- `models/`: what memtop knows of models (the catalog of names, the random-weight architectures);
+- `client/`: the CLI's and TUI's side (the engine client, the message sources every view polls,
+  the state folded from messages, `memtop fit`'s driver);
+- `cluster/`: runs placed on a Ray cluster (a client whose runs are Ray tasks).
 Shared by all: `spec` (what a run is asked to do), `messages` (every message, defined once),
-`units` (sizes), `errors`, `backends`. No module here imports Textual; pyproject.toml's
-import-linter contracts keep the rooms apart (docs/architecture.md).
+`events` (a session's stage events and their rules), `values` (what a value from outside must
+be), `units` (sizes), `text` (the one sanitizer), `errors`, `backends`. No module here imports
+Textual; pyproject.toml's import-linter contracts keep the rooms apart (docs/architecture.md).
 """

@@ -7,7 +7,6 @@ that neither has to import the other.
 from __future__ import annotations
 
 import dataclasses
-import math
 import os
 import secrets
 import shlex
@@ -16,6 +15,8 @@ import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from .values import is_flag, is_number, is_whole
 
 STAGES = ("initial", "model_loaded", "before_inference", "first_inference",
           "second_inference", "final")
@@ -146,11 +147,11 @@ def _spec_type(value: Any, hint: Any) -> bool:
     if hint is type(None):
         return value is None
     if hint is bool:
-        return isinstance(value, bool)
+        return is_flag(value)
     if hint is int:
-        return type(value) is int
+        return is_whole(value)
     if hint is float:
-        return type(value) in (int, float) and math.isfinite(value)
+        return is_number(value)
     if hint is str:  # as long as the message allows (a `python -c` program can be long)
         return isinstance(value, str) and "\0" not in value
     if origin is list:

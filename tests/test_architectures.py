@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from memtop.engine.architectures import ARCHITECTURES, TINY
+from memtop.engine.models.architectures import ARCHITECTURES, TINY
 
 from conftest import HELPERS
 

@@ -196,9 +196,9 @@ def test_bad_cluster_arguments_are_one_line_each(runs_dir: Path) -> None:
 @needs_backend("jax")
 async def test_the_dashboard_shows_both_cluster_runs_live_with_their_node(
         cluster, runs_dir: Path) -> None:
+    from memtop.engine.client import LiveSource
     from memtop.engine.cluster import connect_cluster
     from memtop.tui.app import MemtopApp
-    from memtop.tui.sources import LiveSource
     from memtop.tui.widgets.run_card import RunCard
 
     from tui_support import wait_until

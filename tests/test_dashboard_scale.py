@@ -4,9 +4,9 @@ own), cards that share the screen's height with taller sparklines."""
 from __future__ import annotations
 
 from memtop.engine import messages
+from memtop.engine.client import Source
 from memtop.tui.app import MemtopApp
 from memtop.tui.render import BLOCKS
-from memtop.tui.sources import Source
 from memtop.tui.widgets.run_card import RunCard
 
 from tui_support import wait_until

@@ -16,9 +16,8 @@ from pathlib import Path
 import msgpack
 import pytest
 
-from memtop.engine.client import EngineClient, fold
+from memtop.engine.client import EngineAddress, EngineClient, engine_addresses, fold, runtime_dir
 from memtop.engine.errors import UserError
-from memtop.engine.runtime_dir import EngineAddress, engine_addresses, runtime_dir
 from memtop.engine.spec import RunSpec
 from memtop.engine.store import list_run_files, read_run
 

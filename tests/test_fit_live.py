@@ -8,10 +8,9 @@ import pytest
 from test_engine_detach import wait_gone
 from test_fit import BACKEND
 
-from memtop.engine.fit_plan import STOPPED, FitPlan, FitRequest
+from memtop.engine.client import STOPPED, FitPlan, FitRequest, FitSource
 from memtop.engine.store import list_run_files, read_run
 from memtop.tui.app import MemtopApp
-from memtop.tui.fit_source import FitSource
 from memtop.tui.widgets.fit_cards import FitCard
 from memtop.tui.widgets.run_card import RunCard
 

@@ -4,10 +4,9 @@ back): the follower sees the run grow and end, through the same messages as a li
 import sys
 import time
 
-from memtop.engine.client import EngineClient, RunBoard
+from memtop.engine.client import EngineClient, FollowSource, RunBoard
 from memtop.engine.spec import RunSpec
 from memtop.tui.app import MemtopApp
-from memtop.tui.sources import FollowSource
 from memtop.tui.widgets.run_card import RunCard
 
 from conftest import HELPERS

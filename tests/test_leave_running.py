@@ -11,12 +11,11 @@ import sys
 import pytest
 from test_engine_detach import address_of, wait_gone
 
-from memtop.engine.client import EngineClient, stop_engine
+from memtop.engine.client import EngineClient, LiveSource, stop_engine
 from memtop.engine.spec import RunSpec
 from memtop.engine.store import list_run_files, read_run
 from memtop.tui.app import MemtopApp
 from memtop.tui.screens.leave import LeaveScreen
-from memtop.tui.sources import LiveSource
 from memtop.tui.widgets.run_card import RunCard
 
 from tui_support import wait_until

@@ -6,10 +6,10 @@ import sys
 
 from textual.widgets import Log
 
+from memtop.engine.client import ReplaySource
 from memtop.engine.store import list_run_files, read_run
 from memtop.tui.app import MemtopApp
 from memtop.tui.screens.log import LogScreen
-from memtop.tui.sources import ReplaySource
 
 from conftest import run_memtop
 from tui_support import wait_until

@@ -117,8 +117,8 @@ async def test_the_palette_s_screenshot_lands_in_the_working_folder_on_every_scr
 
 
 async def test_the_detail_of_a_program_run_shows_its_command_not_model_fields(tmp_path):
+    from memtop.engine.client import ReplaySource
     from memtop.engine.store import read_run
-    from memtop.tui.sources import ReplaySource
 
     write_run(tmp_path / "prog.db", "prog", meta={
         "kind": "run", "command": ["python", "train.py"], "pid": 4242, "backend": "",
@@ -156,8 +156,8 @@ async def test_s_cancels_queued_runs_and_says_so_in_the_card_and_after_the_table
     import sys
 
     from memtop.cli.headless import print_unstarted
+    from memtop.engine.client import LiveSource
     from memtop.engine.spec import RunSpec
-    from memtop.tui.sources import LiveSource
 
     sleeper = [sys.executable, "-c", "import time; time.sleep(60)"]
     specs = [RunSpec(backend="", model=name, command=sleeper, runs_dir=str(tmp_path))

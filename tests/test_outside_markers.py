@@ -25,7 +25,7 @@ def shape(run: dict) -> tuple:
 @needs_backend("torch")
 @pytest.mark.backend
 async def test_m_during_every_protocol_stage_adds_markers_and_changes_no_stage(tmp_path):
-    from memtop.tui.sources import LiveSource
+    from memtop.engine.client import LiveSource
 
     spec = RunSpec(backend="torch", model="gpt2_tiny", runs_dir=str(tmp_path / "marked"))
     app = MemtopApp(start="dashboard", source=LiveSource([spec]))

@@ -70,9 +70,9 @@ def test_diff_compares_rank_by_rank(runs_dir: Path) -> None:
 
 @needs_backend("torch")
 async def test_the_card_shows_a_line_per_rank_live_and_the_drift_alarm(runs_dir: Path) -> None:
+    from memtop.engine.client import LiveSource
     from memtop.engine.spec import RunSpec
     from memtop.tui.app import MemtopApp
-    from memtop.tui.sources import LiveSource
     from memtop.tui.widgets.run_card import RunCard
 
     from tui_support import wait_until

@@ -11,7 +11,7 @@ from memtop.engine.analysis.diff import compare_stages
 from memtop.engine.analysis.stage_fold import fold_rows
 from memtop.engine.analysis.stage_rows import stage_rows, table_rows
 from memtop.engine.analysis.stage_tree import StagePlaces
-from memtop.engine.checks import BadEvent, check_event
+from memtop.engine.events import BadEvent, check_event
 from memtop.engine.session.stagepoint import EventChannel, StageRecorder
 
 MIB = 1024 * 1024

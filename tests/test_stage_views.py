@@ -83,7 +83,7 @@ def test_diff_of_two_runs_of_one_script_tells_them_apart(two_runs):
 
 
 async def test_enter_unfolds_a_repeated_stage_in_the_detail_screen(two_runs):
-    from memtop.tui.sources import ReplaySource
+    from memtop.engine.client import ReplaySource
 
     _, (run, _) = two_runs
     app = MemtopApp(start="dashboard", source=ReplaySource([read_run(run["path"])],

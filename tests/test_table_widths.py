@@ -13,7 +13,7 @@ from rich.console import Console
 from terminal import in_terminal
 
 from memtop.engine.client import RunBoard
-from memtop.engine.report.fit import FittedTable
+from memtop.engine.report.fitted_table import FittedTable
 from memtop.engine.report.tables import (
     comparison_table,
     diff_tables,

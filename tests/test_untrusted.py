@@ -20,10 +20,10 @@ import pytest
 from terminal import in_terminal as run_in_terminal
 from untrusted_files import BAD_VALUES, hostile_strings, with_bad_values, with_schema_object
 
+from memtop.engine.client import ReplaySource
 from memtop.engine.store import read_run
 from memtop.tui.app import MemtopApp
 from memtop.tui.screens.compare import CompareScreen
-from memtop.tui.sources import ReplaySource
 
 from tui_support import run_path, wait_until
 

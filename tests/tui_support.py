@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from memtop.engine.client import ReplaySource
 from memtop.engine.store import Run, read_run
 from memtop.tui.app import MemtopApp
-from memtop.tui.sources import ReplaySource
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "runs"
 BENCH_RUNS = sorted(p for p in FIXTURES.glob("*.db") if "gpt2_medium_en" in p.name)

@@ -20,6 +20,7 @@ from textual import on, work
 from textual.app import App
 from textual.binding import Binding, BindingType
 
+from memtop.engine.client import FollowSource, LiveSource, ReplaySource, Source
 from memtop.engine.errors import UserError
 from memtop.engine.spec import RunSpec
 from memtop.engine.text import shown
@@ -36,7 +37,6 @@ from .messages import (
 )
 from .screens.dashboard import DashboardScreen
 from .screens.help import HelpScreen
-from .sources import FollowSource, LiveSource, ReplaySource, Source
 from .themes import DEFAULT_THEME, THEME_VARIABLES, load_themes
 
 Start = Literal["home", "dashboard", "diff"]
@@ -191,7 +191,7 @@ class MemtopApp(App):
     @on(StartBench)
     def _start_bench(self, request: StartBench) -> None:
         from memtop.engine.backends import parse_backends
-        from memtop.engine.catalog import check_model_argument
+        from memtop.engine.models.catalog import check_model_argument
         from memtop.engine.store import prepare_runs_dir
 
         try:
@@ -213,8 +213,7 @@ class MemtopApp(App):
           description="attaching to an engine")
     def watch_engine(self, pid: int) -> None:
         """Its runs so far from their files (a thread: they can be long), then live."""
-        from memtop.engine.client import EngineClient
-        from memtop.engine.runtime_dir import engine_addresses
+        from memtop.engine.client import EngineClient, engine_addresses
 
         try:
             address = next((a for a in engine_addresses() if a.pid == pid), None)

@@ -14,10 +14,8 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
-from memtop.engine.client import EngineLine, RunState
+from memtop.engine.client import EngineLine, RunState, Source
 from memtop.engine.probes.processes import ProcessInfo
-
-from .sources import Source
 
 # ---- requests from screens to the app ----------------------------------------------------
 

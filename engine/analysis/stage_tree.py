@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..checks import MAX_DEPTH, MAX_NAME, is_place
+from ..events import MAX_DEPTH, MAX_NAME, is_place
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from multiprocessing.reduction import send_handle
 from .. import messages
 from ..errors import UserError
 from ..messages import Message
-from ..runtime_dir import EngineAddress, remove_stale
+from ..monitor.runtime_dir import EngineAddress, remove_stale
 from ..spec import RunSpec
 from ..store import RunStream, read_run
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import UserError
-from ..runtime_dir import EngineAddress, engine_addresses
+from ..monitor.runtime_dir import EngineAddress, engine_addresses
 from ..units import fmt_duration
 from .engine_client import EngineClient, connect
 

@@ -16,10 +16,10 @@ import traceback
 
 from .. import messages
 from ..errors import UserError
-from ..runtime_dir import log_path, socket_path
 from .listener import Listener
 from .loop import Engine
 from .peer import Peer
+from .runtime_dir import log_path, socket_path
 
 
 def main(first_fd: int) -> None:

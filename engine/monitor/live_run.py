@@ -23,7 +23,7 @@ from ..analysis.output_stages import OutputStages
 from ..analysis.running_stats import RunningStats
 from ..analysis.stage_tree import StagePlaces
 from ..analysis.summary import current_summary
-from ..checks import BadEvent, check_event
+from ..events import BadEvent, check_event
 from ..messages import Message
 from ..probes.attach import AttachedProcess
 from ..spec import RunSpec

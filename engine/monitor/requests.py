@@ -7,11 +7,11 @@ outside: each is checked here, whole, and a bad one gets a `refused` answer and 
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from ..messages import CLIENT_MESSAGES, PACE_MAX_S, STOP_REASONS, Message
 from ..spec import spec_problem
+from ..values import is_number, is_text
 
 MAX_RUNS = 256  # specs in one submit
 MAX_PARALLEL = 64
@@ -26,14 +26,14 @@ def problem_of(message: Message) -> str | None:
             else "a message without a kind"
     if kind == "submit":
         return _submit_problem(message)
-    if kind == "mark" and not (_text(message.get("run")) and
-                               _text(message.get("name"), empty=True)):
+    if kind == "mark" and not (_short_text(message.get("run")) and
+                               _short_text(message.get("name"), empty=True)):
         return "mark: 'run' and 'name' must be short texts"
     if kind == "stop" and message.get("why", "user") not in STOP_REASONS:
         return f"stop: 'why' must be one of {', '.join(STOP_REASONS)}"
     if kind == "pace":
         every = message.get("every_s")
-        if not _number(every) or not 0 <= every <= PACE_MAX_S:
+        if not is_number(every) or not 0 <= every <= PACE_MAX_S:
             return f"pace: 'every_s' must be a number of seconds from 0 to {PACE_MAX_S:g}"
     return None
 
@@ -53,10 +53,5 @@ def _submit_problem(message: Message) -> str | None:
     return None
 
 
-def _number(value: Any) -> bool:
-    return type(value) in (int, float) and math.isfinite(value)
-
-
-def _text(value: Any, empty: bool = False) -> bool:
-    return isinstance(value, str) and (empty or bool(value)) and len(value) <= MAX_TEXT \
-        and "\0" not in value
+def _short_text(value: Any, empty: bool = False) -> bool:
+    return ((value == "" and empty) or is_text(value)) and len(value) <= MAX_TEXT

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import os
 
-MIB = 1024 * 1024
+from ..units import MIB
+
 KEEP = 60  # groups kept per reading, the largest first; the rest summed as OTHERS
 OTHERS = "(other mappings)"
 # Anonymous mappings by their size: glibc's small-allocation arenas and thread stacks are below

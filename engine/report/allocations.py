@@ -13,7 +13,7 @@ from ..errors import UserError
 from ..spec import CAPTURE_SUFFIX
 from ..store import SUFFIX, Run, read_sites
 from ..units import MIB, fmt
-from .fit import Column, FittedTable
+from .fitted_table import Column, FittedTable
 from .tables import add_row, plain
 
 

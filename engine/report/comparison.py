@@ -33,7 +33,7 @@ TEXT_KEYS = ("name", "weights", "health", "foreign", "exit")
 SHORT_NAMES = {"tensorflow": "tf", "torch": "torch", "jax": "jax", "openvino": "ov"}
 WRAPPING_KEYS = ("health", "foreign")  # words: they may wrap; names and figures never are cut
 # Where the terminal is narrow, the highest goes first: the figures people compare stay, the words
-# that repeat what colours say go (engine/report/fit.py).
+# that repeat what colours say go (engine/report/fitted_table.py).
 DROP_ORDER = {"weights": 6, "sampled_mb": 3, "swap_peak_mb": 2, "growth_mb": 5, "speedup": 4,
               "health": 1, "foreign": 7, "stages": 4, "rss_change_mb": 5}
 

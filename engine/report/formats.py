@@ -15,7 +15,7 @@ from typing import Any
 from ..analysis.diff import compare_settings, compare_stages, compare_summary, setting_text
 from ..analysis.stage_fold import fold_rows
 from ..analysis.stage_rows import stage_rows, table_rows
-from ..checks import RULES, is_marker
+from ..events import RULES, is_marker
 from ..store.reader import Run
 from ..text import shown
 from ..units import fmt, mib
@@ -104,7 +104,7 @@ def show_csv(runs: Sequence[Run]) -> str:
 
 
 TREE_KEYS = ("key", "path", "occurrence", "parent", "depth")
-# A stored stage's fields that memtop writes itself (checks.RULES and what the engine adds).
+# A stored stage's fields that memtop writes itself (events.RULES and what the engine adds).
 MEMTOP_STAGE_FIELDS = {*RULES["stage"][0], *RULES["stage"][1], "type", "manual", "path",
                        "trail", "sampled_peak", "error", "allocator", "processes"}
 

@@ -14,7 +14,7 @@ from ..analysis.stage_rows import stage_rows, table_order, table_rows
 from ..probes.ranks import rank_key
 from ..store import Run
 from ..units import fmt, mib
-from .fit import Column, FittedTable
+from .fitted_table import Column, FittedTable
 from .run_names import row_names
 from .tables import add_row, plain
 

@@ -10,7 +10,7 @@ from typing import Any
 from ..sizing.line import MemoryLine
 from ..sizing.record import checked_fit
 from ..units import MIB, fmt, format_size
-from .fit import Column, FittedTable
+from .fitted_table import Column, FittedTable
 from .tables import add_row
 
 

@@ -48,7 +48,7 @@ from .comparison import (
     comparison_row,
     program_figures,
 )
-from .fit import Column, FittedTable
+from .fitted_table import Column, FittedTable
 from .run_names import row_names, run_labels
 
 HEALTH_STYLE = {"good": "green", "acceptable": "yellow", "high": "dark_orange",

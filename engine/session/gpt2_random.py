@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..catalog import GPT2_CONFIGS
+from ..models.catalog import GPT2_CONFIGS
 
 RANDOM_WEIGHTS_SEED = 0
 GPT2_VOCABULARY = 50257

@@ -10,9 +10,9 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from ..architectures import RANDOM_ARCHITECTURES, Architecture
-from ..catalog import APPLICATIONS_PREFIX, TASKS, split_factory
 from ..errors import UserError
+from ..models.architectures import RANDOM_ARCHITECTURES, Architecture
+from ..models.catalog import APPLICATIONS_PREFIX, TASKS, split_factory
 from .gpt2_random import RANDOM_WEIGHTS_SEED
 
 CLASSES_WITHOUT_TASK_FILE = 2  # a classifier preset saved without its head: a 2-class head

@@ -1,4 +1,4 @@
-"""Loading the model a session measures, whatever its source (catalog.py checks the argument
+"""Loading the model a session measures, whatever its source (models/catalog.py checks the argument
 first): GPT-2 or a family by name with random weights where no preset can be had, a keras-hub
 preset of any task (name, handle or local directory), a keras.applications model, or the user's
 factory. Runs inside the session only.
@@ -13,7 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..catalog import (
+from ..errors import UserError
+from ..models.catalog import (
     APPLICATIONS_PREFIX,
     GPT2_CONFIGS,
     builds_randomly,
@@ -22,7 +23,6 @@ from ..catalog import (
     is_factory,
     is_test_size,
 )
-from ..errors import UserError
 from .gpt2_random import build_random_gpt2
 from .model_sources import build_application, build_architecture, build_from_factory, load_preset
 

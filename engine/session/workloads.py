@@ -16,8 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..catalog import TASKS
 from ..errors import UserError
+from ..models.catalog import TASKS
 from ..spec import RunSpec
 from .gpt2_random import RANDOM_WEIGHTS_SEED
 from .model_sources import task_base

@@ -6,7 +6,7 @@ values that passed here:
   NaN or Infinity, no number beyond 64 bits or a float's range, at most MAX_NESTING deep and
   MAX_ITEMS values (a text nested 100,000 deep is refused, not a RecursionError);
 - `check_run_contents`: the metadata (META, each key's shape down to the values the views
-  compute with), the stages (engine/checks.py's rules for a stage event, their times in range and
+  compute with), the stages (engine/events.py's rules for a stage event, their times in range and
   in order) and the events' data. What fails is `Damaged` with the field that failed
   ("summary.peak_mb"); the reader makes it "damaged run file (…)" for that file alone.
 """
@@ -18,12 +18,12 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from ..checks import MAX_NAME, BadEvent, check_event, is_place
+from ..events import MAX_NAME, BadEvent, check_event, is_place
 from ..spec import spec_problem
+from ..values import MAX_SIZE, is_size, is_whole
 
 MAX_NESTING = 32  # a run file's deepest value is 4 deep (metadata > bench > specs > env)
 MAX_ITEMS = 1_000_000  # values in one JSON text
-MAX_INT = 2**63 - 1  # what SQLite and msgpack hold; sizes in bytes fit with room
 WALL_MAX = 253_402_300_799.0  # 9999-12-31: the last second a datetime can show
 TIME_MAX = 1e12  # monotonic seconds (31,000 years of uptime)
 NUMBER_MAX = 1e18  # a figure in MiB, seconds or a ratio
@@ -50,7 +50,7 @@ def _int(text: str) -> int:
     if len(text) > 20:  # int() of a 10,000-digit text is slow, and none is in range
         raise Damaged(f"the number {text[:20]}… is out of range")
     value = int(text)
-    if abs(value) > MAX_INT:
+    if abs(value) > MAX_SIZE:
         raise Damaged(f"the number {text} is out of range")
     return value
 
@@ -150,10 +150,6 @@ def is_number(value: Any) -> bool:
     return type(value) in (int, float) and abs(value) <= NUMBER_MAX  # finite: loads saw to it
 
 
-def is_size(value: Any) -> bool:
-    return type(value) is int and 0 <= value <= MAX_INT
-
-
 def is_time(value: Any) -> bool:
     return type(value) in (int, float) and abs(value) <= TIME_MAX
 
@@ -172,7 +168,7 @@ def is_scalar(value: Any) -> bool:
 
 NUMBER, SIZE, TIME, WALL = leaf(is_number), leaf(is_size), leaf(is_time), leaf(is_wall)
 TEXT, NAME = leaf(is_text), leaf(lambda v: isinstance(v, str) and v != "")
-WHOLE = leaf(lambda v: type(v) is int)
+WHOLE = leaf(is_whole)
 FLAG, SCALAR = leaf(lambda v: isinstance(v, bool)), leaf(is_scalar)
 TEXTS = list_of(TEXT)
 SPEC = leaf(lambda v: spec_problem(v) is None)

@@ -14,7 +14,7 @@ from typing import Any
 
 from .. import messages
 from ..analysis.alarms import AlarmWatch, Thresholds
-from ..checks import is_block, is_marker
+from ..events import is_block, is_marker
 from ..messages import ALARM_KINDS, Message
 from .reader import Run
 from .run_schema import is_iteration, meta_problem

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import argparse
 
-from memtop.engine.client import EngineClient, engine_line, running_engines, stop_engine
+from memtop.engine.client import (
+    EngineAddress,
+    EngineClient,
+    dead_engine_logs,
+    engine_line,
+    running_engines,
+    stop_engine,
+)
 from memtop.engine.errors import UserError
-from memtop.engine.runtime_dir import EngineAddress, dead_engine_logs
 from memtop.engine.text import shown
 
 from .output import console
@@ -53,7 +59,7 @@ def chosen_engine(pid: int | None) -> EngineAddress:
 
 
 def cmd_attach_engine(args: argparse.Namespace) -> int:
-    from memtop.tui.sources import LiveSource
+    from memtop.engine.client import LiveSource
 
     from .live import run_app
 

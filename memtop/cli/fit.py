@@ -28,7 +28,7 @@ def _say(text: str) -> None:
 def _run_headless(plan: Any) -> None:
     """Each trial with `run_headless` (its progress line), then its verdict on one line."""
     from memtop.cli.headless import run_headless
-    from memtop.engine.fit_plan import STOPPED
+    from memtop.engine.client import STOPPED
     from memtop.engine.store import read_run
 
     axis = plan.request.axis
@@ -55,8 +55,7 @@ def _run_live(args: argparse.Namespace, plan: Any) -> tuple[int, Any]:
     """The dashboard: each trial's card, and a card per backend whose trials stack as bars of
     their peaks against the budget."""
     from memtop.cli.live import run_app, tui_app_class
-    from memtop.engine.fit_plan import STOPPED
-    from memtop.tui.fit_source import FitSource
+    from memtop.engine.client import STOPPED, FitSource
 
     tui_app_class()  # before any session starts
     source = FitSource(plan)
@@ -68,7 +67,7 @@ def _run_live(args: argparse.Namespace, plan: Any) -> tuple[int, Any]:
 
 def request_of(args: argparse.Namespace) -> Any:
     from memtop.cli.live import model_backends
-    from memtop.engine.fit_plan import FitRequest
+    from memtop.engine.client import FitRequest
 
     backends = model_backends(args)
     budget = parse_size(args.budget)
@@ -84,7 +83,7 @@ def request_of(args: argparse.Namespace) -> Any:
 
 
 def cmd_fit(args: argparse.Namespace) -> int:
-    from memtop.engine.fit_plan import FitPlan
+    from memtop.engine.client import FitPlan
     from memtop.engine.report.sizing import sizing_table
     from memtop.engine.store import prepare_runs_dir
 

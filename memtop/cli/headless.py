@@ -14,7 +14,7 @@ from rich.text import Text
 from memtop.engine.client import EngineClient, RunBoard, RunState
 from memtop.engine.errors import UserError
 from memtop.engine.messages import Message
-from memtop.engine.report.fit import Column, FittedTable
+from memtop.engine.report.fitted_table import Column, FittedTable
 from memtop.engine.report.groups import process_stages_table, processes_table, where_table
 from memtop.engine.report.tables import (
     STATUS_STYLE,

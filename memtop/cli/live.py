@@ -48,7 +48,7 @@ def model_backends(args: argparse.Namespace) -> list[str]:
     """The backends of `bench` or `fit`, once the model and the mode are known to suit them
     (checked before any session starts)."""
     from memtop.engine.backends import parse_backends
-    from memtop.engine.catalog import check_model_argument
+    from memtop.engine.models.catalog import check_model_argument
 
     backends = parse_backends(args.backend)
     check_model_argument(args.model, args.weights, args.task)
@@ -73,7 +73,7 @@ def allocations_asked(args: argparse.Namespace, command: list[str] | None) -> bo
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from memtop.engine.catalog import check_model_argument
+    from memtop.engine.models.catalog import check_model_argument
     from memtop.engine.spec import RunSpec
 
     from .matrix import combinations, matrix_axes
@@ -181,7 +181,7 @@ def _run_specs(args: argparse.Namespace, specs: list, parallel: int = 1,
         code = run_headless(specs, parallel=parallel, paths=paths,
                             keep_on_hangup=keep_on_hangup(args.keep_on_hangup), client=client)
     else:
-        from memtop.tui.sources import LiveSource
+        from memtop.engine.client import LiveSource
 
         tui_app_class()  # before any session starts
         source = LiveSource(specs, parallel=parallel, client=client)
@@ -223,8 +223,8 @@ def left_running(pid: int | None) -> str:
 
 def cmd_replay(args: argparse.Namespace) -> int:
     from memtop.engine.analysis.alarms import Thresholds
+    from memtop.engine.client import FollowSource, ReplaySource
     from memtop.engine.store import read_run, resolve_run
-    from memtop.tui.sources import FollowSource, ReplaySource
 
     paths = list(dict.fromkeys(resolve_run(ref, args.runs_dir) for ref in args.run))
     if args.follow:

@@ -11,7 +11,7 @@ import re
 import sys
 
 from memtop import __version__
-from memtop.engine.catalog import TASKS
+from memtop.engine.models.catalog import TASKS
 from memtop.engine.spec import WEIGHTS
 from memtop.engine.text import shown
 

@@ -184,7 +184,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     from memtop.engine.analysis.check import Budgets, check_run
     from memtop.engine.analysis.check_fit import check_fit, is_fit
-    from memtop.engine.report.fit import Column, FittedTable
+    from memtop.engine.report.fitted_table import Column, FittedTable
     from memtop.engine.report.run_names import run_labels
     from memtop.engine.report.tables import add_row, plain
     from memtop.engine.units import parse_percent, parse_rate, parse_size

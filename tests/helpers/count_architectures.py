@@ -4,7 +4,7 @@ peak RSS, which shows that nothing the size of a full model was allocated."""
 
 import json
 
-from memtop.engine.architectures import ARCHITECTURES, TINY
+from memtop.engine.models.architectures import ARCHITECTURES, TINY
 from memtop.engine.probes.procfs import read_status
 from memtop.engine.session.model_sources import build_architecture, count_without_allocating
 

@@ -13,12 +13,10 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Header, Static
 
-from memtop.engine.client import RunBoard, RunState
+from memtop.engine.client import FitSource, ReplaySource, RunBoard, RunState, Source
 from memtop.engine.text import shown
 from memtop.engine.units import fmt_duration
 
-from ..fit_source import FitSource
-from ..sources import ReplaySource, Source
 from ..widgets.fit_cards import FitCards
 from ..widgets.footer import KeyFooter
 from ..widgets.live_table import LiveTable

@@ -10,12 +10,11 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widget import Widget
 
-from memtop.engine.fit_plan import BackendFit, FitPlan
+from memtop.engine.client import BackendFit, FitPlan, FitSource
 from memtop.engine.text import shown
 from memtop.engine.units import MIB
 
 from ..fit_render import card_subtitle, trial_rows
-from ..fit_source import FitSource
 from ..render import data
 
 MAX_TRIAL_ROWS = 8  # with more sizes tried, the largest (the boundary is there)

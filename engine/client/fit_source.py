@@ -1,18 +1,17 @@
 """`memtop fit` live: one engine runs the trials one at a time; the next is chosen when the last
 one's run file is closed, in the source's reader thread (so the search goes on while the user
-looks at another screen). The dashboard shows every trial's card and the plan's cards
-(tui/widgets/fit_cards.py)."""
+looks at another screen, or while `memtop fit --no-tui` prints). The dashboard shows every
+trial's card and the plan's cards (tui/widgets/fit_cards.py)."""
 
 from __future__ import annotations
 
 import threading
 
-from memtop.engine.errors import UserError
-from memtop.engine.fit_plan import STOPPED, FitPlan
-from memtop.engine.messages import Message
-from memtop.engine.store import read_run
-from memtop.engine.units import format_size
-
+from ..errors import UserError
+from ..messages import Message
+from ..store import read_run
+from ..units import format_size
+from .fit_plan import STOPPED, FitPlan
 from .sources import LiveSource
 
 

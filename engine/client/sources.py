@@ -11,13 +11,13 @@ from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Sequence
 
-from memtop.engine import messages
-from memtop.engine.analysis.alarms import Thresholds
-from memtop.engine.client import EngineClient
-from memtop.engine.errors import UserError
-from memtop.engine.messages import Message
-from memtop.engine.spec import RunSpec, kind_of, run_title
-from memtop.engine.store import BenchFollower, Run, RunStream
+from .. import messages
+from ..analysis.alarms import Thresholds
+from ..errors import UserError
+from ..messages import Message
+from ..spec import RunSpec, kind_of, run_title
+from ..store import BenchFollower, Run, RunStream
+from .engine_client import EngineClient
 
 FOLLOW_EVERY_S = 0.1  # the follower itself reads the files at most four times a second
 

@@ -9,8 +9,8 @@ import importlib.util
 import os
 from pathlib import Path
 
+from ..errors import UserError
 from .architectures import RANDOM_ARCHITECTURES, TINY
-from .errors import UserError
 
 # A preset given as a handle is for keras-hub to resolve (a network or a cache); not checked here.
 PRESET_SCHEMES = ("kaggle://", "hf://", "modelscope://", "file://", "gs://", "s3://")

@@ -12,11 +12,11 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .sizing.line import fit_line
-from .sizing.search import SizeSearch
-from .spec import RunSpec
-from .store import SUFFIX, RunWriter, new_run_id
-from .units import MIB, fmt
+from ..sizing.line import fit_line
+from ..sizing.search import SizeSearch
+from ..spec import RunSpec
+from ..store import SUFFIX, RunWriter, new_run_id
+from ..units import MIB, fmt
 
 # What a failed trial says when memory ran out inside the framework (not an OOM kill).
 OUT_OF_MEMORY = ("MemoryError", "RESOURCE_EXHAUSTED", "out of memory", "bad_alloc",

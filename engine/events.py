@@ -1,6 +1,6 @@
-"""What memtop checks before it acts on data from outside: a session's events, and what a run
-file holds of them. Both come from someone else: the event descriptor is inherited by the measured
-program and every child it starts, and a run file may have been crafted.
+"""A session's stage events and the rules memtop checks them by before it acts on them (the
+engine, as they arrive) or shows them (a run file's stages, which may have been crafted): the
+event descriptor is inherited by the measured program and every child it starts.
 
 - `check_event`: each JSON line of a session, against its kind's fields and types (finite
   numbers, sizes that are whole and not negative). The engine keeps one that fails as a
@@ -10,10 +10,9 @@ program and every child it starts, and a run file may have been crafted.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
-MAX_SIZE = 2**63 - 1  # bytes: what SQLite and msgpack hold
+from .values import is_flag, is_number, is_size, is_text, is_whole, maybe
 
 
 class BadEvent(ValueError):
@@ -21,35 +20,10 @@ class BadEvent(ValueError):
     why."""
 
 
-def _number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and \
-        math.isfinite(value)
-
-
-def _size(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_SIZE
-
-
-def _text(value: Any) -> bool:
-    return isinstance(value, str) and value != ""
-
-
-def _flag(value: Any) -> bool:
-    return isinstance(value, bool)
-
-
-def _whole(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _maybe(valid: Any) -> Any:
-    return lambda value: value is None or valid(value)
-
-
 def _groups(value: Any) -> bool:
     """Resident bytes by mapping group (probes/smaps.py): bounded, names short text."""
     return isinstance(value, dict) and len(value) <= 64 and all(
-        isinstance(k, str) and 0 < len(k) <= 300 and _size(v) for k, v in value.items())
+        isinstance(k, str) and 0 < len(k) <= 300 and is_size(v) for k, v in value.items())
 
 
 MAX_DEPTH = 64  # blocks nested deeper than this are placed at this depth
@@ -62,29 +36,29 @@ def is_place(path: Any, trail: Any) -> bool:
     return isinstance(path, list) and isinstance(trail, list) and \
         0 < len(path) == len(trail) <= MAX_DEPTH and \
         all(isinstance(p, str) and 0 < len(p) <= MAX_NAME for p in path) and \
-        all(_whole(n) and n > 0 for n in trail)
+        all(is_whole(n) and n > 0 for n in trail)
 
 
 # glibc's heap at a cut (probes/glibc_heap.py), and what --trim gave back.
-HEAP_FIELDS = {key: _size for key in ("heap_in_use", "heap_free", "rss_trimmed", "anon_trimmed")}
+HEAP_FIELDS = {key: is_size for key in ("heap_in_use", "heap_free", "rss_trimmed", "anon_trimmed")}
 # A rank of a multi-process job ("rank 1") and its pid: its stages are its own.
-_WORKER = {"worker": lambda v: _text(v) and len(v) <= 40, "pid": _size}
-_CUT = {"t": _number, "t_end": _number, "rss": _size, "swap": _size, "peak": _size}
+_WORKER = {"worker": lambda v: is_text(v) and len(v) <= 40, "pid": is_size}
+_CUT = {"t": is_number, "t_end": is_number, "rss": is_size, "swap": is_size, "peak": is_size}
 # kind -> (required fields, optional fields); any other field is kept as the stage's extra data.
 RULES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
-    "begin": ({"id": _whole, "name": _text, "t": _number, "t_end": _number},
-              {"parent": _maybe(_whole), **_WORKER}),
-    "stage": ({"name": _text, **_CUT},
-              {"peak_exact": _flag, "wall": _number, "block": _whole, "t_start": _number,
-               "parent": _maybe(_whole),
-               "rss_start": _size, "swap_start": _size,
-               **{f"{kind}{end}": _size for kind in ("anon", "file", "shmem")
+    "begin": ({"id": is_whole, "name": is_text, "t": is_number, "t_end": is_number},
+              {"parent": maybe(is_whole), **_WORKER}),
+    "stage": ({"name": is_text, **_CUT},
+              {"peak_exact": is_flag, "wall": is_number, "block": is_whole, "t_start": is_number,
+               "parent": maybe(is_whole),
+               "rss_start": is_size, "swap_start": is_size,
+               **{f"{kind}{end}": is_size for kind in ("anon", "file", "shmem")
                   for end in ("", "_start")},
-               "groups": _groups, "groups_start": _groups, "groups_us": _size,
+               "groups": _groups, "groups_start": _groups, "groups_us": is_size,
                **HEAP_FIELDS, **_WORKER}),
-    "iteration": ({"i": _whole, **_CUT}, {"peak_exact": _flag, **HEAP_FIELDS, **_WORKER}),
+    "iteration": ({"i": is_whole, **_CUT}, {"peak_exact": is_flag, **HEAP_FIELDS, **_WORKER}),
     "meta": ({"meta": lambda v: isinstance(v, dict)}, {}),
-    "error": ({"message": lambda v: isinstance(v, str)}, {"user": _flag}),
+    "error": ({"message": lambda v: isinstance(v, str)}, {"user": is_flag}),
     "done": ({}, {}),
 }
 
@@ -114,11 +88,11 @@ def check_event(event: Any) -> dict[str, Any]:
 
 def is_block(data: Any) -> bool:
     """Whether a stored `begin` event's data is what the engine writes: {id, name, t}."""
-    return isinstance(data, dict) and _whole(data.get("id")) and _text(data.get("name")) and \
-        _number(data.get("t"))
+    return isinstance(data, dict) and is_whole(data.get("id")) and is_text(data.get("name")) and \
+        is_number(data.get("t"))
 
 
 def is_marker(data: Any) -> bool:
     """Whether a stored `marker` event's data is what the engine writes: {name, t, rss, swap}."""
-    return isinstance(data, dict) and _text(data.get("name")) and _number(data.get("t")) and \
-        _size(data.get("rss")) and _size(data.get("swap"))
+    return isinstance(data, dict) and is_text(data.get("name")) and is_number(data.get("t")) and \
+        is_size(data.get("rss")) and is_size(data.get("swap"))

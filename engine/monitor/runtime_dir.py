@@ -13,7 +13,7 @@ import os
 import stat
 from dataclasses import dataclass
 
-from .errors import UserError
+from ..errors import UserError
 
 SOCKET_SUFFIX = ".sock"
 LOG_SUFFIX = ".log"
