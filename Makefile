@@ -24,6 +24,7 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	.ci/lint_imports.sh $(VENV)/bin/lint-imports
+	.ci/typecheck.sh $(VENV)/bin/mypy
 
 test: lint
 	$(PY) -m pytest -q

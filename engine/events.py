@@ -10,7 +10,7 @@ event descriptor is inherited by the measured program and every child it starts.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeGuard
 
 from .values import is_flag, is_number, is_size, is_text, is_whole, maybe
 
@@ -86,13 +86,13 @@ def check_event(event: Any) -> dict[str, Any]:
     return event
 
 
-def is_block(data: Any) -> bool:
+def is_block(data: Any) -> TypeGuard[dict[str, Any]]:
     """Whether a stored `begin` event's data is what the engine writes: {id, name, t}."""
     return isinstance(data, dict) and is_whole(data.get("id")) and is_text(data.get("name")) and \
         is_number(data.get("t"))
 
 
-def is_marker(data: Any) -> bool:
+def is_marker(data: Any) -> TypeGuard[dict[str, Any]]:
     """Whether a stored `marker` event's data is what the engine writes: {name, t, rss, swap}."""
     return isinstance(data, dict) and is_text(data.get("name")) and is_number(data.get("t")) and \
         is_size(data.get("rss")) and is_size(data.get("swap"))

@@ -26,6 +26,7 @@ from .engines import EngineLine, engine_line, engine_state, running_engines, sto
 from .fit_plan import STOPPED, BackendFit, FitPlan, FitRequest
 from .fit_source import FitSource
 from .history import MaxEnvelope, resample_max
+from .runs_client import RunsClient
 from .sources import FollowSource, LiveSource, ReplaySource, Source
 from .zoom import TimeWindow, window_maxima
 
@@ -57,6 +58,7 @@ __all__ = [
     "ReplaySource",
     "RunBoard",
     "RunState",
+    "RunsClient",
     "Source",
     "TimeWindow",
     "dead_engine_logs",

@@ -168,6 +168,7 @@ class RunBoard:
 
     def apply(self, message: Message) -> RunState | None:
         kind = message["type"]
+        state: RunState | None
         if kind == "queued":
             spec = message["spec"]
             spec_id = message.get("id")

@@ -41,6 +41,8 @@ class EngineClient:
     stops them, unless it `detach`es. `EngineClient.attach(address)` watches one already
     running: it gets the runs' history from their files, then every message live."""
 
+    can_detach = True  # its engine goes on without it
+
     def __init__(self, conn: Connection | None = None) -> None:
         self.process: subprocess.Popen | None = None
         self.info: Message | None = None  # the engine's latest `engine` message

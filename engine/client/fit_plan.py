@@ -132,14 +132,13 @@ class FitPlan:
 
     def _spec(self, backend: str, size: int) -> RunSpec:
         r = self.request
-        sizes = {"batch_size": size, "max_length": r.max_length,
-                 "sequence_length": r.sequence_length}
+        batch, sequence, length = size, r.sequence_length, r.max_length
         if r.axis == "sequence":  # the prompt's tokens (and the generated ones) grow
-            sizes.update(batch_size=1, sequence_length=size, max_length=size)
+            batch, sequence, length = 1, size, size
         return RunSpec(backend=backend, model=r.model, weights=r.weights, dtype=r.dtype,
                        task=r.task, mode=r.mode, isolate=r.isolate, runs_dir=r.runs_dir,
                        label=trial_label(r.label, r.axis, size), memory_limit=r.budget,
-                       **sizes)
+                       batch_size=batch, sequence_length=sequence, max_length=length)
 
     def record(self, run: Any) -> Trial | None:
         """The pending trial judged from its run file (`store.read_run`); None if the search
@@ -187,7 +186,7 @@ class FitPlan:
                 "cause": "completed" if ended else STOPPED, "started_wall": self.started,
                 "ended_wall": time.time(), "fit": fit}
         writer = RunWriter(path, meta)
-        writer.finish(meta, (time.monotonic(), "end", "info", f"fit {meta['status']}", None))
+        writer.finish(meta, (time.monotonic(), "end", "info", f"fit {meta['status']}"))
         return path
 
 

@@ -6,6 +6,7 @@ trial's card and the plan's cards (tui/widgets/fit_cards.py)."""
 from __future__ import annotations
 
 import threading
+from collections import deque
 
 from ..errors import UserError
 from ..messages import Message
@@ -22,6 +23,8 @@ class FitSource(LiveSource):
         self._send_lock = threading.Lock()  # trials are submitted from the reader thread
         first = plan.next_spec()
         self._trial_id = first.id if first else None
+        self._trial_backend = first.backend if first else ""
+        self._notes: deque[str] = deque()  # a verdict per trial, for the headless printer
         super().__init__([first] if first else [])
         request = plan.request
         self.title = f"fit: {request.model}, largest {request.axis} within " \
@@ -40,7 +43,8 @@ class FitSource(LiveSource):
         if self.plan.finished:  # stopped by the user: nothing more to run
             return
         if message["type"] == "cancelled" or not message.get("path"):
-            self.plan.give_up(f"the trial did not start: {message.get('cause') or 'cancelled'}")
+            self.plan.give_up(f"the trial did not start: {message.get('cause') or 'cancelled'}",
+                              every_backend=False)  # the next backend may start
         else:
             try:
                 run = read_run(message["path"])
@@ -48,14 +52,17 @@ class FitSource(LiveSource):
                 self.plan.give_up(f"its trial's run file could not be read: {exc}")
             else:
                 try:
-                    self.plan.record(run)
+                    trial = self.plan.record(run)
                 finally:
                     run.close()
+                if trial is not None:
+                    self._notes.append(f"{self._trial_backend} {self.plan.request.axis} "
+                                       f"{trial.size}: {trial.verdict}")
         spec = self.plan.next_spec()
         if spec is None:
             self._finish()
             return
-        self._trial_id = spec.id
+        self._trial_id, self._trial_backend = spec.id, spec.backend
         with self._send_lock:
             self._client.submit([spec])
 
@@ -63,10 +70,10 @@ class FitSource(LiveSource):
         self._trial_id = None
         self.fit_path = self.plan.store()
 
-    def stop_runs(self) -> bool:
+    def stop_runs(self, why: str = "user") -> bool:
         self.plan.give_up(STOPPED)
         with self._send_lock:
-            return super().stop_runs()
+            return super().stop_runs(why)
 
     def mark(self, run_id: str, name: str) -> bool:
         with self._send_lock:
@@ -75,6 +82,12 @@ class FitSource(LiveSource):
     def going(self) -> int:
         """Nothing to leave running: quitting stops the search (what it found is stored)."""
         return 0
+
+    def notes(self) -> list[str]:
+        said = []
+        while self._notes:
+            said.append(self._notes.popleft())
+        return said
 
     def more_to_come(self) -> bool:
         return not self.plan.finished

@@ -18,6 +18,7 @@ from ..messages import Message
 from ..spec import RunSpec, kind_of, run_title
 from ..store import BenchFollower, Run, RunStream
 from .engine_client import EngineClient
+from .runs_client import RunsClient
 
 FOLLOW_EVERY_S = 0.1  # the follower itself reads the files at most four times a second
 
@@ -27,13 +28,17 @@ class Source(ABC):
 
     live = False
     title = ""
-    engine_pid: int | None = None
+
+    @property
+    def engine_pid(self) -> int | None:
+        """The engine's process, where the source runs one on this machine."""
+        return None
 
     @abstractmethod
     def poll(self) -> list[Message]:
         """The messages that are due; never blocks."""
 
-    def stop_runs(self) -> bool:
+    def stop_runs(self, why: str = "user") -> bool:
         """Stops the runs, where the source runs any; False where it cannot."""
         return False
 
@@ -52,6 +57,11 @@ class Source(ABC):
         """Goes, leaving the runs running; False where the source runs none."""
         return False
 
+    def notes(self) -> list[str]:
+        """Lines the source has to say since it was last asked (a fit's verdict on each trial):
+        the headless printer prints them; the dashboard's cards show the same."""
+        return []
+
     def more_to_come(self) -> bool:
         """Whether runs not yet on the board will follow (a fit's next trial): `s` stops them
         even between two runs."""
@@ -59,19 +69,26 @@ class Source(ABC):
 
 
 class LiveSource(Source):
-    """Runs of an engine: a fresh one given `specs`, or a running one's `client` (attached).
-    A thread receives; the dashboard's timer drains."""
+    """Runs of an engine (or a cluster's driver): a fresh one given `specs`, or a running one's
+    `client` (attached). The one receive loop every live view consumes: a thread receives, and
+    the dashboard's timer (`poll`), the headless printer and the pass-through (`wait`) drain.
+    `stdin`: a descriptor passed on to the run that asks for it; `pace_s`: readings at most
+    this often (a view that draws no chart)."""
 
     live = True
 
     def __init__(self, specs: Sequence[RunSpec] = (), parallel: int = 1,
-                 client: EngineClient | None = None) -> None:
+                 client: RunsClient | None = None, stdin: int | None = None,
+                 pace_s: float | None = None) -> None:
         if client is None or specs:  # a fresh engine, or another kind given runs (a cluster)
             self.title = "live: " + ", ".join(s.backend or s.model for s in specs)
             client = client or EngineClient()
-            client.submit(specs, parallel=parallel)
+            if specs:
+                client.submit(specs, parallel=parallel, stdin=stdin)
         else:
             self.title = f"engine {client.pid} (attached)"
+        if pace_s is not None:
+            client.pace(pace_s)
         self.paths: list[str] = []  # run files, as the engine starts them
         self.ends: list[Message] = []  # the `finished` messages: how each run ended
         # (name, status, why) of runs that never started
@@ -80,6 +97,7 @@ class LiveSource(Source):
         self._titles: dict[str, str] = {}  # spec id -> run title
         self._going: set[str] = set()  # spec ids queued or running
         self._inbox: deque[Message] = deque()
+        self._arrived = threading.Event()
         self._client = client
         self._closing = threading.Event()
         self._thread = threading.Thread(target=self._receive, name="engine-reader", daemon=True)
@@ -92,8 +110,16 @@ class LiveSource(Source):
                 continue
             self._received(message)
             self._inbox.append(message)
+            self._arrived.set()
             if message["type"] == "exited":
                 return
+
+    def wait(self, timeout: float) -> list[Message]:
+        """`poll`, waiting up to `timeout` seconds for a first message (a signal interrupts the
+        wait: ctrl-c, a hang-up)."""
+        self._arrived.wait(timeout)
+        self._arrived.clear()  # before draining: a message that comes meanwhile sets it again
+        return self.poll()
 
     def _received(self, message: Message) -> None:  # most sources only queue it
         """Called in the reader thread with each message, before the dashboard sees it."""
@@ -124,8 +150,9 @@ class LiveSource(Source):
             out.append(message)
         return out
 
-    def stop_runs(self) -> bool:
-        self._client.stop()
+    def stop_runs(self, why: str = "user") -> bool:
+        """Stops every run; `why` (messages.STOP_REASONS) becomes their cause."""
+        self._client.stop(why)
         return True
 
     def mark(self, run_id: str, name: str) -> bool:
@@ -140,7 +167,7 @@ class LiveSource(Source):
         return len(self._going)
 
     def detach(self) -> bool:
-        if not getattr(self._client, "can_detach", True):  # a cluster's runs end with memtop
+        if not self._client.can_detach:  # a cluster's runs end with memtop
             return False
         self._stop_receiving()
         self._client.detach()

@@ -18,7 +18,7 @@ import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import messages
 from ..errors import UserError
@@ -101,6 +101,9 @@ class ClusterClient:
 
     def mark(self, run_id: str, name: str) -> None:
         """Manual marks do not cross the network (the run's own stages do)."""
+
+    def pace(self, every_s: float) -> None:
+        """Each node's engine sends what it samples: the driver shows it or not."""
 
     def detach(self) -> None:
         raise UserError("runs on a cluster end with their driver: nothing can be left running")
@@ -274,3 +277,9 @@ class ClusterClient:
 
 class _Stopped(Exception):
     """The run was stopped before its task started."""
+
+
+if TYPE_CHECKING:  # the views take it as they take an engine: mypy holds it to that
+    from ..client import RunsClient
+
+    _AS_VIEWS_TAKE_IT: type[RunsClient] = ClusterClient

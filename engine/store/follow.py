@@ -30,8 +30,9 @@ class RunFollower:
         run.stages = []  # rebuilt from the file as its stage rows are read, as they are sent
         self._announced = announced  # `queued` was sent by the bench follower
         start = run.first_cursor  # readings: a row's time (schema 3) or rowid; the rest: rowid
-        self._last = {"samples": start, "proc": start, "system": start, "gpu": start,
-                      "stages": 0, "events": 0, "output": 0}
+        self._last: dict[str, float] = {"samples": start, "proc": start, "system": start,
+                                        "gpu": start}
+        self._seen = {"stages": 0, "events": 0, "output": 0}  # rowids
         self._opened = False
         self.finished = False
 
@@ -51,15 +52,15 @@ class RunFollower:
             out.append(messages.samples(run_id, [r[1] for r in rows], [r[2] for r in rows]))
         for table, build in READING_MESSAGES.items():
             out.extend(build(run_id, row[1:]) for row in self._new(table))
-        for rowid, t, stream, data in run.output_after(self._last["output"]):
-            self._last["output"] = rowid
+        for rowid, t, stream, data in run.output_after(self._seen["output"]):
+            self._seen["output"] = rowid
             out.append(messages.output(run_id, t, stream, data))
-        for seq, stage in run.stages_after(self._last["stages"]):
-            self._last["stages"] = seq
+        for seq, stage in run.stages_after(self._seen["stages"]):
+            self._seen["stages"] = seq
             run.stages.append(stage)
             out.append(messages.stage(run_id, stage))
-        for rowid, event in run.events_after(self._last["events"]):
-            self._last["events"] = rowid
+        for rowid, event in run.events_after(self._seen["events"]):
+            self._seen["events"] = rowid
             message = event_message(run_id, event)
             if message is not None:
                 out.append(message)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -202,7 +202,7 @@ def _json(path: str, text: str | None) -> Any:
         raise UserError(f"{path}: damaged run file ({exc})") from None
 
 
-def _event(path: str, row: tuple) -> dict[str, Any]:
+def _event(path: str, row: Sequence[Any]) -> dict[str, Any]:
     t, kind, level, message, data = row
     return {"t": t, "kind": kind, "level": level, "message": message, "data": _json(path, data)}
 

@@ -122,8 +122,8 @@ def fields(required: dict[str, Rule] | None = None, optional: dict[str, Rule] | 
             if where is not None:
                 return _at(key, where)
         for key, item in value.items():
-            rule = optional.get(key) or (None if key in required else others)
-            where = rule(item) if rule is not None else None
+            known = optional.get(key) or (None if key in required else others)
+            where = known(item) if known is not None else None
             if where is not None:
                 return _at(key, where)
         return None

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from memtop.engine.errors import UserError
 from memtop.engine.text import shown
 from memtop.engine.units import MIB, parse_size
 
 from .output import console
+
+if TYPE_CHECKING:
+    from memtop.engine.client import FitSource
 
 MIN_BUDGET = 64 * MIB  # the interpreter alone, before any framework is imported
 
@@ -25,30 +28,15 @@ def _say(text: str) -> None:
     console().print(shown(text), markup=False, highlight=False)  # may hold a session's words
 
 
-def _run_headless(plan: Any) -> None:
-    """Each trial with `run_headless` (its progress line), then its verdict on one line."""
+def _run_headless(plan: Any) -> FitSource:
+    """The trials with a progress line each and their verdicts, one engine running them."""
     from memtop.cli.headless import run_headless
-    from memtop.engine.client import STOPPED
-    from memtop.engine.store import read_run
+    from memtop.engine.client import STOPPED, FitSource
 
-    axis = plan.request.axis
-    while (spec := plan.next_spec()) is not None:
-        paths: list[str] = []
-        try:
-            code = run_headless([spec], paths=paths, tables=False)
-        except UserError as exc:  # this backend cannot run the model: the others go on
-            plan.give_up(str(exc), every_backend=False)
-            _say(f"{spec.backend}: {exc}")
-            continue
-        if code == INTERRUPTED:
-            plan.give_up(STOPPED)
-        elif not paths:
-            plan.give_up("the trial did not start", every_backend=False)
-        else:
-            run = read_run(paths[0])
-            trial = plan.record(run)
-            run.close()
-            _say(f"{spec.backend} {axis} {trial.size}: {trial.verdict}")
+    source = FitSource(plan)
+    if run_headless(source, [], tables=False, stop_on_user_error=False) == INTERRUPTED:
+        plan.give_up(STOPPED)
+    return source
 
 
 def _run_live(args: argparse.Namespace, plan: Any) -> tuple[int, Any]:
@@ -93,9 +81,8 @@ def cmd_fit(args: argparse.Namespace) -> int:
     if not args.no_tui and not (sys.stdin.isatty() and sys.stdout.isatty()):
         print("memtop: no terminal here: running without the TUI (--no-tui)", file=sys.stderr)
         args.no_tui = True
-    code, source = 0, None
     if args.no_tui:
-        _run_headless(plan)
+        code, source = 0, _run_headless(plan)
     else:
         code, source = _run_live(args, plan)
     path = (source and source.fit_path) or plan.store()

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import signal
 import sys
+from collections import deque
 from collections.abc import Sequence
-from typing import Any
 
 from rich.console import Console, Group
 from rich.live import Live
 from rich.text import Text
 
-from memtop.engine.client import EngineClient, RunBoard, RunState
+from memtop.engine.client import LiveSource, RunBoard, RunState
 from memtop.engine.errors import UserError
 from memtop.engine.messages import Message
 from memtop.engine.report.fitted_table import Column, FittedTable
@@ -171,53 +171,52 @@ def result_code(specs: Sequence[RunSpec], ends: Sequence[Message]) -> int:
     return 0 if ok else 1
 
 
-def run_headless(specs: Sequence[RunSpec], parallel: int = 1, paths: list[str] | None = None,
+def run_headless(source: LiveSource, specs: Sequence[RunSpec], paths: list[str] | None = None,
                  keep_on_hangup: bool = False, tables: bool = True,
-                 client: Any = None) -> int:
-    """Runs specs with a progress line each, then (with `tables`) their tables; `paths` (if
-    given) receives their run files. `client`: an engine client of another kind (a cluster's
-    driver); by default a fresh local engine."""
+                 stop_on_user_error: bool = True, board: RunBoard | None = None) -> int:
+    """Prints `source`'s runs (`specs`) with a progress line each, then (with `tables`) their
+    tables; `paths` (if given) receives their run files. With `stop_on_user_error`, a run that
+    fails for the user's reason (a model the backend cannot load) stops the rest, which would
+    fail alike, and is raised as that UserError at the end. `board`: where the runs' state is
+    folded (for a caller that reads it after)."""
     out = console()
-    board = RunBoard()
-    client = client or EngineClient()
+    board = RunBoard() if board is None else board
     on_signals(keep_on_hangup)
-    client.submit(specs, parallel=parallel)
-    ends: list[Message] = []
-    interrupted = False
+    interrupted = done = False
     user_error: str | None = None
+    batch: deque[Message] = deque()  # what a signal interrupted is folded after it
     try:
         with Live(progress_table(board), console=out, refresh_per_second=REFRESH_PER_S,
                   transient=False) as live:
-            while True:
+            while not done:
                 try:
-                    message = client.receive(0.2)
-                    if message is None:
-                        continue
-                    state = board.apply(message)
-                    if message["type"] == "finished":
-                        ends.append(message)
-                    if message["type"] == "finished" and state is not None:
-                        live.console.print(_finished_line(state))
-                        if state.user_error and user_error is None:
-                            user_error = state.cause  # the next backends would fail alike
-                            client.stop()
-                    if message["type"] in ("idle", "exited"):
-                        break
+                    batch.extend(source.wait(0.2))
+                    while batch:
+                        message = batch.popleft()
+                        state = board.apply(message)
+                        if message["type"] == "finished" and state is not None:
+                            live.console.print(_finished_line(state))
+                            if state.user_error and stop_on_user_error and user_error is None:
+                                user_error = state.cause  # the next runs would fail alike
+                                source.stop_runs()
+                        done = done or message["type"] == "exited" or (
+                            message["type"] == "idle" and not source.more_to_come())
+                    for note in source.notes():
+                        live.console.print(plain(note))
                     live.update(Group(progress_table(board)))
                 except HungUp:  # the terminal is gone: nothing more to print on it
-                    if not getattr(client, "can_detach", True):  # a cluster's runs end too
+                    if not source.detach():  # a cluster's runs end with memtop
                         interrupted = True
-                        client.stop("hangup")
+                        source.stop_runs("hangup")
                         continue
-                    client.detach()
                     return 0
                 except KeyboardInterrupt as stop:  # ctrl-c, SIGTERM, SIGHUP: stop, keep them
                     interrupted = True
-                    client.stop(stop_reason(stop))
+                    source.stop_runs(stop_reason(stop))
         if not out.is_terminal:
             out.line()  # Live ends its last frame with a newline only on a terminal
     finally:
-        client.close()
+        source.close()
     if board.fatal:
         print(f"memtop: engine error:\n{shown(board.fatal, 4000, lines=True)}", file=sys.stderr)
     if user_error:
@@ -228,4 +227,4 @@ def run_headless(specs: Sequence[RunSpec], parallel: int = 1, paths: list[str] |
     if tables:
         print_results(specs, written)
     print_unstarted(board.unstarted())
-    return 130 if interrupted else result_code(specs, ends)
+    return 130 if interrupted else result_code(specs, source.ends)

@@ -7,6 +7,7 @@ import dataclasses
 import os
 import shutil
 import sys
+from typing import TYPE_CHECKING
 
 from memtop.engine.errors import UserError
 
@@ -14,6 +15,9 @@ from .config import keep_on_hangup
 from .parser import thresholds
 from .reports import print_diff, write_json_summary
 from .values import batch_sizes, env_pairs
+
+if TYPE_CHECKING:
+    from memtop.engine.client import RunsClient
 
 
 def _ascii(args: argparse.Namespace) -> bool:
@@ -158,9 +162,10 @@ def cmd_attach(args: argparse.Namespace) -> int:
 
 
 def _run_specs(args: argparse.Namespace, specs: list, parallel: int = 1,
-               client: object = None) -> int:
+               client: RunsClient | None = None) -> int:
     """Runs specs headless (--no-tui) or in the dashboard; then prints what they recorded."""
     from memtop.cli.headless import print_results, print_unstarted, result_code, run_headless
+    from memtop.engine.client import LiveSource
     from memtop.engine.store import prepare_runs_dir
 
     prepare_runs_dir(args.runs_dir)
@@ -178,11 +183,9 @@ def _run_specs(args: argparse.Namespace, specs: list, parallel: int = 1,
                            keep_on_hangup=keep_on_hangup(args.keep_on_hangup))
     elif args.no_tui:
         paths = []
-        code = run_headless(specs, parallel=parallel, paths=paths,
-                            keep_on_hangup=keep_on_hangup(args.keep_on_hangup), client=client)
+        code = run_headless(LiveSource(specs, parallel=parallel, client=client), specs,
+                            paths=paths, keep_on_hangup=keep_on_hangup(args.keep_on_hangup))
     else:
-        from memtop.engine.client import LiveSource
-
         tui_app_class()  # before any session starts
         source = LiveSource(specs, parallel=parallel, client=client)
         code = run_app(args, start="dashboard", source=source,

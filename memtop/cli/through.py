@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import os
 import sys
+from collections import deque
 
-from memtop.engine.client import EngineClient, RunBoard
+from memtop.engine.client import LiveSource, RunBoard, RunsClient
 from memtop.engine.errors import UserError
 from memtop.engine.messages import PACE_MAX_S, Message
 from memtop.engine.report.tables import plain
@@ -29,37 +30,36 @@ from .output import console
 OUT = {1: 1, 2: 2}  # the program's stream -> memtop's descriptor
 
 
-def run_through(spec: RunSpec, paths: list[str], keep_on_hangup: bool = False) -> int:
-    board = RunBoard()
-    client = EngineClient()
+def run_through(spec: RunSpec, paths: list[str], keep_on_hangup: bool = False,
+                client: RunsClient | None = None, board: RunBoard | None = None) -> int:
+    """Runs `spec` (on a fresh engine, or `client`), its output written through; then its stage
+    table to stderr. `board`: where the run's state is folded (for a caller that reads it)."""
+    board = RunBoard() if board is None else board
     on_signals(keep_on_hangup)
     stdin = sys.stdin.fileno() if spec.pass_stdin and sys.stdin is not None else None
-    client.submit([spec], stdin=stdin)
-    client.pace(PACE_MAX_S)  # its readings are read from the run file at the end, not shown
-    ends: list[Message] = []
-    interrupted = False
+    # Its readings are read from the run file at the end, not shown.
+    source = LiveSource([spec], client=client, stdin=stdin, pace_s=PACE_MAX_S)
+    interrupted = done = False
+    batch: deque[Message] = deque()  # what a signal interrupted is handled after it
     try:
-        while True:
+        while not done:
             try:
-                message = client.receive(1.0)  # signals interrupt the wait: ctrl-c, hang-up
-                if message is None:
-                    continue
-                if message["type"] == "output":
-                    _write(OUT.get(message["stream"], 2), message["data"])
-                    continue
-                board.apply(message)
-                if message["type"] == "finished":
-                    ends.append(message)
-                if message["type"] in ("idle", "exited"):
-                    break
+                batch.extend(source.wait(1.0))  # signals interrupt the wait: ctrl-c, hang-up
+                while batch:
+                    message = batch.popleft()
+                    if message["type"] == "output":
+                        _write(OUT.get(message["stream"], 2), message["data"])
+                        continue
+                    board.apply(message)
+                    done = done or message["type"] in ("idle", "exited")
             except HungUp:  # the terminal is gone: the program goes on, recorded
-                client.detach()
+                source.detach()
                 return 0
             except KeyboardInterrupt as stop:  # ctrl-c, SIGTERM, SIGHUP: stop it, keep the run
                 interrupted = True
-                client.stop(stop_reason(stop))
+                source.stop_runs(stop_reason(stop))
     finally:
-        client.close()
+        source.close()
     err = console(stderr=True)
     if board.fatal:
         err.print(plain(f"memtop: engine error: {shown(board.fatal, 4000)}"))
@@ -76,7 +76,7 @@ def run_through(spec: RunSpec, paths: list[str], keep_on_hangup: bool = False) -
         print_run(run, err)
         say_allocations([run], err)
         run.close()
-    return 130 if interrupted else result_code([spec], ends)
+    return 130 if interrupted else result_code([spec], source.ends)
 
 
 def _write(fd: int, data: bytes) -> None:
