@@ -9,6 +9,7 @@ from types import SimpleNamespace
 import pytest
 
 from memtop.engine.monitor.gpu_sampler import GpuSampler
+from memtop.engine.monitor.readings import GpuReading
 from memtop.engine.probes.nvml import open_nvml
 from memtop.engine.session import allocators
 
@@ -67,7 +68,8 @@ def test_gpu_sampler_feeds_readings_and_shuts_nvml_down():
     time.sleep(0.35)
     sampler.stop()
     sampler.join(2)
-    assert len(out) >= 3 and all(kind == "gpu" and row[1] == 61170 * MIB for kind, row in out)
+    assert len(out) >= 3 and all(isinstance(reading, GpuReading) and reading.used == 61170 * MIB
+                                 for reading in out)
     assert nvml.shut_down
 
 

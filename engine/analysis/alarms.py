@@ -6,6 +6,7 @@ a run's event log says when trouble began rather than repeating it at every read
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,7 +91,7 @@ class AlarmWatch:
                        f"({spread / high['rss']:.0%} of the larger)", out)
         return out
 
-    def on_message(self, message: dict[str, Any]) -> list[dict[str, Any]]:
+    def on_message(self, message: Mapping[str, Any]) -> list[dict[str, Any]]:
         """The alarms a `proc` or `system` message raises (the live engine and replays with
         other thresholds both come through here)."""
         if message["type"] == "proc":

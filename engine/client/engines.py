@@ -49,7 +49,7 @@ def engine_state(address: EngineAddress) -> dict[str, Any]:
     """What `memtop ps` shows of one engine."""
     client = EngineClient(connect(address, timeout=2.0))
     try:
-        return client.ask_info(timeout=2.0)
+        return dict(client.ask_info(timeout=2.0))
     finally:
         client.conn.close()
 

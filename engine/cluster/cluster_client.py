@@ -179,7 +179,7 @@ class ClusterClient:
         finally:
             flight.files.close()
         if end is not None and end["type"] == "finished":
-            end["path"] = flight.files.land()
+            end = {**end, "path": flight.files.land()}
         again = not alive and flight.run_id is None and not self._stopping
         with self._lock:
             self.slots.give_back(flight.node, alive)
@@ -216,8 +216,8 @@ class ClusterClient:
         for message in messages.unbatched(messages.decode(payload)):
             if message["type"] == "started":
                 flight.run_id = message["run"]
-                message["path"] = flight.files.place(flight.spec.runs_dir, message["path"],
-                                                     flight.spec.id)
+                message = {**message, "path": flight.files.place(
+                    flight.spec.runs_dir, message["path"], flight.spec.id)}
             if "t" in message and isinstance(message["t"], float | int):
                 flight.t_last = message["t"]
             if message["type"] == "finished":

@@ -17,6 +17,7 @@ from typing import Any
 
 from .. import messages
 from ..client import EngineClient
+from ..messages import Message
 from ..spec import CAPTURE_SUFFIX, RunSpec
 from ..store import SUFFIX, prepare_runs_dir
 
@@ -52,10 +53,10 @@ def run_on_node(spec_data: dict[str, Any], origin: dict[str, str],
     spec = RunSpec.from_dict({**spec_data, "runs_dir": node_runs_dir(), "origin": origin})
     prepare_runs_dir(spec.runs_dir)
     client = EngineClient()
-    end: dict[str, Any] | None = None
+    end: Message | None = None
     try:
         client.submit([spec])
-        pending: list[dict[str, Any]] = []
+        pending: list[Message] = []
         flushed = time.monotonic()
         while end is None and not client.exited:
             message = client.receive(FLUSH_S / 2)

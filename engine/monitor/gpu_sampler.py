@@ -11,6 +11,7 @@ from collections import deque
 from collections.abc import Callable
 
 from ..probes.nvml import NvmlReader, open_nvml
+from .readings import GpuReading
 from .sampler import microsecond_after
 
 GPU_EVERY_S = 0.1
@@ -31,8 +32,8 @@ class GpuSampler(threading.Thread):
         try:
             while not self._halt.is_set():
                 reading = self.reader.read(set(self.pids()))
-                self.out.append(("gpu", (microsecond_after(reading.t), reading.used,
-                                         reading.device_used, reading.device_total)))
+                self.out.append(GpuReading(microsecond_after(reading.t), reading.used,
+                                           reading.device_used, reading.device_total))
                 self._halt.wait(GPU_EVERY_S)
         except Exception:
             return  # NVML went away (driver reset): GPU figures stop, the run goes on

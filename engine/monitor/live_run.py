@@ -29,6 +29,7 @@ from ..probes.attach import AttachedProcess
 from ..spec import RunSpec
 from ..store.schema import SUFFIX
 from ..store.writer import RunWriter
+from . import readings
 from .event_reader import EventReader
 from .gpu_sampler import GpuSampler, start_gpu_sampler
 from .launch import initial_meta, leftovers, make_run_id, session_limit, start_process
@@ -66,7 +67,7 @@ class LiveRun:
         self.sampler_error: str | None = None
         self._storage_alarmed = False
         self.max_swap = 0
-        self._inbox: deque = deque()
+        self._inbox: deque[readings.Reading] = deque()
         self._events: EventReader | None  # none for a process memtop did not start
         self._peaks = SampledPeak()
         self._stats = RunningStats(self.t_start)  # the end's statistics, without reading back
@@ -105,29 +106,28 @@ class LiveRun:
         times: list[float] = []
         values: list[int] = []  # the samples of this pump, sent as one message
         while self._inbox:
-            kind, payload = self._inbox.popleft()
-            if kind == "sample":
-                t0, t1, total, main = payload
-                self._peaks.add(t0, t1, main)
-                times.append(t1)
-                values.append(total)
-            elif kind == "proc":
-                self.writer.add_proc([payload])
-                self.max_swap = max(self.max_swap, payload[3])
-                self._reading(messages.proc(self.run_id, payload))
-            elif kind == "system":
-                self.writer.add_system([payload])
-                self._reading(messages.system(self.run_id, payload))
-            elif kind == "workers":
-                self._raise(self.workers.reading(*payload, self.send))
-            elif kind == "gpu":
-                self.writer.add_gpu([payload])
-                self.send(messages.gpu(self.run_id, payload))
-            elif kind == "sampler_error":  # the program goes on; the run will end as failed
-                self.sampler_error = payload
-                self._raise([sampler_alarm(payload)])
-            elif kind == "output":
-                self._on_output(*payload)
+            reading = self._inbox.popleft()
+            if isinstance(reading, readings.Sample):
+                self._peaks.add(reading.t0, reading.t1, reading.main)
+                times.append(reading.t1)
+                values.append(reading.total)
+            elif isinstance(reading, readings.ProcReading):
+                self.writer.add_proc([reading])
+                self.max_swap = max(self.max_swap, reading.swap)
+                self._reading(messages.proc(self.run_id, reading))
+            elif isinstance(reading, readings.SystemReading):
+                self.writer.add_system([reading])
+                self._reading(messages.system(self.run_id, reading))
+            elif isinstance(reading, readings.WorkersReading):
+                self._raise(self.workers.reading(*reading, self.send))
+            elif isinstance(reading, readings.GpuReading):
+                self.writer.add_gpu([reading])
+                self.send(messages.gpu(self.run_id, reading))
+            elif isinstance(reading, readings.SamplerError):  # the program goes on; it fails
+                self.sampler_error = reading.message
+                self._raise([sampler_alarm(reading.message)])
+            elif isinstance(reading, readings.OutputChunk):
+                self._on_output(*reading)
         self._take_events()
         if times:
             self._stats.add(times, values)

@@ -9,13 +9,15 @@ import threading
 import time
 from collections import deque
 
+from .readings import OutputChunk
+
 STDOUT, STDERR = 1, 2
 TAIL_BYTES = 256 * 1024
 DEFAULT_CAP = 512 * 1024 * 1024  # bytes of output kept in a run file: days of training logs
 
 
 def start_readers(pipes: dict[int, int], inbox: deque, finished: threading.Event) -> None:
-    """One thread per stream: ("output", (t, stream, bytes)) into `inbox` until the pipe closes.
+    """One thread per stream: an `OutputChunk` into `inbox` per read, until the pipe closes.
     After `finished`, what comes (from a process the program left behind) is read and dropped,
     so that the writer never blocks on a full pipe."""
     for stream, fd in pipes.items():
@@ -30,7 +32,7 @@ def _read(fd: int, stream: int, inbox: deque, finished: threading.Event) -> None
             if not chunk:
                 return
             if not finished.is_set():
-                inbox.append(("output", (time.monotonic(), stream, chunk)))
+                inbox.append(OutputChunk(time.monotonic(), stream, chunk))
     except OSError:
         return
     finally:

@@ -22,6 +22,7 @@ from collections import deque
 
 from ..probes.cgroup import CgroupReader, read_directory
 from ..probes.procfs import ProcessGone, StatmReader, descendants, read_status, read_system
+from .readings import ProcReading, Sample, SamplerError, SystemReading, WorkersReading
 
 STATUS_EVERY_S = 0.05
 SYSTEM_EVERY_S = 0.5
@@ -95,10 +96,10 @@ class Sampler(threading.Thread):
             rss, swap = rss + child.rss, swap + child.swap
             anon, file = anon + child.anon, file + child.file
             each.append((pid, child.rss, child.hwm))
-        self.out.append(("proc", (now, rss, main.hwm, swap, anon, file, len(self._readers))))
+        self.out.append(ProcReading(now, rss, main.hwm, swap, anon, file, len(self._readers)))
         if len(each) > 1 and now >= self._next_workers:  # the processes one by one
             self._next_workers = now + WORKERS_EVERY_S
-            self.out.append(("workers", (now, each)))
+            self.out.append(WorkersReading(now, each))
 
     def _note_cgroup(self) -> None:
         current = self._cgroup.read()
@@ -125,10 +126,10 @@ class Sampler(threading.Thread):
     def _read_system(self, now: float) -> None:
         system = read_system()
         cgroup = self._cgroup.read()
-        self.out.append(("system", (
+        self.out.append(SystemReading(
             now, system.mem_available, system.swap_total, system.swap_free,
             system.psi_some_avg10, system.psi_full_avg10,
-            cgroup.usage if cgroup else None, cgroup.limit if cgroup else None)))
+            cgroup.usage if cgroup else None, cgroup.limit if cgroup else None))
 
     def run(self) -> None:
         try:
@@ -142,7 +143,7 @@ class Sampler(threading.Thread):
                 t0 = monotonic()
                 total, main = self._read_tree()
                 t1 = microsecond_after(monotonic())
-                out.append(("sample", (t0, t1, total, main)))
+                out.append(Sample(t0, t1, total, main))
                 if t1 >= next_status:
                     if t1 >= next_system:
                         self._refresh_tree()
@@ -161,7 +162,7 @@ class Sampler(threading.Thread):
         except ProcessGone:
             pass
         except Exception as exc:  # never the program's end: the run says what was lost
-            self.out.append(("sampler_error", f"{type(exc).__name__}: {exc}"[:300]))
+            self.out.append(SamplerError(f"{type(exc).__name__}: {exc}"[:300]))
         finally:
             for reader in self._readers.values():
                 reader.close()

@@ -10,6 +10,7 @@ follow cannot drift apart (tests/test_parity.py).
 from __future__ import annotations
 
 import bisect
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from .. import messages
@@ -21,7 +22,8 @@ from .run_schema import is_iteration, meta_problem
 from .schema import READINGS
 from .windows import SeriesWindows
 
-READING_MESSAGES = {"proc": messages.proc, "system": messages.system, "gpu": messages.gpu}
+READING_MESSAGES: dict[str, Callable[[str, Sequence[Any]], Message]] = {
+    "proc": messages.proc, "system": messages.system, "gpu": messages.gpu}
 # A view keeps the program's last lines (client/board.LOG_LINES): a replay is handed the last
 # this many bytes of output, read from the end, whatever the file holds.
 REPLAY_OUTPUT_BYTES = 16 * 1024 * 1024
@@ -34,8 +36,8 @@ def opening_messages(run: Run, queued: bool = True) -> list[Message]:
     spec = {"backend": meta.get("backend", ""), "model": meta.get("model", ""),
             "command": meta.get("command"), **(meta.get("spec") or {})}
     spec.setdefault("id", run.run_id)  # files from before specs had ids
-    opening = [messages.started(spec["id"], run.run_id, run.path, meta.get("pid"), run.start,
-                                meta)]
+    opening: list[Message] = [messages.started(spec["id"], run.run_id, run.path,
+                                               meta.get("pid"), run.start, meta)]
     return [messages.queued(spec), *opening] if queued else opening
 
 
@@ -138,7 +140,7 @@ class RunStream:
 
     def _readings(self, after: float, upto: float) -> list[Message]:
         assert self._windows is not None
-        out = []
+        out: list[Message] = []
         rows = self._windows["samples"].rows(after, upto)
         if rows:
             out.append(messages.samples(self.run_id, [r[0] for r in rows], [r[1] for r in rows]))
