@@ -16,25 +16,13 @@ import threading
 from collections.abc import Sequence
 from typing import ClassVar, Literal
 
-from textual import on, work
 from textual.app import App
 from textual.binding import Binding, BindingType
 
-from memtop.engine.client import FollowSource, LiveSource, ReplaySource, Source
-from memtop.engine.errors import UserError
-from memtop.engine.spec import RunSpec
+from memtop.engine.client import Source
 from memtop.engine.text import shown
 
-from .messages import (
-    Attach,
-    AttachEngine,
-    DiffReady,
-    LoadFailed,
-    OpenDiff,
-    OpenReplay,
-    SourceReady,
-    StartBench,
-)
+from .opening import Opening
 from .screens.dashboard import DashboardScreen
 from .screens.help import HelpScreen
 from .themes import DEFAULT_THEME, THEME_VARIABLES, load_themes
@@ -52,7 +40,7 @@ def _leave_now() -> None:
     os._exit(1)
 
 
-class MemtopApp(App):
+class MemtopApp(Opening, App):
     CSS_PATH = "memtop.tcss"
     TITLE = "memtop"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -139,105 +127,6 @@ class MemtopApp(App):
     def open_source(self, source: Source) -> None:
         self.sources.append(source)
         self.push_screen(DashboardScreen(source, ascii=self.ascii))
-
-    @on(OpenReplay)
-    def _open_replay(self, request: OpenReplay) -> None:
-        self.load_source(request.paths, request.follow)
-
-    @work(thread=True, exclusive=True, group="open", exit_on_error=False,
-          description="reading run files for a replay")
-    def load_source(self, paths: Sequence[str], follow: bool = False) -> None:
-        from memtop.engine.store import read_run
-
-        try:
-            source = FollowSource(paths[0]) if follow \
-                else ReplaySource([read_run(p) for p in paths])
-        except UserError as exc:
-            self.post_message(LoadFailed(str(exc)))
-            return
-        self.post_message(SourceReady(source))
-
-    @on(OpenDiff)
-    def _open_diff(self, request: OpenDiff) -> None:
-        self.load_diff(*request.paths)
-
-    @work(thread=True, exclusive=True, group="open", exit_on_error=False,
-          description="reading run files to compare")
-    def load_diff(self, *paths: str) -> None:
-        from memtop.engine.client import replayed_state
-        from memtop.engine.store import read_run
-
-        try:
-            states = [replayed_state(read_run(p)) for p in paths]
-        except UserError as exc:
-            self.post_message(LoadFailed(str(exc)))
-            return
-        self.post_message(DiffReady(states))
-
-    @on(SourceReady)
-    def _source_ready(self, ready: SourceReady) -> None:
-        self.open_source(ready.source)
-
-    @on(DiffReady)
-    def _diff_ready(self, ready: DiffReady) -> None:
-        from .screens.compare import CompareScreen
-
-        self.push_screen(CompareScreen(ready.states))
-
-    @on(LoadFailed)
-    def _load_failed(self, failure: LoadFailed) -> None:
-        self.notify(shown(failure.problem), severity="error", markup=False)
-
-    @on(StartBench)
-    def _start_bench(self, request: StartBench) -> None:
-        from memtop.engine.backends import parse_backends
-        from memtop.engine.models.catalog import check_model_argument
-        from memtop.engine.store import prepare_runs_dir
-
-        try:
-            names = parse_backends(request.backends or None)
-            check_model_argument(request.model, request.weights)
-            prepare_runs_dir(self.runs_dir)
-        except UserError as exc:
-            self.notify(shown(exc), severity="error", markup=False)
-            return
-        specs = [RunSpec(backend=b, model=request.model, weights=request.weights,
-                         isolate=request.isolate, runs_dir=self.runs_dir) for b in names]
-        self.open_source(LiveSource(specs))
-
-    @on(AttachEngine)
-    def _attach_engine(self, request: AttachEngine) -> None:
-        self.watch_engine(request.pid)
-
-    @work(thread=True, exclusive=True, group="open", exit_on_error=False,
-          description="attaching to an engine")
-    def watch_engine(self, pid: int) -> None:
-        """Its runs so far from their files (a thread: they can be long), then live."""
-        from memtop.engine.client import EngineClient, engine_addresses
-
-        try:
-            address = next((a for a in engine_addresses() if a.pid == pid), None)
-            if address is None:
-                raise UserError(f"engine {pid} is not running (any more)")
-            source = LiveSource(client=EngineClient.attach(address))
-        except UserError as exc:
-            self.post_message(LoadFailed(str(exc)))
-            return
-        self.post_message(SourceReady(source))
-
-    @on(Attach)
-    def _attach(self, request: Attach) -> None:
-        from memtop.engine.probes.attach import check_attachable
-        from memtop.engine.store import prepare_runs_dir
-
-        try:
-            name = check_attachable(request.pid)
-            prepare_runs_dir(self.runs_dir)
-        except UserError as exc:
-            self.notify(shown(exc), severity="error", markup=False)
-            return
-        self.open_source(LiveSource([RunSpec(backend="", model=name, attach_pid=request.pid,
-                                             runs_dir=self.runs_dir)]))
 
     # ---- global actions --------------------------------------------------------------------
 
