@@ -45,7 +45,7 @@ elif what in ("replay", "seek_end"):
     source = ReplaySource([run])
     if what == "seek_end":
         source.seek(source.duration)
-    for message in source.poll():
+    for message in source.wait():
         board.apply(message)
 elif what == "diff":
     from memtop.engine.analysis.diff import compare_stages

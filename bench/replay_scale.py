@@ -60,12 +60,12 @@ def main() -> None:
         start = time.perf_counter()
         source = ReplaySource([read_run(paths[0])])
         board = RunBoard()
-        for message in source.poll():
+        for message in source.wait():
             board.apply(message)
         opened = time.perf_counter() - start
         start = time.perf_counter()
         source.seek(source.duration)
-        for message in source.poll():
+        for message in source.wait():
             board.apply(message)
         to_end = time.perf_counter() - start
         assert board.runs[0].status == "done"

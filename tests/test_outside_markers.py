@@ -58,7 +58,7 @@ async def test_m_during_every_protocol_stage_adds_markers_and_changes_no_stage(t
         from memtop.tui.screens.detail import DetailScreen
 
         assert isinstance(app.screen, DetailScreen)
-        assert len(app.screen.chart_markers) == len(state.markers)  # drawn on the chart
+        assert len(app.screen.chart.markers) == len(state.markers)  # drawn on the chart
     marked = show_json(tmp_path / "marked")
     assert len(marked["markers"]) == len(state.markers) >= 6
     for stage in marked["stages"]:

@@ -85,7 +85,7 @@ def test_a_2_ms_spike_in_hour_71_shows_whole_and_zoomed(long_run):
 async def test_detail_screen_zooms_pans_and_finds_the_spike(long_run):
     from memtop.tui.screens.detail import DetailScreen
 
-    from tui_support import replay_app
+    from tui_support import replay_app, wait_until
 
     path, spike_t = long_run
     app = replay_app([read_run(path)])
@@ -104,9 +104,13 @@ async def test_detail_screen_zooms_pans_and_finds_the_spike(long_run):
         assert screen.window.start == pytest.approx(window.start - window.width / 4)
         await pilot.press("minus")
         assert screen.window.width == pytest.approx(window.width * 2)
-        start, end = screen._span()
-        screen._move(screen.window.zoom_around(spike_t, 0.5, start, end))
-        rss, *_kinds_and_swap = screen._series(screen.window, start, 98)
+        chart = screen.chart
+        start, end = chart.span()
+        screen.move(screen.window.zoom_around(spike_t, 0.5, start, end))
+        # read from the file by a worker: the chart draws it when it comes
+        await wait_until(pilot, lambda: chart.read is not None and
+                         chart.read.request.window == screen.window)
+        rss, *_kinds_and_swap = chart.read.series
         assert max(rss[2]) == 900  # MiB: the 2 ms spike, from a window of the file
         assert abs(rss[1][rss[2].index(900)] - (spike_t - start)) < 0.01
         await pilot.press("0")

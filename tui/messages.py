@@ -1,16 +1,19 @@
-"""The TUI's own messages: what screens ask of the app, and what thread workers found.
+"""The TUI's own messages, defined once: what screens ask of the app, and what thread workers
+found. Each is a dataclass (Textual calls `__post_init__`); a worker's result is a frozen
+snapshot, never a widget touched from its thread.
 
-Screens post requests (`OpenReplay`, `OpenDiff`, `StartBench`, `Attach`, `AttachEngine`) instead
-of calling the app; workers that read files or scan /proc post their results (`RunsListed`,
-`ProcessesListed`, `EnginesListed`, `SourceReady`, `DiffReady`, `LoadFailed`) instead of touching
-widgets from their thread. The engine's messages (engine/messages.py) are a different thing:
-they are data, folded by RunBoard.
+Screens post requests (`OpenReplay`, `OpenDiff`, `StartBench`, `Attach`, `AttachEngine`) that the
+app meets in workers (tui/opening.py); workers that read files or scan /proc post their results
+(`RunsListed`, `ProcessesListed`, `EnginesListed`, `SourceReady`, `DiffReady`, `SitesRead`,
+`LoadFailed`; the detail chart's window: widgets/detail_chart.ChartRead). Results of which only
+the latest matters say so (`can_replace`). The engine's messages (engine/messages.py) are a
+different thing: they are data, folded by RunBoard.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from textual.message import Message
 
@@ -20,36 +23,37 @@ from memtop.engine.probes.processes import ProcessInfo
 # ---- requests from screens to the app ----------------------------------------------------
 
 
+@dataclass
 class OpenReplay(Message):
-    def __init__(self, paths: Sequence[str], follow: bool = False) -> None:
-        super().__init__()
-        self.paths, self.follow = list(paths), follow
+    paths: list[str]
+    follow: bool = False
 
 
+@dataclass
 class OpenDiff(Message):
-    def __init__(self, *paths: str) -> None:
-        super().__init__()
-        self.paths = list(paths)
+    paths: list[str]
 
 
+@dataclass
 class StartBench(Message):
-    def __init__(self, backends: str, model: str, weights: str, isolate: bool) -> None:
-        super().__init__()
-        self.backends, self.model, self.weights, self.isolate = backends, model, weights, isolate
+    backends: str
+    model: str
+    weights: str
+    isolate: bool
 
 
+@dataclass
 class Attach(Message):
-    def __init__(self, pid: int) -> None:
-        super().__init__()
-        self.pid = pid
+    """Watch a running process (the processes tab: enter)."""
+
+    pid: int
 
 
+@dataclass
 class AttachEngine(Message):
     """Watch a running engine's runs (the engines tab: enter)."""
 
-    def __init__(self, pid: int) -> None:
-        super().__init__()
-        self.pid = pid
+    pid: int
 
 
 # ---- results from thread workers --------------------------------------------------------
@@ -63,39 +67,48 @@ class RunRow:
     cells: tuple[str, ...]
 
 
+@dataclass
 class RunsListed(Message):
     """A part of the run list, in order; `first` starts a new list, `last` ends it."""
 
-    def __init__(self, rows: Sequence[RunRow], first: bool, last: bool) -> None:
-        super().__init__()
-        self.rows, self.first, self.last = list(rows), first, last
+    rows: list[RunRow]
+    first: bool
+    last: bool
 
 
+@dataclass
 class EnginesListed(Message):
-    def __init__(self, lines: Sequence[EngineLine]) -> None:
-        super().__init__()
-        self.lines = list(lines)
+    lines: list[EngineLine]
+
+    def can_replace(self, message: Message) -> bool:  # a newer scan says it all
+        return isinstance(message, EnginesListed)
 
 
+@dataclass
 class ProcessesListed(Message):
-    def __init__(self, processes: Sequence[ProcessInfo]) -> None:
-        super().__init__()
-        self.processes = list(processes)
+    processes: list[ProcessInfo]
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, ProcessesListed)
 
 
+@dataclass
 class SourceReady(Message):
-    def __init__(self, source: Source) -> None:
-        super().__init__()
-        self.source = source
+    source: Source
 
 
+@dataclass
 class DiffReady(Message):
-    def __init__(self, states: Sequence[RunState]) -> None:
-        super().__init__()
-        self.states = list(states)
+    states: list[RunState]
 
 
+@dataclass
+class SitesRead(Message):
+    """The allocation sites of each stage (`a` on the detail screen), by stage key."""
+
+    sites: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass
 class LoadFailed(Message):
-    def __init__(self, problem: str) -> None:
-        super().__init__()
-        self.problem = problem
+    problem: str

@@ -11,11 +11,10 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
-from textual_plotext import PlotextPlot
 
 from memtop.engine.analysis.stage_fold import fold_rows
 from memtop.engine.analysis.stage_rows import table_rows
-from memtop.engine.client import RunState, TimeWindow, window_maxima
+from memtop.engine.client import RunState, TimeWindow
 from memtop.engine.errors import UserError
 from memtop.engine.report.allocations import allocations_json
 from memtop.engine.report.columns import (
@@ -28,18 +27,16 @@ from memtop.engine.report.columns import (
     task_text,
 )
 from memtop.engine.report.groups import where_text
-from memtop.engine.store import Run, read_run
+from memtop.engine.store import read_run
 from memtop.engine.text import shown
 from memtop.engine.units import MIB, fmt
 
+from ..messages import LoadFailed, SitesRead
 from ..render import data
+from ..widgets.detail_chart import DetailChart
 from ..widgets.footer import KeyFooter
 
 REDRAW_EVERY_S = 0.5
-# The chart's lines from the run file: (label, table, column). RSS is anonymous + file-backed
-# (+ shared) memory: the two lines under it say which grew.
-SERIES = (("RSS MiB", "samples", 1), ("anon MiB", "proc", 4), ("file MiB", "proc", 5),
-          ("swap MiB", "proc", 3))
 
 
 def detail_rows(stages: list[dict[str, Any]],
@@ -144,18 +141,14 @@ class DetailScreen(Screen):
         self.state = state
         self.ascii = ascii
         self._drawn = -1
-        self.window = TimeWindow(0.0, 0.0)  # whole: follows the run
-        self._run: Run | None = None
-        self._no_file = False  # the run file could not be read: the chart keeps to its history
         self._rows: list[dict[str, Any]] = []  # the stage table's rows, in its order
         self._unfolded: set[str] = set()  # repeated stages shown one row each (`enter`)
-        self.chart_markers: list[dict[str, Any]] = []  # the markers (`m`) the chart shows
         self._sites: dict[str, dict[str, Any]] | None = None  # `a`: allocation sites by stage
 
     def compose(self) -> ComposeResult:
         yield Header()
         with VerticalScroll():
-            yield PlotextPlot(id="detail-chart")
+            yield DetailChart(self.state, self.ascii, id="detail-chart")
             yield Static("Stages", classes="section-title")
             yield DataTable(id="stages", cursor_type="row", zebra_stripes=True)
             yield Static(id="where")
@@ -175,22 +168,13 @@ class DetailScreen(Screen):
 
     # ---- the window in time -------------------------------------------------------------
 
-    def _span(self) -> tuple[float, float]:
-        """The run's span so far: its start and its latest sample."""
-        start = self.state.t_start or 0.0
-        history = self.state.rss_history
-        end = history.times[-1] if len(history) else start
-        run = self._file()
-        last = run.last_sample_time() if run is not None else None
-        return start, max(end, last or end)
+    @property
+    def chart(self) -> DetailChart:
+        return self.query_one(DetailChart)
 
-    def _file(self) -> Run | None:
-        if self._run is None and not self._no_file and self.state.path:
-            try:
-                self._run = read_run(self.state.path)
-            except UserError:
-                self._no_file = True
-        return self._run
+    @property
+    def window(self) -> TimeWindow:
+        return self.chart.window
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "allocations":
@@ -204,30 +188,28 @@ class DetailScreen(Screen):
                        for row in self._rows)
         return True
 
-    def _move(self, window: TimeWindow) -> None:
-        self.window = window
-        self._drawn = -1
-        self.redraw()
+    def move(self, window: TimeWindow) -> None:
+        self.chart.show(window)
         self.refresh_bindings()
 
     def action_zoom(self, direction: int) -> None:
-        start, end = self._span()
+        start, end = self.chart.span()
         window = self.window.over(start, end)
-        self._move(window.zoom_in(start, end) if direction > 0 else window.zoom_out(start, end))
+        self.move(window.zoom_in(start, end) if direction > 0 else window.zoom_out(start, end))
 
     def action_pan(self, direction: int) -> None:
-        start, end = self._span()
-        self._move(self.window.over(start, end).pan(direction, start, end))
+        start, end = self.chart.span()
+        self.move(self.window.over(start, end).pan(direction, start, end))
 
     def action_whole(self) -> None:
-        self._move(TimeWindow(0.0, 0.0))
+        self.move(TimeWindow(0.0, 0.0))
 
     def redraw(self) -> None:
         state = self.state
         if state.version == self._drawn:
             return
         self._drawn = state.version
-        self._draw_chart()
+        self.chart.draw()
         table = self.query_one(DataTable)
         row = table.cursor_row
         table.clear()
@@ -291,62 +273,11 @@ class DetailScreen(Screen):
         try:
             found = allocations_json(read_run(self.state.path))
         except UserError as exc:
-            self.app.call_from_thread(self.notify, shown(str(exc)), severity="error",
-                                      markup=False)
+            self.post_message(LoadFailed(str(exc)))
             return
-        self.app.call_from_thread(self._sites_read, {f["stage"]: f for f in found})
+        self.post_message(SitesRead({f["stage"]: f for f in found}))
 
-    def _sites_read(self, sites: dict[str, dict[str, Any]]) -> None:
-        self._sites = sites
+    def on_sites_read(self, read: SitesRead) -> None:
+        self._sites = read.sites
         self.refresh_bindings()
         self._show_where(self.query_one(DataTable).cursor_row)
-
-    def _draw_chart(self) -> None:
-        state = self.state
-        plot = self.query_one(PlotextPlot)
-        plt = plot.plt
-        plt.clear_data()
-        plt.clear_figure()
-        if self.ascii:
-            plt.theme("clear")
-        start, end = self._span()
-        window = self.window.over(start, end)
-        marker = "dot" if self.ascii else "braille"
-        for label, times, values in self._series(window, start, plot.size.width):
-            if values and max(values):
-                plt.plot(times, values, label=label, marker=marker)
-        for stage in state.stages:
-            if window.start <= stage["t"] <= window.end:
-                plt.vline(stage["t"] - start)
-        marks = self.chart_markers = [m for m in state.markers
-                                      if window.start <= m["t"] <= window.end]
-        if marks:  # instants marked from outside (`m`): at their RSS, never stage lines
-            plt.scatter([m["t"] - start for m in marks], [m["rss"] / MIB for m in marks],
-                        label="markers (m)", marker="x")
-        plt.title(f"MiB, {window.label(start)} · lines: stage ends")  # keys: in the footer
-        plt.xlabel("seconds")
-        plot.refresh()
-
-    def _series(self, window: TimeWindow, start: float,
-                cells: int) -> list[tuple[str, list[float], list[float]]]:
-        """(label, seconds from the start, MiB) of RSS and swap in the window: the whole run
-        from the view's history, a zoomed window from the run file at the chart's resolution
-        (each column its largest value, so a spike of a sample shows)."""
-        state = self.state
-        run = self._file()
-        if window.whole or run is None:
-            return [(label, [t - start for t in history.times],
-                     [v / MIB for v in history.values])
-                    for label, history in (("RSS MiB", state.rss_history),
-                                           ("anon MiB", state.anon_history),
-                                           ("file MiB", state.file_history),
-                                           ("swap MiB", state.swap_history))]
-        columns = max(20, 2 * cells - 20)  # braille: two dots a cell, less the axis labels
-        out = []
-        for label, table, column in SERIES:
-            maxima = window_maxima(run, table, column, window, columns)
-            step = window.width / columns
-            points = [(window.start + (i + 0.5) * step - start, v / MIB)
-                      for i, v in enumerate(maxima) if v is not None]
-            out.append((label, [t for t, _ in points], [v for _, v in points]))
-        return out

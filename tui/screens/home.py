@@ -206,7 +206,7 @@ class HomeScreen(Screen):
         if len(self.marked) < 2:
             self.notify("mark two runs or more with space, then press d", severity="warning")
             return
-        self.post_message(OpenDiff(*self.marked))
+        self.post_message(OpenDiff(list(self.marked)))
 
     # ---- processes --------------------------------------------------------------------------
 
