@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -49,6 +52,29 @@ def run_memtop(*args: str, timeout: float = 600, cwd: Path | None = None,
                env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "memtop", *args], capture_output=True,
                           text=True, timeout=timeout, cwd=cwd, env={**os.environ, **(env or {})})
+
+
+@dataclass(frozen=True)
+class Said:
+    """What a command did: its exit code and what it printed (as a finished process has)."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def memtop_here(*args: str, cwd: Path | None = None) -> Said:
+    """`memtop ARGS` in this process (`_main`, its stdout and stderr captured): for commands
+    that read files or refuse their input, which need no process of their own, so the tests
+    that use it run in the fast lane (tests/lanes.py). Each test file that uses it keeps one
+    test of the real command line."""
+    from memtop.cli import _main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.chdir(cwd or os.getcwd()), contextlib.redirect_stdout(out), \
+            contextlib.redirect_stderr(err):
+        code = _main(list(args))
+    return Said(code, out.getvalue(), err.getvalue())
 
 
 def show_json(runs_dir: Path, ref: str = "latest") -> dict:

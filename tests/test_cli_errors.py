@@ -7,7 +7,7 @@ import pytest
 from memtop.cli import main
 from memtop.engine import backends
 
-from conftest import run_memtop, write_run
+from conftest import memtop_here, run_memtop, write_run
 from tui_support import run_path
 
 
@@ -48,10 +48,10 @@ def assert_one_line_error(result, fragment: str) -> None:
     (["show", "/tmp/definitely/missing.db"], "run file not found"),
 ])
 def test_bad_command_lines(args, fragment, runs_dir):
-    result = run_memtop(*args, "--runs-dir", str(runs_dir)) if args[0] in ("bench", "show") \
-        else run_memtop(*args)
+    result = memtop_here(*args, "--runs-dir", str(runs_dir)) if args[0] in ("bench", "show") \
+        else memtop_here(*args)
     if args[0] == "run" and "--" in args:  # the run directory goes before the command
-        result = run_memtop(args[0], "--runs-dir", str(runs_dir), *args[1:])
+        result = memtop_here(args[0], "--runs-dir", str(runs_dir), *args[1:])
     assert_one_line_error(result, fragment)
 
 
@@ -69,7 +69,7 @@ def test_corrupt_and_truncated_run_files(runs_dir):
 
 
 def test_a_directory_without_config_is_not_a_preset(tmp_path):
-    assert_one_line_error(run_memtop("bench", "--model", str(tmp_path), "--no-tui"),
+    assert_one_line_error(memtop_here("bench", "--model", str(tmp_path), "--no-tui"),
                           "no config.json")
 
 
@@ -101,7 +101,7 @@ def test_runs_dir_problems_are_one_line_naming_the_folder(tmp_path):
     for args in (["ls", "--runs-dir", str(a_file)], ["--runs-dir", str(a_file), "ls"],
                  ["show", "latest", "--runs-dir", str(a_file)],
                  ["run", "--no-tui", "--runs-dir", str(a_file), "--", "true"]):
-        result = run_memtop(*args)
+        result = memtop_here(*args)
         assert result.returncode == 2, (args, result.stderr)
         assert result.stderr.strip() == f"memtop: error: runs folder {a_file}: is a file, " \
                                         "not a folder"
@@ -125,8 +125,8 @@ def test_a_closed_pipe_is_not_an_error(tmp_path):
 
 def test_an_unknown_preset_is_refused_before_any_session_starts(tmp_path):
     for extra in (["--no-tui"], []):  # headless, and where the TUI would have opened
-        result = run_memtop("bench", "--model", "gpt2_mediun_en", "--runs-dir", str(tmp_path),
-                            *extra)
+        result = memtop_here("bench", "--model", "gpt2_mediun_en", "--runs-dir", str(tmp_path),
+                             *extra)
         assert result.returncode == 2
         assert result.stderr.strip() == (
             "memtop: error: unknown preset 'gpt2_mediun_en': not a keras-hub preset name, a "

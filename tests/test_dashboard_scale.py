@@ -9,7 +9,7 @@ from memtop.tui.app import MemtopApp
 from memtop.tui.render import BLOCKS
 from memtop.tui.widgets.run_card import RunCard
 
-from tui_support import wait_until
+from tui_support import card_lines, wait_until
 
 GIB = 2**30
 
@@ -38,7 +38,7 @@ class TwoRuns(Source):
 
 def bar_heights(card: RunCard) -> list[int]:
     """Each sparkline column's height in eighths, read back from the card's rendered lines."""
-    lines = card.render().renderables[1].plain.split("\n")
+    lines = card_lines(card)[1].split("\n")
     width = lines[-1].index(" 0-")  # the bars, then the scale's label
     heights = [0] * width
     for row, line in enumerate(reversed(lines)):
@@ -56,11 +56,11 @@ async def test_one_scale_draws_peaks_in_their_ratio_and_z_gives_each_its_own():
         await pilot.pause(0.5)
         small, large = app.screen.query(RunCard)
         assert max(bar_heights(large)) == 2 * max(bar_heights(small))  # 2 GiB : 4 GiB = 1 : 2
-        assert "0-4,096 MiB shared" in str(small.render().renderables[1])
+        assert "0-4,096 MiB shared" in card_lines(small)[1]
         await pilot.press("z")
         await pilot.pause(0.3)
         assert max(bar_heights(small)) == max(bar_heights(large))  # both full height
-        assert "0-2,048 MiB own" in str(small.render().renderables[1])
+        assert "0-2,048 MiB own" in card_lines(small)[1]
 
 
 async def test_cards_share_the_height_and_their_sparklines_grow():
@@ -70,7 +70,7 @@ async def test_cards_share_the_height_and_their_sparklines_grow():
         await pilot.pause(0.5)
         cards = list(app.screen.query(RunCard))
         assert all(card.size.height >= 15 for card in cards)  # not the 5 rows of a small screen
-        rows = str(cards[1].render().renderables[1]).count("\n") + 1
+        rows = card_lines(cards[1])[1].count("\n") + 1
         assert rows >= 10
     app = MemtopApp(start="dashboard", source=TwoRuns())
     async with app.run_test(size=(80, 24)) as pilot:

@@ -15,7 +15,7 @@ from memtop.tui.widgets.fit_cards import FitCard
 from memtop.tui.widgets.run_card import RunCard
 
 from conftest import HELPERS, MIB
-from tui_support import wait_until
+from tui_support import card_lines, wait_until
 
 pytestmark = pytest.mark.backend
 TINY = f"{HELPERS / 'tiny_factory.py'}:build"
@@ -28,7 +28,7 @@ def plan_for(runs_dir, max_size: int) -> FitPlan:
 
 def card_rows(app) -> list[str]:
     card = app.screen.query_one(FitCard)
-    return [line.plain for line in card.render().renderables]
+    return card_lines(card)
 
 
 async def test_the_dashboard_runs_the_search_and_stacks_its_trials(runs_dir):

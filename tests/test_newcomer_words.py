@@ -27,14 +27,14 @@ async def test_a_replay_just_before_a_stage_s_start_never_shows_a_negative_time(
 def test_a_setting_one_run_lacks_reads_unset_never_none(tmp_path):
     from memtop.engine.spec import RunSpec
 
-    from conftest import run_memtop, write_run
+    from conftest import memtop_here, write_run
 
     spec = RunSpec(backend="tensorflow").to_dict()
     write_run(tmp_path / "a.db", "a", meta={"spec": spec})
     write_run(tmp_path / "b.db", "b",
               meta={"spec": {**spec, "env": {"TF_FORCE_GPU_ALLOW_GROWTH": "true"}}})
     for form in ("table", "markdown"):
-        out = run_memtop("diff", str(tmp_path / "a.db"), str(tmp_path / "b.db"), "--format",
+        out = memtop_here("diff", str(tmp_path / "a.db"), str(tmp_path / "b.db"), "--format",
                          form).stdout
         line = next(x for x in out.splitlines() if "TF_FORCE_GPU_ALLOW_GROWTH" in x)
         assert "unset" in line and "None" not in line, line
@@ -74,10 +74,10 @@ def test_the_help_names_every_key_the_detail_screen_binds():
 
 
 def test_check_of_a_run_that_did_not_complete_says_it_is_partial(tmp_path):
-    from conftest import run_memtop, write_run
+    from conftest import memtop_here, write_run
 
     write_run(tmp_path / "k.db", "k", meta={"status": "killed", "cause": "killed by SIGKILL"})
-    result = run_memtop("check", str(tmp_path / "k.db"), "--max-peak", "3GiB")
+    result = memtop_here("check", str(tmp_path / "k.db"), "--max-peak", "3GiB")
     assert result.returncode == 0, result.stderr
     assert "partial run (killed: killed by SIGKILL)" in result.stdout
     assert "within budget" in result.stdout

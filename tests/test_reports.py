@@ -15,7 +15,7 @@ from memtop.engine.report.tables import comparison_rows_table
 from memtop.engine.spec import STAGES
 from memtop.engine.store import read_run
 
-from conftest import run_memtop, write_run
+from conftest import memtop_here, run_memtop, write_run
 from tui_support import FIXTURES, SWAP_RUN, run_path
 
 SCHEMAS = Path(__file__).resolve().parent.parent / "docs" / "schemas"
@@ -27,7 +27,7 @@ def schema(name: str) -> dict:
 
 
 def memtop_ok(*args: str) -> str:
-    result = run_memtop(*args)
+    result = memtop_here(*args)
     assert result.returncode == 0, result.stderr
     return result.stdout
 
@@ -118,7 +118,7 @@ def test_perfetto_export_structure(tmp_path):
 
 def test_samples_csv_export(tmp_path):
     out = tmp_path / "samples.csv"
-    run_memtop("export", run_path("jax"), "--format", "csv", "-o", str(out))
+    memtop_here("export", run_path("jax"), "--format", "csv", "-o", str(out))
     rows = list(csv.DictReader(out.open()))
     assert len(rows) == len(read_run(run_path("jax")).samples())
     assert float(rows[-1]["t_s"]) > float(rows[0]["t_s"]) and int(rows[0]["rss_bytes"]) > 0
@@ -127,7 +127,7 @@ def test_samples_csv_export(tmp_path):
 # ---- memtop check --------------------------------------------------------------------------
 
 def check(*args: str):
-    return run_memtop("check", *args)
+    return memtop_here("check", *args)
 
 
 def test_check_passes_within_budget():
@@ -201,7 +201,7 @@ def test_perfetto_export_of_each_seconds_extremes_keeps_the_peak(tmp_path):
 
     def rss_counters(*args: str) -> tuple[list[float], dict]:
         out = tmp_path / "trace.json"
-        result = run_memtop("export", str(path), "-o", str(out), *args)
+        result = memtop_here("export", str(path), "-o", str(out), *args)
         assert result.returncode == 0, result.stderr
         trace = json.loads(out.read_text())
         return [e["args"]["MiB"] for e in trace["traceEvents"]

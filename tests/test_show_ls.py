@@ -3,12 +3,12 @@
 import json
 import sys
 
-from conftest import run_memtop, write_run
+from conftest import memtop_here, run_memtop, write_run
 
 
 def test_show_prints_the_stage_table_and_summary(runs_dir):
     write_run(runs_dir / "20260101-000000-torch-x-abcd.db", "20260101-000000-torch-x-abcd")
-    result = run_memtop("show", "latest", "--runs-dir", str(runs_dir))
+    result = memtop_here("show", "latest", "--runs-dir", str(runs_dir))
     assert result.returncode == 0, result.stderr
     for text in ("initial", "model_loaded", "Peak kernel", "Peak sampled", "Model loading (MiB)",
                  "50.0"):  # model loading: 150 - 100 MiB
@@ -17,7 +17,7 @@ def test_show_prints_the_stage_table_and_summary(runs_dir):
 
 def test_show_json_fields(runs_dir):
     write_run(runs_dir / "r.db", "r")
-    data = json.loads(run_memtop("show", "r", "--format", "json", "--runs-dir",
+    data = json.loads(memtop_here("show", "r", "--format", "json", "--runs-dir",
                                  str(runs_dir)).stdout)
     for key in ("run_id", "backend", "model", "weights", "status", "foreign_frameworks",
                 "stages", "summary"):
@@ -35,7 +35,7 @@ def test_show_json_fields(runs_dir):
 def test_ls_lists_runs_and_flags_unreadable_files(runs_dir):
     write_run(runs_dir / "good.db", "good-run")
     (runs_dir / "broken.db").write_text("nope")
-    result = run_memtop("ls", "--runs-dir", str(runs_dir))
+    result = memtop_here("ls", "--runs-dir", str(runs_dir))
     assert result.returncode == 0
     assert "good-run" in result.stdout and "unreadable" in result.stdout
 

@@ -12,12 +12,7 @@ from memtop.tui.widgets.process_list import ProcessList
 from memtop.tui.widgets.run_card import RunCard
 
 from conftest import write_run
-from tui_support import SWAP_RUN, replay_app, run_path, wait_until
-
-
-def card_lines(card: RunCard) -> list[str]:
-    return [line.plain if hasattr(line, "plain") else str(line)
-            for line in card.render().renderables]
+from tui_support import SWAP_RUN, card_lines, replay_app, run_path, wait_until
 
 
 async def test_the_dashboard_shows_a_card_per_run_of_a_recorded_bench():

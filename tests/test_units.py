@@ -30,13 +30,13 @@ def test_a_number_without_a_unit_is_refused_with_a_hint(text):
 
 
 def test_a_bare_budget_is_refused_before_any_trial_runs(tmp_path):
-    from conftest import run_memtop
+    from conftest import memtop_here
     from tui_support import run_path
 
     for args, number in ((["fit", "--backend", "torch", "--model", "gpt2_tiny", "--budget",
                            "1500", "--no-tui"], "1500"),
                          (["check", run_path("jax"), "--max-peak", "3000"], "3000")):
-        result = run_memtop(*args, "--runs-dir", str(tmp_path))
+        result = memtop_here(*args, "--runs-dir", str(tmp_path))
         assert result.returncode == 2, result.stderr
         assert result.stderr.strip() == (f"memtop: error: a size needs its unit: '{number}' "
                                           f"(did you mean {number}MiB?)")

@@ -44,3 +44,9 @@ async def wait_until(pilot, predicate, timeout: float = 10.0) -> None:
     while not predicate():
         assert time.monotonic() < deadline, "timed out waiting for the app"
         await pilot.pause(0.02)
+
+
+def card_lines(card) -> list[str]:
+    """A card (a run's, or a fit's) as the text of its parts: title, chart, timeline, …"""
+    return [line.plain if hasattr(line, "plain") else str(line)
+            for line in card.render().renderables]
