@@ -80,8 +80,8 @@ async def test_cards_share_the_height_and_their_sparklines_grow():
 
 
 async def test_the_live_table_is_the_printed_table_with_the_best_marked():
+    from memtop.engine.report.bench_tables import comparison_table
     from memtop.engine.report.comparison import COMPARISON
-    from memtop.engine.report.tables import comparison_table
     from memtop.tui.widgets.live_table import LiveTable
 
     from tui_support import fixture_runs, replay_app

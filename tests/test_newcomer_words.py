@@ -120,8 +120,8 @@ def test_the_live_table_keeps_every_run_on_one_line_at_120_columns():
     from rich.console import Console
 
     from memtop.engine.client import replayed_state
+    from memtop.engine.report.bench_tables import comparison_rows_table
     from memtop.engine.report.comparison import comparison_row
-    from memtop.engine.report.tables import comparison_rows_table
     from memtop.engine.store import read_run
 
     from tui_support import BENCH_RUNS

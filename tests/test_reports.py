@@ -8,10 +8,10 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from memtop.engine.report.bench_tables import comparison_rows_table
 from memtop.engine.report.columns import STAGE_COLUMNS
 from memtop.engine.report.comparison import comparison_row
 from memtop.engine.report.run_names import row_names
-from memtop.engine.report.tables import comparison_rows_table
 from memtop.engine.spec import STAGES
 from memtop.engine.store import read_run
 

@@ -13,10 +13,10 @@ from rich.console import Console
 from terminal import in_terminal
 
 from memtop.engine.client import RunBoard
+from memtop.engine.report.bench_tables import comparison_table
+from memtop.engine.report.diff_tables import diff_tables
 from memtop.engine.report.fitted_table import FittedTable
 from memtop.engine.report.tables import (
-    comparison_table,
-    diff_tables,
     runs_list_table,
     stage_table,
     summary_table,

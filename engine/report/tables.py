@@ -1,5 +1,6 @@
-"""A run's numbers as Rich tables for the terminal: the seeds' stage table and summary, the
-comparison of a bench, batch sizes, statistics, leaks, diffs, and the run list. Columns come
+"""A run's numbers as Rich tables for the terminal: the seeds' stage table and summary,
+repeated stages, statistics, leaks, and the run list; and the styles and helpers every table
+here uses. A bench's comparison is bench_tables.py's, a diff's diff_tables.py's. Columns come
 from columns.py, which the TUI shares."""
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from typing import Any
 
 from rich.text import Text
 
-from ..analysis.diff import compare_settings, compare_stages, compare_summary, setting_text
 from ..analysis.stage_fold import fold_rows, repeated
 from ..analysis.stage_rows import table_rows
 from ..analysis.stage_tree import has_repeats
@@ -20,36 +20,17 @@ from ..store.reader import Run
 from ..text import shown
 from ..units import fmt
 from .columns import (
-    COMPARE_METRICS,
     OTHER_PROGRAM_LINES,
     STAGE_COLUMNS,
     STAT_KEYS,
-    SUMMARY_LABELS,
     cell,
-    compare_cells,
-    compare_headers,
-    compare_name,
-    delta_sign,
-    letter,
     program_lines,
     shared_pages_note,
-    stage_name,
     summary_lines,
-    summary_spec,
     task_text,
 )
-from .comparison import (
-    DROP_ORDER,
-    TEXT_KEYS,
-    WRAPPING_KEYS,
-    best_columns,
-    comparison_cells,
-    comparison_columns,
-    comparison_row,
-    program_figures,
-)
+from .comparison import program_figures
 from .fitted_table import Column, FittedTable
-from .run_names import row_names, run_labels
 
 HEALTH_STYLE = {"good": "green", "acceptable": "yellow", "high": "dark_orange",
                 "critical": "bold red"}
@@ -115,59 +96,6 @@ def repeated_table(run: Run) -> FittedTable | None:
     return table
 
 
-def diff_tables(runs: Sequence[Run], baseline: int = 0,
-                unfold: bool = False) -> list[FittedTable]:
-    """The runs side by side, one table per figure (peak, RAM, duration) and the summary: each
-    run's value, and after each but the baseline its Δ (red: more than the baseline). Stages
-    are matched by their place in the tree; repeated ones fold into a row per path (each run's
-    worst occurrence) unless `unfold`."""
-    headers = compare_headers([compare_name(r.meta.get("backend"), r.meta.get("model"))
-                               for r in runs], baseline)
-    columns = [Column("Stage"), *(Column(h, "right", drop=1 if h.startswith("Δ") else 0)
-                                  for h in headers)]
-    tables = []
-    rows = compare_stages([run.stages for run in runs], baseline, fold=not unfold)
-    for heading, key, spec in COMPARE_METRICS:
-        table = FittedTable(columns, title=Text(heading))
-        for row in rows:
-            add_row(table, stage_name(row), *_signed(compare_cells(row[key], row[f"d_{key}"], spec,
-                                                                baseline), headers))
-        tables.append(table)
-    summary = FittedTable([Column("Summary"), *columns[1:]])
-    for row in compare_summary([run.summary() for run in runs], baseline):
-        add_row(summary, SUMMARY_LABELS.get(row["key"], row["key"]),
-                *_signed(compare_cells(row["values"], row["deltas"], summary_spec(row["key"]),
-                                       baseline), headers))
-    tables.append(summary)
-    settings = compare_settings([run.meta for run in runs])
-    if settings:  # what differs besides the figures: where each ran, its settings
-        table = FittedTable([Column("Setting"), *(Column(letter(i)) for i in range(len(runs)))],
-                            title="Settings that differ")
-        for row in settings:
-            add_row(table, row["key"], *map(setting_text, row["values"]))
-        tables.append(table)
-    return tables
-
-
-def diff_heading(runs: Sequence[Run], baseline: int = 0, unfold: bool = False) -> Text:
-    """What `diff_tables` compare, printed above them at the terminal's width: each run by its
-    title, id and start (two runs of one script told apart), and how repeats are shown."""
-    labels = run_labels([run.meta for run in runs], [run.run_id for run in runs])
-    lines = [plain(f"{letter(i)}: {label}") for i, label in enumerate(labels)]
-    lines.append(Text(f"(Δ = each run - {letter(baseline)})"))
-    if not unfold and any(has_repeats(run.stages) for run in runs):
-        lines.append(Text("(repeated stages folded: each run's worst occurrence; --unfold "
-                          "lists every one)"))
-    return Text("\n").join(lines)
-
-
-def _signed(cells: list[str], headers: list[str]) -> list[Text]:
-    """Δ cells red where a run has more than the baseline, green where less."""
-    colours = {1: "red", -1: "green", 0: ""}
-    return [plain(text, colours[delta_sign(text)] if header.startswith("Δ") else "")
-            for text, header in zip(cells, headers, strict=True)]
-
-
 def statistics_table(run: Run) -> FittedTable:
     """Seed 003's statistics of sampled RSS (MiB) per stage and for the whole run."""
     stats = run.statistics()
@@ -216,7 +144,7 @@ def summary_table(run: Run) -> FittedTable:
     for key, label, spec in summary_lines(summary):
         if bench or key in OTHER_PROGRAM_LINES:
             add_row(table, label, fmt(summary.get(key), spec))
-    add_row(table, "Health", _health(summary.get("health")))
+    add_row(table, "Health", health_text(summary.get("health")))
     add_row(table, "Status", Text.assemble(status_text(meta.get("status")),
                                            plain(f": {meta.get('cause', '')}")))
     note = shared_pages_note(run.max_processes())
@@ -236,24 +164,9 @@ def summary_table(run: Run) -> FittedTable:
     return table
 
 
-def _health(value: object) -> Text:
+def health_text(value: object) -> Text:
     style = HEALTH_STYLE.get(str(value))
     return plain(value, style) if style else plain("-")
-
-
-def _comparison_column(header: str, key: str, wrap: bool = True) -> Column:
-    return Column(header, "left" if key in TEXT_KEYS else "right",
-                  whole=not wrap or key not in WRAPPING_KEYS, drop=DROP_ORDER.get(key, 0))
-
-
-def comparison_table(runs: Sequence[Run], title: str = "memtop bench") -> FittedTable:
-    """A row per run with the seeds' columns, kernel and sampled peaks side by side; the best
-    value of each figure in bold."""
-    names = row_names([run.meta for run in runs], [run.run_id for run in runs])
-    rows = [comparison_row(name, run.meta.get("weights"), run.summary(), run.sampled_max(),
-                           run.meta.get("foreign_frameworks") or [], run_program_figures(run))
-            for run, name in zip(runs, names, strict=True)]
-    return comparison_rows_table(rows, [run.meta.get("status") for run in runs], title)
 
 
 def run_program_figures(run: Run) -> dict[str, Any] | None:
@@ -265,58 +178,6 @@ def run_program_figures(run: Run) -> dict[str, Any] | None:
     return program_figures(run.start, meta.get("t_end") or run.last_sample_time(),
                            first and first[1], last and last[1], len(run.stages),
                            meta.get("returncode"), meta.get("status"))
-
-
-def comparison_rows_table(rows: Sequence[dict[str, Any]], statuses: Sequence[Any],
-                          title: str | None = None, best_style: Any = "bold",
-                          ascii: bool = False, wrap: bool = True) -> FittedTable:
-    """The comparison table of rows made by `comparison_row` (from run files, or from the live
-    runs of a dashboard): a run not done says so after its name; the best value of each figure
-    is in `best_style` (and, with `ascii`, marked with a *). Without `wrap` every row is one
-    line (a narrow screen drops columns instead): the dashboard's table never loses a row."""
-    columns = comparison_columns(rows)
-    table = FittedTable([_comparison_column(header, key, wrap) for header, key, _, _ in columns],
-                        title=title, keys=[key for _, key, _, _ in columns])
-    # A run that ended early has partial figures: never the best, no health class.
-    cut = [status in ENDED_EARLY for status in statuses]
-    best = best_columns([row for row, early in zip(rows, cut, strict=True) if not early])
-    for row, status, early in zip(rows, statuses, cut, strict=True):
-        cells: list[Text] = []
-        for (_, key, _, _), text in zip(columns, comparison_cells(row, columns), strict=True):
-            if key == "health":
-                cells.append(_health(None if early else row.get("health")))
-            elif key == "name" and status != "done":
-                cells.append(Text.assemble(plain(text), " ", status_text(f"({status})")))
-            elif key in best and not early and row[key] == best[key]:
-                cells.append(plain(text + ("*" if ascii else ""), best_style))
-            else:
-                cells.append(plain(text))
-        add_row(table, *cells)
-    return table
-
-
-def batch_table(runs: Sequence[Run]) -> FittedTable:
-    """Seed 003: peak and compilation memory against batch size, per backend, with the growth
-    factor against the backend's smallest batch."""
-    # A summary each, once: an unfinished run's is read back from its samples.
-    summaries = [(run, run.summary()) for run in runs]
-    samples = any(s.get("samples_per_s") is not None for _, s in summaries)
-    speed = "samples_per_s" if samples else "tokens_per_s"
-    table = FittedTable([Column("Backend"), *(Column(name, "right") for name in (
-        "Batch", "Peak MiB", "Compile MiB", "Peak growth", "samples/s" if samples else "tok/s"))],
-        title="by batch size")
-    by_backend: dict[str, list[tuple[Run, dict[str, Any]]]] = {}
-    for run, summary in summaries:
-        by_backend.setdefault(run.meta.get("backend", "?"), []).append((run, summary))
-    for backend, group in by_backend.items():
-        group.sort(key=lambda pair: pair[0].spec.get("batch_size", 1))
-        base = group[0][1].get("peak_mb")
-        for run, s in group:
-            factor = s["peak_mb"] / base if base and s.get("peak_mb") else None
-            add_row(table, backend, run.spec.get("batch_size", 1),
-                          fmt(s.get("peak_mb"), ",.0f"), fmt(s.get("compilation_mb"), ",.0f"),
-                          fmt(factor, ".2f"), fmt(s.get(speed), ".2f"))
-    return table
 
 
 def runs_list_table(runs: Iterable[Listed]) -> FittedTable:

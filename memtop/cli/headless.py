@@ -14,13 +14,12 @@ from rich.text import Text
 from memtop.engine.client import LiveSource, RunBoard, RunState
 from memtop.engine.errors import UserError
 from memtop.engine.messages import Message
+from memtop.engine.report.bench_tables import batch_table, comparison_table
 from memtop.engine.report.fitted_table import Column, FittedTable
 from memtop.engine.report.groups import process_stages_table, processes_table, where_table
 from memtop.engine.report.tables import (
     STATUS_STYLE,
     add_row,
-    batch_table,
-    comparison_table,
     plain,
     repeated_table,
     stage_table,

@@ -138,8 +138,8 @@ def cmd_ls(args: argparse.Namespace) -> int:
 
 def print_diff(args: argparse.Namespace, paths: list[str]) -> int:
     from memtop.engine.report import formats
+    from memtop.engine.report.diff_tables import diff_heading, diff_tables
     from memtop.engine.report.groups import where_table
-    from memtop.engine.report.tables import diff_heading, diff_tables
 
     runs = [read_run(p) for p in paths]
     if args.format == "json":

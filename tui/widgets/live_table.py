@@ -19,10 +19,10 @@ from rich.console import Console
 from textual.widget import Widget
 
 from memtop.engine.client import RunState
+from memtop.engine.report.bench_tables import comparison_rows_table
 from memtop.engine.report.comparison import comparison_row
 from memtop.engine.report.fitted_table import FittedTable
 from memtop.engine.report.run_names import row_names
-from memtop.engine.report.tables import comparison_rows_table
 
 REDRAW_EVERY_S = 1.0
 
