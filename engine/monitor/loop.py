@@ -15,13 +15,13 @@ import select
 import sys
 import time
 from collections import deque
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from typing import Any
 
 from .. import messages
 from ..messages import Message
 from ..spec import RunSpec, new_id, run_title
-from ..text import shown
+from .delivery import Client, deliver, refuse, send_to
 from .listener import Listener
 from .live_run import LiveRun
 from .peer import PARTIAL_S, Peer, PeerBroken, Request
@@ -29,22 +29,6 @@ from .requests import problem_of
 
 PUMP_EVERY_S = 0.1  # the live view is a tenth of a second behind; each wake-up costs
 IDLE_EXIT_S = 5.0  # no run and no client this long: the engine's work is done
-# A client with this much not yet taken is behind: sent no readings or output until it catches
-# up; with this much of the rest (stages, ends) it is let go (the runs go on, recorded).
-BEHIND_BYTES = 1 << 20
-DROP_BYTES = 64 << 20
-
-
-@dataclass(eq=False)
-class Client:
-    peer: Peer
-    owner: bool = False  # its going stops the runs (it started them and did not detach)
-    live: bool = False  # it is sent every message
-    every_s: float = 0.0  # readings at most this often (`pace`); 0: every turn
-    held: list[Message] = field(default_factory=list)  # readings kept for the next send
-    sent_at: float = 0.0
-    # Falling behind: what it was not sent, by run (first and last time), told by a `gap`.
-    skipped: dict[str, list[float]] = field(default_factory=dict)
 
 
 class Engine:
@@ -75,61 +59,24 @@ class Engine:
         now = time.monotonic()
         urgent = any(m["type"] not in messages.READING_KINDS for m in out)
         for client in [c for c in self.clients if c.live]:
-            if not client.every_s:
-                self._deliver(client, out)
-                continue
-            client.held.extend(out)  # readings wait; anything else takes them along at once
-            if urgent or now - client.sent_at >= client.every_s:
-                self._deliver(client, client.held)
-                client.held, client.sent_at = [], now
+            if client.every_s:
+                client.held.extend(out)  # readings wait; anything else takes them at once
+                if not urgent and now - client.sent_at < client.every_s:
+                    continue
+                sent, client.held, client.sent_at = client.held, [], now
+            else:
+                sent = out
+            if not deliver(client, sent, self._commit):
+                print(f"memtop engine: a client {client.peer.pending >> 20} MiB behind was "
+                      "let go", file=sys.stderr)
+                self._drop(client, stops_runs=False)
 
-    def _deliver(self, client: Client, out: list[Message]) -> None:
-        """`out` to one client, without ever waiting for it: one that has not taken what it was
-        sent (a stopped terminal, a slow link) is sent no readings or output until it has, then
-        told what it missed (`gap`), which its engine client reads from the run file."""
-        peer = client.peer
-        if peer.pending > BEHIND_BYTES or client.skipped:
-            out = self._skip(client, out)
-            if client.skipped and not peer.pending:
-                self._tell_gaps(client)
-        if peer.pending > DROP_BYTES:
-            print(f"memtop engine: a client {peer.pending >> 20} MiB behind was let go",
-                  file=sys.stderr)
-            self._drop(client, stops_runs=False)
-            return
-        if out:
-            self._send_to(client, messages.encode(out[0] if len(out) == 1 else
-                                                  messages.batch(out)))
-
-    def _skip(self, client: Client, out: list[Message]) -> list[Message]:
-        kept = []
-        for message in out:
-            if message["type"] not in messages.SKIPPABLE_KINDS:
-                kept.append(message)
-                continue
-            times = message["t"] if isinstance(message["t"], list) else [message["t"]]
-            if times:
-                span = client.skipped.setdefault(message["run"], [times[0], times[-1]])
-                span[0], span[1] = min(span[0], times[0]), max(span[1], times[-1])
-        return kept
-
-    def _tell_gaps(self, client: Client) -> None:
-        for run in self.active:  # what it missed is to be read from the run files: in them now
-            if run.run_id in client.skipped:
+    def _commit(self, run_ids: Iterable[str]) -> None:
+        """The named runs' readings into their files (a client is to read them there)."""
+        wanted = set(run_ids)
+        for run in self.active:
+            if run.run_id in wanted:
                 run.writer.commit()
-        for run_id, (t0, t1) in client.skipped.items():
-            self._send_to(client, messages.encode(messages.gap(run_id, t0, t1)))
-        client.skipped = {}
-
-    def _send_to(self, client: Client, data: bytes) -> None:
-        # Queued, never waited for; a client that went is handled at its end of file (what it
-        # said before going, `detach`, is still to be read). The run files stay complete.
-        client.peer.send(data)
-        if client.peer.eof:
-            client.live = False
-
-    def _refuse(self, client: Client, request: str, problem: str) -> None:
-        self._send_to(client, messages.encode(messages.refused(request, shown(problem, 500))))
 
     def _drop(self, client: Client, stops_runs: bool = True) -> None:
         if client in self.clients:
@@ -196,14 +143,14 @@ class Engine:
     def handle(self, client: Client, request: Request) -> None:
         message = request.message
         if message is None:
-            self._refuse(client, "?", request.problem or "not a memtop message")
+            refuse(client, "?", request.problem or "not a memtop message")
             return
         kind = message.get("type")
         problem = problem_of(message)
         if problem is not None:
             if request.stdin is not None:
                 os.close(request.stdin)
-            self._refuse(client, str(kind)[:40], problem)
+            refuse(client, str(kind)[:40], problem)
             return
         if kind == "submit":
             self.submit(message["runs"], message.get("parallel", 1), request.stdin)
@@ -224,9 +171,9 @@ class Engine:
                 run.writer.commit()
             self.flush()
             client.live = True
-            self._send_to(client, messages.encode(self.info()))
+            send_to(client, messages.encode(self.info()))
         elif kind == "info":
-            self._send_to(client, messages.encode(self.info()))
+            send_to(client, messages.encode(self.info()))
         elif kind == "pace":
             client.every_s = float(message["every_s"])
 
@@ -252,7 +199,7 @@ class Engine:
             peer = client.peer
             if peer.fileno() not in ready:
                 if peer.stale(now):
-                    self._refuse(client, "?", f"a message begun and not finished within "
+                    refuse(client, "?", f"a message begun and not finished within "
                                  f"{PARTIAL_S:g} s")
                     self._drop(client)
                 continue
@@ -260,14 +207,14 @@ class Engine:
             try:
                 requests = peer.receive(now)
             except PeerBroken as exc:
-                self._refuse(client, "?", str(exc))
+                refuse(client, "?", str(exc))
                 self._drop(client)
                 continue
             for request in requests:
                 try:
                     self.handle(client, request)
                 except Exception as exc:  # a request that passed its checks and still failed
-                    self._refuse(client, "?", f"{type(exc).__name__}: {exc}")
+                    refuse(client, "?", f"{type(exc).__name__}: {exc}")
             if peer.eof:
                 self._drop(client)
 

@@ -2,7 +2,7 @@
 
 The engine's loop also runs the sampler's pump and the run files' commits, so nothing here may
 block it: a client that stops reading (a ctrl-Z'd or frozen terminal, a slow SSH link) only
-makes its own outgoing bytes pile up (`pending`: the engine bounds it, engine/monitor/loop.py),
+makes its own outgoing bytes pile up (`pending`: the engine bounds it, engine/monitor/delivery.py),
 and a client that sends half a message leaves it in `_in` until it completes or times out.
 
 The bytes are multiprocessing.connection's framing (a 4-byte big-endian length, or -1 and an
