@@ -213,7 +213,7 @@ async def test_cards_label_sizes_in_mib_and_say_the_range_of_their_sparkline():
             Console(file=out, width=card.content_size.width, color_system=None).print(
                 card.render())
             text = out.getvalue()
-            top = f"{app.screen.scale_top() / 2**20:,.0f}"  # one scale for all cards
+            top = f"{app.screen.cards.scale_top() / 2**20:,.0f}"  # one scale for all cards
             assert f" 0-{top} MiB shared" in text  # the sparkline's range: from 0 to its top
             assert " MB" not in text and "RSS " in text and " MiB" in text
 

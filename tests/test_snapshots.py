@@ -28,7 +28,7 @@ async def _dashboard_settled(pilot) -> None:
 
     def settled() -> bool:
         screen = pilot.app.screen
-        if not isinstance(screen, DashboardScreen) or not screen._card_height:
+        if not isinstance(screen, DashboardScreen) or not screen.cards.card_height:
             return False
         table = screen.query_one(LiveTable)
         return not table.display or table.settled

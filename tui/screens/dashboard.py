@@ -9,7 +9,6 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Header, Static
 
@@ -17,6 +16,7 @@ from memtop.engine.client import FitSource, ReplaySource, RunBoard, RunState, So
 from memtop.engine.text import shown
 from memtop.engine.units import fmt_duration
 
+from ..widgets.card_grid import CardGrid
 from ..widgets.fit_cards import FitCards
 from ..widgets.footer import KeyFooter
 from ..widgets.live_table import LiveTable
@@ -25,8 +25,6 @@ from ..widgets.run_card import RunCard
 TICK_S = 0.1  # messages are drained ten times a second, all of a tick's batched into one
 PAINT_EVERY_S = 0.4  # cards repaint at most 2.5 times a second (htop: every 1.5 s); a run's start,
 # stage or end repaints at once
-WIDE_COLUMNS = 150  # two columns of cards from this width
-MIN_CARD = 5  # rows: border, figures, a one-row sparkline, the timeline
 TABLE_ROWS = 40  # terminal rows from which the live comparison table shows (`c` toggles it)
 SEEK_STEP_S = 5.0
 URGENT = {"queued", "started", "stage", "finished", "alarm", "cancelled"}
@@ -63,12 +61,9 @@ class DashboardScreen(Screen):
         self.ascii = ascii
         self.board = RunBoard()
         self.alarms: list[dict] = []
-        self._cards: dict[int, RunCard] = {}
         self._painted = 0.0
         self._marks = 0
-        self.shared_scale = True  # every card on one memory scale; `z`: each its own
         self.show_table: bool | None = None  # the live table: None, where there is room
-        self._card_height = 0
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -77,7 +72,7 @@ class DashboardScreen(Screen):
             yield Static(id="replay-bar")
         if isinstance(self.source, FitSource):  # its cards above the trials'
             yield FitCards(self.source, ascii=self.ascii)
-        yield VerticalScroll(id="cards")
+        yield CardGrid(ascii=self.ascii, id="cards")
         yield LiveTable(ascii=self.ascii, id="live-table")
         yield KeyFooter()
 
@@ -87,38 +82,27 @@ class DashboardScreen(Screen):
         self.tick()
         self.set_interval(TICK_S, self.tick)
 
+    @property
+    def cards(self) -> CardGrid:
+        return self.query_one(CardGrid)
+
     def on_resize(self) -> None:
-        self.query_one("#cards").set_class(self.size.width >= WIDE_COLUMNS, "-wide")
         if self.show_table is None:  # not chosen with `c`: shown where there is room
             self._set_table(self.size.height >= TABLE_ROWS)
-        self.call_after_refresh(self._share_height)
 
     def _set_table(self, visible: bool) -> None:
         self.query_one(LiveTable).display = visible
-        self.call_after_refresh(self._share_height)
+        self.call_after_refresh(self.cards.share_height)
 
     def action_toggle_table(self) -> None:
         self.show_table = not self.query_one(LiveTable).display
         self._set_table(self.show_table)
 
-    def _share_height(self) -> None:
-        """Cards grow to fill the screen (their sparklines get taller), at least MIN_CARD rows
-        each; with more cards than fit, the list scrolls."""
-        container = self.query_one("#cards")
-        count = len(self._cards)
-        if not count or not container.size.height:
-            return
-        per_row = 2 if container.has_class("-wide") else 1
-        card_rows = -(-count // per_row)
-        height = max(MIN_CARD, container.size.height // card_rows)
-        if height != self._card_height:  # cards fill their grid cells (memtop.tcss)
-            self._card_height = height
-            container.styles.grid_rows = str(height)
-
     def action_toggle_scale(self) -> None:
-        self.shared_scale = not self.shared_scale
+        cards = self.cards
+        cards.shared_scale = not cards.shared_scale
         self._sync_cards()
-        self.notify("one scale for every card" if self.shared_scale
+        self.notify("one scale for every card" if cards.shared_scale
                     else "each card on its own scale", timeout=2)
 
     # ---- the one place messages become state ------------------------------------------------
@@ -154,39 +138,16 @@ class DashboardScreen(Screen):
         """After a backward seek: start again from nothing (the source replays up to there)."""
         self.board = RunBoard()
         self.alarms.clear()
-        self.query_one("#cards").remove_children()
-        self._cards.clear()
+        self.cards.clear_cards()
         self._update_banner()
 
     def _sync_cards(self) -> None:
-        container = self.query_one("#cards")
-        added = False
-        for index, state in enumerate(self.board.runs):
-            card = self._cards.get(index)
-            if card is None or card.state is not state:
-                if card is not None:
-                    card.remove()
-                card = RunCard(state, ascii=self.ascii)
-                self._cards[index] = card
-                container.mount(card)
-                added = True
-            else:
-                card.sync()
-        top = self.scale_top() if self.shared_scale else None
-        for card in self._cards.values():
-            card.set_scale(top)
+        added = self.cards.sync(self.board.runs)
         table = self.query_one(LiveTable)
         if table.display:
             table.show_runs(self.board.runs)
-        if added:
-            self.call_after_refresh(self._share_height)
-            if isinstance(self.source, FitSource):  # its newest trial in view
-                container.scroll_end(animate=False)
-
-    def scale_top(self) -> float | None:
-        """The shared scale: 0 to the largest RSS any run of the dashboard has had so far."""
-        tops = [max(r.rss_history.values) for r in self.board.runs if len(r.rss_history)]
-        return max(tops) if tops else None
+        if added and isinstance(self.source, FitSource):  # its newest trial in view
+            self.cards.scroll_end(animate=False)
 
     def _on_alarm(self, alarm: dict) -> None:
         if any(a is alarm for a in self.alarms):
