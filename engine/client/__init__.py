@@ -5,7 +5,8 @@ submission's runs folded from its messages.
   messages;
 - `engines`: engines already running (`memtop ps`, `memtop stop`, the home screen's list), found
   in the engine's runtime folder (monitor/runtime_dir.py, whose lookups this package hands on);
-- `board.RunBoard` / `RunState`: the one fold of messages into view state, for every source;
+- `board.RunBoard`: the one fold of messages into view state (`run_state.RunState`), for every
+  source;
 - `sources`: where a view's messages come from (`LiveSource`, `ReplaySource`, `FollowSource`:
   one `poll()` each), and `fit_source.FitSource`, which drives `fit_plan.FitPlan`'s search;
 - `history.MaxEnvelope`: bounded histories that never average a spike away;
@@ -20,12 +21,13 @@ from ..messages import Message
 from ..monitor.runtime_dir import EngineAddress, dead_engine_logs, engine_addresses, runtime_dir
 from ..store.reader import Run
 from ..store.stream import RunStream
-from .board import RunBoard, RunState
+from .board import RunBoard
 from .engine_client import EngineClient
 from .engines import EngineLine, engine_line, engine_state, running_engines, stop_engine
 from .fit_plan import STOPPED, BackendFit, FitPlan, FitRequest
 from .fit_source import FitSource
 from .history import MaxEnvelope, resample_max
+from .run_state import RunState
 from .runs_client import RunsClient
 from .sources import FollowSource, LiveSource, ReplaySource, Source
 from .zoom import TimeWindow, window_maxima

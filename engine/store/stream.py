@@ -24,7 +24,7 @@ from .windows import SeriesWindows
 
 READING_MESSAGES: dict[str, Callable[[str, Sequence[Any]], Message]] = {
     "proc": messages.proc, "system": messages.system, "gpu": messages.gpu}
-# A view keeps the program's last lines (client/board.LOG_LINES): a replay is handed the last
+# A view keeps the program's last lines (client/run_state.LOG_LINES): a replay is handed the last
 # this many bytes of output, read from the end, whatever the file holds.
 REPLAY_OUTPUT_BYTES = 16 * 1024 * 1024
 EARLIER = b"[memtop: earlier output is not replayed: `memtop show --log RUN` prints it all]\n"
