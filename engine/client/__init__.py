@@ -27,9 +27,10 @@ from .engines import EngineLine, engine_line, engine_state, running_engines, sto
 from .fit_plan import STOPPED, BackendFit, FitPlan, FitRequest
 from .fit_source import FitSource
 from .history import MaxEnvelope, resample_max
+from .replay_source import ReplaySource
 from .run_state import RunState
 from .runs_client import RunsClient
-from .sources import FollowSource, LiveSource, ReplaySource, Source
+from .sources import FollowSource, LiveSource, Source
 from .zoom import TimeWindow, window_maxima
 
 

@@ -1,22 +1,22 @@
-"""Where the dashboard's messages come from. Live, replayed and followed runs share one interface:
-`poll()` returns the engine messages that are due, and the dashboard folds them into one
-RunBoard, so a replay goes through exactly the code path of a live run.
+"""Where a view's messages come from. Live, replayed (replay_source.py) and followed runs share
+one interface: `poll()` returns the engine messages that are due, and the view folds them into
+one RunBoard, so a replay goes through exactly the code path of a live run. `LiveSource` is the
+one receive loop of every live view: the dashboard polls it, the headless printer and the
+pass-through `wait` on it.
 """
 
 from __future__ import annotations
 
 import threading
-import time
 from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Sequence
 
 from .. import messages
-from ..analysis.alarms import Thresholds
 from ..errors import UserError
 from ..messages import Message
 from ..spec import RunSpec, kind_of, run_title
-from ..store import BenchFollower, Run, RunStream
+from ..store import BenchFollower
 from .engine_client import EngineClient
 from .runs_client import RunsClient
 
@@ -184,108 +184,6 @@ class LiveSource(Source):
         """The reader thread out of the socket before the client closes or leaves it."""
         self._closing.set()
         self._thread.join(timeout=1.0)
-
-
-class ReplaySource(Source):
-    """Saved runs played back on a clock: every run starts at 0; pause, speed, seek.
-
-    The clock is the caller's (`poll` moves it); the run files are read by a thread of the
-    source's own, up to wherever the clock has got to, so a view's loop never waits on SQLite
-    or decompression: `poll` hands out what the reader has read so far (a tick behind at most).
-    A backward seek starts a new pass (`reset`: the view rebuilds its state); what the reader
-    read for an earlier pass is dropped. `wait` polls once the reader has caught up (scripts)."""
-
-    def __init__(self, runs: Sequence[Run], speed: float = 1.0, at_end: bool = False,
-                 thresholds: Thresholds | None = None) -> None:
-        self.title = "replay: " + ", ".join(r.run_id for r in runs)
-        self._streams = [RunStream(run, thresholds) for run in runs]
-        self.duration = max((s.duration for s in self._streams), default=0.0)
-        self.speed = speed
-        self.paused = False
-        self._position = self.duration if at_end else 0.0
-        self._last_tick = time.monotonic()
-        self.reset = False  # True after a backward seek: the view must rebuild its state
-        self._pass = 0  # grows with every backward seek
-        self._lock = threading.Condition()
-        self._wanted = (0, self._position)  # (pass, position) the reader reads up to
-        self._read = (0, -1.0)  # (pass, position) it has read up to; below 0: not even opened
-        self._ready: deque[tuple[int, list[Message]]] = deque()
-        self._closing = False
-        self._thread = threading.Thread(target=self._reader, name="replay-reader", daemon=True)
-        self._thread.start()
-
-    @property
-    def position(self) -> float:
-        return self._position
-
-    def poll(self) -> list[Message]:
-        now = time.monotonic()
-        if not self.paused:
-            self._position = min(self.duration, self._position + (now - self._last_tick)
-                                 * self.speed)
-        self._last_tick = now
-        self._want()
-        out = []
-        while self._ready:
-            which, found = self._ready.popleft()
-            if which == self._pass:
-                out.extend(found)
-        return out
-
-    def wait(self, timeout: float = 60.0) -> list[Message]:
-        """`poll`, once the reader has read up to the position (or after `timeout` s)."""
-        self._want()
-        deadline = time.monotonic() + timeout
-        with self._lock:
-            while self._read < self._wanted and not self._closing:
-                if not self._lock.wait(max(0.0, deadline - time.monotonic())):
-                    break
-        return self.poll()
-
-    def _want(self) -> None:
-        with self._lock:
-            self._wanted = (self._pass, self._position)
-            self._lock.notify_all()
-
-    def _reader(self) -> None:
-        while True:
-            with self._lock:
-                while self._read >= self._wanted and not self._closing:
-                    self._lock.wait()
-                if self._closing:
-                    return
-                (which, upto), (read_pass, after) = self._wanted, self._read
-            if which != read_pass:
-                after = -1.0  # a new pass: from the opening messages on
-            found = [m for stream in self._streams for m in stream.between(after, upto)]
-            with self._lock:
-                self._ready.append((which, found))
-                self._read = (which, upto)
-                self._lock.notify_all()
-
-    def seek(self, position: float) -> None:
-        position = max(0.0, min(self.duration, position))
-        if position < self._position:
-            self._pass += 1
-            self.reset = True
-        self._position = position
-        self._last_tick = time.monotonic()
-        self._want()
-
-    def toggle_pause(self) -> None:
-        self.paused = not self.paused
-        self._last_tick = time.monotonic()
-
-    def faster(self) -> None:
-        self.speed = min(self.speed * 2, 256.0)
-
-    def slower(self) -> None:
-        self.speed = max(self.speed / 2, 1 / 16)
-
-    def close(self, why: str = "user") -> None:
-        with self._lock:
-            self._closing = True
-            self._lock.notify_all()
 
 
 class FollowSource(Source):

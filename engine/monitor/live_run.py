@@ -167,7 +167,7 @@ class LiveRun:
                 self._on_event(event)
 
     def _on_event(self, event: Any) -> None:
-        """A session event, checked first (monitor/events.py): one that fails is noted in the
+        """A session event, checked first (engine/events.py): one that fails is noted in the
         run file and dropped, so a stray line from the program never stops the recording."""
         try:
             self._apply_event(check_event(event))
