@@ -22,29 +22,39 @@ SLEEPER = [sys.executable, "-c", "import time; b = bytearray(40 << 20); time.sle
 SHORT = [sys.executable, "-c", "import time; b = bytearray(30 << 20); time.sleep(1.5)"]
 
 
+LOOPBACK = "127.0.0.1"  # every server a test starts listens here only
+# Ray turns a loopback address into the machine's own (a driver would then look for the head at
+# an address it does not listen on) unless told that the cluster is this machine's only.
+ONE_MACHINE = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}
+
+
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
     """Two nodes; what they write lands in their own runs folder (MEMTOP_NODE_RUNS_DIR, which
     the nodes' workers inherit from this process)."""
+    from ray._private import ray_constants
     from ray.cluster_utils import Cluster
 
+    ray_constants.ENABLE_RAY_CLUSTER = False  # ONE_MACHINE for this process (read at import)
     node_runs = tmp_path_factory.mktemp("node-runs")
-    before = os.environ.get("MEMTOP_NODE_RUNS_DIR")
-    os.environ["MEMTOP_NODE_RUNS_DIR"] = str(node_runs)
+    before = {name: os.environ.get(name) for name in ("MEMTOP_NODE_RUNS_DIR", *ONE_MACHINE)}
+    os.environ.update(MEMTOP_NODE_RUNS_DIR=str(node_runs), **ONE_MACHINE)
     client_port = _free_port()
     ray_cluster = Cluster(initialize_head=True, head_node_args={
         "num_cpus": 1, "resources": {"alpha": 1}, "include_dashboard": False,
-        "ray_client_server_port": client_port})
+        "ray_client_server_port": client_port, "node_ip_address": LOOPBACK})
     ray_cluster.client_address = f"ray://{ray_cluster.address.split(':')[0]}:{client_port}"
-    ray_cluster.add_node(num_cpus=1, resources={"beta": 1})
+    ray_cluster.add_node(num_cpus=1, resources={"beta": 1}, node_ip_address=LOOPBACK)
     ray_cluster.wait_for_nodes()
     ray_cluster.node_runs = node_runs
     yield ray_cluster
     ray_cluster.shutdown()
-    if before is None:
-        os.environ.pop("MEMTOP_NODE_RUNS_DIR", None)
-    else:
-        os.environ["MEMTOP_NODE_RUNS_DIR"] = before
+    ray_constants.ENABLE_RAY_CLUSTER = True
+    for name, value in before.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 def _free_port() -> int:
@@ -120,7 +130,7 @@ def test_a_node_lost_mid_run_fails_that_run_only(cluster, runs_dir: Path) -> Non
     from memtop.engine.cluster import ClusterClient
     from memtop.engine.cluster.placement import nodes_of
 
-    doomed = cluster.add_node(num_cpus=1, resources={"gamma": 1})
+    doomed = cluster.add_node(num_cpus=1, resources={"gamma": 1}, node_ip_address=LOOPBACK)
     cluster.wait_for_nodes()
     ray.init(address=cluster.address, log_to_driver=False)
     try:
@@ -254,7 +264,7 @@ def test_through_ray_client_a_node_lost_mid_run_fails_its_run_with_the_cause(
         cluster, runs_dir: Path) -> None:
     from memtop.engine.cluster import connect_cluster
 
-    doomed = cluster.add_node(num_cpus=1, resources={"delta": 1})
+    doomed = cluster.add_node(num_cpus=1, resources={"delta": 1}, node_ip_address=LOOPBACK)
     cluster.wait_for_nodes()
     client = connect_cluster(cluster.client_address, {"delta": 1}, None)
     try:
