@@ -33,6 +33,41 @@ def _get_recorder() -> Any:
     return _recorder
 
 
+class KeptEvents:
+    """A channel that keeps a recorder's events in this process (the last KEPT of them): for
+    the pytest plugin and the notebook magic, where no memtop engine reads them."""
+
+    KEPT = 10_000
+
+    def __init__(self) -> None:
+        from collections import deque
+
+        self.events: deque[dict[str, Any]] = deque(maxlen=self.KEPT)
+
+    def send(self, event: dict[str, Any]) -> None:
+        self.events.append(event)
+
+
+def measuring() -> tuple[Any, KeptEvents | None]:
+    """The process's one recorder, for in-process measurement (the pytest plugin, the notebook
+    magic): memtop's own where the program runs under memtop (its stages then go to the run as
+    well), else one made here whose events are kept in this process (returned beside it), which
+    `memtop.stage` records into from now on. One recorder a process: the kernel keeps one peak
+    mark a process, and two resetters would cut each other's peaks."""
+    global _recorder, _looked, _kept
+    recorder = _get_recorder()
+    if recorder is None:
+        from memtop.engine.session.stagepoint import StageRecorder
+
+        _kept = KeptEvents()
+        _recorder, _looked = StageRecorder(_kept, collect=False), True
+        recorder = _recorder
+    return recorder, _kept
+
+
+_kept: KeptEvents | None = None
+
+
 def _close_open_blocks() -> None:
     """At exit, blocks still open (an exception went through them, or the program left a
     `stage().__enter__()` unclosed) end here, marked failed with the exception that ended the
