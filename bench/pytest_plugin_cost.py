@@ -50,11 +50,18 @@ def memtop_top(path: Path) -> list[tuple[str, float]]:
 
 def memray_top(out: str) -> list[str]:
     lines = out.splitlines()
-    start = next((i for i, line in enumerate(lines) if "top 5 tests" in line.lower()), None)
+    start = next((i for i, line in enumerate(lines) if "MEMRAY REPORT" in line), None)
     if start is None:
         return []
-    return [line.strip() for line in lines[start + 1:start + 40]
-            if line.strip().startswith(("Allocation results for", "Total memory allocated"))]
+    found, test = [], None
+    for line in lines[start + 1:]:
+        text = line.strip()
+        if text.startswith("Allocation results for"):
+            test = text.split("::")[-1].split(" at the")[0]
+        elif "Total memory allocated:" in text and test is not None:
+            found.append(f"{test}: {text.split(':', 1)[1].strip()}")
+            test = None
+    return found[:5]
 
 
 def main() -> None:

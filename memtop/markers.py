@@ -77,8 +77,10 @@ def _close_open_blocks() -> None:
 
 
 def active() -> bool:
-    """Whether this process runs under memtop (its markers are recorded)."""
-    return _get_recorder() is not None
+    """Whether this process runs under memtop (its markers go to a run). Measuring in-process
+    (the pytest plugin, the notebook magic) records markers too, but is not running under
+    memtop."""
+    return _get_recorder() is not None and _kept is None
 
 
 class stage(ContextDecorator):  # lower case: it reads like the function it replaces

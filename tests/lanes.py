@@ -20,7 +20,8 @@ NEEDS: dict[str, re.Pattern[str]] = {
     "processes": re.compile(
         r"\b(run_memtop|EngineClient|subprocess|Popen|in_terminal|run_in_terminal|"
         r"detached_engine|run_session|LiveSource|FitSource|FollowSource|os\.fork|"
-        r"multiprocessing|run_through|run_headless|start_process|waiting_specs)\b"),
+        r"multiprocessing|run_through|run_headless|start_process|waiting_specs|"
+        r"runpytest_subprocess)\b"),
     "tmux": re.compile(r"\b(Tmux|tmux)\b"),
     "cluster": re.compile(r"\bray\b"),
 }

@@ -101,12 +101,12 @@ async def test_pause_and_seek_in_a_replay():
         assert source.paused and source.position == paused_at
         await pilot.press("right")
         assert source.position == pytest.approx(paused_at + 5.0)
-        assert screen.board.runs[0].stages  # five seconds in: imports done
+        # What a seek reaches is read by the replay's own thread: a tick later.
+        await wait_until(pilot, lambda: screen.board.runs[0].stages)  # 5 s in: imports done
         await pilot.press("end")
-        await pilot.pause()
-        assert screen.board.runs[0].status == "done"
+        await wait_until(pilot, lambda: screen.board.runs[0].status == "done")
         await pilot.press("home")
-        await pilot.pause()
+        await wait_until(pilot, lambda: len(screen.board.runs) == 1)  # the opening, again
         assert source.position == 0 and screen.board.runs[0].stages == []
         await pilot.press("plus")
         assert source.speed == 2.0

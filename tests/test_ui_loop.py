@@ -21,7 +21,7 @@ from memtop.tui.messages import StartBench
 
 from tui_support import open_detail, replay_app, run_path, wait_until
 
-SLOW_S = 1.5
+SLOW_S = 0.6
 ANSWERED_S = 0.1
 
 
@@ -64,12 +64,13 @@ async def answer_times(app, keys: list[tuple[str, Callable[[], object]]],
 async def test_a_slow_replay_read_leaves_keys_answered(monkeypatch):
     slowed = Slowed(RunStream.between)
     monkeypatch.setattr(RunStream, "between", lambda self, *a: slowed(self, *a))
-    source = ReplaySource([read_run(run_path("torch"))], at_end=True)
+    source = ReplaySource([read_run(run_path("torch"))])  # playing: read as it goes
     app = MemtopApp(start="dashboard", source=source, theme="memtop-dark")
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_until(pilot, slowed.busy.is_set)
         took = await answer_times(app, [("space", lambda: source.paused)] * 4, slowed.busy)
         assert statistics.median(took) < ANSWERED_S, took
+        source.seek(source.duration)
         board = app.screen.board
         await wait_until(pilot, lambda: board.runs and board.runs[0].status == "done",
                          timeout=30)  # what was read arrives

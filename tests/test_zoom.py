@@ -85,14 +85,12 @@ def test_a_2_ms_spike_in_hour_71_shows_whole_and_zoomed(long_run):
 async def test_detail_screen_zooms_pans_and_finds_the_spike(long_run):
     from memtop.tui.screens.detail import DetailScreen
 
-    from tui_support import replay_app, wait_until
+    from tui_support import open_detail, replay_app, wait_until
 
     path, spike_t = long_run
     app = replay_app([read_run(path)])
     async with app.run_test(size=(100, 40)) as pilot:
-        await pilot.pause()
-        await pilot.press("enter")
-        await pilot.pause()
+        await open_detail(pilot, app)
         screen = app.screen
         assert isinstance(screen, DetailScreen) and screen.window.whole
         await pilot.press("right")  # whole: the key is the stage table's, the window stays

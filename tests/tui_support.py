@@ -30,9 +30,16 @@ async def open_detail(pilot, app) -> None:
     """From the dashboard, the focused run's detail screen, drawn."""
     from memtop.tui.screens.detail import DetailScreen
 
-    await pilot.pause(0.3)
+    await runs_shown(pilot, app)
     await pilot.press("enter")
     await wait_until(pilot, lambda: isinstance(app.screen, DetailScreen))
+    await pilot.pause(0.3)
+
+
+async def runs_shown(pilot, app, timeout: float = 30.0) -> None:
+    """Until the dashboard shows its runs (a replay reads its files in a thread of its own)."""
+    await wait_until(pilot, lambda: bool(getattr(app.screen, "board", None) and
+                                         app.screen.board.runs), timeout)
     await pilot.pause(0.3)
 
 

@@ -36,8 +36,11 @@ class ReplaySource(Source):
         self._pass = 0  # grows with every backward seek
         self._lock = threading.Condition()
         self._wanted = (0, self._position)  # (pass, position) the reader reads up to
-        self._read = (0, -1.0)  # (pass, position) it has read up to; below 0: not even opened
-        self._ready: deque[tuple[int, list[Message]]] = deque()
+        # Up to the start position here, where the source is made (a worker, or the CLI before
+        # the app starts: never the UI's loop), so a view's first poll shows it all.
+        first = [m for stream in self._streams for m in stream.between(-1.0, self._position)]
+        self._read = (0, self._position)  # (pass, position) read up to so far
+        self._ready: deque[tuple[int, list[Message]]] = deque([(0, first)])
         self._closing = False
         self._thread = threading.Thread(target=self._reader, name="replay-reader", daemon=True)
         self._thread.start()
