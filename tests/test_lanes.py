@@ -16,8 +16,8 @@ def test_the_fast_lane_holds_what_needs_nothing_and_only_that():
                             capture_output=True, text=True, cwd=REPO, timeout=300).stdout
     assert "tests/test_units.py::test_sizes" in listed  # a unit test
     assert "tests/test_key_walk.py::" in listed  # Pilot tests
-    assert "test_units.py::test_a_bare_budget_is_refused_before_any_trial_runs" in listed  # CLI
-    # in-process (conftest.memtop_here)
+    # A CLI test that refuses its input runs memtop in-process (conftest.memtop_here).
+    assert "test_units.py::test_a_bare_budget_is_refused_before_any_trial_runs" in listed
     for slow in ("test_engine_clients.py::", "test_tmux.py::", "test_cluster.py::",
                  "test_units.py::test_a_budget_too_large_to_store_is_one_line_not_a_traceback",
                  "test_faults.py::"):  # engines, tmux, Ray, a memtop command, sessions
