@@ -176,6 +176,7 @@ def test_engine_killed_keeps_a_readable_file_losing_at_most_0_6_s(runs_dir):
 
 def test_eight_sessions_in_parallel_complete_and_are_stored(runs_dir):
     finished = run_session("ok", runs_dir, parallel=8, count=8)
+    assert all(f["path"] for f in finished), [f.get("cause") for f in finished]  # why not
     assert len(finished) == 8 and len({f["path"] for f in finished}) == 8
     for message in finished:
         run = read_run(message["path"])
