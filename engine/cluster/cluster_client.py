@@ -39,6 +39,7 @@ class Flight:
     spec: RunSpec
     node: Node
     task: Any = None  # Ray's ObjectRefGenerator (an ObjectRef through Ray Client)
+    stop_queue: Any = None  # through Ray Client: what asks its task to stop (frames.into_queue)
     run_id: str | None = None
     t_last: float | None = None
     files: Landing = field(default_factory=Landing)  # its run file, copied here
@@ -94,9 +95,12 @@ class ClusterClient:
             self._stopping = True
             while self._waiting:
                 self._inbox.put(messages.cancelled(self._waiting.popleft().to_dict()))
-            tasks = [f.task for f in self._flights.values() if f.task is not None]
-        for task in tasks:
-            self._ray.cancel(task)
+            flights = [f for f in self._flights.values() if f.task is not None]
+        for flight in flights:
+            if flight.stop_queue is not None:
+                with contextlib.suppress(Exception):  # full (asked already), or gone with it
+                    flight.stop_queue.put_nowait(True)
+            self._ray.cancel(flight.task)
         self._maybe_idle()
 
     def mark(self, run_id: str, name: str) -> None:
@@ -151,7 +155,9 @@ class ClusterClient:
             args = (flight.spec.to_dict(), flight.node.origin(), self._version)
             for frame in self._frames(flight, run_on_node, args):
                 end = self._frame(flight, frame) or end
-            if end is None:  # its frames stopped with no word: a lost node can end them so
+            if end is None and self._stopping:  # stopped through its stop queue
+                end = self._cancelled(flight)
+            elif end is None:  # its frames stopped with no word: a lost node can end them so
                 alive = self._node_alive(flight.node, NODE_SETTLE_S)
                 end = self._lost(flight, None, alive)
         except _Stopped:
@@ -194,9 +200,9 @@ class ClusterClient:
 
     def _frames(self, flight: Flight, function: Any, args: tuple,
                 fetch: bool = False) -> Iterator[bytes]:
-        def started(task: Any) -> None:
+        def started(task: Any, stop_queue: Any) -> None:
             with self._lock:  # stop() cancels the tasks it finds: this one, if it came late
-                flight.task = task
+                flight.task, flight.stop_queue = task, stop_queue
                 late = self._stopping and not fetch
             if late:
                 self._ray.cancel(task)
