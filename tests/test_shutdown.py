@@ -53,7 +53,9 @@ def test_a_signal_mid_run_stops_everything(signum, runs_dir):
         [sys.executable, "-m", "memtop", "bench", "--backend", "torch", "--model",
          "gpt2_base_en", "--weights", "random", "--no-tui", "--runs-dir", str(runs_dir)],
         env={**os.environ, "MEMTOP_TEST_TAG": tag}, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True)
+        stderr=subprocess.PIPE, text=True,
+        # As a terminal starts it: a suite run as a background job inherits SIGINT ignored.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         path = wait_for_a_stage(runs_dir)
         assert len(tagged_processes(tag)) >= 3  # memtop, its engine, the session
