@@ -6,10 +6,11 @@ for a disk, keras-hub's preset list or a process start."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from textual import work
+from textual.message import Message
 
 from memtop.engine.client import FollowSource, LiveSource, ReplaySource, Source
 from memtop.engine.errors import UserError
@@ -73,18 +74,21 @@ class Opening(_Base):
 
     # ---- the workers ------------------------------------------------------------------------
 
+    def _post_made(self, make: Callable[[], Message]) -> None:
+        """What `make` made (in the worker's thread), or why it could not (`LoadFailed`)."""
+        try:
+            made = make()
+        except UserError as exc:
+            made = LoadFailed(str(exc))
+        self.post_message(made)
+
     @work(thread=True, exclusive=True, group="open", exit_on_error=False,
           description="reading run files for a replay")
     def load_source(self, paths: Sequence[str], follow: bool = False) -> None:
         from memtop.engine.store import read_run
 
-        try:
-            source = FollowSource(paths[0]) if follow \
-                else ReplaySource([read_run(p) for p in paths])
-        except UserError as exc:
-            self.post_message(LoadFailed(str(exc)))
-            return
-        self.post_message(SourceReady(source))
+        self._post_made(lambda: SourceReady(
+            FollowSource(paths[0]) if follow else ReplaySource([read_run(p) for p in paths])))
 
     @work(thread=True, exclusive=True, group="open", exit_on_error=False,
           description="reading run files to compare")
@@ -92,12 +96,7 @@ class Opening(_Base):
         from memtop.engine.client import replayed_state
         from memtop.engine.store import read_run
 
-        try:
-            states = [replayed_state(read_run(p)) for p in paths]
-        except UserError as exc:
-            self.post_message(LoadFailed(str(exc)))
-            return
-        self.post_message(DiffReady(states))
+        self._post_made(lambda: DiffReady([replayed_state(read_run(p)) for p in paths]))
 
     @work(thread=True, exclusive=True, group="open", exit_on_error=False,
           description="starting a benchmark")
@@ -108,16 +107,15 @@ class Opening(_Base):
         from memtop.engine.models.catalog import check_model_argument
         from memtop.engine.store import prepare_runs_dir
 
-        try:
+        def started() -> SourceReady:
             names = parse_backends(request.backends or None)
             check_model_argument(request.model, request.weights)
             prepare_runs_dir(self.runs_dir)
-        except UserError as exc:
-            self.post_message(LoadFailed(str(exc)))
-            return
-        specs = [RunSpec(backend=b, model=request.model, weights=request.weights,
-                         isolate=request.isolate, runs_dir=self.runs_dir) for b in names]
-        self.post_message(SourceReady(LiveSource(specs)))
+            return SourceReady(LiveSource([
+                RunSpec(backend=b, model=request.model, weights=request.weights,
+                        isolate=request.isolate, runs_dir=self.runs_dir) for b in names]))
+
+        self._post_made(started)
 
     @work(thread=True, exclusive=True, group="open", exit_on_error=False,
           description="attaching to an engine")
@@ -125,15 +123,13 @@ class Opening(_Base):
         """Its runs so far from their files (a thread: they can be long), then live."""
         from memtop.engine.client import EngineClient, engine_addresses
 
-        try:
+        def watched() -> SourceReady:
             address = next((a for a in engine_addresses() if a.pid == pid), None)
             if address is None:
                 raise UserError(f"engine {pid} is not running (any more)")
-            source = LiveSource(client=EngineClient.attach(address))
-        except UserError as exc:
-            self.post_message(LoadFailed(str(exc)))
-            return
-        self.post_message(SourceReady(source))
+            return SourceReady(LiveSource(client=EngineClient.attach(address)))
+
+        self._post_made(watched)
 
     @work(thread=True, exclusive=True, group="open", exit_on_error=False,
           description="attaching to a process")
@@ -141,11 +137,10 @@ class Opening(_Base):
         from memtop.engine.probes.attach import check_attachable
         from memtop.engine.store import prepare_runs_dir
 
-        try:
+        def attached() -> SourceReady:
             name = check_attachable(pid)
             prepare_runs_dir(self.runs_dir)
-        except UserError as exc:
-            self.post_message(LoadFailed(str(exc)))
-            return
-        self.post_message(SourceReady(LiveSource([RunSpec(
-            backend="", model=name, attach_pid=pid, runs_dir=self.runs_dir)])))
+            return SourceReady(LiveSource([RunSpec(backend="", model=name, attach_pid=pid,
+                                                   runs_dir=self.runs_dir)]))
+
+        self._post_made(attached)
