@@ -18,6 +18,7 @@ from typing import Any
 
 from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class
 
+from memtop.engine.text import shown
 from memtop.markers import measuring
 
 MIB = 1024 * 1024
@@ -74,12 +75,12 @@ class MemtopMagics(Magics):
             try:
                 save_cells(self.cells, words[1], self.started_wall)
             except FileExistsError:
-                print(f"memtop: {words[1]} exists already: give another name")
+                print(f"memtop: {shown(words[1])} exists already: give another name")
             except OSError as exc:
-                print(f"memtop: cannot write {words[1]}: {exc.strerror or exc}")
+                print(f"memtop: cannot write {shown(words[1])}: {exc.strerror or exc}")
             else:
-                print(f"memtop: saved {len(self.cells)} cells to {words[1]} "
-                      f"(memtop show {words[1]})")
+                print(f"memtop: saved {len(self.cells)} cells to {shown(words[1])} "
+                      f"(memtop show {shown(words[1])})")
         elif words:
             print("memtop: %memtop_report [--save PATH]")
 
@@ -112,7 +113,7 @@ def stage_table(stages: list[dict[str, Any]]) -> str:
     lines = [f"  {'stage':<30} {'peak rise MiB':>14} {'RSS change MiB':>15}"]
     for stage in stages:
         rise, _, change = _figures(stage)
-        lines.append(f"  {str(stage.get('name'))[:30]:<30} {_fmt(rise):>14} "
+        lines.append(f"  {shown(stage.get('name'), 30):<30} {_fmt(rise):>14} "
                      f"{_fmt(change, '+,.1f'):>15}")
     return "\n".join(lines)
 
@@ -123,7 +124,7 @@ def report_table(cells: list[dict[str, Any]]) -> str:
     for measured in cells:
         rise, peak, change = _figures(measured["event"])
         lines.append(f"{measured['cell']:>5} {_fmt(rise):>14} {_fmt(peak):>10} "
-                     f"{_fmt(change, '+,.1f'):>15}  {measured['first_line'][:60]}")
+                     f"{_fmt(change, '+,.1f'):>15}  {shown(measured['first_line'], 60)}")
     return "\n".join(lines)
 
 

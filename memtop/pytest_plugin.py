@@ -29,6 +29,8 @@ from typing import Any
 
 import pytest
 
+from memtop.engine.errors import UserError
+from memtop.engine.text import shown
 from memtop.markers import measuring
 
 MIB = 1024 * 1024
@@ -69,6 +71,7 @@ class MemtopPlugin:
         self._phase: dict[str, Any] = {}  # this process's phase figures of the current test
         self._children = _children_peak()
         self.worker = hasattr(config, "workerinput")
+        self.baseline = _read_baseline(config) if not self.worker else None
 
     # ---- measuring ------------------------------------------------------------------------
 
@@ -165,12 +168,12 @@ class MemtopPlugin:
               "fixture of a broader scope: its own line)")
         for row in rows[:self.config.getoption("memtop_top")]:
             write(f"{_fmt(row['call_rise_mib']):>14} {_fmt(row['call_peak_mib']):>10} "
-                  f"{_fmt(row['change_mib'], '+,.1f'):>15}  {row['nodeid']}")
+                  f"{_fmt(row['change_mib'], '+,.1f'):>15}  {shown(row['nodeid'])}")
         for fixture in self.fixtures:
             if (_rise(fixture) or 0.0) < 1.0:
                 continue  # the JSON report lists them all
             write(f"{_fmt(_rise(fixture)):>14} {_fmt(fixture['peak_mib']):>10} "
-                  f"{'':>15}  fixture {fixture['name']} ({fixture['scope']})")
+                  f"{'':>15}  fixture {shown(fixture['name'])} ({shown(fixture['scope'])})")
 
     def rows(self) -> list[dict[str, Any]]:
         out = []
@@ -193,10 +196,8 @@ class MemtopPlugin:
         if path:
             with open(path, "w") as out:
                 json.dump(self.report(), out, indent=1)
-        baseline = self.config.getoption("memtop_baseline")
-        if baseline:
-            regressed = _regressions(self.rows(), baseline,
-                                     self.config.getoption("memtop_max_regression"))
+        if self.baseline is not None:
+            regressed = _regressions(self.rows(), *self.baseline)
             reporter = self.config.pluginmanager.get_plugin("terminalreporter")
             for line in regressed:
                 if reporter is not None:
@@ -211,7 +212,10 @@ def _over_limit(marker: pytest.Mark, phase: str, figures: dict[str, Any]) -> str
     if marker.kwargs.get("phase", "call") != phase:
         return None
     size = marker.args[0] if marker.args else marker.kwargs.get("size")
-    limit = parse_size(str(size))
+    try:
+        limit = parse_size(str(size))
+    except UserError as exc:
+        return f"memtop_limit: {exc}"
     absolute = bool(marker.kwargs.get("absolute", False))
     peak = figures["peak_mib"] * MIB
     measured = peak if absolute else peak - figures["start_mib"] * MIB
@@ -223,20 +227,43 @@ def _over_limit(marker: pytest.Mark, phase: str, figures: dict[str, Any]) -> str
             f"{figures['start_mib']:,.1f} MiB)")
 
 
-def _regressions(rows: list[dict[str, Any]], path: str, allowed: str) -> list[str]:
+def _read_baseline(config: pytest.Config) -> tuple[dict[str, float], float, str] | None:
+    """The baseline's call-phase rises by test id and the allowed growth, read when the session
+    starts: a file that cannot be used stops pytest with one line before any test runs."""
     from memtop.engine.units import parse_percent
 
-    with open(path) as f:
-        before = {t["nodeid"]: t for t in json.load(f).get("tests", [])}
-    share = parse_percent(allowed)
+    path = config.getoption("memtop_baseline")
+    if not path:
+        return None
+    allowed = config.getoption("memtop_max_regression")
+    try:
+        share = parse_percent(allowed)
+        with open(path) as f:
+            tests = json.load(f).get("tests")
+        rises = {t["nodeid"]: float(t["call_rise_mib"]) for t in tests
+                 if isinstance(t["nodeid"], str) and t.get("call_rise_mib") is not None}
+    except UserError as exc:
+        raise pytest.UsageError(f"memtop: --memtop-max-regression: {exc}") from None
+    except OSError as exc:
+        raise pytest.UsageError(f"memtop: cannot read the baseline {shown(path)}: "
+                                f"{exc.strerror or exc}") from None
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
+        raise pytest.UsageError(f"memtop: {shown(path)} is not a memtop pytest report "
+                                "(--memtop-json writes one)") from None
+    return rises, share, allowed
+
+
+def _regressions(rows: list[dict[str, Any]], before: dict[str, float], share: float,
+                 allowed: str) -> list[str]:
     out = []
     for row in rows:
-        old, new = (before.get(row["nodeid"]) or {}).get("call_rise_mib"), row["call_rise_mib"]
+        old, new = before.get(row["nodeid"]), row["call_rise_mib"]
         if old is None or new is None:
             continue
         if new > old * (1 + share) and new - old > 1.0:  # a MiB: below it, noise of pages
-            out.append(f"{row['nodeid']}: peak rise {new:,.1f} MiB, was {old:,.1f} MiB "
-                       f"(+{(new / old - 1) * 100 if old else float('inf'):.0f}% > {allowed})")
+            growth = (new / old - 1) * 100 if old else float("inf")
+            out.append(f"{shown(row['nodeid'])}: peak rise {new:,.1f} MiB, was {old:,.1f} MiB "
+                       f"(+{growth:.0f}% > {shown(allowed)})")
     return out
 
 

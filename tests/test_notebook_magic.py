@@ -65,3 +65,16 @@ def test_importing_memtop_stays_light_until_the_extension_is_loaded():
     code = "import sys, memtop; print('IPython' in sys.modules, 'memtop.ipython' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.stdout.split() == ["False", "False"]
+
+
+def test_names_from_a_cell_are_shown_as_data(shell, capsys):
+    """A stage name (a library's, say) or a cell's first line that holds an escape sequence or
+    markup reaches the notebook's output as visible text, never as a terminal action."""
+    shell.run_cell('%%memtop\n"\\x1b]52;c;SGVsbG8=\\x07[/x]"\nimport memtop\n'
+                   'with memtop.stage("\\x1b]52;c;SGVsbG8=\\x07[/x]evil"):\n    pass\n',
+                   store_history=True)
+    shell.run_line_magic("memtop_report", "")
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out
+    assert "\\x1b]52;c;SGVsbG8=\\x07[/x]evil" in out  # the stage table
+    assert '"\\x1b]52;c;SGVsbG8=\\x07[/x]"' in out  # the report's first line

@@ -140,6 +140,44 @@ def test_a_planted_regression_fails_the_session_against_its_baseline(pytester):
     grown.stdout.fnmatch_lines(["memtop: *test_grow: peak rise * MiB, was * MiB (+*% > 10%)"])
 
 
+def test_a_test_id_with_an_escape_is_printed_as_data(pytester):
+    pytester.makepyfile(test_evil="""
+import pytest
+
+@pytest.mark.parametrize("name", ["\\x1b]52;c;SGVsbG8=\\x07[/x]"], ids=lambda v: v)
+def test_evil(name):
+    b = bytearray(b"x") * (8 * 2**20)
+""")
+    result = run(pytester, "--memtop", "-o", "disable_test_id_escaping_and_forfeit_all_rights"
+                 "_to_community_support=true")
+    assert result.ret == 0
+    out = "\n".join(result.outlines)
+    assert "\x1b" not in out and "\x07" not in out
+    assert "test_evil[\\x1b]52;c;SGVsbG8=\\x07[/x]]" in out
+
+
+def test_a_baseline_or_limit_memtop_cannot_use_is_one_line(pytester):
+    pytester.makepyfile(test_one="""
+import pytest
+
+@pytest.mark.memtop_limit("a lot")
+def test_one():
+    pass
+""")
+    (pytester.path / "bad.json").write_text("[1, 2]")
+    for args, said in ((("--memtop-baseline", "missing.json"), "cannot read the baseline"),
+                       (("--memtop-baseline", "bad.json"), "is not a memtop pytest report"),
+                       (("--memtop-baseline", "bad.json", "--memtop-max-regression", "x"),
+                        "not a percentage")):
+        refused = run(pytester, *args)
+        assert refused.ret == pytest.ExitCode.USAGE_ERROR, args
+        assert "Traceback" not in "\n".join(refused.errlines + refused.outlines)
+        refused.stderr.fnmatch_lines([f"ERROR: memtop: *{said}*"])
+    limited = run(pytester)
+    assert limited.ret == 1
+    limited.stdout.fnmatch_lines(["*memtop_limit: not a size: 'a lot'*"])
+
+
 def test_marks_need_no_flag_and_the_plugin_can_be_turned_off(pytester):
     pytester.makepyfile(test_memory=TESTS)
     assert run(pytester, "-k", "over").ret == 1
