@@ -64,7 +64,7 @@ class SyntheticSource(Source):
                 self.rss[i] += int((hash((i, t)) % 2001 - 900) * PAGE)
                 values.append(self.rss[i])
             if times:
-                out.append(messages.samples(f"r{i}", times, values))
+                out.append(messages.samples(f"r{i}", times, values, values))
             out.append(messages.proc(f"r{i}", (now, self.rss[i], self.rss[i], 0, 0, 0, 1)))
             due = int((now - self.start) / self.stage_every)
             while self.stages_sent[i] < due:

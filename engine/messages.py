@@ -25,7 +25,7 @@ from .message_kinds import fields_of, kind_of, says
 Message = Mapping[str, Any]
 
 # Rows of the sampler's readings: message fields and run file columns, in this order.
-SAMPLE_FIELDS = ("t", "rss")
+SAMPLE_FIELDS = ("t", "rss", "high")
 PROC_FIELDS = fields_of(k.Proc, ("type", "run"))
 SYSTEM_FIELDS = fields_of(k.System, ("type", "run"))
 GPU_FIELDS = fields_of(k.Gpu, ("type", "run"))
@@ -87,8 +87,13 @@ def started(spec_id: str | None, run: str, path: str, pid: int | None, t: float,
             "meta": meta}
 
 
-def samples(run: str, times: list[float], rss: list[int]) -> k.Samples:
-    return {"type": "samples", "run": run, "t": times, "rss": rss}
+def samples(run: str, times: list[float], rss: list[int], high: list[int]) -> k.Samples:
+    return {"type": "samples", "run": run, "t": times, "rss": rss, "high": high}
+
+
+def samples_of(run: str, rows: Sequence[Sequence[Any]]) -> k.Samples:
+    """A `samples` message from rows of (t, rss, high), as run files keep them."""
+    return samples(run, [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows])
 
 
 def proc(run: str, row: Sequence[Any]) -> k.Proc:

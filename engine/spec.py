@@ -61,7 +61,8 @@ class RunSpec:
     max_length: int = 10
     dtype: str = "float32"
     isolate: bool = False  # keep other ML frameworks out of the session
-    interval_ms: float = 5.0  # RSS sampling interval
+    # RSS sampling interval; None: 20 ms where each reading is its interval's maximum, else 5
+    interval_ms: float | None = None
     runs_dir: str = "runs"
     label: str = ""
     mode: str = "inference"  # or "training": a few fit steps on random tokens

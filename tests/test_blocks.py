@@ -16,7 +16,7 @@ import pytest
 
 from memtop.engine.store import RunFollower, RunWriter, read_run, windows
 from memtop.engine.store import writer as writer_module
-from memtop.engine.store.blocks import BadBlock, decode, encode, encode_plain
+from memtop.engine.store.blocks import RELATIVE, BadBlock, decode, encode, encode_plain
 from memtop.engine.store.schema import REAL_COLUMNS
 
 from conftest import MIB, run_memtop, write_run
@@ -24,24 +24,25 @@ from conftest import MIB, run_memtop, write_run
 SAMPLES, PROC, SYSTEM = (REAL_COLUMNS[t] for t in ("samples", "proc", "system"))
 
 
-def monotonic_like(n: int, start_us: int = 8_868_514_001) -> list[tuple[float, int]]:
-    """Times as the engine gives readings (microseconds), 5 ms apart with random jitter, and
-    sizes that change by pages now and then."""
+def monotonic_like(n: int, start_us: int = 8_868_514_001) -> list[tuple[float, int, int]]:
+    """Times as the engine gives readings (microseconds), 5 ms apart with random jitter, sizes
+    that change by pages now and then, and each reading's highest a little above now and then."""
     rows, t, rss = [], start_us, 500 * MIB
     jitter = random.Random(1)
     for _ in range(n):
         t += 5_000 + jitter.randint(0, 40)
         rss += jitter.randint(-50, 50) * 4096 if jitter.random() < 0.1 else 0
-        rows.append((round(t / 1e6, 6), rss))
+        high = rss + (jitter.randint(1, 64) * 4096 if jitter.random() < 0.01 else 0)
+        rows.append((round(t / 1e6, 6), rss, high))
     return rows
 
 
 def test_rows_come_back_exactly_whatever_their_times_and_gaps():
-    clock = [(time.monotonic(), 1) for _ in range(500)]  # nanosecond times: kept exactly
-    synthetic = [(1.0 + i / 100, 100 * MIB) for i in range(50)]  # not nanosecond times
-    proc = [(t, 10**8 + i, 10**8, 0, None, 5 * MIB, 1) for i, (t, _) in
+    clock = [(time.monotonic(), 1, 2) for _ in range(500)]  # nanosecond times: kept exactly
+    synthetic = [(1.0 + i / 100, 100 * MIB, 101 * MIB) for i in range(50)]  # not nanosecond
+    proc = [(t, 10**8 + i, 10**8, 0, None, 5 * MIB, 1) for i, (t, *_) in
             enumerate(monotonic_like(30))]
-    system = [(t, 10**9, 0, 0, 0.25, None, None, None) for t, _ in monotonic_like(10)]
+    system = [(t, 10**9, 0, 0, 0.25, None, None, None) for t, *_ in monotonic_like(10)]
     for rows, real in ((clock, SAMPLES), (synthetic, SAMPLES), (proc, PROC), (system, SYSTEM),
                        ([], SAMPLES)):
         assert decode(encode(rows, real), real) == rows
@@ -50,24 +51,26 @@ def test_rows_come_back_exactly_whatever_their_times_and_gaps():
 
 def test_a_sample_costs_a_few_bytes():
     rows = monotonic_like(12_000)  # a minute: a full block
-    assert len(encode(rows, SAMPLES)) / len(rows) < 1.5  # a row of SQLite: about 24
-    assert len(encode(rows, SAMPLES, final=True)) / len(rows) < 1.1
+    high_over_rss = RELATIVE["samples"]  # mostly zeros: almost free
+    assert len(encode(rows, SAMPLES, relative=high_over_rss)) / len(rows) < 1.5  # SQLite: ~24
+    assert len(encode(rows, SAMPLES, final=True, relative=high_over_rss)) / len(rows) < 1.1
+    assert decode(encode(rows, SAMPLES, relative=high_over_rss), SAMPLES) == rows
 
 
 def block(**fields) -> bytes:
-    good = {"n": 1, "cols": [bytes(8), bytes(8)], "nulls": [[], []], "exact": []}
+    good = {"n": 1, "cols": [bytes(8)] * 3, "nulls": [[], [], []], "exact": []}
     return zlib.compress(msgpack.packb({**good, **fields}, use_bin_type=True))
 
 
 @pytest.mark.parametrize("blob", [
     "text", b"not zlib", zlib.compress(b"not msgpack \xc1"), block(n=2), block(cols=[b"x", b"y"]),
-    block(nulls=[[5], []]), block(exact=[[0, "x"]]), block(exact=[[0, math.nan]]),
+    block(nulls=[[5], [], []]), block(exact=[[0, "x"]]), block(exact=[[0, math.nan]]),
     zlib.compress(bytes(80 * 1024 * 1024)),  # a bomb: 80 MiB of zeros in 80 KB
     lzma.compress(bytes(80 * 1024 * 1024)),  # the same in xz
     encode(monotonic_like(100), SAMPLES, final=True)[:-20],  # xz cut short
     # plain rows (a block's extremes) of the wrong shape:
-    msgpack.packb({"rows": [[1.0, 2, 3]]}), msgpack.packb({"rows": [[math.inf, 2]]}),
-    msgpack.packb({"rows": [[1.0, "2"]]}), msgpack.packb({"rows": [[1, 2]]}),
+    msgpack.packb({"rows": [[1.0, 2, 3, 4]]}), msgpack.packb({"rows": [[math.inf, 2, 2]]}),
+    msgpack.packb({"rows": [[1.0, "2", 2]]}), msgpack.packb({"rows": [[1, 2, 2]]}),
     msgpack.packb({"rows": "x"}), msgpack.packb({"other": []}), b"\x81\xc1",
 ])
 def test_blocks_no_writer_makes_are_refused(blob):
@@ -113,9 +116,9 @@ def test_small_blocks_are_merged_and_a_follower_sees_every_row_once(tmp_path, mo
     writer.finish({"status": "done"}, (1.0, "end", "info", "done"))
     seen.extend(t for m in follower.poll() if m["type"] == "samples" for t in m["t"])
     follower.close()
-    assert seen == [t for t, _ in rows]
+    assert seen == [row[0] for row in rows]
     run = read_run(path)
-    assert run.samples() == rows and run.version == 3
+    assert run.samples() == rows and run.version == 4
     spans = run._query("SELECT t1 - t0 FROM blocks WHERE series = 'samples' ORDER BY rowid")
     assert len(spans) == 7 and all(s < 2.4 for (s,) in spans)  # 6 full ones and the rest
 
@@ -131,11 +134,11 @@ def test_a_long_run_is_read_by_window_with_every_extreme_kept(tmp_path, monkeypa
     writer = RunWriter(path, {"run_id": "long", "status": "running", "t_start": 8_868.5})
     rows = monotonic_like(40 * 60 * 200)
     spike_at = len(rows) - 5_000
-    rows[spike_at] = (rows[spike_at][0], 9_000 * MIB)  # one sample: 2 ms at 5 ms a sample
+    rows[spike_at] = (rows[spike_at][0], 8_000 * MIB, 9_000 * MIB)  # a 2 ms spike, its peak
     for i in range(0, len(rows), 1_000):  # a commit every 5 s of the run
         writer.add_samples(rows[i:i + 1_000])
         writer.add_proc([(t, rss, rss + MIB, 7 * MIB if j == 3 else 0, rss, 0, 1)
-                         for j, (t, rss) in enumerate(rows[i:i + 1_000:10])])
+                         for j, (t, rss, _) in enumerate(rows[i:i + 1_000:10])])
         writer.commit()
     writer.finish({"status": "done", "t_end": rows[-1][0]}, (rows[-1][0], "end", "info", "done"))
     run = read_run(path)
@@ -145,10 +148,10 @@ def test_a_long_run_is_read_by_window_with_every_extreme_kept(tmp_path, monkeypa
     assert sent < len(rows) / 20  # summaries: a row or two a second, not 200
     state = fold(messages).runs[0]
     assert state.sampled_max == 9_000 * MIB == state.rss_history.max()
-    assert state.swap_peak == 7 * MIB and state.hwm == max(r for _, r in rows) + MIB
+    assert state.swap_peak == 7 * MIB and state.hwm == max(r[1] for r in rows) + MIB
     spike_t = rows[spike_at][0] - run.start
     around = stream.between(spike_t - 1.0, spike_t + 1.0)  # zoomed in: every row
-    near = [v for m in around if m["type"] == "samples" for v in m["rss"]]
+    near = [v for m in around if m["type"] == "samples" for v in m["high"]]
     assert len(near) >= 390 and max(near) == 9_000 * MIB
     # A follower catching up on it (`replay --follow`) reads it the same way.
     follower = RunFollower(read_run(path))
@@ -178,5 +181,5 @@ def test_the_last_minute_of_a_run_being_written_is_read_row_by_row(tmp_path, mon
         writer.add_samples(rows[i:i + 30])
         writer.commit()
     sent = [v for m in RunStream(read_run(path)).all() if m["type"] == "samples" for v in m["rss"]]
-    assert sent == [v for _, v in rows]
+    assert sent == [row[1] for row in rows]
     writer.close()

@@ -32,7 +32,8 @@ class TwoRuns(Source):
             out += [messages.queued(spec),
                     messages.started(spec["id"], f"r{i}", "/dev/null", None, 0.0, {})]
             times = [j / 10 for j in range(1, 101)]
-            out.append(messages.samples(f"r{i}", times, [min(peak, peak * t / 2) for t in times]))
+            rss = [min(peak, int(peak * t / 2)) for t in times]
+            out.append(messages.samples(f"r{i}", times, rss, rss))
         return out
 
 

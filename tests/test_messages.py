@@ -12,7 +12,7 @@ from memtop.engine.client.engine_client import EngineClient
 
 
 def test_unbatched_keeps_memtop_messages_only() -> None:
-    good = messages.samples("r", [1.0], [4096])
+    good = messages.samples("r", [1.0], [4096], [4096])
     batch = messages.batch([good, {"type": "nonsense"}, "text", messages.batch([good]),
                             messages.idle()])
     assert messages.unbatched(batch) == [good, messages.idle()]
@@ -24,7 +24,7 @@ def test_client_hands_on_a_batch_in_order() -> None:
     ours, theirs = socket.socketpair()
     engine_side = Connection(theirs.detach())
     client = EngineClient(Connection(ours.detach()))
-    sent = [messages.samples("r", [float(i)], [i]) for i in range(5)]
+    sent = [messages.samples("r", [float(i)], [i], [i]) for i in range(5)]
     engine_side.send_bytes(messages.encode(messages.batch(
         [messages.engine(1, 0.0, None, 1, [], []), *sent[:3]])))
     engine_side.send_bytes(messages.encode(messages.batch(sent[3:])))

@@ -34,7 +34,7 @@ def test_events_carry_the_exact_peak_of_the_stage_that_ended():
 
 def test_a_refused_reset_flags_the_following_stages(monkeypatch):
     # Some kernels refuse clear_refs; this one allows it, so refuse it at that one call.
-    monkeypatch.setattr(stagepoint, "reset_hwm", lambda pid="self": False)
+    monkeypatch.setattr(stagepoint.PeakMark, "_reset", lambda self: False)
     recorder = StageRecorder(None, collect=False)
     first = recorder.boundary("first")
     second = recorder.boundary("second")

@@ -17,7 +17,7 @@ def test_round_trip(tmp_path):
     run = read_run(str(path))
     assert run.run_id == "r1" and run.meta["status"] == "done"
     assert [s["name"] for s in run.stages] == ["initial", "model_loaded"]
-    assert len(run.samples()) == 50 and run.samples()[0] == (1.0, 100 * MIB)
+    assert len(run.samples()) == 50 and run.samples()[0] == (1.0, 100 * MIB, 100 * MIB)
     assert run.events[0]["kind"] == "swap"
     # A finished file stands alone: no WAL beside it.
     assert not os.path.exists(str(path) + "-wal")

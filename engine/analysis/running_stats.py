@@ -50,10 +50,6 @@ class RunningStats:
         if self._times and self._times[-1] - self._times[0] > 2 * RAW_TAIL_S:
             self._seal(self._times[-1] - RAW_TAIL_S)
 
-    def largest(self) -> int:
-        """The largest sample so far (0 before any)."""
-        return max(self.whole, default=0)
-
     def boundary(self, t: float) -> None:
         """A time at which some stage's window begins or ends."""
         if t > self._sealed_upto:  # else told too late: windows take the nearest sealed edge

@@ -55,7 +55,7 @@ def stage_windows(stages: Sequence[dict[str, Any]], start: float) -> list[tuple[
     return windows
 
 
-def rss_statistics(samples: Iterable[tuple[float, int]], stages: Sequence[dict[str, Any]],
+def rss_statistics(samples: Iterable[tuple], stages: Sequence[dict[str, Any]],
                    start: float) -> dict[str, Any]:
     """Over the run and each stage's window (from < t < to), in one pass over `samples` (in
     time order, read as they come: a days-long run is never held whole)."""
@@ -65,7 +65,7 @@ def rss_statistics(samples: Iterable[tuple[float, int]], stages: Sequence[dict[s
     whole = Values()
     active: list[int] = []
     upcoming = 0
-    for t, v in samples:
+    for t, v, *_ in samples:  # (t, rss, high): statistics of RSS at each reading
         while upcoming < len(order) and windows[order[upcoming]][0] < t:
             active.append(order[upcoming])
             upcoming += 1

@@ -83,9 +83,10 @@ def _samples(state: RunState, message: Message) -> None:
     if state.rss_first is None and message["rss"]:
         state.rss_first = message["rss"][0]
     state.rss = message["rss"][-1]
-    state.sampled_max = max(state.sampled_max, *message["rss"])
+    highs = message.get("high") or message["rss"]  # each reading's maximum since the last
+    state.sampled_max = max(state.sampled_max, *highs)
     state.t_last = message["t"][-1]
-    state.rss_history.extend(message["t"], message["rss"])
+    state.rss_history.extend(message["t"], highs)
 
 
 def _proc(state: RunState, message: Message) -> None:

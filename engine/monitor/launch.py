@@ -24,6 +24,7 @@ from typing import Any
 
 from ..probes.attach import AttachedProcess
 from ..probes.memory_limit import MemoryLimit, create_limit
+from ..probes.peak_mark import PEAKS_DIR_ENV
 from ..probes.processes import processes_marked
 from ..probes.procfs import boot_id
 from ..spec import (
@@ -102,11 +103,15 @@ def session_argv(spec: RunSpec, run_id: str) -> list[str]:
             "--output", capture_path(spec, run_id), *spec.command[1:]]
 
 
-def session_env(spec: RunSpec, event_fd: int, run_id: str) -> dict[str, str]:
+def session_env(spec: RunSpec, event_fd: int, run_id: str,
+                peaks_dir: str | None = None) -> dict[str, str]:
     env = dict(os.environ)
     env.update({SPEC_ENV: json.dumps(spec.to_dict()), EVENT_FD_ENV: str(event_fd),
                 EVENT_PIPE_ENV: str(os.fstat(event_fd).st_ino), RUN_ENV: run_id,
                 "PYTHONUNBUFFERED": "1"})
+    env.pop(PEAKS_DIR_ENV, None)  # memtop under memtop: the inner run's marks are its own
+    if peaks_dir:
+        env[PEAKS_DIR_ENV] = peaks_dir
     if spec.backend:
         env["KERAS_BACKEND"] = spec.backend
         env.update(device_env(spec.device))
@@ -129,7 +134,7 @@ def session_limit(spec: RunSpec) -> tuple[MemoryLimit | None, dict[str, Any]]:
 
 
 def start_process(spec: RunSpec, run_id: str, inbox: deque, finished: threading.Event,
-                  stdin: int | None, limit: MemoryLimit | None
+                  stdin: int | None, limit: MemoryLimit | None, peaks_dir: str | None
                   ) -> tuple[subprocess.Popen | AttachedProcess, EventReader | None]:
     """The run's process: the one `attach` names (no events), or a session started as
     `start_session` does; `stdin` is closed here (the session has its own copy) and `limit`
@@ -137,7 +142,7 @@ def start_process(spec: RunSpec, run_id: str, inbox: deque, finished: threading.
     if spec.attach_pid:
         return AttachedProcess(spec.attach_pid), None
     try:
-        return start_session(spec, run_id, inbox, finished, stdin, limit)
+        return start_session(spec, run_id, inbox, finished, stdin, limit, peaks_dir)
     except BaseException:
         if limit is not None:
             limit.remove()
@@ -148,8 +153,8 @@ def start_process(spec: RunSpec, run_id: str, inbox: deque, finished: threading.
 
 
 def start_session(spec: RunSpec, run_id: str, inbox: deque, finished: threading.Event,
-                  stdin: int | None = None, limit: MemoryLimit | None = None
-                  ) -> tuple[subprocess.Popen, EventReader]:
+                  stdin: int | None = None, limit: MemoryLimit | None = None,
+                  peaks_dir: str | None = None) -> tuple[subprocess.Popen, EventReader]:
     """Starts the session (in `limit`'s cgroup, if any); a thread a stream appends its output
     (("output", …)) to `inbox`, and the returned reader queues its events. Its stdin is `stdin`
     (the user's terminal, passed on by `memtop run --no-tui`) or nothing."""
@@ -159,7 +164,7 @@ def start_session(spec: RunSpec, run_id: str, inbox: deque, finished: threading.
     argv = session_argv(spec, run_id)
     try:
         process = subprocess.Popen(
-            argv, env=session_env(spec, write_fd, run_id), pass_fds=(write_fd,),
+            argv, env=session_env(spec, write_fd, run_id, peaks_dir), pass_fds=(write_fd,),
             stdin=subprocess.DEVNULL if stdin is None else stdin, stdout=out_write,
             stderr=err_write, start_new_session=True,
             preexec_fn=_die_with_parent if limit is None else _in_cgroup(limit))

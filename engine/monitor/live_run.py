@@ -37,7 +37,8 @@ from .outcome import run_ending, sampler_alarm, stored_end, with_leftovers
 from .output import OutputKeeper
 from .outside_marks import OutsideMarks
 from .peaks import SampledPeak
-from .sampler import Sampler
+from .sampler import Sampler, lost_maxima, readings_meta
+from .shared_marks import make_peaks_dir, remove_peaks_dir
 from .workers import WorkerWatch
 
 KILL_GRACE_S = 3.0
@@ -67,6 +68,7 @@ class LiveRun:
         self.sampler_error: str | None = None
         self._storage_alarmed = False
         self.max_swap = 0
+        self._highest = 0  # the highest reading of the tree (each its interval's maximum)
         self._inbox: deque[readings.Reading] = deque()
         self._events: EventReader | None  # none for a process memtop did not start
         self._peaks = SampledPeak()
@@ -80,13 +82,21 @@ class LiveRun:
         self.limit, said = session_limit(spec)  # `memtop fit`'s trials: a memory cgroup
         self.meta.update(said)
         self.process: subprocess.Popen | AttachedProcess
+        # A process memtop did not start keeps its high-water mark: point samples.
+        self.peaks_dir = None if self.attached else make_peaks_dir(self.run_id)
         self.process, self._events = start_process(spec, self.run_id, self._inbox,
-                                                   self._finished, stdin, self.limit)
+                                                   self._finished, stdin, self.limit,
+                                                   self.peaks_dir)
         self.meta["pid"] = self.process.pid
-        self._outside = OutsideMarks(self.process.pid, self.run_id, self.writer, self.send)
+        self.workers.peaks_dir = self.peaks_dir
+        self._outside = OutsideMarks(self.process.pid, self.run_id, self.writer, self.send,
+                                     self.peaks_dir)
+        self.sampler = Sampler.for_run(self.process.pid, spec.interval_ms, self._inbox,
+                                       self.peaks_dir, self.attached)
+        said.update(readings_meta(self.sampler))
+        self.meta.update(said)
         self.writer.set_meta({"pid": self.process.pid, **said})
         self.writer.commit()  # a follower tells a live run from an interrupted one by its pid
-        self.sampler = Sampler(self.process.pid, spec.interval_ms / 1000, self._inbox)
         self.sampler.start()
         self.gpu_sampler: GpuSampler | None = None
         if spec.device == "gpu":
@@ -105,12 +115,15 @@ class LiveRun:
         """Moves what the threads gathered into the run file and out to the client."""
         times: list[float] = []
         values: list[int] = []  # the samples of this pump, sent as one message
+        highs: list[int] = []
         while self._inbox:
             reading = self._inbox.popleft()
             if isinstance(reading, readings.Sample):
-                self._peaks.add(reading.t0, reading.t1, reading.main)
+                self._peaks.add(reading.t0, reading.t1, reading.main, reading.main_high,
+                                reading.since)
                 times.append(reading.t1)
                 values.append(reading.total)
+                highs.append(reading.high)
             elif isinstance(reading, readings.ProcReading):
                 self.writer.add_proc([reading])
                 self.max_swap = max(self.max_swap, reading.swap)
@@ -131,8 +144,9 @@ class LiveRun:
         self._take_events()
         if times:
             self._stats.add(times, values)
-            self.writer.add_samples(list(zip(times, values, strict=True)))
-            self.send(messages.samples(self.run_id, times, values))
+            self._highest = max(self._highest, *highs)
+            self.writer.add_samples(list(zip(times, values, highs, strict=True)))
+            self.send(messages.samples(self.run_id, times, values, highs))
         self.writer.maybe_commit(now)
         if self.writer.failed is not None and not self._storage_alarmed:
             self._storage_alarmed = True
@@ -273,6 +287,11 @@ class LiveRun:
                 sampler.join(timeout=2.0)
         killed, left = ([], []) if self.attached else leftovers(self.run_id, self.process.pid)
         self.signal(signal.SIGKILL)  # anything the session left behind in its group
+        self._outside.close()
+        remove_peaks_dir(self.peaks_dir)
+        if self.sampler.maxima_lost_at is not None:
+            self.meta["readings"] = lost_maxima(self.sampler.maxima_lost_at)
+            self.writer.set_meta({"readings": self.meta["readings"]})
         self.pump(time.monotonic())
         self.pump(time.monotonic())
         self._finished.set()
@@ -287,8 +306,7 @@ class LiveRun:
         if workers := self.workers.final():
             analysis["workers"] = workers
         stored = {**stored_end(result, self.process.returncode, now, self.output.tail()),
-                  "summary": current_summary(self.stages, self.max_swap,
-                                             self._stats.largest()),
+                  "summary": current_summary(self.stages, self.max_swap, self._highest or None),
                   "output_cut": self.output.cut}
         self.meta.update(stored)
         self.writer.finish({**analysis, **stored},

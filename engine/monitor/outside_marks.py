@@ -16,7 +16,8 @@ from typing import Any
 
 from .. import messages
 from ..messages import Message
-from ..probes.procfs import ProcessGone, read_status, reset_hwm
+from ..probes.peak_mark import ENGINE, PeakMark
+from ..probes.procfs import ProcessGone, read_status
 
 MAX_MARKERS = 10_000  # markers a run keeps (a program's output may match many lines)
 
@@ -34,9 +35,9 @@ def marker(pid: int, name: str) -> dict[str, Any] | None:
 class OutsideStages:
     """Stages ended from outside on one process, each from the previous one's end."""
 
-    def __init__(self, pid: int) -> None:
-        self.pid = pid
-        self._exact = True  # whether the previous reset worked
+    def __init__(self, pid: int, peaks_dir: str | None = None) -> None:
+        self.pid, self.peaks_dir = pid, peaks_dir
+        self._mark: PeakMark | None = None  # opened at the first cut (most runs have none)
         self._edge: dict[str, Any] = {}  # where the next one starts (none before the first)
 
     def cut(self, name: str) -> dict[str, Any] | None:
@@ -45,28 +46,36 @@ class OutsideStages:
         reset worked."""
         try:
             t = time.monotonic()
-            status = read_status(self.pid)
-        except ProcessGone:
+            if self._mark is None:
+                self._mark = PeakMark(self.pid, ENGINE, self.peaks_dir)
+            taken = self._mark.take()
+        except (ProcessGone, OSError):
             return None
-        exact, self._exact = self._exact, reset_hwm(self.pid)
-        t_end = time.monotonic()
+        status, t_end = taken.status, time.monotonic()
         event = {"type": "stage", "name": name, "parent": None, **self._edge, "t": t,
                  "t_end": t_end, "wall": time.time(), "rss": status.rss, "swap": status.swap,
-                 "peak": max(status.hwm, status.rss), "peak_exact": exact, "manual": True,
+                 "peak": taken.peak, "peak_exact": taken.exact, "manual": True,
                  **status.kinds()}
         self._edge = status.start_of_stage(t_end)
         return event
+
+    def close(self) -> None:
+        if self._mark is not None:
+            self._mark.close()
 
 
 class OutsideMarks:
     """Marks from outside on one run: a stage where memtop alone sets its boundaries, else a
     marker, stored as an event and sent to the clients."""
 
-    def __init__(self, pid: int, run_id: str, writer: Any, send: Callable[[Message], None]
-                 ) -> None:
+    def __init__(self, pid: int, run_id: str, writer: Any, send: Callable[[Message], None],
+                 peaks_dir: str | None = None) -> None:
         self.pid, self.run_id, self.writer, self.send = pid, run_id, writer, send
-        self._stages = OutsideStages(pid)
+        self._stages = OutsideStages(pid, peaks_dir)
         self.markers = 0
+
+    def close(self) -> None:
+        self._stages.close()
 
     def mark(self, name: str, as_stage: bool) -> dict[str, Any] | None:
         """The stage event to apply (`as_stage`), else None once the marker is recorded."""

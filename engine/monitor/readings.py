@@ -9,11 +9,17 @@ from typing import NamedTuple
 
 
 class Sample(NamedTuple):
-    """The tree's RSS, read from t0 to t1 (`main`: the root process's own)."""
+    """The tree's RSS, read from t0 to t1 (`main`: the root process's own), and the highest
+    since the previous reading, which began at `since`: the root's exact maximum (`main_high`),
+    and the tree's (`high`: the root's maximum with the others' RSS at the reading). A point
+    sample (the mark may not be reset) is its own maximum, since t0."""
     t0: float
     t1: float
     total: int
     main: int
+    high: int
+    main_high: int
+    since: float
 
 
 class ProcReading(NamedTuple):  # messages.PROC_FIELDS

@@ -1,12 +1,21 @@
 """The out-of-process sampler: a thread in the engine that reads a session's memory from /proc.
 
+Every reading is the exact maximum of its interval where memtop may reset the session's
+high-water mark (a run it started): each wake-up *takes* the root process's mark
+(probes/peak_mark.py: VmHWM read and reset under the lock the program's own stage cuts share),
+so no spike between two readings is lost, however short, and the sampler can wake far less
+often (INTERVAL_MAXIMA_S). Where the mark may not be touched (`attach`) or the kernel refuses
+the reset, readings are point samples at POINT_INTERVAL_S, and the run says so.
+
 Three rates, each costing what it must:
-- RSS of every process in the session's tree from /proc/PID/statm through kept-open descriptors
-  (about 9 µs a read), every `interval` (default 5 ms);
+- RSS of every process in the session's tree (the root's from its take, the others' from
+  /proc/PID/statm through kept-open descriptors, about 9 µs a read), every `interval`;
 - /proc/PID/status (VmHWM, VmSwap, RssAnon, RssFile, about 16 µs) about 20 times a second;
 - the tree's membership (a file per thread of each process), the cgroup it is in, system
   MemAvailable, swap, /proc/pressure/memory and the cgroup's figures, about twice a second.
-Readings go into `out` (a deque: appends are thread-safe) as tuples tagged by kind.
+The tree's maximum is the root's exact one plus the others' RSS at the reading (their marks are
+their own stage cuts'). Readings go into `out` (a deque: appends are thread-safe) as
+NamedTuples (readings.py).
 
 Each wake-up costs more than its read (about 35 µs of kernel time on a VM, docs/BENCHMARKS.md):
 the loop sleeps with time.sleep, not an Event (whose wait allocates and takes locks), and does
@@ -21,6 +30,7 @@ import time
 from collections import deque
 
 from ..probes.cgroup import CgroupReader, read_directory
+from ..probes.peak_mark import SAMPLER, PeakMark
 from ..probes.procfs import ProcessGone, StatmReader, descendants, read_status, read_system
 from .readings import ProcReading, Sample, SamplerError, SystemReading, WorkersReading
 
@@ -28,7 +38,12 @@ STATUS_EVERY_S = 0.05
 SYSTEM_EVERY_S = 0.5
 WORKERS_EVERY_S = 1.0  # each process of a tree of several: a line per worker on the card
 LONGEST_SLEEP_S = 0.05  # a stop is seen within this, whatever the interval
-
+# Why a run's readings are point samples (the run file and the card say it).
+ATTACHED = "memtop did not start this process, so leaves its high-water mark alone"
+NO_FOLDER = "no private folder for the shared marks"
+REFUSED = "the kernel refused to reset the high-water mark"
+INTERVAL_MAXIMA_S = 0.02  # each reading the maximum since the last: 50 a second lose nothing
+POINT_INTERVAL_S = 0.005  # point samples (the mark may not be reset): 200 a second
 
 
 def microsecond_after(t: float) -> float:
@@ -37,11 +52,19 @@ def microsecond_after(t: float) -> float:
     return math.ceil(t * 1e6) / 1e6
 
 class Sampler(threading.Thread):
-    def __init__(self, pid: int, interval_s: float, out: deque) -> None:
+    def __init__(self, pid: int, interval_s: float | None, out: deque,
+                 peaks_dir: str | None = None, why_no_dir: str = ATTACHED) -> None:
+        """`peaks_dir`: the run's folder of shared marks (None: point samples, for the reason
+        `why_no_dir`); `interval_s` None: the default for what the readings are."""
         super().__init__(name=f"sampler-{pid}", daemon=True)
         self.pid = pid
-        self.interval_s = interval_s
         self.out = out
+        self.point_why: str | None = None if peaks_dir else why_no_dir  # why point samples
+        self._mark = self._open_mark(pid, peaks_dir)
+        self.maxima = self._mark is not None  # whether each reading is its interval's maximum
+        self.interval_s = interval_s or (INTERVAL_MAXIMA_S if self.maxima else POINT_INTERVAL_S)
+        self.maxima_lost_at: float | None = None  # when the kernel began to refuse resets
+        self._root_high = 0  # the root's highest since the last status reading
         self._halted = False
         self._readers: dict[int, StatmReader] = {}
         self.tree: frozenset[int] = frozenset({pid})  # the session's processes, for others
@@ -51,6 +74,28 @@ class Sampler(threading.Thread):
         # move between cgroups, and the OOM killer counts in the one whose limit was hit.
         self.oom_baselines: dict[str, tuple[int, int]] = {}
         self._note_cgroup()
+
+    @classmethod
+    def for_run(cls, pid: int, interval_ms: float | None, out: deque, peaks_dir: str | None,
+                attached: bool) -> Sampler:
+        """The sampler of a run: interval maxima through `peaks_dir`, else point samples
+        (attached: memtop leaves the mark alone; else the folder could not be made)."""
+        return cls(pid, interval_ms and interval_ms / 1000, out, peaks_dir,
+                   ATTACHED if attached else NO_FOLDER)
+
+    def _open_mark(self, pid: int, peaks_dir: str | None) -> PeakMark | None:
+        if peaks_dir is None:
+            return None
+        try:
+            mark = PeakMark(pid, SAMPLER, peaks_dir)
+        except (ProcessGone, OSError):
+            self.point_why = NO_FOLDER
+            return None
+        if not mark.can_reset:
+            mark.close()
+            self.point_why = REFUSED
+            return None
+        return mark
 
     def stop(self) -> None:
         self._halted = True
@@ -67,11 +112,25 @@ class Sampler(threading.Thread):
                 continue
         self.tree = frozenset(self._readers)  # replaced whole: safe to read from other threads
 
-    def _read_tree(self) -> tuple[int, int]:
-        """(RSS of the whole tree, RSS of the session's own process); raises if it is gone."""
-        main = self._readers[self.pid].rss_bytes()
-        if len(self._readers) == 1:  # the usual case, read 200 to 1,000 times a second
+    def _read_root(self) -> tuple[int, int]:
+        """(the root's RSS now, its highest since the previous reading); raises if it is gone."""
+        if self._mark is None:
+            main = self._readers[self.pid].rss_bytes()
             return main, main
+        taken = self._mark.take()
+        if not taken.reset:  # refused from now on: point samples, and the run says so
+            self._mark.close()
+            self._mark, self.maxima = None, False
+            self.maxima_lost_at = time.monotonic()
+        self._root_high = max(self._root_high, taken.peak)
+        return taken.status.rss, taken.peak
+
+    def _read_tree(self) -> tuple[int, int, int, int]:
+        """(RSS of the whole tree, of the session's own process, the tree's highest since the
+        previous reading, the root's); raises if the root is gone."""
+        main, high = self._read_root()
+        if len(self._readers) == 1:  # the usual case
+            return main, main, high, high
         total = main
         for pid, reader in list(self._readers.items()):
             if pid == self.pid:
@@ -80,12 +139,15 @@ class Sampler(threading.Thread):
                 total += reader.rss_bytes()
             except ProcessGone:
                 self._readers.pop(pid).close()
-        return total, main
+        return total, main, high + total - main, high
 
     def _read_status(self, now: float) -> None:
         main = read_status(self.pid)
+        # The root's own mark is reset at every reading: its peak is what those readings saw.
+        hwm = max(main.hwm, self._root_high) if self.maxima else main.hwm
+        self._root_high = 0
         rss, swap, anon, file = main.rss, main.swap, main.anon, main.file
-        each = [(self.pid, main.rss, main.hwm)]
+        each = [(self.pid, main.rss, hwm)]
         for pid in list(self._readers):
             if pid == self.pid:
                 continue
@@ -96,7 +158,7 @@ class Sampler(threading.Thread):
             rss, swap = rss + child.rss, swap + child.swap
             anon, file = anon + child.anon, file + child.file
             each.append((pid, child.rss, child.hwm))
-        self.out.append(ProcReading(now, rss, main.hwm, swap, anon, file, len(self._readers)))
+        self.out.append(ProcReading(now, rss, hwm, swap, anon, file, len(self._readers)))
         if len(each) > 1 and now >= self._next_workers:  # the processes one by one
             self._next_workers = now + WORKERS_EVERY_S
             self.out.append(WorkersReading(now, each))
@@ -138,12 +200,15 @@ class Sampler(threading.Thread):
             return
         interval, out, monotonic, sleep = self.interval_s, self.out, time.monotonic, time.sleep
         next_status = next_system = next_tick = monotonic()
+        since = float("-inf")  # the first maximum runs from the process's start
         try:
             while not self._halted:
                 t0 = monotonic()
-                total, main = self._read_tree()
+                total, main, high, main_high = self._read_tree()
                 t1 = microsecond_after(monotonic())
-                out.append(Sample(t0, t1, total, main))
+                out.append(Sample(t0, t1, total, main, high, main_high,
+                                  since if self.maxima else t0))
+                since = t0
                 if t1 >= next_status:
                     if t1 >= next_system:
                         self._refresh_tree()
@@ -166,3 +231,18 @@ class Sampler(threading.Thread):
         finally:
             for reader in self._readers.values():
                 reader.close()
+            if self._mark is not None:
+                self._mark.close()
+
+
+def readings_meta(sampler: Sampler) -> dict[str, object]:
+    """What a run file says of its readings: the interval, and whether each is its interval's
+    maximum (else why not)."""
+    kind = "interval maxima" if sampler.maxima else "point samples"
+    return {"interval_ms": round(sampler.interval_s * 1000, 3),
+            "readings": {"kind": kind, "why": sampler.point_why}}
+
+
+def lost_maxima(t: float) -> dict[str, object]:
+    """What the run file says where resets stopped working mid-run (`t`: from when)."""
+    return {"kind": "point samples", "why": REFUSED, "from_t": t}

@@ -11,7 +11,8 @@ from typing import Any
 from .. import messages
 from ..analysis.alarms import AlarmWatch
 from ..messages import Message
-from ..probes.procfs import ProcessGone, read_status, reset_hwm
+from ..probes.peak_mark import ENGINE, PeakMark
+from ..probes.procfs import ProcessGone
 from ..probes.ranks import environ_of, process_name, rank_name
 
 MAX_KEPT = 64  # a tree of hundreds of forked workers keeps its 64 largest at the end
@@ -25,6 +26,7 @@ class WorkerWatch:
         self._peaks: dict[int, int] = {}
         self._marking: set[int] = set()  # ranks that send stages of their own
         self._reset_ok: dict[int, bool] = {}  # whether each one's last VmHWM reset worked
+        self.peaks_dir: str | None = None  # the run's shared marks, once made (peak_mark.py)
 
     def name(self, pid: int) -> str:
         if pid not in self._names:
@@ -64,14 +66,19 @@ class WorkerWatch:
         found = []
         for other in sorted(set(tree) - {root} - self._marking):
             try:
-                status = read_status(other)
+                mark = PeakMark(other, ENGINE, self.peaks_dir)
+            except (ProcessGone, OSError):
+                continue
+            try:
+                taken = mark.take()
             except ProcessGone:
                 continue
-            peak = max(status.hwm, status.rss)
-            self._peaks[other] = max(self._peaks.get(other, 0), peak)
-            found.append({"pid": other, "name": self.name(other), "peak": peak,
+            finally:
+                mark.close()
+            self._peaks[other] = max(self._peaks.get(other, 0), taken.peak)
+            found.append({"pid": other, "name": self.name(other), "peak": taken.peak,
                           "exact": self._reset_ok.get(other, True)})
-            self._reset_ok[other] = reset_hwm(other)
+            self._reset_ok[other] = taken.reset
         if found:
             event["processes"] = found
         return False

@@ -191,6 +191,7 @@ def run_json(run: Run) -> dict[str, Any]:
         "cluster": meta.get("cluster"), "cpu": meta.get("cpu"),
         "python": meta.get("python"), "mem_total": meta.get("mem_total"),
         "parameters": meta.get("parameters"), "interval_ms": meta.get("interval_ms"),
+        "readings": meta.get("readings"),
         "task": meta.get("task"), "inputs": meta.get("inputs"), "kind": meta.get("kind"),
         "fit": meta.get("fit"), "memory_limit": meta.get("memory_limit"),
         "stages": stages, "summary": run.summary(),

@@ -68,9 +68,9 @@ def _counters(run: Run, coarse: bool) -> Iterator[str]:
         return [f'{head}{round((row[0] - start) * 1e6, 3)!r}, "args": {{"MiB": '
                 f'{round(row[column] / MIB, 3)!r}}}}}' for row in rows if row[column] is not None]
 
-    for table, series in (("samples", (("RSS", 1),)),
+    for table, series in (("samples", (("RSS", 1), ("RSS highest since the last reading", 2))),
                           ("proc", (("swap", 3), ("RssAnon", 4), ("RssFile", 5),
-                                    ("VmHWM since last stage", 2))),
+                                    ("VmHWM since its last reset", 2))),
                           ("gpu", (("GPU memory (session)", 1), ("GPU memory (device)", 2)))):
         rows: list[tuple] = []
         for row in readings(table):
@@ -126,11 +126,11 @@ def _spans(run: Run) -> Iterator[dict[str, Any]]:
 
 
 def samples_csv_chunks(run: Run, coarse: bool = False) -> Iterator[str]:
-    yield "t_s,rss_bytes\n"
+    yield "t_s,rss_bytes,high_bytes\n"  # high: the highest RSS since the previous row
     start = run.start
     rows = []
-    for t, rss in (run.iter_coarse if coarse else run.iter_readings)("samples"):
-        rows.append(f"{t - start:.6f},{rss}\n")
+    for t, rss, high in (run.iter_coarse if coarse else run.iter_readings)("samples"):
+        rows.append(f"{t - start:.6f},{rss},{high}\n")
         if len(rows) == 10_000:
             yield "".join(rows)
             rows = []

@@ -26,7 +26,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..probes.procfs import StatusMemory, read_status, reset_hwm
+from ..probes.peak_mark import PROGRAM, PeakMark, Taken, peaks_dir_of_environment
+from ..probes.procfs import StatusMemory
 from ..probes.ranks import rank_name
 from .cut_extras import CutExtras
 from .event_channel import EventChannel
@@ -91,6 +92,16 @@ class StageRecorder:
         first = (os.getpid() << 20) + 1 if rank_name(os.environ) is not None else 1
         self._ids = itertools.count(first)
         self._lock = threading.Lock()
+        self._mark: PeakMark | None = None  # this process's mark, shared with the sampler
+        self._mark_pid = 0
+
+    def _take(self) -> Taken:
+        """This process's mark read and reset (a forked child takes its own, not its
+        parent's: the descriptors name the process that opened them)."""
+        if self._mark is None or self._mark_pid != os.getpid():
+            self._mark = PeakMark("self", PROGRAM, peaks_dir_of_environment())
+            self._mark_pid = os.getpid()
+        return self._mark.take()
 
     def _cut(self, collect: bool | None, stage: bool = True) -> _Cut:
         """Reads and resets the high-water mark; the caller holds the lock."""
@@ -98,14 +109,16 @@ class StageRecorder:
             # As the seeds' record_stage does; its cost belongs to the stage that ends.
             gc.collect()
         t = time.monotonic()
-        status = read_status("self")
-        peak = max(status.hwm, status.rss)
-        exact = self._last_reset_ok
+        taken = self._take()
+        status, peak, exact = taken.status, taken.peak, self._last_reset_ok
+        fields, starts = self.extras.before_reset(status, trim_now=stage)
+        if starts is not status:  # trimmed: the next stage starts from what is left
+            again = self._take()
+            peak, taken = max(peak, again.peak), again
+        self._last_reset_ok = taken.reset
         for level in (self._top, *self._open):
             level.peak, level.exact = max(level.peak, peak), level.exact and exact
             level.since, level.since_exact = max(level.since, peak), level.since_exact and exact
-        fields, starts = self.extras.before_reset(status, trim_now=stage)
-        self._last_reset_ok = reset_hwm()
         extra = self.probe() if self.probe is not None else None
         # After the reset: what reading smaps costs is not in the next stage's peak.
         found, cost = self.extras.groups(t) if stage else (None, None)

@@ -49,7 +49,7 @@ class RunFollower:
         meta = run.reload_meta()
         rows = self._new("samples")
         if rows:
-            out.append(messages.samples(run_id, [r[1] for r in rows], [r[2] for r in rows]))
+            out.append(messages.samples_of(run_id, [r[1:] for r in rows]))
         for table, build in READING_MESSAGES.items():
             out.extend(build(run_id, row[1:]) for row in self._new(table))
         for rowid, t, stream, data in run.output_after(self._seen["output"]):

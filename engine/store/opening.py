@@ -17,6 +17,7 @@ from .run_schema import Damaged, check_run_contents
 from .schema import (
     BAD_BLOCKS_SQL,
     BAD_OTHER_ROWS_SQL,
+    EARLIER_READINGS,
     OPTIONAL_TABLES,
     READINGS,
     TABLES,
@@ -70,9 +71,14 @@ def check_schema(path: str, db: sqlite3.Connection) -> None:
     if missing:
         raise UserError(f"{path}: not a memtop run file (no table {', '.join(sorted(missing))})")
     for name in found:
-        columns = tuple(row[1] for row in db.execute(f"PRAGMA table_info({name})"))
-        if columns != TABLES[name]:
+        columns = columns_of(db, name)
+        if columns != TABLES[name] and columns != EARLIER_READINGS.get(name):
             raise UserError(f"{path}: not a memtop run file (table {name} has other columns)")
+
+
+def columns_of(db: sqlite3.Connection, table: str) -> tuple[str, ...]:
+    """A table's columns, in order (`table` is one of memtop's own names, never input)."""
+    return tuple(row[1] for row in db.execute(f"PRAGMA table_info({table})"))
 
 
 def check_contents(path: str, db: sqlite3.Connection, meta: dict[str, Any],
@@ -84,7 +90,8 @@ def check_contents(path: str, db: sqlite3.Connection, meta: dict[str, Any],
         raise UserError(f"{path}: damaged run file ({exc})") from None
     tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     for table in READINGS:
-        if table in tables and db.execute(bad_rows_sql(table)).fetchone()[0]:
+        if table in tables and db.execute(bad_rows_sql(table, columns_of(db, table))
+                                          ).fetchone()[0]:
             raise UserError(f"{path}: damaged run file (bad values in its {table} table)")
     if "blocks" in tables and db.execute(BAD_BLOCKS_SQL).fetchone()[0]:
         raise UserError(f"{path}: damaged run file (bad values in its blocks table)")

@@ -133,8 +133,8 @@ class Run(SeriesReader):
 
     def sampled_max(self) -> int | None:
         if self.in_blocks:
-            return max((rss for _, rss in self.iter_readings("samples")), default=None)
-        found = self._query("SELECT max(rss) FROM samples")
+            return max((row[2] for row in self.iter_readings("samples")), default=None)
+        found = self._query("SELECT max(rss) FROM samples")  # before blocks: no `high`
         return found[0][0] if found else None
 
     def max_processes(self) -> int:

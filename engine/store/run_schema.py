@@ -24,6 +24,7 @@ from ..values import MAX_SIZE, is_size, is_whole
 
 MAX_NESTING = 32  # a run file's deepest value is 4 deep (metadata > bench > specs > env)
 MAX_ITEMS = 1_000_000  # values in one JSON text
+READINGS_KINDS = ("interval maxima", "point samples")
 WALL_MAX = 253_402_300_799.0  # 9999-12-31: the last second a datetime can show
 TIME_MAX = 1e12  # monotonic seconds (31,000 years of uptime)
 NUMBER_MAX = 1e18  # a figure in MiB, seconds or a ratio
@@ -199,6 +200,9 @@ META: dict[str, Rule] = {
                                     optional={"pid": SIZE, "rss": SIZE}))),
     "cluster": maybe(map_of(TEXT)),
     "inputs": maybe(map_of(list_of(WHOLE))),
+    # Whether each sample is its interval's maximum (schema 4), and where not, why.
+    "readings": maybe(fields(required={"kind": leaf(lambda v: v in READINGS_KINDS)},
+                             optional={"why": maybe(TEXT), "from_t": TIME})),
 }
 _STAGE = fields(optional={"sampled_peak": maybe(SIZE), "latency": maybe(NUMBER),
                           "tokens_generated": maybe(SIZE), "steps": maybe(SIZE),

@@ -4,19 +4,22 @@ seconds (monotonic clock) in files."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from ..messages import GPU_FIELDS, PROC_FIELDS, SAMPLE_FIELDS, SYSTEM_FIELDS
 
 # 2: the `output` table; 3: readings in compressed `blocks` (blocks.py), their own tables left
-# empty. Files of every version are read.
-SCHEMA_VERSION = 3
+# empty; 4: a sample's `high`, the highest RSS since the previous sample (interval maxima).
+# Files of every version are read.
+SCHEMA_VERSION = 4
 SUFFIX = ".db"
 # Rows of the sampler's readings: table -> columns (the message fields, in order).
 READINGS: dict[str, tuple[str, ...]] = {"samples": SAMPLE_FIELDS, "proc": PROC_FIELDS,
                                         "system": SYSTEM_FIELDS, "gpu": GPU_FIELDS}
 _REAL = {"t", "psi_some", "psi_full"}
-_NOT_NULL = {("samples", "rss")}
+_NOT_NULL = {("samples", "rss"), ("samples", "high")}
+# What files before schema 4 keep of a series whose columns have grown since.
+EARLIER_READINGS: dict[str, tuple[str, ...]] = {"samples": ("t", "rss")}
 
 
 def _columns(table: str, fields: Sequence[str]) -> str:
@@ -57,12 +60,29 @@ TABLES: dict[str, tuple[str, ...]] = {
 OPTIONAL_TABLES = {"gpu", "output", "blocks"}
 
 
-def bad_rows_sql(table: str) -> str:
+def stored_fields(table: str, version: int) -> tuple[str, ...]:
+    """The columns a file of schema `version` keeps of a readings table."""
+    return EARLIER_READINGS.get(table, READINGS[table]) if version < 4 else READINGS[table]
+
+
+def stored_real(table: str, version: int) -> tuple[bool, ...]:
+    return tuple(name in _REAL for name in stored_fields(table, version))
+
+
+def widened(table: str, version: int, rows: Iterable[tuple]) -> Iterable[tuple]:
+    """Rows of an earlier file as this version's: a sample's `high` is its own RSS (a point
+    sample is its own maximum)."""
+    if version < 4 and table == "samples":
+        return ((*row, row[1]) for row in rows)
+    return rows
+
+
+def bad_rows_sql(table: str, fields: Sequence[str] | None = None) -> str:
     """Counts the rows of a readings table whose values are not what memtop writes: a time
     that is not a finite number, a size that is not a whole number (SQLite stores any type in
     any column)."""
     checks = ["typeof(t) NOT IN ('real', 'integer') OR abs(t) > 1e300"]
-    for name in READINGS[table][1:]:
+    for name in (fields or READINGS[table])[1:]:
         kinds = "'real', 'integer'" if name in _REAL else "'integer'"
         allowed = f"typeof({name}) IN ({kinds})" + ("" if (table, name) in _NOT_NULL
                                                      else f" OR {name} IS NULL")
@@ -104,7 +124,8 @@ def insert_sql(table: str) -> str:
     return f"INSERT INTO {table} ({', '.join(fields)}) VALUES ({', '.join('?' * len(fields))})"
 
 
-def select_sql(table: str, after_rowid: bool = False) -> str:
+def select_sql(table: str, after_rowid: bool = False, version: int = SCHEMA_VERSION) -> str:
     """Rows in rowid order, which is time order (rows are written as they come)."""
     where = " WHERE rowid > ?" if after_rowid else ""
-    return f"SELECT rowid, {', '.join(READINGS[table])} FROM {table}{where} ORDER BY rowid"
+    fields = stored_fields(table, version)
+    return f"SELECT rowid, {', '.join(fields)} FROM {table}{where} ORDER BY rowid"

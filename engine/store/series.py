@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 from ..errors import UserError
 from .blocks import BadBlock, block_rows, decode
-from .schema import REAL_COLUMNS, select_sql
+from .schema import select_sql, stored_real, widened
 from .windows import SeriesWindows
 
 _LEVELS = {"data": "data", "summary": "summary", "extremes": "extremes"}  # never SQL from input
@@ -58,10 +58,11 @@ class SeriesReader:
             return
         try:
             if self.in_blocks:
-                yield from block_rows(self._db, table, REAL_COLUMNS[table])
+                real = stored_real(table, self.version)
+                yield from widened(table, self.version, block_rows(self._db, table, real))
                 return
-            for row in self._db.execute(select_sql(table)):
-                yield row[1:]
+            rows = self._db.execute(select_sql(table, version=self.version))
+            yield from widened(table, self.version, (row[1:] for row in rows))
         except (sqlite3.DatabaseError, BadBlock) as exc:
             raise UserError(f"{self.path}: damaged run file ({exc})") from None
 
@@ -114,7 +115,8 @@ class SeriesReader:
 
     def _decoded(self, table: str, blob: object) -> list[tuple]:
         try:
-            return decode(blob, REAL_COLUMNS[table])
+            return list(widened(table, self.version,
+                                decode(blob, stored_real(table, self.version))))
         except BadBlock as exc:
             raise UserError(f"{self.path}: damaged run file ({exc})") from None
 
@@ -156,7 +158,9 @@ class SeriesReader:
         if table == "gpu" and not self.has_table("gpu"):
             return []
         if not self.in_blocks:
-            return self._query(select_sql(table, after_rowid=True), (cursor,))
+            rows = self._query(select_sql(table, True, self.version), (cursor,))
+            return [(row[0], *rest) for row, rest in
+                    zip(rows, widened(table, self.version, (r[1:] for r in rows)), strict=True)]
         return [(row[0], *row) for row in
                 SeriesWindows(self, table, since=cursor).rows(cursor, float("inf"))]
 

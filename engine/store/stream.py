@@ -84,8 +84,8 @@ class RunStream:
         # Files in blocks are read a window at a time (windows.py); older ones are read whole.
         self._windows = {t: SeriesWindows(run, t) for t in READINGS} if run.in_blocks else None
         samples = [] if self._windows else run.samples()
-        self._times = [t - self.start for t, _ in samples]
-        self._values = [v for _, v in samples]
+        self._times = [row[0] - self.start for row in samples]
+        self._samples = samples
         self._proc = [] if self._windows else run.proc()
         self._proc_times = [row[0] - self.start for row in self._proc]
         self.opening = opening_messages(run)
@@ -125,8 +125,7 @@ class RunStream:
             out.extend(self._readings(self.start + after, self.start + upto))
         lo, hi = bisect.bisect_right(self._times, after), bisect.bisect_right(self._times, upto)
         if hi > lo:
-            out.append(messages.samples(self.run_id, [t + self.start for t in self._times[lo:hi]],
-                                        self._values[lo:hi]))
+            out.append(messages.samples_of(self.run_id, self._samples[lo:hi]))
         lo = bisect.bisect_right(self._proc_times, after)
         hi = bisect.bisect_right(self._proc_times, upto)
         out.extend(messages.proc(self.run_id, row) for row in self._proc[lo:hi])
@@ -143,7 +142,7 @@ class RunStream:
         out: list[Message] = []
         rows = self._windows["samples"].rows(after, upto)
         if rows:
-            out.append(messages.samples(self.run_id, [r[0] for r in rows], [r[1] for r in rows]))
+            out.append(messages.samples_of(self.run_id, rows))
         for table, build in READING_MESSAGES.items():
             out.extend(build(self.run_id, row) for row in self._windows[table].rows(after, upto))
         return out

@@ -18,6 +18,7 @@ import os
 import sqlite3
 import time
 import zlib
+from collections.abc import Sequence
 from typing import Any
 
 from .blocks import insert_block
@@ -126,8 +127,11 @@ class RunWriter:
         self._write("INSERT OR REPLACE INTO meta VALUES (?, ?)",
                     [(k, json.dumps(v)) for k, v in values.items()])
 
-    def add_samples(self, rows: list[tuple[float, int]]) -> None:
-        self._new["samples"].extend(rows)
+    def add_samples(self, rows: Sequence[tuple[float, int, int] | tuple[float, int]]) -> None:
+        """Rows of (t, rss, the highest since the previous row); a point sample (t, rss) is its
+        own maximum."""
+        self._new["samples"].extend(row if len(row) == 3 else (row[0], row[1], row[1])
+                                    for row in rows)
 
     def add_proc(self, rows: list[tuple]) -> None:
         self._new["proc"].extend(rows)

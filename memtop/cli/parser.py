@@ -21,6 +21,8 @@ EXIT_USAGE = 2
 FORMATS = ("table", "markdown", "json", "csv")
 # Given before or after the command; the subcommands' own default is the top level's.
 RUNS_DIR_HELP = "the folder of run files (default: ./runs)"
+INTERVAL_HELP = ("milliseconds between readings (default 20: each the exact maximum since the "
+                 "last; 5 where memtop may not reset the mark, as under attach)")
 
 
 def fail(message: str) -> int:
@@ -81,8 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="set in each session, e.g. XLA_PYTHON_CLIENT_PREALLOCATE=false")
     bench.add_argument("--isolate", action="store_true",
                        help="keep other ML frameworks out of each session")
-    bench.add_argument("--interval-ms", type=values.interval_ms, default=5.0,
-                       help="RSS sampling interval in milliseconds (default 5)")
+    bench.add_argument("--interval-ms", type=values.interval_ms, default=None,
+                       help=INTERVAL_HELP)
     bench.add_argument("--parallel", type=values.parallel, default=1,
                        help="sessions at once (default 1: timings stay honest)")
     bench.add_argument("--matrix", action="append", default=[], metavar="AXIS=V[,V…]",
@@ -203,8 +205,8 @@ def build_parser() -> argparse.ArgumentParser:
     attach.add_argument("pid", type=int, help="the process id")
     attach.add_argument("--name", help="what to call the run (default: the process name)")
     for sub in (run, attach):
-        sub.add_argument("--interval-ms", type=values.interval_ms, default=5.0,
-                         help="RSS sampling interval in milliseconds (default 5)")
+        sub.add_argument("--interval-ms", type=values.interval_ms, default=None,
+                         help=INTERVAL_HELP)
         sub.add_argument("--runs-dir", default=argparse.SUPPRESS, help=RUNS_DIR_HELP)
         sub.add_argument("--label", default="", help="a note stored with the run")
         sub.add_argument("--no-tui", action="store_true", help="print progress and a table")

@@ -21,9 +21,11 @@ from memtop.engine.errors import UserError
 from memtop.engine.store import Run, read_run
 from memtop.engine.units import MIB
 
-# The chart's lines from the run file: (label, table, column). RSS is anonymous + file-backed
-# (+ shared) memory: the two lines under it say which grew.
-SERIES = (("RSS MiB", "samples", 1), ("anon MiB", "proc", 4), ("file MiB", "proc", 5),
+# The chart's lines from the run file: (label, table, column). Each column of the chart is the
+# highest of its window, so RSS is drawn from the samples' `high` (every reading the maximum since
+# the one before: no spike between readings is missed). RSS is anonymous + file-backed (+ shared)
+# memory: the two lines under it say which grew.
+SERIES = (("RSS MiB", "samples", 2), ("anon MiB", "proc", 4), ("file MiB", "proc", 5),
           ("swap MiB", "proc", 3))
 
 Series = tuple[tuple[str, tuple[float, ...], tuple[float, ...]], ...]  # (label, seconds, MiB)

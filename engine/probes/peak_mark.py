@@ -1,0 +1,138 @@
+"""One process's high-water mark, shared by everyone who resets it, so that no reset loses a
+maximum.
+
+The kernel keeps one peak RSS per process (VmHWM), and writing 5 to /proc/PID/clear_refs sets
+it back to the current RSS. Three parties reset it in a run memtop started: the engine's sampler
+(every reading is the exact maximum since its previous one), the program's own stage cuts
+(`memtop.stage`, `mark`, the protocol: each stage's exact peak) and the engine's cuts from
+outside. Each *take* holds a lock on a small file that all of them open, reads VmHWM, resets
+it, and hands what it read to the other parties through the file: each party has a slot, the
+highest peak the others read since its own last take. A take's maximum is its own reading and
+its slot together, so it covers exactly the time since the same party's previous take, whoever
+reset in between (docs/metrics.md, "Interval maxima").
+
+The file is one per process, `<pid>` in the run's peaks folder, which the engine names in
+MEMTOP_PEAKS_DIR; a process without it (pytest, a notebook, `memtop attach`) is the only
+resetter of its own mark and takes without a lock. Standard library only: this runs in every
+session.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import mmap
+import os
+import struct
+from typing import NamedTuple
+
+from .procfs import ProcessGone, StatusMemory, parse_status
+
+PEAKS_DIR_ENV = "MEMTOP_PEAKS_DIR"
+SAMPLER, PROGRAM, ENGINE = 0, 1, 2  # the parties, each a slot in the file
+_PARTIES = 3
+_SLOT = struct.Struct("<3Q")  # the highest peak the others read since each party's last take
+
+
+class Taken(NamedTuple):
+    status: StatusMemory  # as read, before the reset
+    peak: int  # the highest RSS since this party's previous take (or the process's start)
+    exact: bool  # whether the reset before this take worked (else `peak` may be older)
+    reset: bool  # whether this take's reset worked
+
+
+class PeakMark:
+    """Takes of process `pid`'s high-water mark as `party`, through kept-open descriptors."""
+
+    def __init__(self, pid: int | str, party: int, peaks_dir: str | None = None) -> None:
+        self.pid, self.party = pid, party
+        self._last_reset = True  # the first take runs from the process's start: exact
+        try:
+            self._status = os.open(f"/proc/{pid}/status", os.O_RDONLY)
+        except (FileNotFoundError, ProcessLookupError) as exc:
+            raise ProcessGone(pid) from exc
+        try:
+            self._clear: int | None = os.open(f"/proc/{pid}/clear_refs", os.O_WRONLY)
+        except OSError:  # refused (another user's process, a locked-down kernel)
+            self._clear = None
+        self._share: mmap.mmap | None = None
+        self._lock = -1
+        if peaks_dir:
+            self._open_share(peaks_dir, pid if pid != "self" else os.getpid())
+
+    @property
+    def can_reset(self) -> bool:
+        return self._clear is not None
+
+    def _open_share(self, peaks_dir: str, pid: int) -> None:
+        # O_NOFOLLOW: the folder is the engine's own (0700), but a planted link is never
+        # followed into a file that is not a slot file.
+        fd = os.open(os.path.join(peaks_dir, str(pid)),
+                     os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+        try:
+            if os.fstat(fd).st_size < _SLOT.size:
+                os.ftruncate(fd, _SLOT.size)  # zeros: every party starts with nothing owed
+            self._share = mmap.mmap(fd, _SLOT.size)
+        except BaseException:
+            os.close(fd)
+            raise
+        self._lock = fd
+
+    def take(self) -> Taken:
+        """Reads the mark and resets it; raises ProcessGone if the process has exited."""
+        if self._lock >= 0:
+            fcntl.flock(self._lock, fcntl.LOCK_EX)
+        try:
+            status = self._read()
+            peak = max(status.hwm, status.rss)
+            reset = self._reset()
+            if self._share is not None:
+                peak = self._exchange(peak)
+        finally:
+            if self._lock >= 0:
+                fcntl.flock(self._lock, fcntl.LOCK_UN)
+        exact, self._last_reset = self._last_reset, reset
+        return Taken(status, peak, exact, reset)
+
+    def _read(self) -> StatusMemory:
+        try:
+            raw = os.pread(self._status, 4096, 0)
+        except (ProcessLookupError, OSError) as exc:
+            raise ProcessGone(self.pid) from exc
+        if not raw:
+            raise ProcessGone(self.pid)
+        return parse_status(raw)
+
+    def _reset(self) -> bool:
+        if self._clear is None:
+            return False
+        try:
+            os.write(self._clear, b"5")
+            return True
+        except OSError:
+            return False
+
+    def _exchange(self, peak: int) -> int:
+        """This take's reading goes to every other party's slot; this party's own slot (what
+        the others read since its last take) joins its peak and starts again from nothing."""
+        assert self._share is not None
+        slots = list(_SLOT.unpack_from(self._share))
+        owed = slots[self.party]
+        for party in range(_PARTIES):
+            slots[party] = 0 if party == self.party else max(slots[party], peak)
+        _SLOT.pack_into(self._share, 0, *slots)
+        return max(peak, owed)
+
+    def close(self) -> None:
+        if self._share is not None:
+            self._share.close()
+            self._share = None
+        for fd in (self._status, self._clear, self._lock):
+            if fd is not None and fd >= 0:
+                os.close(fd)
+        self._status, self._clear, self._lock = -1, None, -1
+
+
+def peaks_dir_of_environment() -> str | None:
+    """The run's peaks folder, where memtop started this process (or its parent) and set it."""
+    found = os.environ.get(PEAKS_DIR_ENV)
+    return found if found and os.path.isdir(found) else None
