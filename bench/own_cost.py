@@ -1,16 +1,23 @@
 """memtop's own cost: the CPU of all its processes (the headless CLI and the engine) per second
-of watching, at 200 Hz and 1 kHz, and the perturbation of a model run beside the peers'.
+of watching, thread by thread, at its default (interval maxima every 20 ms) beside point samples
+at 200 Hz and 1 kHz (what memtop did before issue #29), and the perturbation of a model run and
+of a page-fault-heavy workload beside the peers'.
 
-CPU: `memtop run --no-tui --interval-ms N -- sleep S`; after a settling second, the CPU ticks of
-every memtop process (the CLI and its descendants, less the watched program's tree) over a
-window, as a share of one core. Several rounds, the median. Beside it, the floor: a Python
-thread that only reads statm and sleeps at the same rate (each wake-up is a scheduler round
-trip, which a VM makes dear).
+CPU: `memtop run --no-tui [options] -- sleep S`; after a settling second and a half, the CPU of
+every thread of every memtop process (the CLI and its descendants, less the watched program's
+tree) over a window, from /proc/PID/task/TID/schedstat (nanoseconds, exact; the kernel's tick
+times swing by half between windows on this VM), as a share of one core, by thread name (the
+engine names its threads: memtop-engine, memtop-sampler). Several rounds, the median. Beside it,
+the floor: a Python thread that only reads statm and sleeps at the same rate (each wake-up is a
+scheduler round trip, which a VM makes dear).
 
-Perturbation: GPT-2 base (random weights, torch) second-inference latency, unmonitored, under
-memtop (5 ms), under mprof (memory_profiler, 10 ms) and under `memray run`; the conditions
-interleave round by round, each in a fresh process, until every condition has at least
-`--generations` generations. Median latency and the ratio to unmonitored for each.
+Perturbation: GPT-2 base (random weights, torch) second-and-later generation latency, and the
+page-fault-heavy workload (bench/pagefault_workload.py: four threads mapping, filling and
+unmapping 16 MiB: the high-water mark's reset takes the mmap write lock they fault under), each
+unmonitored, under memtop (its default), under memtop's point samples at 5 ms (before #29),
+under mprof (memory_profiler, 10 ms) and under `memray run`; the conditions interleave round by
+round, each in a fresh process, until every condition has at least `--generations` timings.
+Median latency and the ratio to unmonitored for each.
 """
 
 from __future__ import annotations
@@ -23,14 +30,23 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import defaultdict
 
 import psutil
 from common import HERE, emit, median
 
 from memtop.engine.store import list_run_files, read_run
 
-WORKLOAD = str(HERE / "perturb_workload.py")
+GPT2 = [str(HERE / "perturb_workload.py"), "plain"]
+PAGE_FAULTS = [str(HERE / "pagefault_workload.py")]
 SETTLE_S = 1.5
+# name -> memtop's options, and the floor's interval
+CPU_CONDITIONS = {
+    "default: interval maxima, 20 ms": ([], 20.0),
+    "interval maxima, 5 ms": (["--interval-ms", "5"], 5.0),
+    "point samples, 5 ms (200 Hz before #29)": (["--interval-ms", "5", "--point-samples"], 5.0),
+    "point samples, 1 ms (1 kHz before #29)": (["--interval-ms", "1", "--point-samples"], 1.0),
+}
 
 
 def _own_processes(cli: psutil.Process, watched: str) -> list[psutil.Process]:
@@ -46,41 +62,52 @@ def _own_processes(cli: psutil.Process, watched: str) -> list[psutil.Process]:
     return own
 
 
-def _cpu_s(processes: list[psutil.Process]) -> float:
-    total = 0.0
+def _threads_ns(processes: list[psutil.Process], cli: int) -> dict[tuple[int, int], tuple]:
+    """(pid, tid) -> (role and thread name, CPU nanoseconds so far)."""
+    found = {}
     for process in processes:
         try:
-            times = process.cpu_times()
-        except psutil.Error:
+            tids = os.listdir(f"/proc/{process.pid}/task")
+        except OSError:
             continue
-        total += times.user + times.system
-    return total
+        role = "cli" if process.pid == cli else "engine"
+        for tid in tids:
+            try:
+                with open(f"/proc/{process.pid}/task/{tid}/schedstat") as f:
+                    ns = int(f.read().split()[0])
+                with open(f"/proc/{process.pid}/task/{tid}/comm") as f:
+                    name = f.read().strip()
+            except OSError:
+                continue
+            found[(process.pid, int(tid))] = (f"{role} {name}", ns)
+    return found
 
 
-def cpu_share(interval_ms: float, window_s: float) -> dict:
-    """memtop's own CPU over `window_s` of watching `sleep` at one interval."""
+def cpu_share(options: list[str], window_s: float) -> dict:
+    """memtop's own CPU over `window_s` of watching `sleep`, in all and by thread."""
     with tempfile.TemporaryDirectory() as runs:
         cli = subprocess.Popen(
-            [sys.executable, "-m", "memtop", "run", "--no-tui", "--runs-dir", runs,
-             "--interval-ms", str(interval_ms), "--", "sleep", str(window_s + SETTLE_S + 2)],
+            [sys.executable, "-m", "memtop", "run", "--no-tui", "--runs-dir", runs, *options,
+             "--", "sleep", str(window_s + SETTLE_S + 2)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             time.sleep(SETTLE_S)
-            process = psutil.Process(cli.pid)
-            own = _own_processes(process, "sleep")
-            before, start = _cpu_s(own), time.monotonic()
+            own = _own_processes(psutil.Process(cli.pid), "sleep")
+            before, start = _threads_ns(own, cli.pid), time.monotonic()
             time.sleep(window_s)
-            used, elapsed = _cpu_s(own) - before, time.monotonic() - start
-            samples = None
+            after, elapsed = _threads_ns(own, cli.pid), time.monotonic() - start
+            by_thread: dict[str, float] = defaultdict(float)
+            for key, (name, ns) in after.items():
+                by_thread[name] += (ns - before.get(key, (name, 0))[1]) / 1e9 / elapsed
             cli.wait(timeout=60)
             files = list_run_files(runs)
-            if files:
-                samples = len(read_run(files[0]).samples())
+            meta = read_run(files[0]).meta if files else {}
         finally:
             if cli.poll() is None:
                 cli.kill()
                 cli.wait()
-    return {"share": used / elapsed, "processes": len(own), "samples": samples}
+    return {"share": sum(by_thread.values()), "by_thread": dict(by_thread),
+            "interval_ms": meta.get("interval_ms"), "readings": meta.get("readings")}
 
 
 FLOOR = """
@@ -119,15 +146,16 @@ def _torch_env() -> dict:
     return {**os.environ, "KERAS_BACKEND": "torch", "TF_CPP_MIN_LOG_LEVEL": "2"}
 
 
-def one_round(condition: str, repeats: int) -> list[float]:
+def one_round(condition: str, workload_args: list[str], repeats: int) -> list[float]:
     """One fresh process of the workload under one condition: its timed latencies."""
-    workload = [sys.executable, WORKLOAD, "plain", str(repeats)]
+    workload = [sys.executable, *workload_args, str(repeats)]
     with tempfile.TemporaryDirectory() as folder:
         if condition == "unmonitored":
             command = workload
-        elif condition == "memtop":
+        elif condition.startswith("memtop"):
+            points = ["--interval-ms", "5", "--point-samples"] if "points" in condition else []
             command = [sys.executable, "-m", "memtop", "run", "--no-tui", "--runs-dir", folder,
-                       "--", *workload]
+                       *points, "--", *workload]
         elif condition == "mprof":
             command = [_mprof() or "mprof", "run", "--interval", "0.01",
                        "--output", os.path.join(folder, "mprof.dat"), *workload]
@@ -138,7 +166,7 @@ def one_round(condition: str, repeats: int) -> list[float]:
                               cwd=folder, check=False)
         if done.returncode != 0:
             raise RuntimeError(f"{condition}: {done.stderr.strip()[-400:]}")
-        if condition == "memtop":
+        if condition.startswith("memtop"):
             return _latencies(read_run(list_run_files(folder)[0]).meta["log_tail"])
         return _latencies(done.stdout)
 
@@ -157,12 +185,15 @@ def _available(condition: str) -> bool:
     return True
 
 
-def perturbation(generations: int, repeats: int) -> dict:
-    conditions = [c for c in ("unmonitored", "memtop", "mprof", "memray") if _available(c)]
+CONDITIONS = ("unmonitored", "memtop", "memtop points 5 ms", "mprof", "memray")
+
+
+def perturbation(workload: list[str], generations: int, repeats: int) -> dict:
+    conditions = [c for c in CONDITIONS if _available(c)]
     times: dict[str, list[float]] = {c: [] for c in conditions}
     while min(len(v) for v in times.values()) < generations:
         for condition in conditions:
-            times[condition] += one_round(condition, repeats)
+            times[condition] += one_round(condition, workload, repeats)
     base = median(times["unmonitored"])
     return {"generations_each": min(len(v) for v in times.values()),
             "median_s": {c: round(median(v), 4) for c, v in times.items()},
@@ -178,19 +209,27 @@ def main() -> None:
     args = parser.parse_args()
     rounds, window = (1, 6.0) if args.quick else (3, 15.0)
     cpu = {}
-    for label, interval in (("200Hz", 5.0), ("1kHz", 1.0)):
-        shares = [cpu_share(interval, window) for _ in range(rounds)]
-        floor = median([floor_share(interval, window) for _ in range(rounds)])
-        cpu[label] = {"own_cpu_pct": round(100 * median([s["share"] for s in shares]), 2),
-                      "floor_pct": round(100 * floor, 2),
-                      "processes": shares[0]["processes"], "samples": shares[0]["samples"]}
+    floors = {ms: median([floor_share(ms, window) for _ in range(rounds)])
+              for ms in sorted({ms for _, ms in CPU_CONDITIONS.values()})}
+    for label, (options, floor_ms) in CPU_CONDITIONS.items():
+        shares = [cpu_share(options, window) for _ in range(rounds)]
+        middle = sorted(shares, key=lambda s: s["share"])[len(shares) // 2]
+        cpu[label] = {"own_cpu_pct": round(100 * middle["share"], 2),
+                      "by_thread_pct": {name: round(100 * share, 2) for name, share in
+                                        sorted(middle["by_thread"].items(),
+                                               key=lambda item: -item[1]) if share >= 0.0005},
+                      f"floor_pct ({floor_ms:g} ms)": round(100 * floors[floor_ms], 2),
+                      "interval_ms": middle["interval_ms"], "readings": middle["readings"]}
     result = {"bench": "own_cost", "window_s": window, "rounds": rounds, "cpu": cpu,
-              "goal_pct": {"200Hz": 0.5, "1kHz": 1.5}}
+              "goal_pct": {"default": 0.5}}
     if not args.cpu_only:
         generations = args.generations or (10 if args.quick else 60)
-        result["perturbation"] = {"model": "gpt2_base_en (random weights, torch)",
-                                  **perturbation(generations, 5 if args.quick else 10),
-                                  "goal": "memtop within 1%"}
+        result["perturbation"] = {
+            "gpt2": {"model": "gpt2_base_en (random weights, torch)",
+                     **perturbation(GPT2, generations, 5 if args.quick else 10)},
+            "page_faults": {"workload": "4 threads mapping, filling, unmapping 16 MiB",
+                            **perturbation(PAGE_FAULTS, generations, 5 if args.quick else 10)},
+            "goal": "memtop within 1%"}
     emit(result)
 
 

@@ -63,6 +63,9 @@ class RunSpec:
     isolate: bool = False  # keep other ML frameworks out of the session
     # RSS sampling interval; None: 20 ms where each reading is its interval's maximum, else 5
     interval_ms: float | None = None
+    # Never reset the program's high-water mark from outside (a program that reads its own
+    # VmHWM): readings are point samples; stage peaks stay exact.
+    point_samples: bool = False
     runs_dir: str = "runs"
     label: str = ""
     mode: str = "inference"  # or "training": a few fit steps on random tokens

@@ -179,3 +179,23 @@ def test_the_interval_is_the_default_for_maxima_or_the_one_asked(runs_dir, inter
     assert gaps[len(gaps) // 2] == pytest.approx(expected / 1000, rel=0.3)
     # The run's shared marks went with it.
     assert not os.path.exists(os.path.join(runtime_dir(), "peaks", run.run_id))
+
+
+def test_point_samples_when_asked_and_stage_peaks_stay_exact(runs_dir, tmp_path):
+    """`--point-samples`: memtop never resets the mark from outside (the program reads its own
+    VmHWM), the readings are the RSS at their moment, and the program's stage still has its
+    spike whole."""
+    program = tmp_path / "stage.py"
+    program.write_text("import mmap, memtop\nwith memtop.stage('spike'):\n"
+                       "    m = mmap.mmap(-1, 128 << 20, flags=mmap.MAP_PRIVATE | "
+                       "mmap.MAP_ANONYMOUS | mmap.MAP_POPULATE)\n    m.close()\n")
+    done = run_memtop("run", "--no-tui", "--point-samples", "--runs-dir", str(runs_dir), "--",
+                      sys.executable, str(program), timeout=60)
+    assert done.returncode == 0, done.stderr
+    [path] = runs_dir.glob("*.db")
+    run = read_run(str(path))
+    assert run.meta["readings"] == {"kind": "point samples",
+                                    "why": "asked for (--point-samples)"}
+    assert run.meta["interval_ms"] == 5.0
+    [spike] = run.stages
+    assert spike["peak"] - spike["rss_start"] >= 127 * MIB and spike["peak_exact"]

@@ -109,6 +109,13 @@ class RunState:
         return analyze(self.iterations) if self.iterations else None
 
     @property
+    def point_samples(self) -> bool:
+        """Whether its readings are the RSS at their moment, not their interval's maximum (a
+        process memtop did not start, or asked): a spike between two can be missed."""
+        readings = self.meta.get("readings")
+        return isinstance(readings, dict) and readings.get("kind") == "point samples"
+
+    @property
     def foreign(self) -> list[str]:
         return list(self.meta.get("foreign_frameworks") or [])
 

@@ -20,6 +20,7 @@ from .listener import Listener
 from .loop import Engine
 from .peer import Peer
 from .runtime_dir import log_path, socket_path
+from .thread_name import name_this_thread
 
 
 def main(first_fd: int) -> None:
@@ -31,6 +32,7 @@ def main(first_fd: int) -> None:
     except (OSError, UserError) as exc:  # it still serves the memtop that started it
         print(f"memtop engine: no socket, so no re-attaching: {exc}", file=sys.stderr)
     engine = Engine(first, listener)
+    name_this_thread("memtop-engine")
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # ctrl-c is the client's: it sends "stop"
     signal.signal(signal.SIGHUP, signal.SIG_IGN)  # not from a terminal: it has none
     # `kill PID`: the runs end, their files close.

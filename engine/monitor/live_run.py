@@ -91,8 +91,7 @@ class LiveRun:
         self.workers.peaks_dir = self.peaks_dir
         self._outside = OutsideMarks(self.process.pid, self.run_id, self.writer, self.send,
                                      self.peaks_dir)
-        self.sampler = Sampler.for_run(self.process.pid, spec.interval_ms, self._inbox,
-                                       self.peaks_dir, self.attached)
+        self.sampler = Sampler.for_run(self.process.pid, spec, self._inbox, self.peaks_dir)
         said.update(readings_meta(self.sampler))
         self.meta.update(said)
         self.writer.set_meta({"pid": self.process.pid, **said})

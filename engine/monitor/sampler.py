@@ -31,8 +31,17 @@ from collections import deque
 
 from ..probes.cgroup import CgroupReader, read_directory
 from ..probes.peak_mark import SAMPLER, PeakMark
-from ..probes.procfs import ProcessGone, StatmReader, descendants, read_status, read_system
+from ..probes.procfs import (
+    ProcessGone,
+    StatmReader,
+    StatusMemory,
+    descendants,
+    read_status,
+    read_system,
+)
+from ..spec import RunSpec
 from .readings import ProcReading, Sample, SamplerError, SystemReading, WorkersReading
+from .thread_name import name_this_thread
 
 STATUS_EVERY_S = 0.05
 SYSTEM_EVERY_S = 0.5
@@ -40,6 +49,7 @@ WORKERS_EVERY_S = 1.0  # each process of a tree of several: a line per worker on
 LONGEST_SLEEP_S = 0.05  # a stop is seen within this, whatever the interval
 # Why a run's readings are point samples (the run file and the card say it).
 ATTACHED = "memtop did not start this process, so leaves its high-water mark alone"
+ASKED = "asked for (--point-samples)"
 NO_FOLDER = "no private folder for the shared marks"
 REFUSED = "the kernel refused to reset the high-water mark"
 INTERVAL_MAXIMA_S = 0.02  # each reading the maximum since the last: 50 a second lose nothing
@@ -65,6 +75,7 @@ class Sampler(threading.Thread):
         self.interval_s = interval_s or (INTERVAL_MAXIMA_S if self.maxima else POINT_INTERVAL_S)
         self.maxima_lost_at: float | None = None  # when the kernel began to refuse resets
         self._root_high = 0  # the root's highest since the last status reading
+        self._root_status: StatusMemory | None = None  # as the root's last take read it
         self._halted = False
         self._readers: dict[int, StatmReader] = {}
         self.tree: frozenset[int] = frozenset({pid})  # the session's processes, for others
@@ -76,12 +87,12 @@ class Sampler(threading.Thread):
         self._note_cgroup()
 
     @classmethod
-    def for_run(cls, pid: int, interval_ms: float | None, out: deque, peaks_dir: str | None,
-                attached: bool) -> Sampler:
+    def for_run(cls, pid: int, spec: RunSpec, out: deque, peaks_dir: str | None) -> Sampler:
         """The sampler of a run: interval maxima through `peaks_dir`, else point samples
-        (attached: memtop leaves the mark alone; else the folder could not be made)."""
-        return cls(pid, interval_ms and interval_ms / 1000, out, peaks_dir,
-                   ATTACHED if attached else NO_FOLDER)
+        (attached or asked: memtop leaves the mark alone; else no folder could be made)."""
+        why = ATTACHED if spec.attach_pid else ASKED if spec.point_samples else NO_FOLDER
+        return cls(pid, spec.interval_ms and spec.interval_ms / 1000, out,
+                   None if spec.point_samples else peaks_dir, why)
 
     def _open_mark(self, pid: int, peaks_dir: str | None) -> PeakMark | None:
         if peaks_dir is None:
@@ -123,6 +134,7 @@ class Sampler(threading.Thread):
             self._mark, self.maxima = None, False
             self.maxima_lost_at = time.monotonic()
         self._root_high = max(self._root_high, taken.peak)
+        self._root_status = taken.status
         return taken.status.rss, taken.peak
 
     def _read_tree(self) -> tuple[int, int, int, int]:
@@ -142,7 +154,9 @@ class Sampler(threading.Thread):
         return total, main, high + total - main, high
 
     def _read_status(self, now: float) -> None:
-        main = read_status(self.pid)
+        # The root's status as its last take read it (with maxima), else read now.
+        main = self._root_status if self._mark and self._root_status else \
+            read_status(self.pid)
         # The root's own mark is reset at every reading: its peak is what those readings saw.
         hwm = max(main.hwm, self._root_high) if self.maxima else main.hwm
         self._root_high = 0
@@ -194,6 +208,7 @@ class Sampler(threading.Thread):
             cgroup.usage if cgroup else None, cgroup.limit if cgroup else None))
 
     def run(self) -> None:
+        name_this_thread("memtop-sampler")
         try:
             self._readers[self.pid] = StatmReader(self.pid)
         except ProcessGone:

