@@ -64,7 +64,8 @@ def block(**fields) -> bytes:
 
 @pytest.mark.parametrize("blob", [
     "text", b"not zlib", zlib.compress(b"not msgpack \xc1"), block(n=2), block(cols=[b"x", b"y"]),
-    block(nulls=[[5], [], []]), block(exact=[[0, "x"]]), block(exact=[[0, math.nan]]),
+    block(nulls=[[5], [], []]), block(rel=[[1, 2]]), block(rel=[[2, 0]]), block(rel=[["2", 1]]),
+    block(rel=[[2, 1, 0]]), block(rel="x"), block(exact=[[0, "x"]]), block(exact=[[0, math.nan]]),
     zlib.compress(bytes(80 * 1024 * 1024)),  # a bomb: 80 MiB of zeros in 80 KB
     lzma.compress(bytes(80 * 1024 * 1024)),  # the same in xz
     encode(monotonic_like(100), SAMPLES, final=True)[:-20],  # xz cut short
