@@ -38,8 +38,8 @@ class Started(TypedDict):
 
 class Samples(TypedDict):
     """RSS of the process tree, batched: lists of equal length; `high` is each reading's
-    highest RSS since the one before (exact for the root process; `rss` where the run has
-    point samples)"""
+    highest RSS since the one before (each process's exact maximum, summed; `rss` where the
+    run has point samples)"""
     type: Literal["samples"]
     run: str
     t: list[float]

@@ -11,8 +11,8 @@ from typing import NamedTuple
 class Sample(NamedTuple):
     """The tree's RSS, read from t0 to t1 (`main`: the root process's own), and the highest
     since the previous reading, which began at `since`: the root's exact maximum (`main_high`),
-    and the tree's (`high`: the root's maximum with the others' RSS at the reading). A point
-    sample (the mark may not be reset) is its own maximum, since t0."""
+    and the tree's (`high`: the sum of its processes' maxima, an upper bound where they peak
+    apart). A point sample (the mark may not be reset) is its own maximum, since t0."""
     t0: float
     t1: float
     total: int

@@ -1,21 +1,20 @@
 """The out-of-process sampler: a thread in the engine that reads a session's memory from /proc.
 
 Every reading is the exact maximum of its interval where memtop may reset the session's
-high-water mark (a run it started): each wake-up *takes* the root process's mark
-(probes/peak_mark.py: VmHWM read and reset under the lock the program's own stage cuts share),
+high-water marks (a run it started): each wake-up *takes* each process's mark (process_reader.py
+and probes/peak_mark.py: VmHWM read and reset under the lock the program's own stage cuts share),
 so no spike between two readings is lost, however short, and the sampler can wake far less
-often (INTERVAL_MAXIMA_S). Where the mark may not be touched (`attach`) or the kernel refuses
-the reset, readings are point samples at POINT_INTERVAL_S, and the run says so.
+often (INTERVAL_MAXIMA_S). The tree's maximum is the sum of its processes' (the first
+MARKED_PROCESSES; the others are point samples). Where the marks may not be touched (`attach`,
+`--point-samples`) or the kernel refuses the reset, readings are point samples (statm) at
+POINT_INTERVAL_S, and the run says so.
 
-Three rates, each costing what it must:
-- RSS of every process in the session's tree (the root's from its take, the others' from
-  /proc/PID/statm through kept-open descriptors, about 9 µs a read), every `interval`;
-- /proc/PID/status (VmHWM, VmSwap, RssAnon, RssFile, about 16 µs) about 20 times a second;
+Besides, at lower rates:
+- /proc/PID/status (VmHWM, VmSwap, RssAnon, RssFile) about 20 times a second, from each
+  process's last take where it is taken;
 - the tree's membership (a file per thread of each process), the cgroup it is in, system
   MemAvailable, swap, /proc/pressure/memory and the cgroup's figures, about twice a second.
-The tree's maximum is the root's exact one plus the others' RSS at the reading (their marks are
-their own stage cuts'). Readings go into `out` (a deque: appends are thread-safe) as
-NamedTuples (readings.py).
+Readings go into `out` (a deque: appends are thread-safe) as NamedTuples (readings.py).
 
 Each wake-up costs more than its read (about 35 µs of kernel time on a VM, docs/BENCHMARKS.md):
 the loop sleeps with time.sleep, not an Event (whose wait allocates and takes locks), and does
@@ -30,16 +29,9 @@ import time
 from collections import deque
 
 from ..probes.cgroup import CgroupReader, read_directory
-from ..probes.peak_mark import SAMPLER, PeakMark
-from ..probes.procfs import (
-    ProcessGone,
-    StatmReader,
-    StatusMemory,
-    descendants,
-    read_status,
-    read_system,
-)
+from ..probes.procfs import ProcessGone, descendants, read_system
 from ..spec import RunSpec
+from .process_reader import ProcessReader
 from .readings import ProcReading, Sample, SamplerError, SystemReading, WorkersReading
 from .thread_name import name_this_thread
 
@@ -52,6 +44,7 @@ ATTACHED = "memtop did not start this process, so leaves its high-water mark alo
 ASKED = "asked for (--point-samples)"
 NO_FOLDER = "no private folder for the shared marks"
 REFUSED = "the kernel refused to reset the high-water mark"
+MARKED_PROCESSES = 16  # processes of a tree whose marks are taken; the rest: point samples
 INTERVAL_MAXIMA_S = 0.02  # each reading the maximum since the last: 50 a second lose nothing
 POINT_INTERVAL_S = 0.005  # point samples (the mark may not be reset): 200 a second
 
@@ -69,15 +62,18 @@ class Sampler(threading.Thread):
         super().__init__(name=f"sampler-{pid}", daemon=True)
         self.pid = pid
         self.out = out
-        self.point_why: str | None = None if peaks_dir else why_no_dir  # why point samples
-        self._mark = self._open_mark(pid, peaks_dir)
-        self.maxima = self._mark is not None  # whether each reading is its interval's maximum
+        self.peaks_dir = peaks_dir
+        try:
+            self._root: ProcessReader | None = ProcessReader(pid, peaks_dir)
+        except ProcessGone:  # gone already: the run ends with nothing read
+            self._root = None
+        self.maxima = self._root is not None and self._root.maxima  # each its interval's max
+        self.point_why: str | None = None if self.maxima else \
+            REFUSED if self._root is not None and self._root.refused else why_no_dir
         self.interval_s = interval_s or (INTERVAL_MAXIMA_S if self.maxima else POINT_INTERVAL_S)
         self.maxima_lost_at: float | None = None  # when the kernel began to refuse resets
-        self._root_high = 0  # the root's highest since the last status reading
-        self._root_status: StatusMemory | None = None  # as the root's last take read it
         self._halted = False
-        self._readers: dict[int, StatmReader] = {}
+        self._readers: dict[int, ProcessReader] = {pid: self._root} if self._root else {}
         self.tree: frozenset[int] = frozenset({pid})  # the session's processes, for others
         self._cgroup = CgroupReader(pid)
         self._next_workers = 0.0
@@ -94,20 +90,6 @@ class Sampler(threading.Thread):
         return cls(pid, spec.interval_ms and spec.interval_ms / 1000, out,
                    None if spec.point_samples else peaks_dir, why)
 
-    def _open_mark(self, pid: int, peaks_dir: str | None) -> PeakMark | None:
-        if peaks_dir is None:
-            return None
-        try:
-            mark = PeakMark(pid, SAMPLER, peaks_dir)
-        except (ProcessGone, OSError):
-            self.point_why = NO_FOLDER
-            return None
-        if not mark.can_reset:
-            mark.close()
-            self.point_why = REFUSED
-            return None
-        return mark
-
     def stop(self) -> None:
         self._halted = True
 
@@ -116,62 +98,55 @@ class Sampler(threading.Thread):
         for pid in list(self._readers):
             if pid != self.pid and pid not in members:
                 self._readers.pop(pid).close()
-        for pid in members - set(self._readers):
+        for pid in sorted(members - set(self._readers)):
+            # The first MARKED_PROCESSES take their marks; the others (200 forked workers)
+            # are point samples: each take is a status read and three descriptors.
+            marked = sum(reader.maxima for reader in self._readers.values())
             try:
-                self._readers[pid] = StatmReader(pid)
+                self._readers[pid] = ProcessReader(
+                    pid, self.peaks_dir if self.maxima and marked < MARKED_PROCESSES else None)
             except ProcessGone:
                 continue
         self.tree = frozenset(self._readers)  # replaced whole: safe to read from other threads
 
-    def _read_root(self) -> tuple[int, int]:
-        """(the root's RSS now, its highest since the previous reading); raises if it is gone."""
-        if self._mark is None:
-            main = self._readers[self.pid].rss_bytes()
-            return main, main
-        taken = self._mark.take()
-        if not taken.reset:  # refused from now on: point samples, and the run says so
-            self._mark.close()
-            self._mark, self.maxima = None, False
-            self.maxima_lost_at = time.monotonic()
-        self._root_high = max(self._root_high, taken.peak)
-        self._root_status = taken.status
-        return taken.status.rss, taken.peak
-
     def _read_tree(self) -> tuple[int, int, int, int]:
         """(RSS of the whole tree, of the session's own process, the tree's highest since the
-        previous reading, the root's); raises if the root is gone."""
-        main, high = self._read_root()
+        previous reading: the sum of its processes' (an upper bound where they peak apart),
+        the root's exact one); raises ProcessGone if the root has gone."""
+        assert self._root is not None
+        main, main_high = self._root.read()
+        if self.maxima and self._root.refused:  # from now on point samples: the run says so
+            self.maxima, self.maxima_lost_at = False, time.monotonic()
         if len(self._readers) == 1:  # the usual case
-            return main, main, high, high
-        total = main
+            return main, main, main_high, main_high
+        total, high = main, main_high
         for pid, reader in list(self._readers.items()):
             if pid == self.pid:
                 continue
             try:
-                total += reader.rss_bytes()
+                rss, most = reader.read()
             except ProcessGone:
                 self._readers.pop(pid).close()
-        return total, main, high + total - main, high
+                continue
+            total, high = total + rss, high + most
+        return total, main, high, main_high
 
     def _read_status(self, now: float) -> None:
-        # The root's status as its last take read it (with maxima), else read now.
-        main = self._root_status if self._mark and self._root_status else \
-            read_status(self.pid)
-        # The root's own mark is reset at every reading: its peak is what those readings saw.
-        hwm = max(main.hwm, self._root_high) if self.maxima else main.hwm
-        self._root_high = 0
-        rss, swap, anon, file = main.rss, main.swap, main.anon, main.file
-        each = [(self.pid, main.rss, hwm)]
-        for pid in list(self._readers):
-            if pid == self.pid:
-                continue
+        """Each process's status (from its last take where it is taken) and its peak since the
+        previous status reading, and the tree's sums."""
+        rss = hwm = swap = anon = file = 0
+        each = []
+        for pid, reader in list(self._readers.items()):
             try:
-                child = read_status(pid)
+                status, peak = reader.status()
             except ProcessGone:
+                if pid == self.pid:
+                    raise
                 continue
-            rss, swap = rss + child.rss, swap + child.swap
-            anon, file = anon + child.anon, file + child.file
-            each.append((pid, child.rss, child.hwm))
+            rss, swap = rss + status.rss, swap + status.swap
+            anon, file = anon + status.anon, file + status.file
+            hwm = hwm or peak  # the root's (first)
+            each.append((pid, status.rss, peak))
         self.out.append(ProcReading(now, rss, hwm, swap, anon, file, len(self._readers)))
         if len(each) > 1 and now >= self._next_workers:  # the processes one by one
             self._next_workers = now + WORKERS_EVERY_S
@@ -209,9 +184,7 @@ class Sampler(threading.Thread):
 
     def run(self) -> None:
         name_this_thread("memtop-sampler")
-        try:
-            self._readers[self.pid] = StatmReader(self.pid)
-        except ProcessGone:
+        if self._root is None:
             return
         interval, out, monotonic, sleep = self.interval_s, self.out, time.monotonic, time.sleep
         next_status = next_system = next_tick = monotonic()
@@ -246,8 +219,6 @@ class Sampler(threading.Thread):
         finally:
             for reader in self._readers.values():
                 reader.close()
-            if self._mark is not None:
-                self._mark.close()
 
 
 def readings_meta(sampler: Sampler) -> dict[str, object]:

@@ -33,7 +33,7 @@ def spike(mib: int) -> list:
     return [t_peak, time.monotonic(), at, mib]
 
 
-time.sleep(0.3)
+time.sleep(0.8)  # a child of the run is found within half a second
 found = []
 if edges:
     import memtop
