@@ -42,7 +42,8 @@ PAGE_FAULTS = [str(HERE / "pagefault_workload.py")]
 SETTLE_S = 1.5
 # name -> memtop's options, and the floor's interval
 CPU_CONDITIONS = {
-    "default: interval maxima, 20 ms": ([], 20.0),
+    "default: interval maxima, 50 ms": ([], 50.0),
+    "interval maxima, 20 ms": (["--interval-ms", "20"], 20.0),
     "interval maxima, 5 ms": (["--interval-ms", "5"], 5.0),
     "point samples, 5 ms (200 Hz before #29)": (["--interval-ms", "5", "--point-samples"], 5.0),
     "point samples, 1 ms (1 kHz before #29)": (["--interval-ms", "1", "--point-samples"], 1.0),
@@ -206,6 +207,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--cpu-only", action="store_true")
     parser.add_argument("--generations", type=int)
+    parser.add_argument("--workloads", default="gpt2,page_faults",
+                        help="which perturbations (gpt2, page_faults)")
     args = parser.parse_args()
     rounds, window = (1, 6.0) if args.quick else (3, 15.0)
     cpu = {}
@@ -224,12 +227,15 @@ def main() -> None:
               "goal_pct": {"default": 0.5}}
     if not args.cpu_only:
         generations = args.generations or (10 if args.quick else 60)
-        result["perturbation"] = {
-            "gpt2": {"model": "gpt2_base_en (random weights, torch)",
-                     **perturbation(GPT2, generations, 5 if args.quick else 10)},
-            "page_faults": {"workload": "4 threads mapping, filling, unmapping 16 MiB",
-                            **perturbation(PAGE_FAULTS, generations, 5 if args.quick else 10)},
-            "goal": "memtop within 1%"}
+        repeats = 5 if args.quick else 10
+        workloads = {"gpt2": ({"model": "gpt2_base_en (random weights, torch)"}, GPT2),
+                     "page_faults": ({"workload": "4 threads mapping, filling, unmapping "
+                                                  "16 MiB"}, PAGE_FAULTS)}
+        result["perturbation"] = {"goal": "memtop within 1%"}
+        for name in args.workloads.split(","):
+            said, workload = workloads[name]
+            result["perturbation"][name] = {**said,
+                                            **perturbation(workload, generations, repeats)}
     emit(result)
 
 

@@ -4,6 +4,7 @@ maximum to each other's resets. Real programs under a real engine, at the defaul
 
 from __future__ import annotations
 
+import fcntl
 import itertools
 import json
 import mmap
@@ -11,12 +12,13 @@ import os
 import sqlite3
 import subprocess
 import sys
+import time
 
 import pytest
 
 from memtop.engine.client import EngineClient
 from memtop.engine.monitor.runtime_dir import runtime_dir
-from memtop.engine.probes.peak_mark import PROGRAM, SAMPLER, PeakMark
+from memtop.engine.probes.peak_mark import PROGRAM, PROGRAM_WAIT_S, SAMPLER, PeakMark
 from memtop.engine.probes.procfs import RSS_COUNTER_SLACK
 from memtop.engine.spec import RunSpec
 from memtop.engine.store import read_run
@@ -73,7 +75,7 @@ def test_fifty_spikes_between_readings_are_each_in_their_intervals_maximum(runs_
     finished, spikes = spiked_run(runs_dir, tmp_path, as_child)
     run = read_run(finished["path"])
     assert run.meta["readings"] == {"kind": "interval maxima", "why": None}
-    assert run.meta["interval_ms"] == 20.0
+    assert run.meta["interval_ms"] == 50.0
     samples = run.samples()
     times = [row[0] for row in samples]
     caught = seen_by_points = 0
@@ -139,6 +141,29 @@ def test_two_parties_sharing_a_mark_each_see_every_maximum(tmp_path):
             mark.close()
 
 
+def test_a_lock_held_by_a_stopped_party_stops_nobody(tmp_path):
+    """A party stopped in the middle of its take (ctrl-z, a debugger) holds the lock: the
+    sampler reads the RSS alone that once, the program waits PROGRAM_WAIT_S and goes on, and
+    nothing is lost once the lock is free again."""
+    sampler, program = (PeakMark("self", party, str(tmp_path)) for party in (SAMPLER, PROGRAM))
+    stopped = os.open(tmp_path / str(os.getpid()), os.O_RDWR)
+    try:
+        fcntl.flock(stopped, fcntl.LOCK_EX)
+        assert sampler.try_take() is None
+        started = time.monotonic()
+        assert program.take().reset
+        assert PROGRAM_WAIT_S <= time.monotonic() - started < 0.5
+        fcntl.flock(stopped, fcntl.LOCK_UN)
+        spike()
+        seen = program.take().peak  # the program's cut had the spike ...
+        after = sampler.try_take()  # ... and the sampler's next reading has it too
+        assert after is not None and after.peak >= seen - RSS_COUNTER_SLACK
+    finally:
+        os.close(stopped)
+        sampler.close()
+        program.close()
+
+
 def test_an_attached_process_is_read_in_point_samples_and_the_run_says_why(runs_dir):
     target = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(3)"])
     try:
@@ -182,7 +207,7 @@ def test_the_interval_is_the_default_for_maxima_or_the_one_asked(runs_dir, inter
     finished = run_program([sys.executable, "-c", "import time; time.sleep(1)"], runs_dir,
                            interval_ms=interval_ms)
     run = read_run(finished["path"])
-    expected = interval_ms or 20.0
+    expected = interval_ms or 50.0
     assert run.meta["interval_ms"] == expected
     assert run.meta["readings"]["kind"] == "interval maxima"
     samples = run.samples()

@@ -41,7 +41,10 @@ class ProcessReader:
             assert self._statm is not None
             rss = self._statm.rss_bytes()
             return rss, rss
-        taken = self.mark.take()
+        taken = self.mark.try_take()
+        if taken is None:  # another party is taking it now: the RSS alone, this once
+            status = read_status(self.pid)
+            return status.rss, status.rss
         if taken.status.rss == 0:  # an exited (zombie) process has no memory lines
             raise ProcessGone(self.pid)
         if not taken.reset:  # refused from now on: point samples

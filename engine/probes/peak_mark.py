@@ -15,6 +15,12 @@ The file is one per process, `<pid>` in the run's peaks folder, which the engine
 MEMTOP_PEAKS_DIR; a process without it (pytest, a notebook, `memtop attach`) is the only
 resetter of its own mark and takes without a lock. Standard library only: this runs in every
 session.
+
+Nobody waits on a lock held by a stopped process (a program stopped by ctrl-z or a debugger in
+the middle of its take): the sampler that finds the lock held reads the RSS alone for that
+reading (`Taken` None: the maximum stays in the mark, or in its slot, for its next take); the
+program waits up to PROGRAM_WAIT_S, then takes without the lock (the one way a maximum could be
+missed: memory both allocated and freed within the other party's read-and-reset, microseconds).
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ import fcntl
 import mmap
 import os
 import struct
+import time
 from typing import NamedTuple
 
 from .procfs import ProcessGone, StatusMemory, parse_status
@@ -30,6 +37,8 @@ from .procfs import ProcessGone, StatusMemory, parse_status
 PEAKS_DIR_ENV = "MEMTOP_PEAKS_DIR"
 SAMPLER, PROGRAM, ENGINE = 0, 1, 2  # the parties, each a slot in the file
 _PARTIES = 3
+PROGRAM_WAIT_S = 0.01  # what the program waits for the lock at most
+_RETRY_S = 0.0005
 _SLOT = struct.Struct("<3Q")  # the highest peak the others read since each party's last take
 
 
@@ -78,9 +87,21 @@ class PeakMark:
         self._lock = fd
 
     def take(self) -> Taken:
-        """Reads the mark and resets it; raises ProcessGone if the process has exited."""
-        if self._lock >= 0:
-            fcntl.flock(self._lock, fcntl.LOCK_EX)
+        """Reads the mark and resets it, waiting for the lock up to PROGRAM_WAIT_S, then
+        without it; raises ProcessGone if the process has exited."""
+        taken = self._take(PROGRAM_WAIT_S, or_without=True)
+        assert taken is not None
+        return taken
+
+    def try_take(self) -> Taken | None:
+        """As `take`, where the lock is free now (the sampler's: None, and the maximum stays
+        for its next take, where another party holds it)."""
+        return self._take(0.0, or_without=False)
+
+    def _take(self, wait_s: float, or_without: bool) -> Taken | None:
+        locked = self._lock >= 0 and self._acquire(wait_s)
+        if self._lock >= 0 and not locked and not or_without:
+            return None
         try:
             status = self._read()
             peak = max(status.hwm, status.rss)
@@ -88,10 +109,22 @@ class PeakMark:
             if self._share is not None:
                 peak = self._exchange(peak)
         finally:
-            if self._lock >= 0:
+            if locked:
                 fcntl.flock(self._lock, fcntl.LOCK_UN)
         exact, self._last_reset = self._last_reset, reset
         return Taken(status, peak, exact, reset)
+
+    def _acquire(self, wait_s: float) -> bool:
+        """The lock, waiting at most `wait_s`; never blocks on a holder that does not let go."""
+        deadline = time.monotonic() + wait_s
+        while True:
+            try:
+                fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    return False
+                time.sleep(_RETRY_S)
 
     def _read(self) -> StatusMemory:
         try:

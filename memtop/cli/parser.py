@@ -21,7 +21,7 @@ EXIT_USAGE = 2
 FORMATS = ("table", "markdown", "json", "csv")
 # Given before or after the command; the subcommands' own default is the top level's.
 RUNS_DIR_HELP = "the folder of run files (default: ./runs)"
-INTERVAL_HELP = ("milliseconds between readings (default 20: each the exact maximum since the "
+INTERVAL_HELP = ("milliseconds between readings (default 50: each the exact maximum since the "
                  "last; 5 where memtop may not reset the mark, as under attach)")
 
 
