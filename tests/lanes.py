@@ -1,8 +1,8 @@
 """What each test needs, found from its code: the lanes of the suite (issue #28, 5).
 
 `make test-fast` runs the tests that need none of these (unit, Pilot and in-process CLI tests);
-`make test` runs everything. A test needs what its own code, the module helpers it calls and
-the fixtures it asks for use (one level deep each, which is how this suite is written):
+`make test` runs everything. A test needs what its own code, the module helpers it calls (and
+the helpers they call, HELPER_DEPTH deep) and the fixtures it asks for use:
 - `processes`: other processes: a memtop command, an engine, a session, a pseudo-terminal;
 - `tmux`: a real terminal multiplexer;
 - `cluster`: a Ray cluster;
@@ -26,6 +26,7 @@ NEEDS: dict[str, re.Pattern[str]] = {
     "cluster": re.compile(r"\bray\b"),
 }
 LANES = (*NEEDS, "backend")
+HELPER_DEPTH = 3
 
 
 def _source(function: Callable[..., Any]) -> str:
@@ -42,11 +43,17 @@ def needs_of(item: Any) -> set[str]:
         return set()
     module = inspect.getmodule(function)
     sources = [_source(function)]
-    names = set(re.findall(r"\b([a-z_][a-z0-9_]*)\s*\(", sources[0]))
-    for name in names:  # the module's own helpers it calls
-        helper = getattr(module, name, None)
-        if inspect.isfunction(helper) and helper is not function:
-            sources.append(_source(helper))
+    seen = {function}
+    calling = [sources[0]]
+    for _ in range(HELPER_DEPTH):  # the module's own helpers it calls, and theirs
+        names = {n for text in calling for n in re.findall(r"\b([a-z_][a-z0-9_]*)\s*\(", text)}
+        calling = []
+        for name in sorted(names):
+            helper = getattr(module, name, None)
+            if inspect.isfunction(helper) and helper not in seen:
+                seen.add(helper)
+                calling.append(_source(helper))
+        sources += calling
     fixtures = getattr(item, "_fixtureinfo", None)
     for name in getattr(fixtures, "names_closure", ()):
         for definition in (fixtures.name2fixturedefs.get(name) or ()):
