@@ -80,3 +80,14 @@ def test_a_descriptor_of_the_same_number_that_is_not_the_pipe_gets_no_events(mon
         theirs.close()
         os.close(read_fd)
         os.close(write_fd)
+
+
+def test_a_program_that_closes_every_descriptor_keeps_its_stages():
+    """A daemonizing program closes all its descriptors: memtop's kept-open ones too. The next
+    cut opens them again instead of failing inside the program."""
+    recorder = StageRecorder(None, collect=False)
+    recorder.boundary("before")
+    mark = recorder._mark
+    for fd in (mark._status, mark._clear):  # as os.closerange(3, …) would
+        os.close(fd)
+    assert recorder.boundary("after")["peak_exact"] and recorder._mark is not mark

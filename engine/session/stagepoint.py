@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..probes.peak_mark import PROGRAM, PeakMark, Taken, peaks_dir_of_environment
-from ..probes.procfs import StatusMemory
+from ..probes.procfs import ProcessGone, StatusMemory
 from ..probes.ranks import rank_name
 from .cut_extras import CutExtras
 from .event_channel import EventChannel
@@ -98,9 +98,13 @@ class StageRecorder:
     def _take(self) -> Taken:
         """This process's mark read and reset (a forked child takes its own, not its
         parent's: the descriptors name the process that opened them)."""
-        if self._mark is None or self._mark_pid != os.getpid():
-            self._mark = PeakMark("self", PROGRAM, peaks_dir_of_environment())
-            self._mark_pid = os.getpid()
+        if self._mark is not None and self._mark_pid == os.getpid():
+            try:
+                return self._mark.take()
+            except (ProcessGone, OSError):  # the program closed every descriptor it had
+                pass
+        self._mark = PeakMark("self", PROGRAM, peaks_dir_of_environment())
+        self._mark_pid = os.getpid()
         return self._mark.take()
 
     def _cut(self, collect: bool | None, stage: bool = True) -> _Cut:
