@@ -19,7 +19,7 @@ def measure(interval_ms: float, seconds: float) -> dict:
         if result.returncode != 0:
             raise RuntimeError(result.stderr)
         samples = read_run(list_run_files(runs)[0]).samples()
-    times = [t for t, _ in samples]
+    times = [row[0] for row in samples]
     gaps = [(b - a) * 1000 for a, b in itertools.pairwise(times)]
     span = times[-1] - times[0]
     return {"bench": "sampling_rate", "target_hz": round(1000 / interval_ms),

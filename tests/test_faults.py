@@ -55,12 +55,13 @@ def run_session(how: str, runs_dir: Path, *extra: str, parallel: int = 1,
 
 
 def assert_samples_reach_the_end(run) -> None:
-    """Samples run without a gap to within a few 5 ms intervals of the session's last mark: the
-    batches in flight when it died were written too."""
-    times = [t for t, _ in run.samples()]
+    """Samples run without a gap to within an interval (and 20 ms) of the session's last mark:
+    the batches in flight when it died were written too."""
+    times = [row[0] for row in run.samples()]
+    interval = run.meta["interval_ms"] / 1000
     last_mark = run.stages[-1]
-    assert times and times[-1] >= last_mark["t"] - 0.02
-    assert max(b - a for a, b in itertools.pairwise(times)) < 0.1
+    assert times and times[-1] >= last_mark["t"] - interval - 0.02
+    assert max(b - a for a, b in itertools.pairwise(times)) < max(0.1, 2 * interval)
 
 
 @pytest.mark.parametrize(("how", "status", "cause"), [
@@ -77,7 +78,7 @@ def test_a_session_that_dies_ends_with_its_cause(how, status, cause, runs_dir):
         assert run.meta["last_output"] == "ValueError: boom on purpose"
     assert [s["name"] for s in run.stages] == ["allocated", "last_words"]
     assert_samples_reach_the_end(run)
-    assert max(v for _, v in run.samples()) >= 64 * MIB
+    assert max(row[1] for row in run.samples()) >= 64 * MIB
 
 
 @contextlib.contextmanager
@@ -109,7 +110,7 @@ def test_the_real_oom_killer_is_named_as_the_cause(runs_dir):
     assert finished["cause"] == "killed by the OOM killer (SIGKILL)"
     run = read_run(finished["path"])
     assert_samples_reach_the_end(run)
-    assert max(v for _, v in run.samples()) > 150 * MIB
+    assert max(row[1] for row in run.samples()) > 150 * MIB
 
 
 @contextlib.contextmanager
@@ -164,7 +165,7 @@ def test_engine_killed_keeps_a_readable_file_losing_at_most_0_6_s(runs_dir):
     (path,) = runs_dir.glob("*.db")
     run = read_run(str(path))
     samples = run.samples()
-    assert len(samples) > 100
+    assert len(samples) > 1.0 / (run.meta["interval_ms"] / 1000)  # the 1.5 s before the kill
     assert killed_at - samples[-1][0] <= 0.6  # a commit every 0.5 s, of a pump every 0.1 s
     # The session did not outlive its engine (PR_SET_PDEATHSIG).
     time.sleep(0.5)
