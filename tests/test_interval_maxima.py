@@ -107,9 +107,11 @@ def test_spikes_within_a_millisecond_of_stage_edges_land_in_their_own_stage(runs
     run = read_run(finished["path"])
     stages = [s for s in run.stages if s["name"].startswith("s")]
     assert len(stages) == len(spikes) == 30
+    near = 0  # spikes freed less than a millisecond before their stage's end
     for stage, (_, t_gone, at, mib) in zip(stages, spikes, strict=True):
-        assert stage["t"] - t_gone < 0.001  # freed less than a millisecond before its end
+        near += stage["t"] - t_gone < 0.001
         assert stage["peak_exact"] and close_to(stage["peak"], int(at), mib), (stage, at)
+    assert near >= 20, near  # most (a busy machine may delay the program between the two)
     # A stage never has the spike of the one before, a millisecond before its start.
     for stage, own, before in zip(stages[1:], spikes[1:], spikes[:-1], strict=True):
         if before[3] > own[3] + 16:
