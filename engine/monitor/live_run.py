@@ -74,7 +74,10 @@ class LiveRun:
         self._peaks = SampledPeak()
         self._stats = RunningStats(self.t_start)  # the end's statistics, without reading back
         self._alarms = AlarmWatch(Thresholds(**spec.alarms))
-        self.workers = WorkerWatch(self.run_id, self._alarms)  # several processes: one by one
+        # A process memtop did not start keeps its high-water mark: point samples.
+        self.peaks_dir = None if self.attached else make_peaks_dir(self.run_id)
+        # Several processes: one by one.
+        self.workers = WorkerWatch(self.run_id, self._alarms, self.peaks_dir)
         self.output = OutputKeeper(spec.max_output)
         self.output_stages = OutputStages(spec.stage_pattern) if spec.stage_pattern else None
         self._own_marks = False  # the program sent stages of its own (memtop.stage, mark)
@@ -82,13 +85,10 @@ class LiveRun:
         self.limit, said = session_limit(spec)  # `memtop fit`'s trials: a memory cgroup
         self.meta.update(said)
         self.process: subprocess.Popen | AttachedProcess
-        # A process memtop did not start keeps its high-water mark: point samples.
-        self.peaks_dir = None if self.attached else make_peaks_dir(self.run_id)
         self.process, self._events = start_process(spec, self.run_id, self._inbox,
                                                    self._finished, stdin, self.limit,
                                                    self.peaks_dir)
         self.meta["pid"] = self.process.pid
-        self.workers.peaks_dir = self.peaks_dir
         self._outside = OutsideMarks(self.process.pid, self.run_id, self.writer, self.send,
                                      self.peaks_dir)
         self.sampler = Sampler.for_run(self.process.pid, spec, self._inbox, self.peaks_dir)

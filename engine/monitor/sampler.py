@@ -100,15 +100,17 @@ class Sampler(threading.Thread):
         for pid in list(self._readers):
             if pid != self.pid and pid not in members:
                 self._readers.pop(pid).close()
+        # The first MARKED_PROCESSES take their marks; the others (200 forked workers) are point
+        # samples: each take is a status read and three descriptors.
+        marked = sum(reader.maxima for reader in self._readers.values())
         for pid in sorted(members - set(self._readers)):
-            # The first MARKED_PROCESSES take their marks; the others (200 forked workers)
-            # are point samples: each take is a status read and three descriptors.
-            marked = sum(reader.maxima for reader in self._readers.values())
             try:
-                self._readers[pid] = ProcessReader(
+                reader = ProcessReader(
                     pid, self.peaks_dir if self.maxima and marked < MARKED_PROCESSES else None)
             except ProcessGone:
                 continue
+            self._readers[pid] = reader
+            marked += reader.maxima
         self.tree = frozenset(self._readers)  # replaced whole: safe to read from other threads
 
     def _read_tree(self) -> tuple[int, int, int, int]:

@@ -19,14 +19,15 @@ MAX_KEPT = 64  # a tree of hundreds of forked workers keeps its 64 largest at th
 
 
 class WorkerWatch:
-    def __init__(self, run_id: str, alarms: AlarmWatch) -> None:
+    def __init__(self, run_id: str, alarms: AlarmWatch, peaks_dir: str | None = None) -> None:
+        """`peaks_dir`: the run's shared marks (peak_mark.py), None where it has none."""
         self._run_id = run_id
         self._alarms = alarms
         self._names: dict[int, str] = {}
         self._peaks: dict[int, int] = {}
         self._marking: set[int] = set()  # ranks that send stages of their own
         self._reset_ok: dict[int, bool] = {}  # whether each one's last VmHWM reset worked
-        self.peaks_dir: str | None = None  # the run's shared marks, once made (peak_mark.py)
+        self.peaks_dir = peaks_dir
 
     def name(self, pid: int) -> str:
         if pid not in self._names:
