@@ -48,7 +48,7 @@ class Samples(TypedDict):
 
 
 class Proc(TypedDict):
-    """/proc/PID/status of the tree, about 20 a second"""
+    """/proc/PID/status of the tree, about 10 a second"""
     type: Literal["proc"]
     run: str
     t: float

@@ -61,7 +61,7 @@ class RunSpec:
     max_length: int = 10
     dtype: str = "float32"
     isolate: bool = False  # keep other ML frameworks out of the session
-    # RSS sampling interval; None: 50 ms where each reading is its interval's maximum, else 5
+    # RSS sampling interval; None: 100 ms where each reading is its interval's maximum, else 5
     interval_ms: float | None = None
     # Never reset the program's high-water mark from outside (a program that reads its own
     # VmHWM): readings are point samples; stage peaks stay exact.

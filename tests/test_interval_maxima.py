@@ -18,6 +18,7 @@ import pytest
 
 from memtop.engine.client import EngineClient
 from memtop.engine.monitor.runtime_dir import runtime_dir
+from memtop.engine.monitor.sampler import INTERVAL_MAXIMA_S
 from memtop.engine.probes.peak_mark import PROGRAM, PROGRAM_WAIT_S, SAMPLER, PeakMark
 from memtop.engine.probes.procfs import RSS_COUNTER_SLACK
 from memtop.engine.spec import RunSpec
@@ -75,7 +76,7 @@ def test_fifty_spikes_between_readings_are_each_in_their_intervals_maximum(runs_
     finished, spikes = spiked_run(runs_dir, tmp_path, as_child)
     run = read_run(finished["path"])
     assert run.meta["readings"] == {"kind": "interval maxima", "why": None}
-    assert run.meta["interval_ms"] == 50.0
+    assert run.meta["interval_ms"] == INTERVAL_MAXIMA_S * 1000
     samples = run.samples()
     times = [row[0] for row in samples]
     caught = seen_by_points = 0
@@ -216,7 +217,7 @@ def test_the_interval_is_the_default_for_maxima_or_the_one_asked(runs_dir, inter
     finished = run_program([sys.executable, "-c", "import time; time.sleep(1)"], runs_dir,
                            interval_ms=interval_ms)
     run = read_run(finished["path"])
-    expected = interval_ms or 50.0
+    expected = interval_ms or INTERVAL_MAXIMA_S * 1000
     assert run.meta["interval_ms"] == expected
     assert run.meta["readings"]["kind"] == "interval maxima"
     samples = run.samples()

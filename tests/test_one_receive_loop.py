@@ -55,6 +55,9 @@ class RecordedClient:
         time.sleep(timeout)
         return None
 
+    def interrupt(self) -> None:
+        pass
+
     def stop(self, why: str = "user") -> None:
         pass
 

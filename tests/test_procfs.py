@@ -3,7 +3,11 @@
 import os
 
 from memtop.engine.probes.procfs import (
+    _STATUS_KEYS,
+    KeptFile,
     StatmReader,
+    SystemReader,
+    TreeLister,
     descendants,
     parse_psi,
     parse_status,
@@ -81,3 +85,92 @@ def test_descendants_finds_a_grandchild():
     finally:
         os.killpg(child.pid, 9)
         child.wait()
+
+
+def _each_key_found(raw: bytes) -> dict[str, int]:
+    """The status's memory lines, each found on its own (what the fast path must agree with)."""
+    values = {}
+    for key, name in _STATUS_KEYS:
+        at = raw.find(key)
+        values[name] = int(raw[at + len(key):raw.find(b"kB", at)]) * 1024 if at >= 0 else 0
+    return values
+
+
+def test_parse_status_of_this_kernel_agrees_with_each_key_found_on_its_own():
+    block = bytearray(64 * 1024 * 1024)
+    block[::4096] = b"x" * len(block[::4096])
+    del block  # the peak above the RSS now: the two are told apart
+    with open("/proc/self/status", "rb") as f:
+        raw = f.read()
+    status = parse_status(raw)
+    assert status.hwm > status.rss + 32 * 1024 * 1024
+    assert status._asdict() == _each_key_found(raw)
+    shuffled = b"\n".join(reversed(raw.split(b"\n")))  # another layout: each key on its own
+    assert parse_status(b"\n" + shuffled)._asdict() == _each_key_found(b"\n" + shuffled)
+
+
+def _open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def test_a_kept_file_reads_the_kernels_figures_anew_each_time():
+    kept = KeptFile("/proc/self/statm")
+    try:
+        before = int(kept.read().split()[1])
+        block = bytearray(64 * 1024 * 1024)
+        block[::4096] = b"x" * len(block[::4096])
+        after = int(kept.read().split()[1])
+    finally:
+        kept.close()
+    assert (after - before) * os.sysconf("SC_PAGE_SIZE") > 60 * 1024 * 1024
+
+
+def test_the_system_reader_agrees_with_a_fresh_read_and_keeps_two_files():
+    opened = _open_fds()
+    reader = SystemReader()
+    try:
+        assert _open_fds() - opened <= 2
+        kept, fresh = reader.read(), read_system()
+        assert kept.mem_total == fresh.mem_total > 0
+        assert abs(kept.mem_available - fresh.mem_available) < 256 * 1024 * 1024
+        assert kept.swap_total == fresh.swap_total
+    finally:
+        reader.close()
+    assert _open_fds() == opened
+
+
+def test_the_tree_lister_follows_children_coming_and_going_and_closes_what_it_kept():
+    import subprocess
+    import sys
+    import time
+
+    opened = _open_fds()
+    lister = TreeLister()
+    first = subprocess.Popen(["sleep", "30"])
+    second = None
+    try:
+        assert first.pid in lister.descendants(os.getpid())
+        second = subprocess.Popen([sys.executable, "-c",
+                                   "import subprocess; subprocess.run(['sleep', '30'])"],
+                                  start_new_session=True)
+        deadline = time.monotonic() + 5
+        found: list[int] = []
+        while time.monotonic() < deadline and len(found) < 3:
+            found = lister.descendants(os.getpid())
+            time.sleep(0.05)
+        assert {first.pid, second.pid} <= set(found) and len(found) >= 3  # and a grandchild
+        first.kill()
+        first.wait()
+        assert first.pid not in lister.descendants(os.getpid())
+        os.killpg(second.pid, 9)  # and its child
+        second.wait()
+        lister.descendants(os.getpid())
+        # Only this process's threads are listed now: their files kept, the children's closed.
+        assert _open_fds() - opened <= len(os.listdir("/proc/self/task"))
+    finally:
+        lister.close()
+        for child in (first, second):
+            if child is not None and child.poll() is None:
+                os.killpg(child.pid, 9) if child is second else child.kill()
+                child.wait()
+    assert _open_fds() == opened

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import select
 import socket
 import subprocess
 import sys
@@ -52,6 +53,9 @@ class EngineClient:
         self.detached = False
         self._awaiting_info = False
         self._paths: dict[str, str] = {}  # run id -> run file: where a `gap` is filled from
+        # A byte here ends a `receive` waiting in another thread (`interrupt`): a reader thread
+        # waits for messages without turning every tenth of a second (issue #29).
+        self._interrupt_r, self._interrupt_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
         if conn is not None:
             self.conn, self.owner = conn, False
             return
@@ -149,11 +153,30 @@ class EngineClient:
             return message
         return messages.exited()
 
+    def interrupt(self) -> None:
+        """A `receive` waiting in another thread returns None now (or the next one)."""
+        if self._interrupt_w >= 0:
+            with contextlib.suppress(BlockingIOError):
+                os.write(self._interrupt_w, b"!")
+
+    def _readable(self, deadline: float) -> bool:
+        """Whether the socket has a message (or its end) by the deadline; False at once
+        where interrupted."""
+        poller = select.poll()
+        poller.register(self.conn.fileno(), select.POLLIN)
+        poller.register(self._interrupt_r, select.POLLIN)
+        ready = dict(poller.poll(max(0.0, deadline - time.monotonic()) * 1000))
+        if self._interrupt_r in ready:
+            with contextlib.suppress(BlockingIOError):
+                os.read(self._interrupt_r, 4096)
+            return False
+        return bool(ready)
+
     def _read_one(self, deadline: float) -> Message | None:
         """One message off the socket (a batch whole), or None by the deadline."""
         while True:
             try:
-                if not self.conn.poll(max(0.0, deadline - time.monotonic())):
+                if not self._readable(deadline):
                     return None
                 return messages.decode(self.conn.recv_bytes())
             except ValueError:
@@ -193,6 +216,13 @@ class EngineClient:
         self._send(messages.detach())
         self.exited = self.detached = True
         self.conn.close()
+        self._close_interrupt()
+
+    def _close_interrupt(self) -> None:
+        for fd in (self._interrupt_r, self._interrupt_w):
+            if fd >= 0:
+                os.close(fd)
+        self._interrupt_r = self._interrupt_w = -1
 
     def close(self, timeout: float = 15.0, why: str = "user") -> None:
         """The owner stops the engine's runs and waits for them to be finalized; a watcher
@@ -206,6 +236,7 @@ class EngineClient:
                 self.receive(0.1)
         if not self.conn.closed:
             self.conn.close()
+        self._close_interrupt()
         if self.process is not None and self.owner:
             try:
                 self.process.wait(timeout)

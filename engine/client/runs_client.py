@@ -25,6 +25,9 @@ class RunsClient(Protocol):
     def receive(self, timeout: float) -> Message | None:
         """The next message, or None after `timeout` seconds; `exited` once it is gone."""
 
+    def interrupt(self) -> None:
+        """A `receive` waiting in another thread returns None now (or the next one)."""
+
     def stop(self, why: str = "user") -> None: ...
 
     def pace(self, every_s: float) -> None:

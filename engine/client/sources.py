@@ -20,6 +20,9 @@ from ..store import BenchFollower
 from .engine_client import EngineClient
 from .runs_client import RunsClient
 
+# The reader thread waits this long for a message before it looks again whether it is to stop
+# (`_stop_receiving` interrupts the wait): no turn every tenth of a second while nothing comes.
+RECEIVE_WAIT_S = 30.0
 FOLLOW_EVERY_S = 0.1  # the follower itself reads the files at most four times a second
 
 
@@ -105,7 +108,7 @@ class LiveSource(Source):
 
     def _receive(self) -> None:
         while not self._closing.is_set():
-            message = self._client.receive(0.1)
+            message = self._client.receive(RECEIVE_WAIT_S)  # `_stop_receiving` interrupts it
             if message is None:
                 continue
             self._received(message)
@@ -183,6 +186,7 @@ class LiveSource(Source):
     def _stop_receiving(self) -> None:
         """The reader thread out of the socket before the client closes or leaves it."""
         self._closing.set()
+        self._client.interrupt()
         self._thread.join(timeout=1.0)
 
 

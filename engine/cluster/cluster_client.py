@@ -62,7 +62,7 @@ class ClusterClient:
         self._via_client = via_client  # Ray Client: frames through a queue (frames.py)
         self.slots = NodeSlots(nodes)
         self.exited = self.detached = False
-        self._inbox: queue.Queue[Message] = queue.Queue()
+        self._inbox: queue.Queue[Message | None] = queue.Queue()  # None: interrupt
         self._waiting: deque[RunSpec] = deque()
         self._flights: dict[str, Flight] = {}
         self._threads: list[threading.Thread] = []
@@ -85,9 +85,14 @@ class ClusterClient:
             message = self._inbox.get(timeout=timeout)
         except queue.Empty:
             return None
+        if message is None:  # interrupted
+            return None
         if message["type"] == "exited":
             self.exited = True
         return message
+
+    def interrupt(self) -> None:
+        self._inbox.put(None)
 
     def stop(self, why: str = "user") -> None:
         """Queued runs are dropped, running ones cancelled (their files are still fetched)."""

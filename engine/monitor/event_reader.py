@@ -15,15 +15,18 @@ import os
 import select
 import threading
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 READ_BYTES = 65536
 
 
 class EventReader:
-    def __init__(self, fd: int, name: str) -> None:
+    def __init__(self, fd: int, name: str, wake: Callable[[], None] | None = None) -> None:
+        """`wake`: called from the thread when events came or the pipe closed (the engine's
+        loop takes them at once: monitor/waker.py)."""
         os.set_blocking(fd, False)
+        self._wake = wake
         self._fd = fd
         self._lock = threading.Lock()
         self._partial = b""
@@ -72,6 +75,8 @@ class EventReader:
         while not self.closed.is_set():
             poller.poll()  # readable or hung up; drain() tells which
             self.drain()
+            if self._wake is not None and (self.queue or self.closed.is_set()):
+                self._wake()
         with self._lock:
             os.close(self._fd)  # only here: a descriptor this thread may be polling on
 

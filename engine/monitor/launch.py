@@ -18,7 +18,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -41,6 +40,7 @@ from ..store.files import new_run_id
 from ..store.schema import SCHEMA_VERSION
 from .event_reader import EventReader
 from .output import STDERR, STDOUT, start_readers
+from .waker import Inbox
 
 _PR_SET_PDEATHSIG = 1
 SESSION_MODULE = "memtop.engine.session"
@@ -133,7 +133,7 @@ def session_limit(spec: RunSpec) -> tuple[MemoryLimit | None, dict[str, Any]]:
     return limit, {"memory_limit": said if limit else {**said, "why_not": why_not}}
 
 
-def start_process(spec: RunSpec, run_id: str, inbox: deque, finished: threading.Event,
+def start_process(spec: RunSpec, run_id: str, inbox: Inbox, finished: threading.Event,
                   stdin: int | None, limit: MemoryLimit | None, peaks_dir: str | None
                   ) -> tuple[subprocess.Popen | AttachedProcess, EventReader | None]:
     """The run's process: the one `attach` names (no events), or a session started as
@@ -152,7 +152,7 @@ def start_process(spec: RunSpec, run_id: str, inbox: deque, finished: threading.
             os.close(stdin)
 
 
-def start_session(spec: RunSpec, run_id: str, inbox: deque, finished: threading.Event,
+def start_session(spec: RunSpec, run_id: str, inbox: Inbox, finished: threading.Event,
                   stdin: int | None = None, limit: MemoryLimit | None = None,
                   peaks_dir: str | None = None) -> tuple[subprocess.Popen, EventReader]:
     """Starts the session (in `limit`'s cgroup, if any); a thread a stream appends its output
@@ -176,7 +176,7 @@ def start_session(spec: RunSpec, run_id: str, inbox: deque, finished: threading.
         for fd in (write_fd, out_write, err_write):
             os.close(fd)
     start_readers({STDOUT: out_read, STDERR: err_read}, inbox, finished)
-    return process, EventReader(read_fd, name=f"events-{process.pid}")
+    return process, EventReader(read_fd, f"events-{process.pid}", inbox.wake)
 
 
 def leftovers(run_id: str, group: int) -> tuple[list[str], list[str]]:

@@ -12,7 +12,6 @@ import signal
 import subprocess
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -39,6 +38,7 @@ from .outside_marks import OutsideMarks
 from .peaks import SampledPeak
 from .sampler import Sampler, lost_maxima, readings_meta
 from .shared_marks import make_peaks_dir, remove_peaks_dir
+from .waker import Inbox
 from .workers import WorkerWatch
 
 KILL_GRACE_S = 3.0
@@ -48,7 +48,10 @@ EVENTS_AFTER_EXIT_S = 2.0
 
 class LiveRun:
     def __init__(self, spec: RunSpec, send: Callable[[Message], None],
-                 bench: dict[str, Any] | None = None, stdin: int | None = None) -> None:
+                 bench: dict[str, Any] | None = None, stdin: int | None = None,
+                 wake: Callable[[], None] | None = None) -> None:
+        """`wake`: wakes the engine's loop for what its threads hand it that cannot wait
+        (output, events, the end: monitor/waker.py)."""
         self.spec = spec
         self.send = send
         self.run_id = make_run_id(spec)
@@ -69,7 +72,7 @@ class LiveRun:
         self._storage_alarmed = False
         self.max_swap = 0
         self._highest = 0  # the highest reading of the tree (each its interval's maximum)
-        self._inbox: deque[readings.Reading] = deque()
+        self._inbox = Inbox(wake)  # readings.Reading tuples from the threads
         self._events: EventReader | None  # none for a process memtop did not start
         self._peaks = SampledPeak()
         self._stats = RunningStats(self.t_start)  # the end's statistics, without reading back

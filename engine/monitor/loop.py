@@ -21,13 +21,22 @@ from typing import Any
 from .. import messages
 from ..messages import Message
 from ..spec import RunSpec, new_id, run_title
+from ..store.writer import COMMIT_EVERY_S
 from .delivery import Client, deliver, refuse, send_to
 from .listener import Listener
 from .live_run import LiveRun
 from .peer import PARTIAL_S, Peer, PeerBroken, Request
 from .requests import problem_of
+from .waker import Waker
 
-PUMP_EVERY_S = 0.1  # the live view is a tenth of a second behind; each wake-up costs
+# A turn of the loop moves the threads' readings into the run files and out to the clients.
+# While a client draws readings as they come (the dashboard), it turns every PUMP_EVERY_S: the
+# view is a tenth of a second behind. Otherwise (`memtop run --no-tui`, a detached run) it
+# turns when a commit is due (store/writer.py), or when woken for what cannot wait (output,
+# events, a run's end, a request: waker.py), at most every MIN_TURN_S: each wake-up costs.
+PUMP_EVERY_S = 0.1
+QUIET_TURN_S = COMMIT_EVERY_S
+MIN_TURN_S = 0.01
 IDLE_EXIT_S = 5.0  # no run and no client this long: the engine's work is done
 
 
@@ -44,6 +53,8 @@ class Engine:
         self.busy = False
         self._idle_since: float | None = None
         self._outbox: list[Message] = []  # sent to the live clients at the end of each turn
+        self.waker = Waker()
+        self._last_turn = 0.0
 
     # ---- to the clients --------------------------------------------------------------------
 
@@ -111,6 +122,7 @@ class Engine:
         """Every run stopped (`why` becomes its cause: messages.STOP_REASONS), the queue
         dropped."""
         self.stopping = True
+        self.waker.wake()  # from a signal handler too: the loop turns at once
         for spec, _, stdin in self.queue:
             self.send(messages.cancelled(spec.to_dict()))
             if stdin is not None:
@@ -177,19 +189,35 @@ class Engine:
         elif kind == "pace":
             client.every_s = float(message["every_s"])
 
+    def _wait_s(self, now: float) -> float:
+        """How long this turn may wait for a request or a wake-up (PUMP_EVERY_S)."""
+        if self.stopping or any(c.live and not c.every_s for c in self.clients) or \
+                any(run.stop_requested_at is not None for run in self.active):
+            return PUMP_EVERY_S
+        due = min((run.writer.commit_due for run in self.active), default=now + QUIET_TURN_S)
+        return min(QUIET_TURN_S, max(0.0, due - now) + 0.001)
+
     def _receive(self) -> None:
-        """A tenth of a second's wait for any client's request (or room to write to one that
-        was behind); then what each sent, handled."""
+        """A wait for any client's request (or room to write to one that was behind), or a
+        wake-up from a run's threads, or the turn's time (`_wait_s`); then what each client
+        sent, handled."""
         poller = select.poll()
+        poller.register(self.waker, select.POLLIN)
         for client in self.clients:
             poller.register(client.peer, select.POLLIN | (select.POLLOUT
                                                           if client.peer.wants_write else 0))
         if self.listener is not None:
             poller.register(self.listener.sock, select.POLLIN)
         try:
-            ready = {fd for fd, _ in poller.poll(PUMP_EVERY_S * 1000)}
+            ready = {fd for fd, _ in poller.poll(self._wait_s(time.monotonic()) * 1000)}
         except OSError:
             ready = set()
+        if self.waker.fileno() in ready:  # what the runs' threads hand over is taken this turn
+            soon = self._last_turn + MIN_TURN_S - time.monotonic()
+            if soon > 0:  # a program printing without pause: a turn takes many lines
+                time.sleep(soon)
+            self.waker.clear()
+        self._last_turn = time.monotonic()
         if self.listener is not None and self.listener.sock.fileno() in ready:
             sock = self.listener.accept()
             if sock is not None:
@@ -222,7 +250,7 @@ class Engine:
         while not self.stopping and self.queue and len(self.active) < self.parallel:
             spec, bench, stdin = self.queue.popleft()
             try:
-                self.active.append(LiveRun(spec, self.send, bench, stdin))
+                self.active.append(LiveRun(spec, self.send, bench, stdin, self.waker.wake))
             except Exception as exc:
                 self.send(messages.finished(spec.id, None, None, {
                     "status": "failed", "cause": f"could not start the session: {exc}"}))
@@ -266,3 +294,4 @@ class Engine:
         self.clients.clear()
         if self.listener is not None:
             self.listener.close()
+        self.waker.close()

@@ -7,17 +7,18 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections import deque
 
 from .readings import OutputChunk
+from .waker import Inbox
 
 STDOUT, STDERR = 1, 2
 TAIL_BYTES = 256 * 1024
 DEFAULT_CAP = 512 * 1024 * 1024  # bytes of output kept in a run file: days of training logs
 
 
-def start_readers(pipes: dict[int, int], inbox: deque, finished: threading.Event) -> None:
-    """One thread per stream: an `OutputChunk` into `inbox` per read, until the pipe closes.
+def start_readers(pipes: dict[int, int], inbox: Inbox, finished: threading.Event) -> None:
+    """One thread per stream: an `OutputChunk` into `inbox` per read (urgent: written through to
+    a terminal), until the pipe closes.
     After `finished`, what comes (from a process the program left behind) is read and dropped,
     so that the writer never blocks on a full pipe."""
     for stream, fd in pipes.items():
@@ -25,14 +26,14 @@ def start_readers(pipes: dict[int, int], inbox: deque, finished: threading.Event
                          name=f"output-{stream}").start()
 
 
-def _read(fd: int, stream: int, inbox: deque, finished: threading.Event) -> None:
+def _read(fd: int, stream: int, inbox: Inbox, finished: threading.Event) -> None:
     try:
         while True:
             chunk = os.read(fd, 65536)
             if not chunk:
                 return
             if not finished.is_set():
-                inbox.append(OutputChunk(time.monotonic(), stream, chunk))
+                inbox.urgent(OutputChunk(time.monotonic(), stream, chunk))
     except OSError:
         return
     finally:

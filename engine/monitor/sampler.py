@@ -10,7 +10,7 @@ MARKED_PROCESSES; the others are point samples). Where the marks may not be touc
 POINT_INTERVAL_S, and the run says so.
 
 Besides, at lower rates:
-- /proc/PID/status (VmHWM, VmSwap, RssAnon, RssFile) about 20 times a second, from each
+- /proc/PID/status (VmHWM, VmSwap, RssAnon, RssFile) about 10 times a second, from each
   process's last take where it is taken;
 - the tree's membership (a file per thread of each process), the cgroup it is in, system
   MemAvailable, swap, /proc/pressure/memory and the cgroup's figures, about twice a second.
@@ -27,27 +27,30 @@ import math
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 
 from ..probes.cgroup import CgroupReader, read_directory
-from ..probes.procfs import ProcessGone, descendants, read_system
+from ..probes.procfs import KeptFile, ProcessGone, SystemReader, TreeLister
 from ..spec import RunSpec
 from .process_reader import ProcessReader
 from .readings import ProcReading, Sample, SamplerError, SystemReading, WorkersReading
 from .thread_name import name_this_thread
+from .waker import Inbox
 
-STATUS_EVERY_S = 0.05
+STATUS_EVERY_S = 0.1
 SYSTEM_EVERY_S = 0.5
 WORKERS_EVERY_S = 1.0  # each process of a tree of several: a line per worker on the card
-LONGEST_SLEEP_S = 0.05  # a stop is seen within this, whatever the interval
+LONGEST_SLEEP_S = 0.1  # a stop is seen within this, whatever the interval
 # Why a run's readings are point samples (the run file and the card say it).
 ATTACHED = "memtop did not start this process, so leaves its high-water mark alone"
 ASKED = "asked for (--point-samples)"
 NO_FOLDER = "no private folder for the shared marks"
 REFUSED = "the kernel refused to reset the high-water mark"
 MARKED_PROCESSES = 16  # processes of a tree whose marks are taken; the rest: point samples
-# Each reading the maximum since the last: 20 a second lose nothing, and on this VM each
-# wake-up with a take costs about 200 µs of CPU (docs/BENCHMARKS.md, "Interval maxima").
-INTERVAL_MAXIMA_S = 0.05
+# Each reading the maximum since the last: 10 a second lose nothing, and on this VM each
+# wake-up with a take costs about 250 µs of CPU whatever it reads (20 a second: memtop's own CPU
+# over the 0.5% goal; docs/BENCHMARKS.md, "Interval maxima").
+INTERVAL_MAXIMA_S = 0.1
 POINT_INTERVAL_S = 0.005  # point samples (the mark may not be reset): 200 a second
 
 
@@ -58,12 +61,16 @@ def microsecond_after(t: float) -> float:
 
 class Sampler(threading.Thread):
     def __init__(self, pid: int, interval_s: float | None, out: deque,
-                 peaks_dir: str | None = None, why_no_dir: str = ATTACHED) -> None:
+                 peaks_dir: str | None = None, why_no_dir: str = ATTACHED,
+                 wake: Callable[[], None] | None = None) -> None:
         """`peaks_dir`: the run's folder of shared marks (None: point samples, for the reason
-        `why_no_dir`); `interval_s` None: the default for what the readings are."""
+        `why_no_dir`); `interval_s` None: the default for what the readings are; `wake`: called
+        when the sampler ends (the process has gone, or an error), which the engine's loop
+        must see at once (monitor/waker.py)."""
         super().__init__(name=f"sampler-{pid}", daemon=True)
         self.pid = pid
         self.out = out
+        self._wake = wake
         self.peaks_dir = peaks_dir
         try:
             self._root: ProcessReader | None = ProcessReader(pid, peaks_dir)
@@ -77,7 +84,11 @@ class Sampler(threading.Thread):
         self._halted = False
         self._readers: dict[int, ProcessReader] = {pid: self._root} if self._root else {}
         self.tree: frozenset[int] = frozenset({pid})  # the session's processes, for others
+        # Twice a second, through kept descriptors (each open costs a VM several system calls).
+        self._lister = TreeLister()
+        self._system = SystemReader()
         self._cgroup = CgroupReader(pid)
+        self._cgroup_file, self._cgroup_listed = self._keep_cgroup_file(pid)
         self._next_workers = 0.0
         # OOM kills per cgroup directory when the session was first seen in it: a process can
         # move between cgroups, and the OOM killer counts in the one whose limit was hit.
@@ -85,18 +96,18 @@ class Sampler(threading.Thread):
         self._note_cgroup()
 
     @classmethod
-    def for_run(cls, pid: int, spec: RunSpec, out: deque, peaks_dir: str | None) -> Sampler:
+    def for_run(cls, pid: int, spec: RunSpec, out: Inbox, peaks_dir: str | None) -> Sampler:
         """The sampler of a run: interval maxima through `peaks_dir`, else point samples
         (attached or asked: memtop leaves the mark alone; else no folder could be made)."""
         why = ATTACHED if spec.attach_pid else ASKED if spec.point_samples else NO_FOLDER
         return cls(pid, spec.interval_ms and spec.interval_ms / 1000, out,
-                   None if spec.point_samples else peaks_dir, why)
+                   None if spec.point_samples else peaks_dir, why, out.wake)
 
     def stop(self) -> None:
         self._halted = True
 
     def _refresh_tree(self) -> None:
-        members = set(descendants(self.pid))
+        members = set(self._lister.descendants(self.pid))
         for pid in list(self._readers):
             if pid != self.pid and pid not in members:
                 self._readers.pop(pid).close()
@@ -171,15 +182,31 @@ class Sampler(threading.Thread):
                 return True
         return False
 
+    @staticmethod
+    def _keep_cgroup_file(pid: int) -> tuple[KeptFile | None, bytes]:
+        try:
+            kept = KeptFile(f"/proc/{pid}/cgroup")
+            return kept, kept.read()
+        except OSError:
+            return None, b""
+
     def _follow_cgroup(self) -> None:
-        """At the status rate: a session may move itself into another cgroup (a limit)."""
+        """At the system rate: a session may move itself into another cgroup (a limit)."""
+        try:
+            listed = self._cgroup_file.read() if self._cgroup_file is not None else b""
+        except OSError:
+            return
+        if listed == self._cgroup_listed:
+            return
+        self._cgroup_listed = listed
         moved = CgroupReader(self.pid)
         if moved.directory and moved.directory != self._cgroup.directory:
+            self._cgroup.close()
             self._cgroup = moved
             self._note_cgroup()
 
     def _read_system(self, now: float) -> None:
-        system = read_system()
+        system = self._system.read()
         cgroup = self._cgroup.read()
         self.out.append(SystemReading(
             now, system.mem_available, system.swap_total, system.swap_free,
@@ -188,34 +215,9 @@ class Sampler(threading.Thread):
 
     def run(self) -> None:
         name_this_thread("memtop-sampler")
-        if self._root is None:
-            return
-        interval, out, monotonic, sleep = self.interval_s, self.out, time.monotonic, time.sleep
-        next_status = next_system = next_tick = monotonic()
-        since = float("-inf")  # the first maximum runs from the process's start
         try:
-            while not self._halted:
-                t0 = monotonic()
-                total, main, high, main_high = self._read_tree()
-                t1 = microsecond_after(monotonic())
-                out.append(Sample(t0, t1, total, main, high, main_high,
-                                  since if self.maxima else t0))
-                since = t0
-                if t1 >= next_status:
-                    if t1 >= next_system:
-                        self._refresh_tree()
-                        self._follow_cgroup()
-                        self._read_system(t1)
-                        next_system = t1 + SYSTEM_EVERY_S
-                    self._read_status(t1)
-                    next_status = t1 + STATUS_EVERY_S
-                next_tick += interval
-                delay = next_tick - monotonic()
-                if delay < -interval:  # fell behind (descheduled): do not burst
-                    next_tick = monotonic()
-                while delay > 0 and not self._halted:  # a long interval wakes to see a stop
-                    sleep(min(delay, LONGEST_SLEEP_S))
-                    delay = next_tick - monotonic()
+            if self._root is not None:  # else gone already: the run ends with nothing read
+                self._sample()
         except ProcessGone:
             pass
         except Exception as exc:  # never the program's end: the run says what was lost
@@ -223,6 +225,39 @@ class Sampler(threading.Thread):
         finally:
             for reader in self._readers.values():
                 reader.close()
+            for kept in (self._lister, self._system, self._cgroup, self._cgroup_file):
+                if kept is not None:
+                    kept.close()
+            if self._wake is not None:
+                self._wake()
+
+    def _sample(self) -> None:
+        """Readings until stopped; raises ProcessGone once the process has gone."""
+        interval, out, monotonic, sleep = self.interval_s, self.out, time.monotonic, time.sleep
+        next_status = next_system = next_tick = monotonic()
+        since = float("-inf")  # the first maximum runs from the process's start
+        while not self._halted:
+            t0 = monotonic()
+            total, main, high, main_high = self._read_tree()
+            t1 = microsecond_after(monotonic())
+            out.append(Sample(t0, t1, total, main, high, main_high,
+                              since if self.maxima else t0))
+            since = t0
+            if t1 >= next_status:
+                if t1 >= next_system:
+                    self._refresh_tree()
+                    self._follow_cgroup()
+                    self._read_system(t1)
+                    next_system = t1 + SYSTEM_EVERY_S
+                self._read_status(t1)
+                next_status = t1 + STATUS_EVERY_S
+            next_tick += interval
+            delay = next_tick - monotonic()
+            if delay < -interval:  # fell behind (descheduled): do not burst
+                next_tick = monotonic()
+            while delay > 0 and not self._halted:  # a long interval wakes to see a stop
+                sleep(min(delay, LONGEST_SLEEP_S))
+                delay = next_tick - monotonic()
 
 
 def readings_meta(sampler: Sampler) -> dict[str, object]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from .procfs import KeptFile
+
 _ROOT = "/sys/fs/cgroup"
 _UNLIMITED = 1 << 60  # v1 reports "no limit" as a huge number near 2**63
 
@@ -16,28 +18,55 @@ class CgroupMemory:
     oom_kills: int | None  # kills by the OOM killer in this cgroup, where the kernel says
 
 
-def _read_int(path: str) -> int | None:
-    try:
-        with open(path) as f:
-            text = f.read().strip()
-    except OSError:
-        return None
-    if text == "max":
+# The files of a memory cgroup directory, by version: usage, limit, and where OOM kills are counted.
+_FILES = {2: ("memory.current", "memory.max", "memory.events"),
+          1: ("memory.usage_in_bytes", "memory.limit_in_bytes", "memory.oom_control")}
+
+
+def _int_of(raw: bytes | None) -> int | None:
+    text = raw.strip() if raw is not None else b"max"
+    if text == b"max":
         return None
     value = int(text)
     return None if value >= _UNLIMITED else value
 
 
-def _read_key(path: str, key: str) -> int | None:
-    try:
-        with open(path) as f:
-            for line in f:
-                name, _, value = line.partition(" ")
-                if name == key:
-                    return int(value)
-    except OSError:
-        pass
+def _key_of(raw: bytes | None, key: bytes) -> int | None:
+    for line in (raw or b"").splitlines():
+        name, _, value = line.partition(b" ")
+        if name == key:
+            return int(value)
     return None
+
+
+def _memory(usage: bytes | None, limit: bytes | None, events: bytes | None
+            ) -> CgroupMemory | None:
+    used = _int_of(usage)
+    if used is None:
+        return None
+    return CgroupMemory(usage=used, limit=_int_of(limit), oom_kills=_key_of(events, b"oom_kill"))
+
+
+def _read_once(path: str) -> bytes | None:
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+def _read_kept(kept: KeptFile | None) -> bytes | None:
+    try:
+        return kept.read() if kept is not None else None
+    except OSError:
+        return None
+
+
+def _keep(path: str) -> KeptFile | None:
+    try:
+        return KeptFile(path)
+    except OSError:
+        return None
 
 
 class CgroupReader:
@@ -46,6 +75,7 @@ class CgroupReader:
     def __init__(self, pid: int) -> None:
         self.directory: str | None = None
         self.version = 0
+        self._kept: list[KeptFile | None] | None = None
         try:
             with open(f"/proc/{pid}/cgroup") as f:
                 lines = f.read().splitlines()
@@ -68,21 +98,23 @@ class CgroupReader:
                 return
 
     def read(self) -> CgroupMemory | None:
+        """Usage, limit and OOM kills now, through descriptors kept from the first read."""
         if self.directory is None:
             return None
-        return read_directory(self.directory, self.version)
+        if self._kept is None:
+            self._kept = [_keep(os.path.join(self.directory, name))
+                          for name in _FILES[self.version]]
+        usage, limit, events = (_read_kept(kept) for kept in self._kept)
+        return _memory(usage, limit, events)
+
+    def close(self) -> None:
+        for kept in self._kept or ():
+            if kept is not None:
+                kept.close()
+        self._kept = None
 
 
 def read_directory(d: str, version: int) -> CgroupMemory | None:
-    """Usage, limit and OOM kills of one memory cgroup directory (v2 or v1)."""
-    if version == 2:
-        usage = _read_int(f"{d}/memory.current")
-        limit = _read_int(f"{d}/memory.max")
-        kills = _read_key(f"{d}/memory.events", "oom_kill")
-    else:
-        usage = _read_int(f"{d}/memory.usage_in_bytes")
-        limit = _read_int(f"{d}/memory.limit_in_bytes")
-        kills = _read_key(f"{d}/memory.oom_control", "oom_kill")
-    if usage is None:
-        return None
-    return CgroupMemory(usage=usage, limit=limit, oom_kills=kills)
+    """Usage, limit and OOM kills of one memory cgroup directory (v2 or v1), read once."""
+    usage, limit, events = (_read_once(os.path.join(d, name)) for name in _FILES[version])
+    return _memory(usage, limit, events)

@@ -8,7 +8,9 @@ sampler all use it. The hot path is `StatmReader.rss_bytes` (one pread of an ope
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 # Since Linux 6.2 a process's RSS counters are per-CPU and read approximately: each reading
@@ -21,6 +23,24 @@ _KB = 1024
 
 class ProcessGone(Exception):
     """The process exited (or its /proc entry vanished) while being read."""
+
+
+class KeptFile:
+    """A /proc or cgroup file read again and again through one kept-open descriptor: `pread` at
+    offset 0 makes the kernel write it anew, one system call a reading (Python's `open` costs
+    six, about 35 µs each on a VM: docs/BENCHMARKS.md, "Interval maxima"). Raises OSError where
+    it cannot be opened."""
+
+    def __init__(self, path: str) -> None:
+        self._fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+
+    def read(self, size: int = 16384) -> bytes:
+        return os.pread(self._fd, size, 0)
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
 
 
 class StatmReader:
@@ -50,9 +70,8 @@ class StatmReader:
             self._fd = -1
 
 
-@dataclass(frozen=True)
-class StatusMemory:
-    """The memory lines of /proc/PID/status, in bytes."""
+class StatusMemory(NamedTuple):
+    """The memory lines of /proc/PID/status, in bytes (a NamedTuple: made at every reading)."""
 
     rss: int
     hwm: int
@@ -72,13 +91,23 @@ class StatusMemory:
                 **self.kinds("_start")}
 
 
-# The memory lines of /proc/PID/status (a line each, `Key:  1234 kB`), found by their keys: six
-# finds of C over its ~55 lines cost 5 µs, splitting every line in Python 11 (read every 20 ms).
+# The memory lines of /proc/PID/status (`Key:  1234 kB`): since Linux 4.5 VmHWM, VmRSS, RssAnon,
+# RssFile and RssShmem are neighbours and VmSwap comes later, so one search finds all six
+# (2.4 µs; read at every reading, where a sampler's wake-up is dear). Any other layout: each
+# key found on its own (4.7 µs), a missing one 0.
+_STATUS_LINES = re.compile(rb"\nVmHWM:\s*(\d+) kB\nVmRSS:\s*(\d+) kB\nRssAnon:\s*(\d+) kB\n"
+                           rb"RssFile:\s*(\d+) kB\nRssShmem:\s*(\d+) kB\n.*?\nVmSwap:\s*(\d+) kB",
+                           re.DOTALL)
 _STATUS_KEYS = ((b"\nVmRSS:", "rss"), (b"\nVmHWM:", "hwm"), (b"\nVmSwap:", "swap"),
                 (b"\nRssAnon:", "anon"), (b"\nRssFile:", "file"), (b"\nRssShmem:", "shmem"))
 
 
 def parse_status(raw: bytes) -> StatusMemory:
+    found = _STATUS_LINES.search(raw)
+    if found is not None:
+        hwm, rss, anon, file, shmem, swap = found.groups()
+        return StatusMemory(int(rss) * _KB, int(hwm) * _KB, int(swap) * _KB, int(anon) * _KB,
+                            int(file) * _KB, int(shmem) * _KB)
     values = {}
     for key, name in _STATUS_KEYS:
         at = raw.find(key)
@@ -106,31 +135,75 @@ def reset_hwm(pid: int | str = "self") -> bool:
         return False
 
 
-def children(pid: int) -> list[int]:
-    """Direct children of pid, through /proc/PID/task/*/children."""
-    found: list[int] = []
-    try:
-        tasks = os.listdir(f"/proc/{pid}/task")
-    except OSError:
-        return found
-    for tid in tasks:
+class TreeLister:
+    """The descendants of a process, listed again and again (the sampler's, twice a second):
+    each thread's /proc/PID/task/TID/children (a child is its forking thread's) through a kept
+    descriptor, the first KEPT_CHILDREN_FILES of them; the rest opened at each listing."""
+
+    KEPT_CHILDREN_FILES = 256
+
+    def __init__(self) -> None:
+        self._kept: dict[str, KeptFile] = {}
+
+    def descendants(self, pid: int) -> list[int]:
+        """All descendants of pid, depth first (pid itself excluded)."""
+        out: list[int] = []
+        listed: set[str] = set()
+        todo = [pid]
+        while todo:
+            kids = self.children(todo.pop(), listed)
+            out.extend(kids)
+            todo.extend(kids)
+        for path in set(self._kept) - listed:  # threads and processes gone
+            self._kept.pop(path).close()
+        return out
+
+    def children(self, pid: int, listed: set[str]) -> list[int]:
+        """Direct children of pid; `listed` gains the files read."""
+        found: list[int] = []
         try:
-            with open(f"/proc/{pid}/task/{tid}/children", "rb") as f:
-                found.extend(int(c) for c in f.read().split())
+            tasks = os.listdir(f"/proc/{pid}/task")
         except OSError:
-            continue
-    return found
+            return found
+        for tid in tasks:
+            path = f"/proc/{pid}/task/{tid}/children"
+            listed.add(path)
+            try:
+                kept = self._kept.get(path)
+                if kept is None and len(self._kept) < self.KEPT_CHILDREN_FILES:
+                    kept = self._kept[path] = KeptFile(path)
+                if kept is not None:
+                    raw = kept.read()
+                else:
+                    with open(path, "rb") as f:
+                        raw = f.read()
+            except OSError:
+                continue
+            found.extend(int(c) for c in raw.split())
+        return found
+
+    def close(self) -> None:
+        for kept in self._kept.values():
+            kept.close()
+        self._kept.clear()
+
+
+def children(pid: int) -> list[int]:
+    """Direct children of pid, once."""
+    lister = TreeLister()
+    try:
+        return lister.children(pid, set())
+    finally:
+        lister.close()
 
 
 def descendants(pid: int) -> list[int]:
-    """All descendants of pid, breadth first (pid itself excluded)."""
-    out: list[int] = []
-    todo = [pid]
-    while todo:
-        kids = children(todo.pop())
-        out.extend(kids)
-        todo.extend(kids)
-    return out
+    """All descendants of pid, once."""
+    lister = TreeLister()
+    try:
+        return lister.descendants(pid)
+    finally:
+        lister.close()
 
 
 @dataclass(frozen=True)
@@ -168,21 +241,45 @@ def parse_psi(text: str) -> tuple[float | None, float | None]:
     return some, full
 
 
-def read_system() -> SystemMemory:
-    info = read_meminfo()
-    try:
-        with open("/proc/pressure/memory") as f:
-            some, full = parse_psi(f.read())
-    except OSError:  # kernels without PSI
+_MEMINFO_KEYS = ((b"MemTotal:", "mem_total"), (b"MemAvailable:", "mem_available"),
+                 (b"SwapTotal:", "swap_total"), (b"SwapFree:", "swap_free"))
+
+
+class SystemReader:
+    """System memory and pressure, read twice a second by the sampler through kept
+    descriptors."""
+
+    def __init__(self) -> None:
+        self._meminfo = KeptFile("/proc/meminfo")
+        try:
+            self._psi: KeptFile | None = KeptFile("/proc/pressure/memory")
+        except OSError:  # kernels without PSI
+            self._psi = None
+
+    def read(self) -> SystemMemory:
+        raw = self._meminfo.read()
+        values = {}
+        for key, name in _MEMINFO_KEYS:
+            at = raw.find(key)
+            end = raw.find(b"kB", at) if at >= 0 else -1
+            values[name] = int(raw[at + len(key):end]) * _KB if end > at else 0
         some = full = None
-    return SystemMemory(
-        mem_total=info.get("MemTotal", 0),
-        mem_available=info.get("MemAvailable", 0),
-        swap_total=info.get("SwapTotal", 0),
-        swap_free=info.get("SwapFree", 0),
-        psi_some_avg10=some,
-        psi_full_avg10=full,
-    )
+        if self._psi is not None:
+            some, full = parse_psi(self._psi.read().decode("ascii", "replace"))
+        return SystemMemory(**values, psi_some_avg10=some, psi_full_avg10=full)
+
+    def close(self) -> None:
+        for kept in (self._meminfo, self._psi):
+            if kept is not None:
+                kept.close()
+
+
+def read_system() -> SystemMemory:
+    reader = SystemReader()
+    try:
+        return reader.read()
+    finally:
+        reader.close()
 
 
 def cpu_model() -> str:

@@ -240,7 +240,10 @@ def insert_block(db: Any, series: str, rows: Sequence[Sequence[Any]], real: Sequ
             encode_plain(summarize(series, seconds, 1e9), real)
     else:
         summaries = (_empty(real),) * 2
-    data = encode(rows, real, final, RELATIVE.get(series))
+    # A provisional block is plain rows: compressing a commit's few rows cost more than its
+    # SQLite insert, for bytes that live a minute (docs/BENCHMARKS.md, "Interval maxima").
+    data = encode(rows, real, final, RELATIVE.get(series)) if final else \
+        encode_plain(rows, real)
     cursor = db.execute("INSERT INTO blocks VALUES (?, ?, ?, ?, ?, ?, ?)",
                         (series, rows[0][0], rows[-1][0], len(rows), data, *summaries))
     return int(cursor.lastrowid)

@@ -24,8 +24,8 @@ from typing import Any
 from .blocks import insert_block
 from .schema import DDL, MAX_BLOCK_ROWS, READINGS, REAL_COLUMNS, SCHEMA_VERSION
 
-# With the engine's 100 ms pump, a crash loses at most COMMIT_EVERY_S + 0.1 = 0.6 s of data: each
-# commit costs an insert a series and a WAL write, the largest share of the engine's own work.
+# The engine's loop turns by each commit's due time, so a crash loses at most COMMIT_EVERY_S and a
+# turn's work (0.6 s) of data: each commit costs an insert a series and a WAL write.
 COMMIT_EVERY_S = 0.5
 # Kept free beside the run file while it is written: when the disk fills, giving it back leaves
 # room to record how the run ended.
@@ -188,6 +188,11 @@ class RunWriter:
     def add_output(self, t: float, stream: int, data: bytes) -> None:
         self._write("INSERT INTO output VALUES (?, ?, ?)", (t, stream, zlib.compress(data, 6)),
                     many=False)
+
+    @property
+    def commit_due(self) -> float:
+        """When the next commit is due (monotonic): the engine's loop turns by then."""
+        return self._last_commit + COMMIT_EVERY_S
 
     def maybe_commit(self, now: float) -> None:
         if now - self._last_commit >= COMMIT_EVERY_S:

@@ -44,6 +44,6 @@ if edges:
 else:
     for _ in range(count):
         found.append(spike(rng.randint(32, 256)))
-        time.sleep(rng.uniform(0.06, 0.12))  # apart: a reading (50 ms) between two spikes
+        time.sleep(rng.uniform(0.11, 0.2))  # apart: a reading (100 ms) between two spikes
 with open(os.environ["SPIKES_OUT"], "w") as out:
     json.dump(found, out)
