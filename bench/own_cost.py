@@ -1,13 +1,14 @@
 """memtop's own cost: the CPU of all its processes (the headless CLI and the engine) per second
-of watching, thread by thread, at its default (interval maxima every 20 ms) beside point samples
+of watching, thread by thread, at its default (interval maxima every 100 ms) beside point samples
 at 200 Hz and 1 kHz (what memtop did before issue #29), and the perturbation of a model run and
 of a page-fault-heavy workload beside the peers'.
 
-CPU: `memtop run --no-tui [options] -- sleep S`; after a settling second and a half, the CPU of
-every thread of every memtop process (the CLI and its descendants, less the watched program's
-tree) over a window, from /proc/PID/task/TID/schedstat (nanoseconds, exact; the kernel's tick
-times swing by half between windows on this VM), as a share of one core, by thread name (the
-engine names its threads: memtop-engine, memtop-sampler). Several rounds, the median. Beside it,
+CPU: `memtop run --no-tui [options] -- sleep S` (and a program of 32 threads); after a settling
+second and a half, the CPU of every thread of every memtop process (the CLI and the engine it
+started: what the engine starts is the program's) over a window, from
+/proc/PID/task/TID/schedstat (nanoseconds, exact; the kernel's tick times swing by half between
+windows on this VM), as a share of one core, by thread name (the engine names its threads:
+memtop-engine, memtop-sampler). Several rounds, the median. Beside it,
 the floor: a Python thread that only reads statm and sleeps at the same rate (each wake-up is a
 scheduler round trip, which a VM makes dear).
 
@@ -41,8 +42,13 @@ GPT2 = [str(HERE / "perturb_workload.py"), "plain"]
 PAGE_FAULTS = [str(HERE / "pagefault_workload.py")]
 SETTLE_S = 1.5
 # name -> memtop's options, and the floor's interval
+# A program of many threads: the tree's listing reads each thread's children file.
+THREADS_32 = [sys.executable, "-c", "import threading, time; [threading.Thread(target=time.sleep, "
+              "args=(3600,), daemon=True).start() for _ in range(32)]; time.sleep(3600)"]
 CPU_CONDITIONS = {
-    "default: interval maxima, 50 ms": ([], 50.0),
+    "default: interval maxima, 100 ms": ([], 100.0),
+    "default, watching a program of 32 threads": (["--program", "threads"], 100.0),
+    "interval maxima, 50 ms": (["--interval-ms", "50"], 50.0),
     "interval maxima, 20 ms": (["--interval-ms", "20"], 20.0),
     "interval maxima, 5 ms": (["--interval-ms", "5"], 5.0),
     "point samples, 5 ms (200 Hz before #29)": (["--interval-ms", "5", "--point-samples"], 5.0),
@@ -50,17 +56,9 @@ CPU_CONDITIONS = {
 }
 
 
-def _own_processes(cli: psutil.Process, watched: str) -> list[psutil.Process]:
-    """The CLI and its descendants, less the watched program and its children."""
-    own = [cli]
-    for child in cli.children(recursive=True):
-        try:
-            if child.name() == watched or child.parent().name() == watched:
-                continue
-        except psutil.Error:
-            continue
-        own.append(child)
-    return own
+def _own_processes(cli: psutil.Process) -> list[psutil.Process]:
+    """The CLI and the engine it started (its child); what the engine starts is the program."""
+    return [cli, *cli.children(recursive=False)]
 
 
 def _threads_ns(processes: list[psutil.Process], cli: int) -> dict[tuple[int, int], tuple]:
@@ -85,15 +83,19 @@ def _threads_ns(processes: list[psutil.Process], cli: int) -> dict[tuple[int, in
 
 
 def cpu_share(options: list[str], window_s: float) -> dict:
-    """memtop's own CPU over `window_s` of watching `sleep`, in all and by thread."""
+    """memtop's own CPU over `window_s` of watching `sleep` (or, with `--program threads` in
+    `options`, a program of 32 threads), in all and by thread."""
+    program = ["sleep", str(window_s + SETTLE_S + 2)]
+    if options[:2] == ["--program", "threads"]:
+        options, program = options[2:], ["timeout", str(window_s + SETTLE_S + 2), *THREADS_32]
     with tempfile.TemporaryDirectory() as runs:
         cli = subprocess.Popen(
             [sys.executable, "-m", "memtop", "run", "--no-tui", "--runs-dir", runs, *options,
-             "--", "sleep", str(window_s + SETTLE_S + 2)],
+             "--", *program],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             time.sleep(SETTLE_S)
-            own = _own_processes(psutil.Process(cli.pid), "sleep")
+            own = _own_processes(psutil.Process(cli.pid))
             before, start = _threads_ns(own, cli.pid), time.monotonic()
             time.sleep(window_s)
             after, elapsed = _threads_ns(own, cli.pid), time.monotonic() - start

@@ -277,3 +277,18 @@ async def test_processes_show_cpu_and_sort_by_key_or_header(tmp_path):
     finally:
         spinner.kill()
         spinner.wait()
+
+
+@pytest.mark.parametrize("kind", ["point samples", "interval maxima"])
+async def test_the_cards_peak_says_sampled_only_where_readings_are_point_samples(tmp_path, kind):
+    """A peak from point samples may miss a spike between two readings: the card says so."""
+    path = tmp_path / "run.memtop"
+    write_run(path, meta={"readings": {"kind": kind, "why": None if kind == "interval maxima"
+                                       else "asked for (--point-samples)"}})
+    app = replay_app([read_run(str(path))])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        (card,) = list(app.screen.query(RunCard))
+        figures = card_lines(card)[0]
+        assert "peak" in figures
+        assert ("(sampled)" in figures) == (kind == "point samples"), figures
