@@ -17,8 +17,8 @@ page-fault-heavy workload (bench/pagefault_workload.py: four threads mapping, fi
 unmapping 16 MiB: the high-water mark's reset takes the mmap write lock they fault under), each
 unmonitored, under memtop (its default), under memtop's point samples at 5 ms (before #29),
 under mprof (memory_profiler, 10 ms) and under `memray run`; the conditions interleave round by
-round, each in a fresh process, until every condition has at least `--generations` timings.
-Median latency and the ratio to unmonitored for each.
+round (each round in a shuffled order), each in a fresh process, until every condition has at
+least `--generations` timings. Median latency and the ratio to unmonitored for each.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -194,8 +195,9 @@ CONDITIONS = ("unmonitored", "memtop", "memtop points 5 ms", "mprof", "memray")
 def perturbation(workload: list[str], generations: int, repeats: int) -> dict:
     conditions = [c for c in CONDITIONS if _available(c)]
     times: dict[str, list[float]] = {c: [] for c in conditions}
+    order = random.Random(29)  # each round in its own order: none always follows another
     while min(len(v) for v in times.values()) < generations:
-        for condition in conditions:
+        for condition in order.sample(conditions, len(conditions)):
             times[condition] += one_round(condition, workload, repeats)
     base = median(times["unmonitored"])
     return {"generations_each": min(len(v) for v in times.values()),
@@ -208,15 +210,17 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--cpu-only", action="store_true")
+    parser.add_argument("--perturbation-only", action="store_true")
     parser.add_argument("--generations", type=int)
     parser.add_argument("--workloads", default="gpt2,page_faults",
                         help="which perturbations (gpt2, page_faults)")
     args = parser.parse_args()
     rounds, window = (1, 6.0) if args.quick else (3, 15.0)
     cpu = {}
+    conditions = {} if args.perturbation_only else CPU_CONDITIONS
     floors = {ms: median([floor_share(ms, window) for _ in range(rounds)])
-              for ms in sorted({ms for _, ms in CPU_CONDITIONS.values()})}
-    for label, (options, floor_ms) in CPU_CONDITIONS.items():
+              for ms in sorted({ms for _, ms in conditions.values()})}
+    for label, (options, floor_ms) in conditions.items():
         shares = [cpu_share(options, window) for _ in range(rounds)]
         middle = sorted(shares, key=lambda s: s["share"])[len(shares) // 2]
         cpu[label] = {"own_cpu_pct": round(100 * middle["share"], 2),

@@ -36,9 +36,13 @@ class Waker:
             os.write(self._write, b"!")
 
     def clear(self) -> None:
-        self._armed = False
+        # The pipe emptied first: a wake between the two then finds it armed and writes
+        # nothing, and what it woke for is taken by this turn. Disarmed first, a byte written
+        # between the two would be read here while the waker stayed armed: no wake would
+        # write again.
         with contextlib.suppress(BlockingIOError, OSError):
             os.read(self._read, 4096)
+        self._armed = False
 
     def close(self) -> None:
         for fd in (self._read, self._write):
