@@ -13,12 +13,13 @@ Besides, at lower rates:
 - /proc/PID/status (VmHWM, VmSwap, RssAnon, RssFile) about 10 times a second, from each
   process's last take where it is taken;
 - the tree's membership (a file per thread of each process), the cgroup it is in, system
-  MemAvailable, swap, /proc/pressure/memory and the cgroup's figures, about twice a second.
+  MemAvailable, swap, /proc/pressure/memory and the cgroup's figures, about twice a second,
+  each through a kept-open descriptor (one `pread`; Python's `open` costs six system calls).
 Readings go into `out` (a deque: appends are thread-safe) as NamedTuples (readings.py).
 
-Each wake-up costs more than its read (about 35 µs of kernel time on a VM, docs/BENCHMARKS.md):
-the loop sleeps with time.sleep, not an Event (whose wait allocates and takes locks), and does
-nothing else between reads.
+Each wake-up costs more than its read (about 80 µs from asleep to awake on a VM, 250 µs with a
+take: docs/BENCHMARKS.md, "Own CPU under 0.5%"): the loop sleeps with time.sleep, not an Event
+(whose wait allocates and takes locks), and does nothing else between reads.
 """
 
 from __future__ import annotations
