@@ -12,7 +12,8 @@ import time
 
 from common import MIB, emit
 
-from memtop.engine.probes.procfs import children, read_status
+from memtop.engine.probes.process_tree import children
+from memtop.engine.probes.procfs import read_status
 
 
 def engine_of(cli_pid: int) -> int:

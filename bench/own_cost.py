@@ -211,13 +211,15 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--cpu-only", action="store_true")
     parser.add_argument("--perturbation-only", action="store_true")
+    parser.add_argument("--only", help="the CPU conditions whose names hold this text")
     parser.add_argument("--generations", type=int)
     parser.add_argument("--workloads", default="gpt2,page_faults",
                         help="which perturbations (gpt2, page_faults)")
     args = parser.parse_args()
     rounds, window = (1, 6.0) if args.quick else (3, 15.0)
     cpu = {}
-    conditions = {} if args.perturbation_only else CPU_CONDITIONS
+    conditions = {} if args.perturbation_only else \
+        {k: v for k, v in CPU_CONDITIONS.items() if not args.only or args.only in k}
     floors = {ms: median([floor_share(ms, window) for _ in range(rounds)])
               for ms in sorted({ms for _, ms in conditions.values()})}
     for label, (options, floor_ms) in conditions.items():

@@ -245,3 +245,59 @@ def test_point_samples_when_asked_and_stage_peaks_stay_exact(runs_dir, tmp_path)
     assert run.meta["interval_ms"] == 5.0
     [spike] = run.stages
     assert spike["peak"] - spike["rss_start"] >= 127 * MIB and spike["peak_exact"]
+
+
+def test_no_spike_is_lost_between_a_takes_read_and_its_reset_while_threads_hold_the_gil(
+        tmp_path):
+    """A take reads VmHWM and then resets it: what rises and falls between the two is lost to
+    everyone. With `os` calls, another thread of the engine could take the GIL between them and
+    hold it for a switch interval (5 ms); the two run back to back holding it."""
+    import threading
+
+    from memtop.engine.probes import peak_mark
+
+    out = tmp_path / "spikes.json"
+    child = subprocess.Popen([sys.executable, str(SPIKES)],
+                             env={**os.environ, "SPIKES_OUT": str(out), "SPIKES": "40",
+                                  "APART_S": "0.12"})
+    mark = PeakMark(child.pid, SAMPLER)
+    stop = threading.Event()
+    takes: list[tuple[float, int]] = []
+
+    def spin() -> None:  # pure Python: holds the GIL until the interpreter switches
+        while not stop.is_set():
+            sum(range(2000))
+
+    spinners = [threading.Thread(target=spin) for _ in range(2)]
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(0.05)  # a switch interval longer than a spike: a gap holds one whole
+    for spinner in spinners:
+        spinner.start()
+    try:
+        while child.poll() is None:
+            try:
+                taken = mark.try_take()
+            except peak_mark.ProcessGone:
+                break
+            assert taken is not None
+            takes.append((time.monotonic(), taken.peak))
+            time.sleep(0.005)
+    finally:
+        stop.set()
+        for spinner in spinners:
+            spinner.join()
+        sys.setswitchinterval(switch)
+        mark.close()
+        child.wait()
+    spikes = json.loads(out.read_text())
+    times = [t for t, _ in takes]
+    missed = []
+    for t_peak, _, at, mib in spikes:
+        # In the first take after its peak, or the one after (the take that read it before
+        # its peak was written down late: a thread waits for the GIL). Not lost: at least its
+        # size (the later take may hold the next spike's first pages too).
+        k = next(i for i, t in enumerate(times) if t >= t_peak)
+        if not any(peak >= at - max(0.01 * mib * MIB, RSS_COUNTER_SLACK)
+                   for _, peak in takes[k:k + 2]):
+            missed.append((round(t_peak, 3), mib))
+    assert len(spikes) == 40 and not missed, missed

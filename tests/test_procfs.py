@@ -2,13 +2,12 @@
 
 import os
 
+from memtop.engine.probes.process_tree import TreeLister, descendants
 from memtop.engine.probes.procfs import (
     _STATUS_KEYS,
     KeptFile,
     StatmReader,
     SystemReader,
-    TreeLister,
-    descendants,
     parse_psi,
     parse_status,
     read_status,
@@ -174,3 +173,44 @@ def test_the_tree_lister_follows_children_coming_and_going_and_closes_what_it_ke
                 os.killpg(child.pid, 9) if child is second else child.kill()
                 child.wait()
     assert _open_fds() == opened
+
+
+def test_a_quick_listing_reads_main_threads_and_keeps_what_other_threads_forked():
+    """Most listings read each process's main thread alone (ML programs run dozens of threads
+    and fork from the main one); a child forked by another thread is found by a full listing
+    and kept by the quick ones after it."""
+    import subprocess
+    import threading
+
+    lister = TreeLister()
+    started: list[subprocess.Popen] = []
+    forked, done = threading.Event(), threading.Event()
+
+    def fork_from_a_thread() -> None:
+        started.append(subprocess.Popen(["sleep", "30"]))
+        forked.set()
+        done.wait(30)  # alive: a thread's children pass to another thread when it exits
+
+    forker = threading.Thread(target=fork_from_a_thread)
+    try:
+        forker.start()
+        assert forked.wait(10)
+        by_thread = started[0].pid
+        assert by_thread not in lister.descendants(os.getpid(), every_thread=False)
+        assert by_thread in lister.descendants(os.getpid())  # a full listing finds it
+        by_main = subprocess.Popen(["sleep", "30"])
+        started.append(by_main)
+        quick = lister.descendants(os.getpid(), every_thread=False)
+        assert {by_thread, by_main.pid} <= set(quick)  # kept, and the new one at once
+        started[0].kill()
+        started[0].wait()
+        assert by_thread not in lister.descendants(os.getpid())  # gone at the next full one
+        assert by_thread not in lister.descendants(os.getpid(), every_thread=False)
+    finally:
+        done.set()
+        forker.join()
+        lister.close()
+        for child in started:
+            if child.poll() is None:
+                child.kill()
+                child.wait()

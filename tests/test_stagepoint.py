@@ -3,7 +3,8 @@
 import json
 import os
 
-from memtop.engine.session import event_channel, stagepoint
+from memtop.engine.probes import peak_mark
+from memtop.engine.session import event_channel
 from memtop.engine.session.stagepoint import EventChannel, StageRecorder
 
 MIB = 1024 * 1024
@@ -33,8 +34,9 @@ def test_events_carry_the_exact_peak_of_the_stage_that_ended():
 
 
 def test_a_refused_reset_flags_the_following_stages(monkeypatch):
-    # Some kernels refuse clear_refs; this one allows it, so refuse it at that one call.
-    monkeypatch.setattr(stagepoint.PeakMark, "_reset", lambda self: False)
+    # Some kernels refuse clear_refs; this one allows it, so refuse each write to it.
+    monkeypatch.setattr(peak_mark, "_LIBC", None)  # the write through `os`, refused
+    monkeypatch.setattr(peak_mark, "_write_reset", lambda fd: False)
     recorder = StageRecorder(None, collect=False)
     first = recorder.boundary("first")
     second = recorder.boundary("second")

@@ -12,7 +12,7 @@ POINT_INTERVAL_S, and the run says so.
 Besides, at lower rates:
 - /proc/PID/status (VmHWM, VmSwap, RssAnon, RssFile) about 10 times a second, from each
   process's last take where it is taken;
-- the tree's membership (a file per thread of each process), the cgroup it is in, system
+- the tree's membership (probes/process_tree.py), the cgroup it is in, system
   MemAvailable, swap, /proc/pressure/memory and the cgroup's figures, about twice a second,
   each through a kept-open descriptor (one `pread`; Python's `open` costs six system calls).
 Readings go into `out` (a deque: appends are thread-safe) as NamedTuples (readings.py).
@@ -31,7 +31,8 @@ from collections import deque
 from collections.abc import Callable
 
 from ..probes.cgroup import CgroupReader, read_directory
-from ..probes.procfs import KeptFile, ProcessGone, SystemReader, TreeLister
+from ..probes.process_tree import TreeLister
+from ..probes.procfs import KeptFile, ProcessGone, SystemReader
 from ..spec import RunSpec
 from .process_reader import ProcessReader
 from .readings import ProcReading, Sample, SamplerError, SystemReading, WorkersReading
@@ -40,6 +41,7 @@ from .waker import Inbox
 
 STATUS_EVERY_S = 0.1
 SYSTEM_EVERY_S = 0.5
+EVERY_THREAD_EVERY = 4  # tree listings (SYSTEM_EVERY_S apart): the others read main threads
 WORKERS_EVERY_S = 1.0  # each process of a tree of several: a line per worker on the card
 LONGEST_SLEEP_S = 0.1  # a stop is seen within this, whatever the interval
 # Why a run's readings are point samples (the run file and the card say it).
@@ -87,6 +89,7 @@ class Sampler(threading.Thread):
         self.tree: frozenset[int] = frozenset({pid})  # the session's processes, for others
         # Twice a second, through kept descriptors (each open costs a VM several system calls).
         self._lister = TreeLister()
+        self._listings = 0
         self._system = SystemReader()
         self._cgroup = CgroupReader(pid)
         self._cgroup_file, self._cgroup_listed = self._keep_cgroup_file(pid)
@@ -108,7 +111,11 @@ class Sampler(threading.Thread):
         self._halted = True
 
     def _refresh_tree(self) -> None:
-        members = set(self._lister.descendants(self.pid))
+        # Each process's main thread at every listing, all its threads every few (a child
+        # forked by another thread is found within EVERY_THREAD_EVERY listings: 2 s).
+        self._listings += 1
+        members = set(self._lister.descendants(
+            self.pid, every_thread=self._listings % EVERY_THREAD_EVERY == 1))
         for pid in list(self._readers):
             if pid != self.pid and pid not in members:
                 self._readers.pop(pid).close()

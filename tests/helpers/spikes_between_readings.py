@@ -16,6 +16,7 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 rng = random.Random(int(os.environ.get("SEED", "29")))
 edges = os.environ.get("EDGES") == "1"
 count = int(os.environ.get("SPIKES", "50"))
+apart = float(os.environ.get("APART_S", "0.11"))  # the least time between two spikes
 
 
 def rss() -> int:
@@ -44,6 +45,6 @@ if edges:
 else:
     for _ in range(count):
         found.append(spike(rng.randint(32, 256)))
-        time.sleep(rng.uniform(0.11, 0.2))  # apart: a reading (100 ms) between two spikes
+        time.sleep(rng.uniform(apart, apart * 1.8))  # a reading (100 ms) between two spikes
 with open(os.environ["SPIKES_OUT"], "w") as out:
     json.dump(found, out)
