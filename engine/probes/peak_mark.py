@@ -26,7 +26,7 @@ A take's read and its reset are two system calls, and what rises and falls betwe
 to every party: they run back to back through libc with the GIL held (ctypes.PyDLL), so no other
 thread of the process runs between them (with `os`'s calls, which let the GIL go, another thread
 held it for up to a switch interval, 5 ms: a 2 ms spike was lost about 1 run in 6 on a busy
-machine; tests/test_interval_maxima.py, with a long switch interval, lost 1-6 of 40 a run).
+machine; tests/test_interval_maxima.py, with a long switch interval, lost 6 or more of 40).
 """
 
 from __future__ import annotations
