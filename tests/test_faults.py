@@ -78,7 +78,7 @@ def test_a_session_that_dies_ends_with_its_cause(how, status, cause, runs_dir):
         assert run.meta["last_output"] == "ValueError: boom on purpose"
     assert [s["name"] for s in run.stages] == ["allocated", "last_words"]
     assert_samples_reach_the_end(run)
-    assert max(row[1] for row in run.samples()) >= 64 * MIB
+    assert max(row[2] for row in run.samples()) >= 64 * MIB  # each reading's maximum
 
 
 @contextlib.contextmanager
@@ -110,7 +110,7 @@ def test_the_real_oom_killer_is_named_as_the_cause(runs_dir):
     assert finished["cause"] == "killed by the OOM killer (SIGKILL)"
     run = read_run(finished["path"])
     assert_samples_reach_the_end(run)
-    assert max(row[1] for row in run.samples()) > 150 * MIB
+    assert max(row[2] for row in run.samples()) > 150 * MIB  # the climb to the kill, exact
 
 
 @contextlib.contextmanager
@@ -166,7 +166,9 @@ def test_engine_killed_keeps_a_readable_file_losing_at_most_0_6_s(runs_dir):
     run = read_run(str(path))
     samples = run.samples()
     assert len(samples) > 1.0 / (run.meta["interval_ms"] / 1000)  # the 1.5 s before the kill
-    assert killed_at - samples[-1][0] <= 0.6  # a commit every 0.5 s, of a pump every 0.1 s
+    # A commit every 0.5 s and a turn's work (0.6 s) lost at most; the last reading before
+    # them is up to an interval older.
+    assert killed_at - samples[-1][0] <= 0.6 + run.meta["interval_ms"] / 1000
     # The session did not outlive its engine (PR_SET_PDEATHSIG).
     time.sleep(0.5)
     assert not is_alive(run.meta["pid"])
