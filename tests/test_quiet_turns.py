@@ -105,3 +105,25 @@ def test_output_is_passed_on_as_it_comes_while_the_loop_turns_rarely(tmp_path: P
     assert finished is not None and finished["status"] == "done", finished
     waited = float(said.split(b"answered ")[1].split()[0])
     assert waited < QUIET_TURN_S * 0.6, said
+
+
+def test_asking_an_engine_its_state_again_and_again_leaves_no_descriptor_behind():
+    """The home screen asks the running engines at every refresh: each ask's client (socket and
+    interrupt pipe) is closed whole."""
+    import os
+
+    from memtop.engine.client import engine_addresses, engine_state
+
+    owner = EngineClient()
+    try:
+        deadline = time.monotonic() + 10
+        while not (found := [a for a in engine_addresses() if a.pid == owner.pid]):
+            assert time.monotonic() < deadline, "the engine has no socket"
+            time.sleep(0.05)
+        engine_state(found[0])
+        before = len(os.listdir("/proc/self/fd"))
+        for _ in range(20):
+            assert engine_state(found[0])["pid"] == owner.pid
+        assert len(os.listdir("/proc/self/fd")) == before
+    finally:
+        owner.close()

@@ -51,7 +51,7 @@ def engine_state(address: EngineAddress) -> dict[str, Any]:
     try:
         return dict(client.ask_info(timeout=2.0))
     finally:
-        client.conn.close()
+        client.close()  # a watcher's close: the socket and its interrupt pipe, nothing stopped
 
 
 def stop_engine(address: EngineAddress, timeout: float = 30.0) -> bool:
@@ -68,4 +68,4 @@ def stop_engine(address: EngineAddress, timeout: float = 30.0) -> bool:
                 return True
         return False
     finally:
-        client.conn.close()
+        client.close()
