@@ -32,7 +32,7 @@ from collections.abc import Callable
 
 from ..probes.cgroup import CgroupReader, read_directory
 from ..probes.process_tree import TreeLister
-from ..probes.procfs import KeptFile, ProcessGone, SystemReader
+from ..probes.procfs import ProcessGone, SystemReader, keep
 from ..spec import RunSpec
 from .process_reader import ProcessReader
 from .readings import ProcReading, Sample, SamplerError, SystemReading, WorkersReading
@@ -92,7 +92,8 @@ class Sampler(threading.Thread):
         self._listings = 0
         self._system = SystemReader()
         self._cgroup = CgroupReader(pid)
-        self._cgroup_file, self._cgroup_listed = self._keep_cgroup_file(pid)
+        self._cgroup_file = keep(f"/proc/{pid}/cgroup")  # read again: has it moved?
+        self._cgroup_listed = self._listed_cgroup()
         self._next_workers = 0.0
         # OOM kills per cgroup directory when the session was first seen in it: a process can
         # move between cgroups, and the OOM killer counts in the one whose limit was hit.
@@ -190,21 +191,17 @@ class Sampler(threading.Thread):
                 return True
         return False
 
-    @staticmethod
-    def _keep_cgroup_file(pid: int) -> tuple[KeptFile | None, bytes]:
+    def _listed_cgroup(self) -> bytes:
+        """/proc/PID/cgroup as it reads now (empty where it cannot be read)."""
         try:
-            kept = KeptFile(f"/proc/{pid}/cgroup")
-            return kept, kept.read()
+            return self._cgroup_file.read() if self._cgroup_file is not None else b""
         except OSError:
-            return None, b""
+            return b""
 
     def _follow_cgroup(self) -> None:
         """At the system rate: a session may move itself into another cgroup (a limit)."""
-        try:
-            listed = self._cgroup_file.read() if self._cgroup_file is not None else b""
-        except OSError:
-            return
-        if listed == self._cgroup_listed:
+        listed = self._listed_cgroup()
+        if not listed or listed == self._cgroup_listed:
             return
         self._cgroup_listed = listed
         moved = CgroupReader(self.pid)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from .procfs import KeptFile
+from .procfs import KeptFile, keep
 
 _ROOT = "/sys/fs/cgroup"
 _UNLIMITED = 1 << 60  # v1 reports "no limit" as a huge number near 2**63
@@ -62,13 +62,6 @@ def _read_kept(kept: KeptFile | None) -> bytes | None:
         return None
 
 
-def _keep(path: str) -> KeptFile | None:
-    try:
-        return KeptFile(path)
-    except OSError:
-        return None
-
-
 class CgroupReader:
     """Finds the memory cgroup directory of pid once, then reads it cheaply."""
 
@@ -102,7 +95,7 @@ class CgroupReader:
         if self.directory is None:
             return None
         if self._kept is None:
-            self._kept = [_keep(os.path.join(self.directory, name))
+            self._kept = [keep(os.path.join(self.directory, name))
                           for name in _FILES[self.version]]
         usage, limit, events = (_read_kept(kept) for kept in self._kept)
         return _memory(usage, limit, events)

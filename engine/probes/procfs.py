@@ -43,6 +43,14 @@ class KeptFile:
             self._fd = -1
 
 
+def keep(path: str) -> KeptFile | None:
+    """A KeptFile, or None where the file cannot be opened (no PSI, no cgroup file)."""
+    try:
+        return KeptFile(path)
+    except OSError:
+        return None
+
+
 class StatmReader:
     """Re-reads /proc/PID/statm through one kept-open descriptor (about 9 µs a read)."""
 
@@ -108,12 +116,17 @@ def parse_status(raw: bytes) -> StatusMemory:
         hwm, rss, anon, file, shmem, swap = found.groups()
         return StatusMemory(int(rss) * _KB, int(hwm) * _KB, int(swap) * _KB, int(anon) * _KB,
                             int(file) * _KB, int(shmem) * _KB)
+    return StatusMemory(**_kb_values(raw, _STATUS_KEYS))
+
+
+def _kb_values(raw: bytes, keys: tuple[tuple[bytes, str], ...]) -> dict[str, int]:
+    """Each `Key:  1234 kB` line of a /proc file found by its key, in bytes (a missing one 0)."""
     values = {}
-    for key, name in _STATUS_KEYS:
+    for key, name in keys:
         at = raw.find(key)
         end = raw.find(b"kB", at) if at >= 0 else -1
         values[name] = int(raw[at + len(key):end]) * _KB if end > at else 0
-    return StatusMemory(**values)
+    return values
 
 
 def read_status(pid: int | str) -> StatusMemory:
@@ -180,18 +193,10 @@ class SystemReader:
 
     def __init__(self) -> None:
         self._meminfo = KeptFile("/proc/meminfo")
-        try:
-            self._psi: KeptFile | None = KeptFile("/proc/pressure/memory")
-        except OSError:  # kernels without PSI
-            self._psi = None
+        self._psi = keep("/proc/pressure/memory")  # None: a kernel without PSI
 
     def read(self) -> SystemMemory:
-        raw = self._meminfo.read()
-        values = {}
-        for key, name in _MEMINFO_KEYS:
-            at = raw.find(key)
-            end = raw.find(b"kB", at) if at >= 0 else -1
-            values[name] = int(raw[at + len(key):end]) * _KB if end > at else 0
+        values = _kb_values(self._meminfo.read(), _MEMINFO_KEYS)
         some = full = None
         if self._psi is not None:
             some, full = parse_psi(self._psi.read().decode("ascii", "replace"))
@@ -201,14 +206,6 @@ class SystemReader:
         for kept in (self._meminfo, self._psi):
             if kept is not None:
                 kept.close()
-
-
-def read_system() -> SystemMemory:
-    reader = SystemReader()
-    try:
-        return reader.read()
-    finally:
-        reader.close()
 
 
 def cpu_model() -> str:
