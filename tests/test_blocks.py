@@ -124,6 +124,23 @@ def test_small_blocks_are_merged_and_a_follower_sees_every_row_once(tmp_path, mo
     assert len(spans) == 7 and all(s < 2.4 for (s,) in spans)  # 6 full ones and the rest
 
 
+def test_a_samples_summary_keeps_one_row_a_second_that_bounds_its_rss():
+    """Each second's row of its highest maximum, and the last: a maximum is never below its RSS,
+    so that row bounds the second's RSS too, and a second's summary is one row, not two."""
+    from memtop.engine.store.blocks import summarize
+
+    rng = random.Random(3)
+    rows = [(t, rss, rss + (rng.randint(1, 64) * 4096 if rng.random() < 0.2 else 0))
+            for t, rss, _ in monotonic_like(12_000)]  # a minute, a fifth with a maximum above
+    kept = summarize("samples", rows)
+    seconds = {int(row[0]) for row in rows}
+    assert len(kept) <= len(seconds) + 1 and kept[-1] == rows[-1]
+    for second in seconds:
+        inside = [row for row in rows if int(row[0]) == second]
+        top = max(row[2] for row in kept if int(row[0]) == second)
+        assert top == max(row[2] for row in inside) >= max(row[1] for row in inside)
+
+
 def test_a_long_run_is_read_by_window_with_every_extreme_kept(tmp_path, monkeypatch):
     """40 minutes at 200 Hz with a 2 ms spike near the end: the whole run, read for a view,
     takes the blocks' summaries (a small share of the rows) yet folds into the same peaks; the

@@ -193,8 +193,11 @@ def decode(blob: Any, real: Sequence[bool]) -> list[tuple]:
 # series -> (bucket seconds, (column, largest?) whose extremes every bucket keeps). A summary is
 # itself a block of real rows (each bucket's extreme rows, and the block's last), so a long
 # window read from summaries folds into the very figures the whole would: peaks, swap, pressure.
+# A sample's high (column 2) is never below its RSS (a point sample is its own maximum), so the
+# row of each second's highest maximum bounds that second's RSS too: keeping the row of its
+# highest RSS as well doubled a days-long view's rows for no higher figure (BENCHMARKS.md).
 SUMMARIES: dict[str, tuple[float, tuple[tuple[int, bool], ...]]] = {
-    "samples": (1.0, ((1, True), (2, True))),
+    "samples": (1.0, ((2, True),)),
     "proc": (1.0, ((1, True), (2, True), (3, True), (6, True))),
     "system": (10.0, ((1, False), (4, True), (5, True), (6, True))),
     "gpu": (1.0, ((1, True), (2, True))),
