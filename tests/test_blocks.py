@@ -119,7 +119,7 @@ def test_small_blocks_are_merged_and_a_follower_sees_every_row_once(tmp_path, mo
     follower.close()
     assert seen == [row[0] for row in rows]
     run = read_run(path)
-    assert run.samples() == rows and run.version == 4
+    assert run.samples() == rows and run.version == 5
     spans = run._query("SELECT t1 - t0 FROM blocks WHERE series = 'samples' ORDER BY rowid")
     assert len(spans) == 7 and all(s < 2.4 for (s,) in spans)  # 6 full ones and the rest
 
@@ -184,6 +184,34 @@ def test_a_long_run_is_read_by_window_with_every_extreme_kept(tmp_path, monkeypa
     again = fold(coarse).runs[0]
     assert (again.sampled_max, again.swap_peak, again.hwm) == \
         (state.sampled_max, state.swap_peak, state.hwm)
+
+
+def test_a_view_of_days_finds_and_reads_its_blocks_from_the_index_alone(tmp_path, monkeypatch):
+    """Finding a window's blocks and taking their extremes read the blocks index (schema 5),
+    never the blocks' own pages: without it each query walked every block's overflow pages."""
+    from memtop.engine.store import RunStream
+
+    path = str(tmp_path / "days.db")
+    writer = RunWriter(path, {"run_id": "days", "status": "running"})
+    rows = monotonic_like(12 * 60 * 20)  # 5 ms apart: a minute's block every 12,000 rows
+    for i in range(0, len(rows), 2_000):
+        writer.add_samples(rows[i:i + 2_000])
+        writer.commit()
+    writer.finish({"status": "done"}, (rows[-1][0], "end", "info", "done"))
+    run = read_run(path)
+    statements: list[str] = []
+    run._db.set_trace_callback(statements.append)
+    monkeypatch.setattr(windows, "EXTREMES_ABOVE_S", 60.0)  # the whole run: extremes
+    messages = RunStream(run).all()
+    run._db.set_trace_callback(None)
+    assert max(v for m in messages if m["type"] == "samples" for v in m["high"]) == \
+        max(row[2] for row in rows)
+    on_blocks = [sql for sql in statements if "FROM blocks" in sql and "rowid =" not in sql]
+    assert any("extremes" in sql for sql in on_blocks)
+    for sql in on_blocks:  # all but the ends' whole blocks, read by rowid
+        sql = sql.replace("-Inf", "-1e999").replace("Inf", "1e999")  # as the trace writes them
+        plan = " ".join(row[3] for row in run._db.execute("EXPLAIN QUERY PLAN " + sql))
+        assert "COVERING INDEX blocks_by_time" in plan, (sql, plan)
 
 
 def test_the_last_minute_of_a_run_being_written_is_read_row_by_row(tmp_path, monkeypatch):

@@ -98,7 +98,8 @@ def test_export_never_writes_where_a_file_says(tmp_path, run_id):
     assert not Path("/tmp/memtop-untrusted").exists() and not (tmp_path / "escape").exists()
 
 
-@pytest.mark.parametrize("kind", ["recursive view", "view as stages", "trigger", "extra table"])
+@pytest.mark.parametrize("kind", ["recursive view", "view as stages", "trigger", "extra table",
+                                  "index named like memtop's", "extra index"])
 def test_schema_objects_never_run(tmp_path, kind):
     path = with_schema_object(tmp_path / "crafted.db", kind)
     for args in (("show", str(path)), ("export", str(path), "-o", "-"),

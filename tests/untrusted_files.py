@@ -72,6 +72,10 @@ def with_schema_object(target: Path, kind: str) -> Path:
                        "INSERT INTO events VALUES (0, 'x', 'info', 'x', NULL); END")
         elif kind == "extra table":
             db.execute("CREATE TABLE payload (x BLOB)")
+        elif kind == "index named like memtop's":  # an expression of the file's making
+            db.execute("CREATE INDEX blocks_by_time ON stages (abs(t))")
+        elif kind == "extra index":
+            db.execute("CREATE INDEX by_name ON stages (length(name))")
     return target
 
 

@@ -110,17 +110,26 @@ def encode_plain(rows: Sequence[Sequence[Any]], real: Sequence[bool]) -> bytes:
 
 
 def _decode_plain(blob: bytes, real: Sequence[bool]) -> list[tuple]:
+    """A view of days decodes thousands of these: the checks are a loop, not generators."""
     try:
-        rows = msgpack.unpackb(blob, raw=False, strict_map_key=False)["rows"]
-        out = [tuple(row) for row in rows]
+        rows = msgpack.unpackb(blob, raw=False, strict_map_key=False, use_list=False)["rows"]
+        out = list(rows)
     except Exception as exc:  # msgpack raises several types for bad bytes
         raise BadBlock(f"a block that does not decode ({type(exc).__name__})") from None
+    kinds = _kinds(tuple(real))
     for row in out:
-        if len(row) != len(real) or not isinstance(row[0], float) or not math.isfinite(row[0]) \
-                or not all(v is None or (type(v) is (float if r else int))
-                           for v, r in zip(row[1:], real[1:], strict=True)):
+        if type(row) is not tuple or len(row) != len(kinds) or type(row[0]) is not float \
+                or not math.isfinite(row[0]):
             raise BadBlock("a block of the wrong shape (a plain row)")
+        for value, kind in zip(row, kinds):  # noqa: B905 (lengths checked above)
+            if value is not None and type(value) is not kind:
+                raise BadBlock("a block of the wrong shape (a plain row)")
     return out
+
+
+@functools.cache
+def _kinds(real: tuple[bool, ...]) -> tuple[type, ...]:
+    return tuple(float if r else int for r in real)
 
 
 def _relative(pairs: Any, real: Sequence[bool]) -> dict[int, int]:

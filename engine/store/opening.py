@@ -17,6 +17,7 @@ from .run_schema import Damaged, check_run_contents
 from .schema import (
     BAD_BLOCKS_SQL,
     BAD_OTHER_ROWS_SQL,
+    BLOCKS_INDEX,
     EARLIER_READINGS,
     OPTIONAL_TABLES,
     READINGS,
@@ -57,14 +58,16 @@ def check_header(path: str) -> None:
 
 
 def check_schema(path: str, db: sqlite3.Connection) -> None:
-    """Only memtop's own tables: a view or a trigger in a file from elsewhere would run code
-    of the file's making on every read (a recursive view fills the disk)."""
+    """Only memtop's own tables and indexes: a view or a trigger in a file from elsewhere would
+    run code of the file's making on every read (a recursive view fills the disk), and an index
+    of another making could hold expressions."""
     found: set[str] = set()
-    for kind, name, table in db.execute("SELECT type, name, tbl_name FROM sqlite_master"):
+    for kind, name, table, sql in db.execute("SELECT type, name, tbl_name, sql "
+                                             "FROM sqlite_master"):
         if kind == "table" and name in TABLES:
             found.add(name)
-        elif not (kind == "index" and str(name).startswith("sqlite_autoindex_")
-                  and table in TABLES):
+        elif not (kind == "index" and table in TABLES and (
+                str(name).startswith("sqlite_autoindex_") or (name, sql) == BLOCKS_INDEX)):
             raise UserError(f"{path}: not a memtop run file (it holds a {shown(kind, 20)} "
                             f"'{shown(name, 60)}')")
     missing = set(TABLES) - OPTIONAL_TABLES - found

@@ -126,21 +126,22 @@ class Run(SeriesReader):
 
     def swap_peak(self) -> int | None:
         if self.in_blocks:
-            return max((row[3] for row in self.iter_readings("proc") if row[3] is not None),
-                       default=None)
+            swaps = (row[3] for row in self.iter_coarse("proc", "extremes"))
+            return max((swap for swap in swaps if swap is not None), default=None)
         found = self._query("SELECT max(swap) FROM proc")
         return found[0][0] if found else None
 
     def sampled_max(self) -> int | None:
         if self.in_blocks:
-            return max((row[2] for row in self.iter_readings("samples")), default=None)
+            return max((row[2] for row in self.iter_coarse("samples", "extremes")),
+                       default=None)
         found = self._query("SELECT max(rss) FROM samples")  # before blocks: no `high`
         return found[0][0] if found else None
 
     def max_processes(self) -> int:
         """The most processes the run's tree held at once (1 for a single process)."""
         if self.in_blocks:
-            return max((row[6] or 1 for row in self.iter_readings("proc")), default=1)
+            return max((row[6] or 1 for row in self.iter_coarse("proc", "extremes")), default=1)
         found = self._query("SELECT max(nproc) FROM proc")
         return int(found[0][0] or 1) if found else 1
 
@@ -213,11 +214,12 @@ def read_run(path: str) -> Run:
     db = None
     try:
         db = open_read_only(path)
-        check_schema(path, db)
+        # The version first: a newer file may hold what this memtop's schema check refuses.
         version = db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise UserError(f"{path}: made by a newer memtop (schema {version}, "
                             f"this memtop reads up to {SCHEMA_VERSION}): upgrade memtop")
+        check_schema(path, db)
         if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
             raise UserError(f"{path}: damaged run file (integrity check failed)")
         meta = {k: _json(path, v) for k, v in db.execute("SELECT key, value FROM meta")}

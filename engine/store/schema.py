@@ -4,14 +4,16 @@ seconds (monotonic clock) in files."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 
 from ..messages import GPU_FIELDS, PROC_FIELDS, SAMPLE_FIELDS, SYSTEM_FIELDS
 
 # 2: the `output` table; 3: readings in compressed `blocks` (blocks.py), their own tables left
-# empty; 4: a sample's `high`, the highest RSS since the previous sample (interval maxima).
+# empty; 4: a sample's `high`, the highest RSS since the previous sample (interval maxima);
+# 5: blocks indexed by series and time, the index holding each block's extremes (BLOCKS_INDEX).
 # Files of every version are read.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 SUFFIX = ".db"
 # Rows of the sampler's readings: table -> columns (the message fields, in order).
 READINGS: dict[str, tuple[str, ...]] = {"samples": SAMPLE_FIELDS, "proc": PROC_FIELDS,
@@ -31,6 +33,11 @@ def _columns(table: str, fields: Sequence[str]) -> str:
     return ", ".join(column(name) for name in fields)
 
 
+# A series' blocks by time, holding their extremes: finding a window's blocks and reading a view
+# of days take this index alone. Without it each query walked every block's pages, and the
+# extremes, stored after a block's data, each block's overflow pages (docs/BENCHMARKS.md).
+BLOCKS_INDEX = ("blocks_by_time",
+                "CREATE INDEX blocks_by_time ON blocks (series, t1, t0, extremes)")
 DDL = "\n".join([
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
     *(f"CREATE TABLE {table} ({_columns(table, fields)});" for table, fields in READINGS.items()),
@@ -41,6 +48,7 @@ DDL = "\n".join([
     "CREATE TABLE output (t REAL NOT NULL, stream INTEGER NOT NULL, data BLOB NOT NULL);",
     "CREATE TABLE blocks (series TEXT NOT NULL, t0 REAL NOT NULL, t1 REAL NOT NULL, "
     "n INTEGER NOT NULL, data BLOB NOT NULL, summary BLOB NOT NULL, extremes BLOB NOT NULL);",
+    f"{BLOCKS_INDEX[1]};",
 ])
 # Which columns of each readings table are floats (the others are whole numbers or NULL).
 REAL_COLUMNS: dict[str, tuple[bool, ...]] = {
@@ -65,6 +73,7 @@ def stored_fields(table: str, version: int) -> tuple[str, ...]:
     return EARLIER_READINGS.get(table, READINGS[table]) if version < 4 else READINGS[table]
 
 
+@functools.cache  # asked once a block: a view of days decodes thousands
 def stored_real(table: str, version: int) -> tuple[bool, ...]:
     return tuple(name in _REAL for name in stored_fields(table, version))
 

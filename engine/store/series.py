@@ -66,15 +66,22 @@ class SeriesReader:
         except (sqlite3.DatabaseError, BadBlock) as exc:
             raise UserError(f"{self.path}: damaged run file ({exc})") from None
 
-    def iter_coarse(self, table: str) -> Iterator[tuple]:
+    def iter_coarse(self, table: str, level: str = "summary") -> Iterator[tuple]:
         """A series at a second's resolution, streamed: each block's summary (the rows that
-        hold each second's highest values, so peaks are exact), or its rows where it has none (a
-        provisional block, a file before blocks)."""
+        hold each second's highest values, so peaks are exact), or at a block's (`extremes`:
+        enough for a series' highest values), or its rows where it has none (a provisional
+        block, a file before blocks)."""
         if not self.in_blocks:
             yield from self.iter_readings(table)
             return
-        for rowid, _t0, _t1 in self.blocks_after(table, float("-inf")):
-            yield from self.block(table, rowid, "summary") or self.block(table, rowid)
+        blocks = self.blocks_after(table, float("-inf"))
+        if level == "extremes":  # small: all at once, from the blocks index
+            found = self.blocks_level(table, [rowid for rowid, _, _ in blocks], level)
+            for rowid, _t0, _t1 in blocks:
+                yield from found.get(rowid) or self.block(table, rowid)
+            return
+        for rowid, _t0, _t1 in blocks:
+            yield from self.block(table, rowid, level) or self.block(table, rowid)
 
     def window(self, table: str, after: float, upto: float,
                resolution: float | None = None) -> list[tuple]:
