@@ -18,7 +18,9 @@ unmapping 16 MiB: the high-water mark's reset takes the mmap write lock they fau
 unmonitored, under memtop (its default), under memtop's point samples at 5 ms (before #29),
 under mprof (memory_profiler, 10 ms) and under `memray run`; the conditions interleave round by
 round (each round in a shuffled order), each in a fresh process, until every condition has at
-least `--generations` timings. Median latency and the ratio to unmonitored for each.
+least `--generations` timings (`--repeats` a round). Median latency and the ratio to
+unmonitored for each, and the paired ratio: each round's median over that round's unmonitored
+one (drift between rounds cancels), its median and quartiles over the rounds.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import json
 import os
 import random
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -193,17 +196,37 @@ CONDITIONS = ("unmonitored", "memtop", "memtop points 5 ms", "mprof", "memray")
 
 
 def perturbation(workload: list[str], generations: int, repeats: int) -> dict:
+    """Pooled medians and their ratio to unmonitored, and the paired ratio: each round's median
+    over that round's unmonitored one, so that what drifts between rounds (the VM's neighbours,
+    its clock) cancels; its median and quartiles over the rounds."""
     conditions = [c for c in CONDITIONS if _available(c)]
     times: dict[str, list[float]] = {c: [] for c in conditions}
+    rounds: list[dict[str, float]] = []  # each round's median, by condition
     order = random.Random(29)  # each round in its own order: none always follows another
     while min(len(v) for v in times.values()) < generations:
+        this_round = {}
         for condition in order.sample(conditions, len(conditions)):
-            times[condition] += one_round(condition, workload, repeats)
+            found = one_round(condition, workload, repeats)
+            times[condition] += found
+            this_round[condition] = median(found)
+        rounds.append(this_round)
     base = median(times["unmonitored"])
-    return {"generations_each": min(len(v) for v in times.values()),
+    paired = {c: sorted(r[c] / r["unmonitored"] for r in rounds) for c in conditions}
+    return {"generations_each": min(len(v) for v in times.values()), "rounds": len(rounds),
             "median_s": {c: round(median(v), 4) for c, v in times.items()},
             "ratio": {c: round(median(v) / base, 4) for c, v in times.items()},
+            "paired_ratio": {c: {"median": round(median(v), 4),
+                                 "quartiles": [round(q, 4) for q in _quartiles(v)],
+                                 "rounds_slower": sum(x > 1 for x in v)}
+                             for c, v in paired.items() if c != "unmonitored"},
             "missing": [c for c in ("mprof", "memray") if c not in conditions]}
+
+
+def _quartiles(values: list[float]) -> tuple[float, float]:
+    if len(values) < 2:
+        return values[0], values[0]
+    q1, _, q3 = statistics.quantiles(values, n=4)
+    return q1, q3
 
 
 def main() -> None:
@@ -213,6 +236,7 @@ def main() -> None:
     parser.add_argument("--perturbation-only", action="store_true")
     parser.add_argument("--only", help="the CPU conditions whose names hold this text")
     parser.add_argument("--generations", type=int)
+    parser.add_argument("--repeats", type=int, help="timings a round (fewer: more rounds)")
     parser.add_argument("--workloads", default="gpt2,page_faults",
                         help="which perturbations (gpt2, page_faults)")
     args = parser.parse_args()
@@ -235,7 +259,7 @@ def main() -> None:
               "goal_pct": {"default": 0.5}}
     if not args.cpu_only:
         generations = args.generations or (10 if args.quick else 60)
-        repeats = 5 if args.quick else 10
+        repeats = args.repeats or (5 if args.quick else 10)
         workloads = {"gpt2": ({"model": "gpt2_base_en (random weights, torch)"}, GPT2),
                      "page_faults": ({"workload": "4 threads mapping, filling, unmapping "
                                                   "16 MiB"}, PAGE_FAULTS)}
