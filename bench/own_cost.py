@@ -16,7 +16,9 @@ Perturbation: GPT-2 base (random weights, torch) second-and-later generation lat
 page-fault-heavy workload (bench/pagefault_workload.py: four threads mapping, filling and
 unmapping 16 MiB: the high-water mark's reset takes the mmap write lock they fault under), each
 unmonitored, under memtop (its default), under memtop's point samples at 5 ms (before #29),
-under mprof (memory_profiler, 10 ms) and under `memray run`; the conditions interleave round by
+under memtop's interval maxima at 1 ms (100 times the default's readings and resets: a cost per
+reading too small to resolve at the default shows there, to be divided by 100), under mprof
+(memory_profiler, 10 ms) and under `memray run`; the conditions interleave round by
 round (each round in a shuffled order), each in a fresh process, until every condition has at
 least `--generations` timings (`--repeats` a round). Median latency and the ratio to
 unmonitored for each, and the paired ratio: each round's median over that round's unmonitored
@@ -160,9 +162,9 @@ def one_round(condition: str, workload_args: list[str], repeats: int) -> list[fl
         if condition == "unmonitored":
             command = workload
         elif condition.startswith("memtop"):
-            points = ["--interval-ms", "5", "--point-samples"] if "points" in condition else []
+            options = MEMTOP_OPTIONS[condition]
             command = [sys.executable, "-m", "memtop", "run", "--no-tui", "--runs-dir", folder,
-                       *points, "--", *workload]
+                       *options, "--", *workload]
         elif condition == "mprof":
             command = [_mprof() or "mprof", "run", "--interval", "0.01",
                        "--output", os.path.join(folder, "mprof.dat"), *workload]
@@ -192,14 +194,22 @@ def _available(condition: str) -> bool:
     return True
 
 
-CONDITIONS = ("unmonitored", "memtop", "memtop points 5 ms", "mprof", "memray")
+# memtop's conditions and their options. At 1 ms memtop takes 100 times the readings (and the
+# mark's resets) of its default: a cost per reading too small to see at 100 ms shows there.
+MEMTOP_OPTIONS = {"memtop": [], "memtop points 5 ms": ["--interval-ms", "5", "--point-samples"],
+                  "memtop maxima 1 ms": ["--interval-ms", "1"],
+                  "memtop maxima 1 s": ["--interval-ms", "1000"]}
+CONDITIONS = ("unmonitored", *MEMTOP_OPTIONS, "mprof", "memray")
+DEFAULT_CONDITIONS = ("memtop", "memtop points 5 ms", "memtop maxima 1 ms", "mprof", "memray")
 
 
-def perturbation(workload: list[str], generations: int, repeats: int) -> dict:
+def perturbation(workload: list[str], generations: int, repeats: int,
+                 chosen: list[str] | None = None) -> dict:
     """Pooled medians and their ratio to unmonitored, and the paired ratio: each round's median
     over that round's unmonitored one, so that what drifts between rounds (the VM's neighbours,
     its clock) cancels; its median and quartiles over the rounds."""
-    conditions = [c for c in CONDITIONS if _available(c)]
+    conditions = [c for c in CONDITIONS if _available(c) and
+                  (c == "unmonitored" or c in (chosen or DEFAULT_CONDITIONS))]
     times: dict[str, list[float]] = {c: [] for c in conditions}
     rounds: list[dict[str, float]] = []  # each round's median, by condition
     order = random.Random(29)  # each round in its own order: none always follows another
@@ -219,7 +229,7 @@ def perturbation(workload: list[str], generations: int, repeats: int) -> dict:
                                  "quartiles": [round(q, 4) for q in _quartiles(v)],
                                  "rounds_slower": sum(x > 1 for x in v)}
                              for c, v in paired.items() if c != "unmonitored"},
-            "missing": [c for c in ("mprof", "memray") if c not in conditions]}
+            "missing": [c for c in (chosen or DEFAULT_CONDITIONS) if not _available(c)]}
 
 
 def _quartiles(values: list[float]) -> tuple[float, float]:
@@ -237,6 +247,8 @@ def main() -> None:
     parser.add_argument("--only", help="the CPU conditions whose names hold this text")
     parser.add_argument("--generations", type=int)
     parser.add_argument("--repeats", type=int, help="timings a round (fewer: more rounds)")
+    parser.add_argument("--conditions", help="these perturbation conditions, comma-separated "
+                        f"(unmonitored always; of {', '.join(CONDITIONS[1:])})")
     parser.add_argument("--workloads", default="gpt2,page_faults",
                         help="which perturbations (gpt2, page_faults)")
     args = parser.parse_args()
@@ -264,10 +276,14 @@ def main() -> None:
                      "page_faults": ({"workload": "4 threads mapping, filling, unmapping "
                                                   "16 MiB"}, PAGE_FAULTS)}
         result["perturbation"] = {"goal": "memtop within 1%"}
+        chosen = args.conditions.split(",") if args.conditions else None
+        if set(chosen or ()) - set(CONDITIONS):
+            parser.error(f"--conditions: of {', '.join(CONDITIONS[1:])}")
         for name in args.workloads.split(","):
             said, workload = workloads[name]
             result["perturbation"][name] = {**said,
-                                            **perturbation(workload, generations, repeats)}
+                                            **perturbation(workload, generations, repeats,
+                                                         chosen)}
     emit(result)
 
 
