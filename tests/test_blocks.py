@@ -15,6 +15,7 @@ import msgpack
 import pytest
 
 from memtop.engine.store import RunFollower, RunWriter, read_run, windows
+from memtop.engine.store import series as series_module
 from memtop.engine.store import writer as writer_module
 from memtop.engine.store.blocks import RELATIVE, BadBlock, decode, encode, encode_plain
 from memtop.engine.store.schema import REAL_COLUMNS
@@ -179,6 +180,13 @@ def test_a_long_run_is_read_by_window_with_every_extreme_kept(tmp_path, monkeypa
     follower.close()
     assert fold(followed).runs[0].sampled_max == 9_000 * MIB
     assert sum(len(m["t"]) for m in followed if m["type"] == "samples") < len(rows) / 20
+    # Each block's summary in batches of blocks, in order, whatever the batch (a run's last
+    # block is provisional: its rows).
+    by_block = [row for rowid, _t0, _t1 in run.blocks_after("samples", float("-inf"))
+                for row in run.block("samples", rowid, "summary") or run.block("samples", rowid)]
+    monkeypatch.setattr(series_module, "COARSE_BATCH", 7)
+    assert list(run.iter_coarse("samples")) == by_block
+    assert max(row[2] for row in run.iter_coarse("samples", "extremes")) == 9_000 * MIB
     # Past EXTREMES_ABOVE_S (34 hours), each block gives only its extreme rows: a few a minute.
     monkeypatch.setattr(windows, "EXTREMES_ABOVE_S", 600.0)
     coarse = RunStream(run).all()

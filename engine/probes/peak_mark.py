@@ -162,10 +162,8 @@ class PeakMark:
                 time.sleep(_RETRY_S)
 
     def _read_and_reset(self) -> tuple[bytes, bool]:
-        """The status as read, and whether the reset after it worked. What rises and falls
-        between the two is lost to every party, so nothing runs between them: both calls hold
-        the GIL (`os` calls let it go, and another thread of the engine could hold it for a
-        switch interval, 5 ms: a spike of 2 ms was lost 1 run in 6 on a busy machine)."""
+        """The status as read, and whether the reset after it worked: back to back with the
+        GIL held where libc can be called so (the module's docstring says why)."""
         if _LIBC is not None:
             size = _LIBC.pread(self._status, self._buffer, _STATUS_BYTES, 0)
             reset = self._clear is not None and _LIBC.write(self._clear, b"5", 1) == 1

@@ -15,6 +15,9 @@ from .schema import select_sql, stored_real, widened
 from .windows import SeriesWindows
 
 _LEVELS = {"data": "data", "summary": "summary", "extremes": "extremes"}  # never SQL from input
+# Blocks whose summaries `iter_coarse` reads in one query (4 hours of a series): a query a block
+# cost more than decoding its summary, and all at once would hold a run's whole summary.
+COARSE_BATCH = 256
 
 
 class SeriesReader:
@@ -75,13 +78,11 @@ class SeriesReader:
             yield from self.iter_readings(table)
             return
         blocks = self.blocks_after(table, float("-inf"))
-        if level == "extremes":  # small: all at once, from the blocks index
-            found = self.blocks_level(table, [rowid for rowid, _, _ in blocks], level)
-            for rowid, _t0, _t1 in blocks:
+        for start in range(0, len(blocks), COARSE_BATCH):  # a query a batch, streamed
+            batch = [rowid for rowid, _t0, _t1 in blocks[start:start + COARSE_BATCH]]
+            found = self.blocks_level(table, batch, level)
+            for rowid in batch:
                 yield from found.get(rowid) or self.block(table, rowid)
-            return
-        for rowid, _t0, _t1 in blocks:
-            yield from self.block(table, rowid, level) or self.block(table, rowid)
 
     def window(self, table: str, after: float, upto: float,
                resolution: float | None = None) -> list[tuple]:
